@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { registerCommands } from './commands';
+
+const program = new Command('zonal')
+  .description('Zonal: two-layer coordination of EV demand response in active distribution networks')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+registerCommands(program);
+program.exitOverride((err) => {
+  // commander's own usage errors (unknown flag, missing argument) are bad input: exit 2, no stack.
+  process.exit(err.exitCode === 0 ? 0 : 2);
+});
+await program.parseAsync(process.argv);

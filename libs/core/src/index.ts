@@ -1,0 +1,2 @@
+export { createRng, type Rng } from './rng';
+export { ZonalError, InputError, isZonalError } from './errors';
