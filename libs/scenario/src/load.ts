@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { InputError } from '@zonal/core';
+import type { z } from 'zod';
+import { scenarioSchema, type Scenario } from './schema';
+
+const BUILT_IN_DIR = join(import.meta.dirname, '..', 'scenarios');
+
+/** Names of the scenarios shipped with Zonal (`scenarios/<name>.json`). */
+export function builtInScenarioPath(name: string): string | undefined {
+  const p = join(BUILT_IN_DIR, `${name}.json`);
+  return existsSync(p) ? p : undefined;
+}
+
+/**
+ * Loads a scenario: a built-in name (`default`) or a JSON file path. A file may say
+ * `"extends": "default"` (or a path relative to itself) and give only the fields it changes:
+ * objects merge key by key, arrays and values replace. Errors name the file and the field path.
+ */
+export function loadScenario(ref = 'default'): Scenario {
+  const raw = readScenarioJson(ref, new Set());
+  return parseScenario(raw, describeRef(ref));
+}
+
+export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
+  const result = scenarioSchema.safeParse(raw);
+  if (!result.success) throw new InputError(formatIssues(result.error.issues), source);
+  return result.data;
+}
+
+function describeRef(ref: string): string {
+  return builtInScenarioPath(ref) && !existsSync(ref) ? `scenario "${ref}"` : ref;
+}
+
+function readScenarioJson(ref: string, seen: Set<string>): Record<string, unknown> {
+  const path = existsSync(ref) ? resolve(ref) : builtInScenarioPath(ref);
+  if (!path) {
+    throw new InputError(`no such scenario file or built-in scenario`, ref,
+      `built-in scenarios: ${listBuiltIns().join(', ')}`);
+  }
+  if (seen.has(path)) throw new InputError('"extends" forms a cycle', ref);
+  seen.add(path);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new InputError(`not valid JSON (${(e as Error).message})`, ref);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new InputError('a scenario must be a JSON object', ref);
+  }
+  const { extends: parent, $schema: _schema, ...own } = json as Record<string, unknown>;
+  if (parent === undefined) return own;
+  if (typeof parent !== 'string') throw new InputError('"extends" must be a scenario name or path', ref);
+  const parentRef = builtInScenarioPath(parent) && !parent.endsWith('.json')
+    ? parent
+    : isAbsolute(parent) ? parent : join(dirname(path), parent);
+  return deepMerge(readScenarioJson(parentRef, seen), own);
+}
+
+function listBuiltIns(): string[] {
+  return ['default'];
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function formatIssues(issues: z.core.$ZodIssue[]): string {
+  const lines = issues.slice(0, 8).map((i) => {
+    const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    return `${path || '(root)'}: ${i.message}`;
+  });
+  if (issues.length > 8) lines.push(`… and ${issues.length - 8} more`);
+  return lines.length === 1 ? lines[0] : `invalid scenario:\n  ${lines.join('\n  ')}`;
+}

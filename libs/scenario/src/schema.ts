@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+/**
+ * The scenario schema: every declared default of SPEC §3–4 (and §6's default fleet) lives in a
+ * scenario file validated here, never as a literal in code. Units are in the field names; ranges are
+ * physical (a negative capacity or a price of NaN is refused with the field's path).
+ */
+
+const kw = (max = 1e7) => z.number().min(0).max(max);
+const fraction = z.number().min(0).max(1);
+const hourlyProfile = z.array(fraction).length(24);
+const hourOfDay = z.number().min(0).max(24);
+
+const timeSchema = z.strictObject({
+  periods: z.number().int().min(1).max(2880),
+  dtH: z.number().positive().max(24),
+}).refine((t) => Math.abs(t.periods * t.dtH - 24) < 1e-9, {
+  message: 'periods × dtH must cover exactly 24 h (SPEC §2: the day is periodic)',
+});
+
+const tariffBlockSchema = z.strictObject({
+  code: z.enum(['v', 'o', 'p']),
+  fromH: hourOfDay,
+  toH: hourOfDay,
+  priceYuanPerKwh: z.number().min(0).max(100),
+});
+
+const tariffSchema = z.strictObject({
+  blocks: z.array(tariffBlockSchema).min(1),
+  demandCharge: z.strictObject({
+    enabled: z.boolean(),
+    yuanPerKvaMonth: z.number().min(0),
+    daysPerMonth: z.number().positive().max(31),
+  }),
+}).superRefine((tariff, ctx) => {
+  // Every hour of the day must be priced exactly once.
+  const cover = new Array<number>(24 * 60).fill(0);
+  for (const b of tariff.blocks) {
+    if (b.toH <= b.fromH) continue;
+    for (let m = Math.round(b.fromH * 60); m < Math.round(b.toH * 60); m++) cover[m]++;
+  }
+  tariff.blocks.forEach((b, i) => {
+    if (b.toH <= b.fromH) ctx.addIssue({ code: 'custom', path: ['blocks', i, 'toH'], message: `must be after fromH (${b.fromH})` });
+  });
+  const gap = cover.findIndex((c) => c !== 1);
+  if (gap >= 0) {
+    const h = (gap / 60).toFixed(2);
+    ctx.addIssue({ code: 'custom', path: ['blocks'], message: `hour ${h} is ${cover[gap] === 0 ? 'not priced by any block' : 'priced by more than one block'}` });
+  }
+});
+
+const unitAtBus = z.strictObject({ bus: z.number().int().min(1), pMaxKw: kw() });
+
+const dieselSchema = z.strictObject({
+  bus: z.number().int().min(1),
+  pMinKw: kw(),
+  pMaxKw: kw(),
+  costYuanPerKwh: z.number().min(0),
+  emissionTPerMwh: z.number().min(0),
+  mustRun: z.boolean(),
+}).refine((d) => d.pMinKw <= d.pMaxKw, { message: 'pMinKw must not exceed pMaxKw', path: ['pMinKw'] });
+
+const capacitorSchema = z.strictObject({
+  bus: z.number().int().min(1),
+  stepKvar: kw(),
+  steps: z.number().int().min(1).max(100),
+});
+
+const carbonSchema = z.strictObject({
+  quotaTPerMwh: z.number().min(0),
+  basePriceYuanPerT: z.number().min(0),
+  intervalT: z.number(),
+  growth: z.number(),
+  salePriceYuanPerT: z.number().min(0),
+}).superRefine((c, ctx) => {
+  // Seed 001 eq 4 is convex (and so exact as an LP epigraph) only when d > 0, k >= 0 and s <= c.
+  if (!(c.intervalT > 0)) ctx.addIssue({ code: 'custom', path: ['intervalT'], message: `must be > 0 for a convex carbon ladder, got ${c.intervalT}` });
+  if (!(c.growth >= 0)) ctx.addIssue({ code: 'custom', path: ['growth'], message: `must be >= 0 for a convex carbon ladder (each step dearer than the last), got ${c.growth}` });
+  if (c.salePriceYuanPerT > c.basePriceYuanPerT) {
+    ctx.addIssue({ code: 'custom', path: ['salePriceYuanPerT'], message: `(${c.salePriceYuanPerT}) must not exceed basePriceYuanPerT (${c.basePriceYuanPerT}): selling quota dearer than buying makes the carbon ladder non-convex` });
+  }
+});
+
+const normalH = z.strictObject({ mean: z.number().min(-24).max(48), sd: z.number().min(0).max(24) });
+
+const evFleetSchema = z.strictObject({
+  count: z.number().int().min(0).max(10_000_000),
+  residentialShare: fraction,
+  residential: z.strictObject({ arrivalH: normalH, departureH: normalH }),
+  workplace: z.strictObject({ arrivalH: normalH, departureH: normalH }),
+  capacityKwh: z.number().positive().max(1000),
+  pChargeMaxKw: z.number().positive().max(1000),
+  pDischargeMaxKw: z.number().min(0).max(1000),
+  eta: z.number().gt(0).max(1),
+  socMin: fraction,
+  socMax: fraction,
+  socTarget: fraction,
+  arrivalSoc: z.strictObject({
+    fullSoc: fraction,
+    socPerKm: z.number().min(0),
+    floorSoc: fraction,
+  }),
+  dailyKm: z.strictObject({ logMu: z.number(), logSigma: z.number().min(0) }),
+  v2gShare: fraction,
+  placement: z.literal('by-load'),
+}).superRefine((f, ctx) => {
+  if (f.socMin > f.socMax) ctx.addIssue({ code: 'custom', path: ['socMin'], message: `(${f.socMin}) must not exceed socMax (${f.socMax})` });
+  if (f.socTarget > f.socMax) ctx.addIssue({ code: 'custom', path: ['socTarget'], message: `(${f.socTarget}) must not exceed socMax (${f.socMax})` });
+});
+
+const networkSchema = z.strictObject({
+  case: z.string().min(1),
+  loadScale: z.number().positive().max(100),
+  voltageBandPu: z.tuple([z.number().min(0.5).max(1.5), z.number().min(0.5).max(1.5)])
+    .refine(([lo, hi]) => lo < hi, { message: 'lower limit must be below the upper limit' }),
+  voltagePenaltyYuanPerPuBusH: z.number().min(0),
+  lineRating: z.strictObject({
+    baseCaseMultiple: z.number().positive(),
+    polygonSides: z.number().int().min(4).max(256),
+    overloadPenaltyYuanPerKvaH: z.number().min(0),
+  }),
+  lossCorrectionRounds: z.number().int().min(0).max(20),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  seed: z.number().int().min(0).max(0xffffffff),
+  time: timeSchema,
+  network: networkSchema,
+  profiles: z.strictObject({ load: hourlyProfile, pv: hourlyProfile, wind: hourlyProfile }),
+  tariff: tariffSchema,
+  ders: z.strictObject({
+    pv: z.array(unitAtBus),
+    wind: z.array(unitAtBus),
+    diesel: z.array(dieselSchema),
+    capacitors: z.array(capacitorSchema),
+  }),
+  grid: z.strictObject({
+    thermalShare: fraction,
+    thermalEmissionTPerMwh: z.number().min(0),
+  }),
+  carbon: carbonSchema,
+  curtailment: z.strictObject({ costYuanPerKwh: z.number().min(0) }),
+  evFleet: evFleetSchema,
+});
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type EvFleetScenario = z.infer<typeof evFleetSchema>;
+export type CarbonScenario = z.infer<typeof carbonSchema>;
+export type TariffBlock = z.infer<typeof tariffBlockSchema>;
