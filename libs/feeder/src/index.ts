@@ -8,3 +8,5 @@ export {
   runPowerFlow, solveFeeder, netLoads, DEFAULT_TOL_PU, DEFAULT_MAX_ITER,
   type PowerFlowOptions, type PowerFlowResult, type FeederSolution,
 } from './powerflow';
+export { makeSyntheticFeeder, type SyntheticFeederOptions } from './synthetic';
+export { writeMatpower } from './write-matpower';
