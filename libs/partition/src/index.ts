@@ -1,0 +1,6 @@
+export { partitionFeeder } from './partition';
+export { electricalDistance, type ElectricalDistance } from './distance';
+export { feederTree, type FeederTree } from './tree';
+export type {
+  PartitionParams, PartitionInputs, PartitionResult, Zone, ZoneIndices, ZoneTieLine, CandidateScore,
+} from './types';
