@@ -103,7 +103,9 @@ export function parseMatpower(text: string, name: string, opts: ParseOptions = {
   const inServiceGens = rows.gen.filter((g) => g.values[GEN.STATUS] > 0);
   const genBuses = new Set(inServiceGens.map((g) => g.values[GEN.BUS]));
   const slackRow = rows.bus.find((r) => r.values[BUS.TYPE] === BUS_TYPE.REF);
-  const baseKv = slackRow ? slackRow.values[BUS.BASE_KV] : NaN;
+  if (!slackRow) throw new InputError('no slack bus (no bus of type 3)', source);
+  // Impedances are per-unit on the slack bus's base voltage (all buses must share it: checked later).
+  const baseKv = slackRow.values[BUS.BASE_KV];
 
   const buses: Bus[] = rows.bus.map((r) => {
     const id = r.values[BUS.I], type = r.values[BUS.TYPE];
@@ -144,7 +146,7 @@ export function parseMatpower(text: string, name: string, opts: ParseOptions = {
     };
   });
 
-  const slackId = slackRow?.values[BUS.I];
+  const slackId = slackRow.values[BUS.I];
   const derRows = inServiceGens.filter((g) => g.values[GEN.BUS] !== slackId);
   const ders: Der[] = derRows.map((g) => ({
     bus: g.values[GEN.BUS],
