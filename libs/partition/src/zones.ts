@@ -20,6 +20,9 @@ export interface ZoneAssignment {
  * it joins the zone of the child it is electrically nearest (smallest branch reactance, then smallest
  * bus id), which keeps that zone connected.
  *
+ * Buses below different branches of the substation are never in one zone (their X_in is 0: no edge
+ * joins them, and the zone would be connected only through the substation).
+ *
  * Zones are numbered 1, 2, … by their smallest bus id.
  * @param communityOfNode community label of each distance-graph node (tree preorder minus the slack)
  */
