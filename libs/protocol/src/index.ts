@@ -1,0 +1,67 @@
+export {
+  ALL_RUNS_ROUND_SUBJECT,
+  assertInRun,
+  isValidToken,
+  subjects,
+  validateRunId,
+  validateToken,
+  type RunSubjects,
+} from './subjects';
+export {
+  announceBody,
+  bodySchemas,
+  controlBody,
+  ERROR_CODES,
+  errorBody,
+  isMessageType,
+  MESSAGE_TYPES,
+  messageSchemas,
+  ORDER_TOLERANCE,
+  PROTOCOL_VERSION,
+  roundRecordBody,
+  SCHEDULE_STATUSES,
+  solveReplyBody,
+  solveRequestBody,
+  statusBody,
+  type BodyOf,
+  type Draft,
+  type EnvelopeHeader,
+  type ErrorBody,
+  type ErrorCode,
+  type Message,
+  type MessageType,
+} from './messages';
+export { decode, encode, formatPath, type DecodeError, type DecodeExpectations, type DecodeResult } from './codec';
+export {
+  unwrapReply,
+  type Handler,
+  type RequestFailure,
+  type RequestOptions,
+  type RequestOutcome,
+  type ServeContext,
+  type ServeOptions,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+} from './transport';
+export { InProcessBus, InProcessTransport, subjectMatches } from './inProcessTransport';
+export { compareVersions, MIN_SERVER_VERSION, NatsTransport, type NatsConnectOptions } from './natsTransport';
+export {
+  InMemoryRecorder,
+  JetStreamRecorder,
+  openRecorder,
+  ROUNDS_STREAM,
+  type RecorderOptions,
+  type RoundHistory,
+  type RoundRecord,
+  type RoundRecorder,
+} from './recorder';
+export {
+  findNatsServer,
+  natsAvailable,
+  startLocalNatsServer,
+  type LocalNatsOptions,
+  type LocalNatsServer,
+  type LocalNatsStart,
+} from './probe';
+export { startNatsServer } from './testing/natsServer';

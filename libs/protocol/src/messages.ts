@@ -1,0 +1,302 @@
+/**
+ * The versioned data contracts between the DSO and the zone agents (SPEC §8, STYLE.md lesson 4).
+ * Every message is an envelope `{ v, type, runId, sender, seq, sentAt?, body }`; each `type` has one
+ * body schema. Objects are strict (an unknown key is an error, so a misspelt field never passes
+ * silently); a change to any schema bumps `PROTOCOL_VERSION`.
+ *
+ * Units and signs follow SPEC §2: kW / kvar / kWh / yuan; load and charging positive. A per-period
+ * series has one entry per period t = 0..T-1; every series in one body has the same length T.
+ * Energy series (`eMinKwh`, `eMaxKwh`) hold the aggregate energy at the *end* of period t.
+ * Tie-line quantities are measured from `fromBus` towards `toBus`, as the branch is written in the feeder.
+ * zod 4's `z.number()` refuses NaN and ±Infinity, so "finite" needs no extra check.
+ */
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * Slack on `pMin <= pMax` and `eMin <= eMax`: boundaries computed by two different formulas can cross
+ * by rounding noise when an EV's window is exactly tight; 1e-6 kW(h) is physically nothing.
+ */
+export const ORDER_TOLERANCE = 1e-6;
+
+const token = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an id of 1-64 characters from A-Z a-z 0-9 _ -');
+const series = z.array(z.number());
+const busId = z.int().min(1);
+const round = z.int().min(0);
+const nonNegative = z.number().min(0);
+
+type Ctx = z.core.$RefinementCtx;
+
+/** Adds an issue on every series whose length differs from the first one named. */
+function checkSameLength(value: Record<string, unknown>, keys: readonly string[], ctx: Ctx, path: PropertyKey[] = []) {
+  const lengthOf = (k: string) => (Array.isArray(value[k]) ? (value[k] as unknown[]).length : undefined);
+  const [first, ...rest] = keys.filter((k) => lengthOf(k) !== undefined);
+  if (first === undefined) return;
+  for (const k of rest) {
+    if (lengthOf(k) !== lengthOf(first)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, k],
+        message: `has ${lengthOf(k)} periods, but ${first} has ${lengthOf(first)}`,
+      });
+    }
+  }
+}
+
+function checkOrdered(lower: number[], upper: number[], lowerName: string, upperName: string, ctx: Ctx, path: PropertyKey[]) {
+  const t = lower.findIndex((lo, i) => i < upper.length && lo > upper[i] + ORDER_TOLERANCE);
+  if (t >= 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, lowerName, t],
+      message: `${lowerName}[${t}] = ${lower[t]} exceeds ${upperName}[${t}] = ${upper[t]}`,
+    });
+  }
+}
+
+function checkUnique<T>(items: T[], keyOf: (item: T) => string, what: string, ctx: Ctx, path: PropertyKey[]) {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const key = keyOf(item);
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [...path, i], message: `duplicate ${what} ${key}` });
+    seen.add(key);
+  });
+}
+
+const ENVELOPE_SERIES = ['pMinKw', 'pMaxKw', 'eMinKwh', 'eMaxKwh'] as const;
+
+/** Aggregate power–energy envelope of a zone (seed 003): an outer approximation, see SPEC §6. */
+const flexibilityFields = {
+  pMinKw: series,
+  pMaxKw: series,
+  eMinKwh: series,
+  eMaxKwh: series,
+};
+
+function checkEnvelope(env: Record<(typeof ENVELOPE_SERIES)[number], number[]>, ctx: Ctx, path: PropertyKey[]) {
+  checkOrdered(env.pMinKw, env.pMaxKw, 'pMinKw', 'pMaxKw', ctx, path);
+  checkOrdered(env.eMinKwh, env.eMaxKwh, 'eMinKwh', 'eMaxKwh', ctx, path);
+}
+
+const branchEnds = { fromBus: busId, toBus: busId };
+const lineName = (l: { fromBus: number; toBus: number }) => `${l.fromBus}-${l.toBus}`;
+
+function checkBranchEnds(l: { fromBus: number; toBus: number }, ctx: Ctx) {
+  if (l.fromBus === l.toBus) ctx.addIssue({ code: 'custom', path: ['toBus'], message: `equals fromBus (${l.fromBus})` });
+}
+
+/** Zone → DSO (SPEC §8 step 1): who the zone is and how flexible it is. */
+export const announceBody = z
+  .strictObject({
+    zoneId: token,
+    buses: z.array(busId).min(1),
+    dtH: z.number().positive(),
+    policy: token,
+    ...flexibilityFields,
+    baseNetLoadKw: series.min(1),
+  })
+  .superRefine((b, ctx) => {
+    checkSameLength(b, ['baseNetLoadKw', ...ENVELOPE_SERIES], ctx);
+    checkEnvelope(b, ctx, []);
+    checkUnique(b.buses, String, 'bus', ctx, ['buses']);
+  });
+
+/**
+ * One consensus term of the ADMM coordinator (SPEC §8): the zone adds
+ * `rho/2 * sum_t (x[t] - reference[t] + scaledDual[t])^2` for its copy x of this tie-line quantity.
+ * `scaledDual` is the multiplier divided by rho, so it carries the quantity's own unit.
+ */
+const consensusTerm = z
+  .strictObject({
+    ...branchEnds,
+    quantity: z.enum(['pKw', 'qKvar', 'vSqPu']),
+    reference: series,
+    scaledDual: series,
+  })
+  .superRefine((c, ctx) => {
+    checkBranchEnds(c, ctx);
+    checkSameLength(c, ['reference', 'scaledDual'], ctx);
+  });
+
+/** DSO → zone (SPEC §8 step 2): targets, prices and coupling terms for one round. */
+export const solveRequestBody = z
+  .strictObject({
+    zoneId: token,
+    round,
+    targetPKw: series.min(1),
+    priceYuanPerKwh: series,
+    rho: nonNegative,
+    /** The seed's target/penalty method: one-sided penalty on net load above targetPKw (w_cg). */
+    excessPenaltyYuanPerKwh: nonNegative.optional(),
+    consensus: z.array(consensusTerm),
+  })
+  .superRefine((b, ctx) => {
+    checkSameLength(b, ['targetPKw', 'priceYuanPerKwh'], ctx);
+    const periods = b.targetPKw.length;
+    b.consensus.forEach((c, i) => {
+      if (c.reference.length !== periods) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['consensus', i, 'reference'],
+          message: `has ${c.reference.length} periods, but targetPKw has ${periods}`,
+        });
+      }
+    });
+    checkUnique(b.consensus, (c) => `${lineName(c)} ${c.quantity}`, 'consensus term', ctx, ['consensus']);
+  });
+
+const tieLineFlow = z
+  .strictObject({ ...branchEnds, pKw: series, qKvar: series })
+  .superRefine((l, ctx) => {
+    checkBranchEnds(l, ctx);
+    checkSameLength(l, ['pKw', 'qKvar'], ctx);
+  });
+
+const envelopeUpdate = z.strictObject(flexibilityFields).superRefine((e, ctx) => {
+  checkSameLength(e, ENVELOPE_SERIES, ctx);
+  checkEnvelope(e, ctx, []);
+});
+
+/** A schedule is usable only with these statuses; the others may carry empty series and a null cost. */
+export const SCHEDULE_STATUSES = ['optimal', 'feasible'] as const;
+
+/** Zone → DSO (SPEC §8 step 3): the zone's schedule, its tie-line flows and any tightened envelope. */
+export const solveReplyBody = z
+  .strictObject({
+    zoneId: token,
+    round,
+    status: z.enum(['optimal', 'feasible', 'infeasible', 'failed']),
+    /** Why, when not optimal: names the violated constraint or the failure (SPEC §9). */
+    detail: z.string().optional(),
+    pKw: series,
+    qKvar: series,
+    costYuan: z.number().nullable(),
+    tieLineFlows: z.array(tieLineFlow),
+    envelope: envelopeUpdate.optional(),
+  })
+  .superRefine((b, ctx) => {
+    checkSameLength(b, ['pKw', 'qKvar'], ctx);
+    const periods = b.pKw.length;
+    const checkPeriods = (len: number, path: PropertyKey[]) => {
+      if (len !== periods) ctx.addIssue({ code: 'custom', path, message: `has ${len} periods, but pKw has ${periods}` });
+    };
+    b.tieLineFlows.forEach((l, i) => checkPeriods(l.pKw.length, ['tieLineFlows', i, 'pKw']));
+    if (b.envelope) checkPeriods(b.envelope.pMinKw.length, ['envelope', 'pMinKw']);
+    checkUnique(b.tieLineFlows, lineName, 'tie line', ctx, ['tieLineFlows']);
+    if ((SCHEDULE_STATUSES as readonly string[]).includes(b.status)) {
+      if (periods === 0) ctx.addIssue({ code: 'custom', path: ['pKw'], message: `is empty, but status is ${b.status}` });
+      if (b.costYuan === null) ctx.addIssue({ code: 'custom', path: ['costYuan'], message: `is null, but status is ${b.status}` });
+    }
+  });
+
+const zoneRoundOutcome = z.strictObject({
+  zoneId: token,
+  status: z.enum(['replied', 'timeout', 'error']),
+  costYuan: z.number().nullable(),
+  /** The zone's net schedule this round (empty when it did not reply). */
+  pKw: series,
+  detail: z.string().optional(),
+});
+
+/** One coordination round as kept on JetStream (SPEC §8 step 5). */
+export const roundRecordBody = z
+  .strictObject({
+    round,
+    method: token,
+    rho: nonNegative,
+    primalResidualKw: nonNegative,
+    dualResidualKw: nonNegative,
+    totalCostYuan: z.number(),
+    /** |cost - previous cost| / |previous cost|; null in the first round. */
+    relCostChange: nonNegative.nullable(),
+    converged: z.boolean(),
+    zones: z.array(zoneRoundOutcome),
+  })
+  .superRefine((b, ctx) => {
+    checkUnique(b.zones, (zone) => zone.zoneId, 'zone', ctx, ['zones']);
+    const lengths = b.zones.map((zone) => zone.pKw.length).filter((n) => n > 0);
+    const i = b.zones.findIndex((zone) => zone.pKw.length > 0 && zone.pKw.length !== lengths[0]);
+    if (i >= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['zones', i, 'pKw'],
+        message: `has ${b.zones[i].pKw.length} periods, but another zone has ${lengths[0]}`,
+      });
+    }
+  });
+
+export const controlBody = z.strictObject({
+  command: z.enum(['start', 'stop', 'shutdown']),
+  reason: z.string().optional(),
+});
+
+export const statusBody = z.strictObject({
+  state: z.enum(['waiting', 'running', 'converged', 'roundLimit', 'stopped', 'failed']),
+  round: round.nullable(),
+  zonesKnown: z.array(token),
+  detail: z.string().optional(),
+});
+
+export const ERROR_CODES = ['malformed', 'version', 'run', 'internal'] as const;
+
+/** The answer to a request that could not be served; `where` names the offending field. */
+export const errorBody = z.strictObject({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  where: z.string().optional(),
+  /** What the refused message said about itself, as far as it could be read. */
+  inReplyTo: z
+    .strictObject({ type: z.string().optional(), seq: z.number().optional(), sender: z.string().optional() })
+    .optional(),
+});
+
+export const bodySchemas = {
+  announce: announceBody,
+  solveRequest: solveRequestBody,
+  solveReply: solveReplyBody,
+  roundRecord: roundRecordBody,
+  control: controlBody,
+  status: statusBody,
+  error: errorBody,
+} as const;
+
+export type MessageType = keyof typeof bodySchemas;
+export const MESSAGE_TYPES = Object.keys(bodySchemas) as MessageType[];
+export type BodyOf<T extends MessageType> = z.infer<(typeof bodySchemas)[T]>;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export type ErrorBody = BodyOf<'error'>;
+
+export interface EnvelopeHeader {
+  v: typeof PROTOCOL_VERSION;
+  runId: string;
+  sender: string;
+  /** Per-sender counter, for ordering and for naming a refused message in an error reply. */
+  seq: number;
+  /** ISO 8601 time of sending (informational; never used for ordering). */
+  sentAt?: string;
+}
+
+/** What a sender writes: a type and its body. The transport adds the envelope header. */
+export type Draft<T extends MessageType = MessageType> = { [K in T]: { type: K; body: BodyOf<K> } }[T];
+export type Message<T extends MessageType = MessageType> = { [K in T]: EnvelopeHeader & { type: K; body: BodyOf<K> } }[T];
+
+const header = {
+  v: z.literal(PROTOCOL_VERSION),
+  runId: token,
+  sender: z.string().min(1).max(128),
+  seq: z.int().min(0),
+  sentAt: z.iso.datetime().optional(),
+};
+
+function messageSchema<T extends MessageType>(type: T) {
+  return z.strictObject({ ...header, type: z.literal(type), body: bodySchemas[type] });
+}
+
+export const messageSchemas = Object.fromEntries(MESSAGE_TYPES.map((t) => [t, messageSchema(t)])) as {
+  [K in MessageType]: ReturnType<typeof messageSchema<K>>;
+};
+
+export function isMessageType(value: unknown): value is MessageType {
+  return typeof value === 'string' && Object.hasOwn(bodySchemas, value);
+}

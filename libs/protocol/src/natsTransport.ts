@@ -1,0 +1,198 @@
+/**
+ * The NATS transport (nats.js v3, `@nats-io/transport-node`). One connection per agent, named, that
+ * reconnects forever (`maxReconnectAttempts: -1`, STACK.md), a timeout on every request, and a check
+ * of the server at connect time so a missing feature fails fast with a message saying what to do.
+ */
+import { ZonalError } from '@zonal/core';
+import {
+  ClosedConnectionError,
+  connect,
+  DrainingConnectionError,
+  type NatsConnection,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/transport-node';
+import { encode } from './codec';
+import type { Draft, Message, MessageType } from './messages';
+import { assertInRun, type RunSubjects, subjects as runSubjects, validateRunId, validateToken } from './subjects';
+import {
+  answerRequest,
+  deliver,
+  describe,
+  failures,
+  type Handler,
+  readReply,
+  type RequestOptions,
+  type RequestOutcome,
+  type ServeOptions,
+  Stamper,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+  validateTimeoutMs,
+} from './transport';
+
+/** Oldest server this package is tested against (Debian's 2.9.10; STACK.md). */
+export const MIN_SERVER_VERSION = '2.9.0';
+
+export interface NatsConnectOptions {
+  servers: string | string[];
+  /** Agent name: the `sender` of its messages and (with the run id) the connection name. */
+  name: string;
+  runId: string;
+  /** Deadline for the first connection, in ms. */
+  connectTimeoutMs?: number;
+  /** Refuse a server without JetStream (default true: the DSO records every round on it). */
+  requireJetStream?: boolean;
+}
+
+export class NatsTransport implements Transport {
+  readonly subjects: RunSubjects;
+  private readonly stamper: Stamper;
+
+  private constructor(
+    /** The underlying connection, for JetStream (see recorder.ts). */
+    readonly connection: NatsConnection,
+    readonly runId: string,
+    readonly name: string,
+  ) {
+    this.subjects = runSubjects(runId);
+    this.stamper = new Stamper(runId, name);
+  }
+
+  static async connect(options: NatsConnectOptions): Promise<NatsTransport> {
+    const runId = validateRunId(options.runId);
+    const name = validateToken(options.name, 'name');
+    const servers = options.servers;
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers,
+        name: `${name}@${runId}`,
+        maxReconnectAttempts: -1,
+        timeout: options.connectTimeoutMs ?? 5000,
+      });
+    } catch (e) {
+      throw new ZonalError(`cannot connect to NATS at ${String(servers)}: ${describe(e)}`, 'nats', 'start a server with `nats-server -js`');
+    }
+    const problem = serverProblem(nc, options.requireJetStream ?? true);
+    if (problem) {
+      await nc.close();
+      throw new ZonalError(problem.message, 'nats', problem.hint);
+    }
+    return new NatsTransport(nc, runId, name);
+  }
+
+  request<T extends MessageType = MessageType>(subject: string, draft: Draft, options: RequestOptions<T>) {
+    assertInRun(subject, this.runId);
+    return this.requestRaw(subject, encode(this.stamper.stamp(draft)), options);
+  }
+
+  async requestRaw<T extends MessageType = MessageType>(
+    subject: string,
+    payload: Uint8Array,
+    options: RequestOptions<T>,
+  ): Promise<RequestOutcome<Message<T>>> {
+    assertInRun(subject, this.runId);
+    const timeoutMs = validateTimeoutMs(options.timeoutMs, subject);
+    try {
+      const reply = await this.connection.request(subject, payload, { timeout: timeoutMs });
+      return readReply(reply.data, subject, this.runId, options.expect);
+    } catch (e) {
+      if (e instanceof TimeoutError) return { ok: false, failure: failures.timeout(subject, timeoutMs) };
+      if (e instanceof RequestError && e.isNoResponders()) return { ok: false, failure: failures.noResponders(subject) };
+      if (e instanceof ClosedConnectionError || e instanceof DrainingConnectionError) {
+        return { ok: false, failure: failures.closed(subject) };
+      }
+      return { ok: false, failure: failures.transport(subject, e) };
+    }
+  }
+
+  serve(subject: string, handler: Handler, options: ServeOptions = {}): Subscription {
+    assertInRun(subject, this.runId);
+    return this.guard(subject, () =>
+      this.connection.subscribe(subject, {
+        callback: (error, msg) => {
+          if (error) return;
+          void answerRequest(msg.data, msg.subject, handler, options, this.stamper).then((bytes) => {
+            // The connection may have closed while the handler ran; nobody is left to answer then.
+            if (msg.reply && !this.connection.isClosed()) msg.respond(bytes);
+          });
+        },
+      }),
+    );
+  }
+
+  publish(subject: string, draft: Draft): void {
+    assertInRun(subject, this.runId);
+    const payload = encode(this.stamper.stamp(draft));
+    this.guard(subject, () => this.connection.publish(subject, payload));
+  }
+
+  subscribe(subject: string, listener: (message: Message, subject: string) => void, options: SubscribeOptions = {}): Subscription {
+    assertInRun(subject, this.runId);
+    return this.guard(subject, () =>
+      this.connection.subscribe(subject, {
+        callback: (error, msg) => {
+          if (!error) deliver(msg.data, msg.subject, this.runId, listener, options);
+        },
+      }),
+    );
+  }
+
+  async flush(): Promise<void> {
+    await this.connection.flush();
+  }
+
+  /** Drains (lets in-flight handlers answer), then closes. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.connection.isClosed()) return;
+    try {
+      await this.connection.drain();
+    } catch {
+      await this.connection.close();
+    }
+  }
+
+  /** Runs a client call, turning "connection closed" into a ZonalError naming the subject. */
+  private guard<R>(subject: string, call: () => R): R {
+    try {
+      return call();
+    } catch (e) {
+      if (e instanceof ClosedConnectionError || e instanceof DrainingConnectionError) {
+        throw new ZonalError(`cannot use ${subject}: the transport is closed`, 'transport');
+      }
+      throw e;
+    }
+  }
+}
+
+function serverProblem(nc: NatsConnection, requireJetStream: boolean): { message: string; hint: string } | undefined {
+  const info = nc.info;
+  const server = nc.getServer();
+  if (!info) return { message: `NATS server at ${server} sent no INFO`, hint: 'is it a NATS server?' };
+  if (compareVersions(info.version, MIN_SERVER_VERSION) < 0) {
+    return {
+      message: `NATS server at ${server} is version ${info.version}; Zonal needs ${MIN_SERVER_VERSION} or later`,
+      hint: 'upgrade nats-server',
+    };
+  }
+  if (requireJetStream && !info.jetstream) {
+    return {
+      message: `NATS server at ${server} (version ${info.version}) has JetStream disabled; Zonal records every round on JetStream`,
+      hint: 'restart it with `nats-server -js` (or `jetstream: enabled` in its config)',
+    };
+  }
+  return undefined;
+}
+
+/** Compares dotted numeric versions ("2.9.10" vs "2.10.0"); a pre-release suffix is ignored. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.split('-')[0].split('.').map((p) => Number.parseInt(p, 10) || 0);
+  const [pa, pb] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return Math.sign(diff);
+  }
+  return 0;
+}

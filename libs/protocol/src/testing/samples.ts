@@ -1,0 +1,75 @@
+/**
+ * Hand-written valid bodies of every message type (three periods), for tests. Each test mutates a
+ * copy (structuredClone) to make exactly one thing wrong.
+ */
+import type { BodyOf, Draft, Message, MessageType } from '../messages';
+import { PROTOCOL_VERSION } from '../messages';
+
+export const sampleBodies: { [K in MessageType]: BodyOf<K> } = {
+  announce: {
+    zoneId: 'z1',
+    buses: [2, 3, 4, 5],
+    dtH: 1,
+    policy: 'direct-control',
+    pMinKw: [0, -7, 0],
+    pMaxKw: [14, 14, 7],
+    eMinKwh: [0, 5, 10],
+    eMaxKwh: [14, 28, 30],
+    baseNetLoadKw: [100.5, 90.25, 80],
+  },
+  solveRequest: {
+    zoneId: 'z1',
+    round: 4,
+    targetPKw: [120, 110, 100],
+    priceYuanPerKwh: [0.35, 0.68, 1.12],
+    rho: 0.5,
+    excessPenaltyYuanPerKwh: 1.68,
+    consensus: [
+      { fromBus: 6, toBus: 7, quantity: 'pKw', reference: [10, 20, 30], scaledDual: [0, 0.1, -0.2] },
+      { fromBus: 6, toBus: 7, quantity: 'vSqPu', reference: [0.95, 0.94, 0.96], scaledDual: [0, 0, 0] },
+    ],
+  },
+  solveReply: {
+    zoneId: 'z1',
+    round: 4,
+    status: 'optimal',
+    pKw: [110, 105.5, 99],
+    qKvar: [50, 48, 45],
+    costYuan: 321.75,
+    tieLineFlows: [{ fromBus: 6, toBus: 7, pKw: [11, 19, 29], qKvar: [5, 6, 7] }],
+    envelope: { pMinKw: [0, 0, 0], pMaxKw: [7, 7, 7], eMinKwh: [0, 2, 4], eMaxKwh: [7, 14, 21] },
+  },
+  roundRecord: {
+    round: 4,
+    method: 'admm',
+    rho: 0.5,
+    primalResidualKw: 3.2,
+    dualResidualKw: 1.1,
+    totalCostYuan: 25_000.5,
+    relCostChange: 0.002,
+    converged: false,
+    zones: [
+      { zoneId: 'z1', status: 'replied', costYuan: 321.75, pKw: [110, 105.5, 99] },
+      { zoneId: 'z2', status: 'timeout', costYuan: null, pKw: [], detail: 'no reply within 2000 ms' },
+    ],
+  },
+  control: { command: 'start', reason: 'all zones announced' },
+  status: { state: 'running', round: 4, zonesKnown: ['z1', 'z2'] },
+  error: { code: 'internal', message: 'solver failed', where: 'body.pKw', inReplyTo: { type: 'solveRequest', seq: 9 } },
+};
+
+export function sampleDraft<T extends MessageType>(type: T): Draft<T> {
+  return { type, body: structuredClone(sampleBodies[type]) } as Draft<T>;
+}
+
+export function sampleMessage<T extends MessageType>(type: T, runId = 'run1', sender = 'dso'): Message<T> {
+  return {
+    v: PROTOCOL_VERSION,
+    type,
+    runId,
+    sender,
+    seq: 7,
+    sentAt: '2025-11-23T08:00:00.000Z',
+    body: structuredClone(sampleBodies[type]),
+  } as Message<T>;
+}
