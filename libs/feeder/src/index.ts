@@ -10,3 +10,4 @@ export {
 } from './powerflow';
 export { makeSyntheticFeeder, type SyntheticFeederOptions } from './synthetic';
 export { writeMatpower } from './write-matpower';
+export { benchPowerFlow, type PowerFlowBenchRow, type PowerFlowBenchOptions } from './bench';

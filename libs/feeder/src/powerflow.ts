@@ -44,18 +44,76 @@ export const DEFAULT_MAX_ITER = 100;
 /** A sweep that moves a voltage this far is past voltage collapse: stop instead of overflowing. */
 const DIVERGED_STEP_PU = 10;
 
-function checkLoads(net: RadialNetwork, loadPKw: Float64Array, loadQKvar: Float64Array): void {
-  for (const [label, arr] of [['loadPKw', loadPKw], ['loadQKvar', loadQKvar]] as const) {
-    if (arr.length !== net.nBus) throw new InputError(`has ${arr.length} entries, the feeder ${net.nBus} buses`, label);
-    for (let i = 0; i < arr.length; i++) {
-      if (!Number.isFinite(arr[i])) throw new InputError(`load at bus ${net.feeder.buses[i].id} is ${arr[i]}`, label);
-    }
+function checkLoad(net: RadialNetwork, arr: Float64Array, label: string): void {
+  if (arr.length !== net.nBus) throw new InputError(`has ${arr.length} entries, the feeder ${net.nBus} buses`, label);
+  for (let i = 0; i < arr.length; i++) {
+    if (!Number.isFinite(arr[i])) throw new InputError(`load at bus ${net.feeder.buses[i].id} is ${arr[i]}`, label);
   }
 }
 
 function checkOptions(tolPu: number, maxIter: number): void {
   if (!(tolPu > 0) || !Number.isFinite(tolPu)) throw new InputError(`must be a positive number, got ${tolPu}`, 'tolPu');
   if (!Number.isInteger(maxIter) || maxIter < 1) throw new InputError(`must be a positive integer, got ${maxIter}`, 'maxIter');
+}
+
+/** Work arrays of one network, reused across solves (runPowerFlow is synchronous, never re-entered). */
+interface Sweep {
+  pPu: Float64Array;
+  qPu: Float64Array;
+  vRe: Float64Array;
+  vIm: Float64Array;
+  jRe: Float64Array;
+  jIm: Float64Array;
+}
+const sweeps = new WeakMap<RadialNetwork, Sweep>();
+
+function sweepOf(net: RadialNetwork): Sweep {
+  let s = sweeps.get(net);
+  if (!s) {
+    const n = net.nBus, f = () => new Float64Array(n);
+    s = { pPu: f(), qPu: f(), vRe: f(), vIm: f(), jRe: f(), jIm: f() };
+    sweeps.set(net, s);
+  }
+  return s;
+}
+
+/** Branch currents: each bus's load current conj(S/V) plus its children's, leaves first. */
+function backward(net: RadialNetwork, s: Sweep): void {
+  const { order, parentPos, nBus: n } = net;
+  const { pPu, qPu, vRe, vIm, jRe, jIm } = s;
+  jRe.fill(0);
+  jIm.fill(0);
+  for (let k = n - 1; k >= 0; k--) {
+    const p = order[k];
+    const vr = vRe[p], vi = vIm[p];
+    const v2 = vr * vr + vi * vi;
+    // conj(S / V) = (P - jQ)(Vr + jVi) / |V|^2
+    jRe[p] += (pPu[p] * vr + qPu[p] * vi) / v2;
+    jIm[p] += (pPu[p] * vi - qPu[p] * vr) / v2;
+    const q = parentPos[p];
+    if (q >= 0) {
+      jRe[q] += jRe[p];
+      jIm[q] += jIm[p];
+    }
+  }
+}
+
+/** Voltages root to leaves, V = V_parent - z I; returns the largest change (pu). */
+function forward(net: RadialNetwork, s: Sweep): number {
+  const { order, parentPos, rPu, xPu, nBus: n } = net;
+  const { vRe, vIm, jRe, jIm } = s;
+  let maxStepSq = 0;
+  for (let k = 1; k < n; k++) {
+    const p = order[k], q = parentPos[p];
+    const nr = vRe[q] - (rPu[p] * jRe[p] - xPu[p] * jIm[p]);
+    const ni = vIm[q] - (rPu[p] * jIm[p] + xPu[p] * jRe[p]);
+    const dr = nr - vRe[p], di = ni - vIm[p];
+    const stepSq = dr * dr + di * di;
+    if (!(stepSq <= maxStepSq)) maxStepSq = stepSq; // NaN-safe: a NaN step wins and stops the loop
+    vRe[p] = nr;
+    vIm[p] = ni;
+  }
+  return Math.sqrt(maxStepSq);
 }
 
 /** Loads are per bus position (feeder.buses order), positive = consumption, negative = generation. */
@@ -67,79 +125,42 @@ export function runPowerFlow(
 ): PowerFlowResult {
   const tolPu = opts.tolPu ?? DEFAULT_TOL_PU;
   const maxIter = opts.maxIter ?? DEFAULT_MAX_ITER;
-  checkLoads(net, loadPKw, loadQKvar);
+  checkLoad(net, loadPKw, 'loadPKw');
+  checkLoad(net, loadQKvar, 'loadQKvar');
   checkOptions(tolPu, maxIter);
 
-  const { nBus: n, order, parentPos, rPu, xPu, slackPos } = net;
+  const n = net.nBus;
   const kwPerPu = 1000 * net.feeder.baseMva;
-  const pPu = new Float64Array(n), qPu = new Float64Array(n);
+  const s = sweepOf(net);
   for (let i = 0; i < n; i++) {
-    pPu[i] = loadPKw[i] / kwPerPu;
-    qPu[i] = loadQKvar[i] / kwPerPu;
+    s.pPu[i] = loadPKw[i] / kwPerPu;
+    s.qPu[i] = loadQKvar[i] / kwPerPu;
   }
-  const vRe = new Float64Array(n).fill(net.feeder.buses[slackPos].vmSetPu);
-  const vIm = new Float64Array(n);
-  const jRe = new Float64Array(n), jIm = new Float64Array(n);
-
-  const backward = (): void => {
-    jRe.fill(0);
-    jIm.fill(0);
-    for (let k = n - 1; k >= 0; k--) {
-      const p = order[k];
-      const vr = vRe[p], vi = vIm[p];
-      const v2 = vr * vr + vi * vi;
-      // conj(S / V) = (P - jQ)(Vr + jVi) / |V|^2
-      jRe[p] += (pPu[p] * vr + qPu[p] * vi) / v2;
-      jIm[p] += (pPu[p] * vi - qPu[p] * vr) / v2;
-      const q = parentPos[p];
-      if (q >= 0) {
-        jRe[q] += jRe[p];
-        jIm[q] += jIm[p];
-      }
-    }
-  };
-  const forward = (): number => {
-    let maxStepSq = 0;
-    for (let k = 1; k < n; k++) {
-      const p = order[k], q = parentPos[p];
-      const nr = vRe[q] - (rPu[p] * jRe[p] - xPu[p] * jIm[p]);
-      const ni = vIm[q] - (rPu[p] * jIm[p] + xPu[p] * jRe[p]);
-      const dr = nr - vRe[p], di = ni - vIm[p];
-      const stepSq = dr * dr + di * di;
-      if (!(stepSq <= maxStepSq)) maxStepSq = stepSq; // NaN-safe: a NaN step wins and stops the loop
-      vRe[p] = nr;
-      vIm[p] = ni;
-    }
-    return Math.sqrt(maxStepSq);
-  };
+  s.vRe.fill(net.feeder.buses[net.slackPos].vmSetPu);
+  s.vIm.fill(0);
 
   let iterations = 0, converged = n === 1;
   while (!converged && iterations < maxIter) {
     iterations++;
-    backward();
-    const step = forward();
+    backward(net, s);
+    const step = forward(net, s);
     if (!(step < DIVERGED_STEP_PU)) break;
     converged = step < tolPu;
   }
   // Branch currents from the final voltages, so flows and losses match the voltages reported.
-  backward();
-  return collectResults(net, { vRe, vIm, jRe, jIm, kwPerPu }, iterations, converged);
+  backward(net, s);
+  return collectResults(net, s, kwPerPu, iterations, converged);
 }
 
-function collectResults(
-  net: RadialNetwork,
-  s: { vRe: Float64Array; vIm: Float64Array; jRe: Float64Array; jIm: Float64Array; kwPerPu: number },
-  iterations: number,
-  converged: boolean,
-): PowerFlowResult {
+function collectResults(net: RadialNetwork, s: Sweep, kwPerPu: number, iterations: number, converged: boolean): PowerFlowResult {
   const { nBus: n, parentPos, rPu, xPu, slackPos } = net;
-  const { vRe, vIm, jRe, jIm, kwPerPu } = s;
+  const { vRe, vIm, jRe, jIm } = s;
   const vmPu = new Float64Array(n), vaDeg = new Float64Array(n);
   const branchPKw = new Float64Array(n), branchQKvar = new Float64Array(n);
   const branchLossKw = new Float64Array(n), branchCurrentSqPu = new Float64Array(n);
   let lossKw = 0, lossKvar = 0;
   for (let p = 0; p < n; p++) {
-    vmPu[p] = Math.hypot(vRe[p], vIm[p]);
+    vmPu[p] = Math.sqrt(vRe[p] * vRe[p] + vIm[p] * vIm[p]);
     vaDeg[p] = (Math.atan2(vIm[p], vRe[p]) * 180) / Math.PI;
     const q = parentPos[p];
     if (q < 0) continue;
