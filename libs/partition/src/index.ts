@@ -1,4 +1,5 @@
 export { partitionFeeder } from './partition';
+export { benchPartition, type PartitionBenchRow } from './bench';
 export { electricalDistance, type ElectricalDistance } from './distance';
 export { feederTree, type FeederTree } from './tree';
 export type {
