@@ -1,0 +1,74 @@
+/**
+ * Append-only typed arrays that double their capacity when full, so a model of n entries costs
+ * O(n) to build with no per-entry objects (the builder's only storage).
+ */
+type TypedArray = Float64Array | Int32Array | Uint8Array;
+
+abstract class Growable<A extends TypedArray> {
+  protected data: A;
+  length = 0;
+
+  constructor(initialCapacity: number) {
+    this.data = this.allocate(Math.max(16, initialCapacity));
+  }
+
+  protected abstract allocate(capacity: number): A;
+
+  push(value: number): number {
+    if (this.length === this.data.length) this.reserve(this.length + 1);
+    this.data[this.length] = value;
+    return this.length++;
+  }
+
+  get(i: number): number {
+    return this.data[i];
+  }
+
+  set(i: number, value: number): void {
+    this.data[i] = value;
+  }
+
+  add(i: number, value: number): void {
+    this.data[i] += value;
+  }
+
+  /** Drops entries past `length` (the builder rolls back a row this way). */
+  truncate(length: number): void {
+    this.length = length;
+  }
+
+  reserve(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const next = this.allocate(Math.max(capacity, this.data.length * 2));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+
+  /** A view of the live entries; it is invalidated by the next push that grows the storage. */
+  view(): A {
+    return this.data.subarray(0, this.length) as A;
+  }
+
+  /** An exact-length copy that owns its buffer (safe to transfer to a worker). */
+  copy(): A {
+    return this.data.slice(0, this.length) as A;
+  }
+}
+
+export class GrowableFloat64 extends Growable<Float64Array> {
+  protected allocate(capacity: number): Float64Array {
+    return new Float64Array(capacity);
+  }
+}
+
+export class GrowableInt32 extends Growable<Int32Array> {
+  protected allocate(capacity: number): Int32Array {
+    return new Int32Array(capacity);
+  }
+}
+
+export class GrowableUint8 extends Growable<Uint8Array> {
+  protected allocate(capacity: number): Uint8Array {
+    return new Uint8Array(capacity);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * One solve on a loaded HiGHS instance (highs-js 1.15.3): model arrays in, a reply out. Runs inside
+ * the solver worker; it is also callable in-process for tests. Findings it encodes (STACK.md and
+ * our own probes, see the tests):
+ * - After a time limit, simplex may report a point that is not feasible: use it only when
+ *   `primal_solution_status` says feasible.
+ * - Presolve may answer "unbounded or infeasible"; a second run without presolve tells which.
+ * - Any exception from the instance, above all `RuntimeError: Aborted()` (a C++ throw, e.g.
+ *   std::bad_alloc at the 2 GiB WebAssembly limit), leaves it unusable: reply `crashed`.
+ */
+import type { Highs, Model, ModelData } from 'highs';
+import type { ModelArrays } from './model';
+import type { JobOptions, SolveReply } from './protocol';
+
+/** A heap this close to the 2 GiB ceiling when HiGHS aborts means the abort was an allocation failure. */
+const OUT_OF_MEMORY_BYTES = 1.9 * 2 ** 30;
+
+const STATUS_NAMES: Record<number, string> = {
+  0: 'not set', 1: 'load error', 2: 'model error', 3: 'presolve error', 4: 'solve error', 5: 'postsolve error',
+  6: 'empty', 7: 'optimal', 8: 'infeasible', 9: 'unbounded or infeasible', 10: 'unbounded', 11: 'objective bound',
+  12: 'objective target', 13: 'time limit', 14: 'iteration limit', 15: 'unknown', 16: 'solution limit', 17: 'interrupted',
+};
+
+export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays, options: JobOptions): SolveReply {
+  const t0 = performance.now();
+  const done = <R extends object>(r: R) => ({ id, memoryBytes: highs.memoryBytes, solveTimeMs: performance.now() - t0, ...r });
+  let model: Model | undefined;
+  try {
+    model = highs.createModel(toModelData(highs, arrays));
+    const isMip = arrays.colInteger.includes(1);
+    const isQp = arrays.hessian !== null;
+    model.options.set({
+      output_flag: false,
+      time_limit: options.timeLimitS,
+      // For a MIP or QP, "simplex"/"ipm" would make HiGHS drop the integrality or the Hessian.
+      solver: isMip || isQp ? 'choose' : options.solver,
+      ...(options.mipRelGap !== undefined ? { mip_rel_gap: options.mipRelGap } : {}),
+    });
+    let status: number = model.run().modelStatus;
+    if (status === highs.constants.modelStatus.unboundedOrInfeasible) {
+      model.options.set('presolve', 'off');
+      model.clearSolver();
+      status = model.run().modelStatus;
+    }
+    return done(interpret(highs, model, status, isMip, options));
+  } catch (e) {
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return done({ kind: 'crashed' as const, message, outOfMemory: highs.memoryBytes >= OUT_OF_MEMORY_BYTES });
+  } finally {
+    try {
+      model?.dispose();
+    } catch {
+      // An aborted instance may refuse even this; the worker is being replaced anyway.
+    }
+  }
+}
+
+type Outcome = SolveReply extends infer R ? (R extends unknown ? Omit<R, 'id' | 'memoryBytes' | 'solveTimeMs'> : never) : never;
+
+function interpret(highs: Highs, model: Model, status: number, isMip: boolean, options: JobOptions): Outcome {
+  const S = highs.constants.modelStatus;
+  const primalFeasible = () => model.info.get('primal_solution_status') === highs.constants.solutionStatus.feasible;
+  switch (status) {
+    case S.optimal:
+      return solved(model, 'optimal', isMip, true);
+    case S.timeLimit:
+      if (primalFeasible()) return solved(model, 'time-limit-feasible', isMip, false);
+      return { kind: 'limit', message: `stopped at the time limit of ${options.timeLimitS} s with no feasible point` };
+    case S.infeasible: {
+      const iis = safely(() => model.getIis());
+      return { kind: 'infeasible', iisRows: iis?.rowIndex ?? new Int32Array(0), iisCols: iis?.colIndex ?? new Int32Array(0) };
+    }
+    case S.unbounded:
+    case S.unboundedOrInfeasible: {
+      const ray = status === S.unbounded ? safely(() => model.getPrimalRay()) : undefined;
+      const rayCols: number[] = [];
+      ray?.values.forEach((v, j) => { if (Math.abs(v) > 1e-9) rayCols.push(j); });
+      return { kind: 'unbounded', rayCols: Int32Array.from(rayCols), ...(status === S.unboundedOrInfeasible ? { orInfeasible: true } : {}) };
+    }
+    default:
+      return { kind: 'failure', message: `HiGHS ended with status "${STATUS_NAMES[status] ?? status}"` };
+  }
+}
+
+function solved(model: Model, status: 'optimal' | 'time-limit-feasible', isMip: boolean, withDuals: boolean): Outcome {
+  const sol = model.getSolution();
+  return {
+    kind: 'solved',
+    status,
+    objective: model.getObjectiveValue(),
+    colValue: withoutNegativeZero(sol.colValue),
+    rowValue: withoutNegativeZero(sol.rowValue),
+    rowDual: withDuals && !isMip ? withoutNegativeZero(sol.rowDual) : null,
+    mipGap: isMip ? Number(model.info.get('mip_gap')) : null,
+  };
+}
+
+/** HiGHS reports -0 for many zero duals; -0 prints as "-0" and fails Object.is(x, 0). */
+function withoutNegativeZero(a: Float64Array): Float64Array {
+  for (let i = 0; i < a.length; i++) if (a[i] === 0) a[i] = 0;
+  return a;
+}
+
+/** IIS and rays are diagnostics: when HiGHS cannot give one, the error is reported without it. */
+function safely<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}
+
+export function toModelData(highs: Highs, m: ModelArrays): ModelData {
+  const isMip = m.colInteger.includes(1);
+  return {
+    numCols: m.numCols,
+    numRows: m.numRows,
+    sense: m.sense === 'maximize' ? highs.constants.objectiveSense.maximize : highs.constants.objectiveSense.minimize,
+    offset: m.objectiveConstant,
+    colCost: m.colCost,
+    colLower: m.colLower,
+    colUpper: m.colUpper,
+    rowLower: m.rowLower,
+    rowUpper: m.rowUpper,
+    matrix: { format: 'csr', numRows: m.numRows, numCols: m.numCols, starts: m.rowStarts, indices: m.colIndex, values: m.values },
+    ...(isMip ? { integrality: Int32Array.from(m.colInteger) } : {}),
+    ...(m.hessian
+      ? { hessian: { format: 'triangular' as const, dimension: m.numCols, starts: m.hessian.starts, indices: m.hessian.rows, values: m.hessian.values } }
+      : {}),
+  };
+}

@@ -1,0 +1,470 @@
+/**
+ * The model builder: continuous and integer variables with bounds, linear constraints, and a linear
+ * or convex-quadratic objective. Everything lives in growable typed arrays (constraints arrive
+ * whole, so the matrix is built directly in CSR order) and names are generated only when asked
+ * for, so building costs O(nonzeros) with no per-constraint objects.
+ */
+import { InputError } from '@zonal/core';
+import { GrowableFloat64, GrowableInt32, GrowableUint8 } from './growable';
+import { checkFamily, checkIndex, formatName } from './names';
+import { VarBlock } from './var-block';
+
+export type Sense = '<=' | '>=' | '=';
+export type ObjectiveSense = 'minimize' | 'maximize';
+
+/** Defaults: lb 0, ub +Infinity, continuous. */
+export interface VarOptions {
+  lb?: number;
+  ub?: number;
+  integer?: boolean;
+}
+
+/** The assembled model as plain arrays: HiGHS input and exporter input. */
+export interface ModelArrays {
+  name: string;
+  numCols: number;
+  numRows: number;
+  sense: ObjectiveSense;
+  objectiveConstant: number;
+  colCost: Float64Array;
+  colLower: Float64Array;
+  colUpper: Float64Array;
+  /** 1 for an integer column. */
+  colInteger: Uint8Array;
+  rowLower: Float64Array;
+  rowUpper: Float64Array;
+  /** CSR: row r holds entries rowStarts[r] .. rowStarts[r+1]-1 of colIndex/values, no duplicates. */
+  rowStarts: Int32Array;
+  colIndex: Int32Array;
+  values: Float64Array;
+  /** Lower triangle of Q (objective term 0.5 x'Qx), compressed by column; null for an LP/MILP. */
+  hessian: { starts: Int32Array; rows: Int32Array; values: Float64Array } | null;
+}
+
+class FamilyTable {
+  readonly names: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  constructor(
+    private readonly modelName: string,
+    private readonly kind: 'variable' | 'constraint',
+  ) {}
+
+  idOf(family: string): number {
+    let id = this.ids.get(family);
+    if (id === undefined) {
+      checkFamily(this.modelName, this.kind, family);
+      id = this.names.length;
+      this.names.push(family);
+      this.ids.set(family, id);
+    }
+    return id;
+  }
+}
+
+export class ModelBuilder {
+  private readonly colFamilies: FamilyTable;
+  private readonly rowFamilies: FamilyTable;
+
+  private readonly colFamilyIds = new GrowableInt32(1024);
+  private readonly colIndexEnd = new GrowableInt32(1024);
+  private readonly colIndexPool = new GrowableInt32(2048);
+  private readonly colLower = new GrowableFloat64(1024);
+  private readonly colUpper = new GrowableFloat64(1024);
+  private readonly colInteger = new GrowableUint8(1024);
+  private readonly colCost = new GrowableFloat64(1024);
+
+  private readonly rowFamilyIds = new GrowableInt32(1024);
+  private readonly rowIndexEnd = new GrowableInt32(1024);
+  private readonly rowIndexPool = new GrowableInt32(2048);
+  private readonly rowLower = new GrowableFloat64(1024);
+  private readonly rowUpper = new GrowableFloat64(1024);
+  private readonly rowEnd = new GrowableInt32(1024);
+  private readonly nzCol = new GrowableInt32(4096);
+  private readonly nzVal = new GrowableFloat64(4096);
+
+  /** Quadratic objective triplets, lower triangle (row >= col), entries of Q in 0.5 x'Qx. */
+  private readonly qRow = new GrowableInt32(16);
+  private readonly qCol = new GrowableInt32(16);
+  private readonly qVal = new GrowableFloat64(16);
+
+  private objectiveConstant = 0;
+  private objectiveSense: ObjectiveSense = 'minimize';
+
+  /** Scratch for merging duplicate columns within a row: slotRow[c] = row + 1 when c is already in it. */
+  private slotRow = new Int32Array(1024);
+  private slotPos = new Int32Array(1024);
+
+  constructor(readonly name: string) {
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(name)) {
+      throw new InputError(`model name "${name}" must be letters, digits, "_", "." or "-" (it names exported files)`, 'model');
+    }
+    this.colFamilies = new FamilyTable(name, 'variable');
+    this.rowFamilies = new FamilyTable(name, 'constraint');
+  }
+
+  get numCols(): number {
+    return this.colLower.length;
+  }
+
+  get numRows(): number {
+    return this.rowLower.length;
+  }
+
+  get numNonzeros(): number {
+    return this.nzCol.length;
+  }
+
+  get sense(): ObjectiveSense {
+    return this.objectiveSense;
+  }
+
+  get isMip(): boolean {
+    return this.colInteger.view().includes(1);
+  }
+
+  /** True when a quadratic term was added (even if the terms cancel). */
+  get isQuadratic(): boolean {
+    return this.qVal.length > 0;
+  }
+
+  /** One variable; addVar('Pg', [3]) is column `Pg(3)`, addVar('z', []) is column `z`. */
+  addVar(family: string, index: number[], opts: VarOptions = {}): number {
+    const familyId = this.colFamilies.idOf(family);
+    checkIndex(`model "${this.name}" variable family "${family}"`, index);
+    for (const v of index) this.colIndexPool.push(v);
+    return this.pushColumn(familyId, opts);
+  }
+
+  /** A block of variables over `shape` (row-major), e.g. addVars('V', [nBus, T]).at(bus, t). */
+  addVars(family: string, shape: number[], opts: VarOptions | ((idx: number[]) => VarOptions) = {}): VarBlock {
+    const familyId = this.colFamilies.idOf(family);
+    let size = 1;
+    for (const n of shape) {
+      if (!Number.isInteger(n) || n < 0) {
+        throw new InputError(`shape [${shape.join(', ')}] must be non-negative integers`, `model "${this.name}" variable family "${family}"`);
+      }
+      size *= n;
+    }
+    if (size > 0x7fffffff - this.numCols) {
+      throw new InputError(`shape [${shape.join(', ')}] has too many elements`, `model "${this.name}" variable family "${family}"`);
+    }
+    const block = new VarBlock(family, shape.slice(), this.numCols);
+    const idx = new Array<number>(shape.length).fill(0);
+    for (let n = 0; n < size; n++) {
+      for (const v of idx) this.colIndexPool.push(v);
+      this.pushColumn(familyId, typeof opts === 'function' ? opts(idx.slice()) : opts);
+      for (let d = shape.length - 1; d >= 0; d--) {
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+    return block;
+  }
+
+  /** Row `sum coefs[k] * x[cols[k]] (sense) rhs`, named family(index); repeated columns are summed. */
+  addConstraint(family: string, index: number[], cols: ArrayLike<number>, coefs: ArrayLike<number>, sense: Sense, rhs: number): number {
+    if (sense !== '<=' && sense !== '>=' && sense !== '=') {
+      throw new RangeError(`model "${this.name}" constraint family "${family}": sense "${String(sense)}" is not <=, >= or =`);
+    }
+    if (!Number.isFinite(rhs)) {
+      throw new InputError(`right-hand side is ${rhs}`, `model "${this.name}" constraint ${this.pendingRowName(family, index)}`);
+    }
+    const lower = sense === '<=' ? -Infinity : rhs;
+    const upper = sense === '>=' ? Infinity : rhs;
+    return this.pushRow(family, index, cols, coefs, lower, upper);
+  }
+
+  /** Row `lower <= sum coefs[k] * x[cols[k]] <= upper`; one of the bounds may be infinite. */
+  addRangeConstraint(family: string, index: number[], cols: ArrayLike<number>, coefs: ArrayLike<number>, lower: number, upper: number): number {
+    this.checkRowBounds(this.pendingRowName(family, index), lower, upper);
+    return this.pushRow(family, index, cols, coefs, lower, upper);
+  }
+
+  /** Adds to the objective coefficient of `col`. */
+  setObjectiveCoef(col: number, coef: number): void {
+    this.checkCol(col, 'objective');
+    if (!Number.isFinite(coef)) {
+      throw new InputError(`objective coefficient is ${coef}`, `model "${this.name}" variable ${this.colName(col)}`);
+    }
+    this.colCost.add(col, coef);
+  }
+
+  /** Exported as the cost of a variable `const_one` fixed to 1: GLPK rejects constants in the objective. */
+  addObjectiveConstant(c: number): void {
+    if (!Number.isFinite(c)) throw new InputError(`objective constant is ${c}`, `model "${this.name}"`);
+    this.objectiveConstant += c;
+  }
+
+  /** objective += coef * x[colI] * x[colJ]; the whole objective must stay convex (concave when maximising). */
+  addQuadraticTerm(colI: number, colJ: number, coef: number): void {
+    this.checkCol(colI, 'quadratic term');
+    this.checkCol(colJ, 'quadratic term');
+    if (!Number.isFinite(coef)) {
+      throw new InputError(`quadratic coefficient is ${coef}`, `model "${this.name}" term ${this.colName(colI)}*${this.colName(colJ)}`);
+    }
+    // HiGHS minimises 0.5 x'Qx: coef*xi^2 is Q_ii = 2 coef; coef*xi*xj is Q_ij = Q_ji = coef.
+    this.qRow.push(Math.max(colI, colJ));
+    this.qCol.push(Math.min(colI, colJ));
+    this.qVal.push(colI === colJ ? 2 * coef : coef);
+  }
+
+  setSense(sense: ObjectiveSense): void {
+    if (sense !== 'minimize' && sense !== 'maximize') throw new RangeError(`objective sense "${String(sense)}" is not minimize or maximize`);
+    this.objectiveSense = sense;
+  }
+
+  setColBounds(col: number, lb: number, ub: number): void {
+    this.checkCol(col, 'bounds');
+    this.checkColBounds(this.colName(col), lb, ub);
+    this.colLower.set(col, lb);
+    this.colUpper.set(col, ub);
+  }
+
+  setRowBounds(row: number, lower: number, upper: number): void {
+    this.checkRow(row);
+    this.checkRowBounds(this.rowName(row), lower, upper);
+    this.rowLower.set(row, lower);
+    this.rowUpper.set(row, upper);
+  }
+
+  colName(col: number): string {
+    this.checkCol(col, 'name');
+    return formatName(this.colFamilies.names[this.colFamilyIds.get(col)], this.colIndexPool.view(), col === 0 ? 0 : this.colIndexEnd.get(col - 1), this.colIndexEnd.get(col));
+  }
+
+  rowName(row: number): string {
+    this.checkRow(row);
+    return formatName(this.rowFamilies.names[this.rowFamilyIds.get(row)], this.rowIndexPool.view(), row === 0 ? 0 : this.rowIndexEnd.get(row - 1), this.rowIndexEnd.get(row));
+  }
+
+  /** The family of a column, e.g. `V` for column `V(12.3)`. */
+  colFamily(col: number): string {
+    this.checkCol(col, 'family');
+    return this.colFamilies.names[this.colFamilyIds.get(col)];
+  }
+
+  /** The family of a row, e.g. `vlim` for row `vlim(12.3)`. */
+  rowFamily(row: number): string {
+    this.checkRow(row);
+    return this.rowFamilies.names[this.rowFamilyIds.get(row)];
+  }
+
+  colLowerBound(col: number): number {
+    this.checkCol(col, 'bounds');
+    return this.colLower.get(col);
+  }
+
+  colUpperBound(col: number): number {
+    this.checkCol(col, 'bounds');
+    return this.colUpper.get(col);
+  }
+
+  isInteger(col: number): boolean {
+    this.checkCol(col, 'integrality');
+    return this.colInteger.get(col) === 1;
+  }
+
+  objectiveCoef(col: number): number {
+    this.checkCol(col, 'objective');
+    return this.colCost.get(col);
+  }
+
+  get objectiveOffset(): number {
+    return this.objectiveConstant;
+  }
+
+  /**
+   * The model as arrays. `copy: true` gives arrays that own their buffers (they are transferred to
+   * the solver worker); otherwise views that the next addition may invalidate.
+   */
+  toArrays(opts: { copy: boolean }): ModelArrays {
+    const take = <A extends Float64Array | Int32Array | Uint8Array>(g: { copy(): A; view(): A }): A => (opts.copy ? g.copy() : g.view());
+    const rowStarts = new Int32Array(this.numRows + 1);
+    rowStarts.set(this.rowEnd.view(), 1);
+    return {
+      name: this.name,
+      numCols: this.numCols,
+      numRows: this.numRows,
+      sense: this.objectiveSense,
+      objectiveConstant: this.objectiveConstant,
+      colCost: take(this.colCost),
+      colLower: take(this.colLower),
+      colUpper: take(this.colUpper),
+      colInteger: take(this.colInteger),
+      rowLower: take(this.rowLower),
+      rowUpper: take(this.rowUpper),
+      rowStarts,
+      colIndex: take(this.nzCol),
+      values: take(this.nzVal),
+      hessian: this.assembleHessian(),
+    };
+  }
+
+  private pushColumn(familyId: number, opts: VarOptions): number {
+    const lb = opts.lb ?? 0;
+    const ub = opts.ub ?? Infinity;
+    const col = this.numCols;
+    this.colFamilyIds.push(familyId);
+    this.colIndexEnd.push(this.colIndexPool.length);
+    this.colLower.push(lb);
+    this.colUpper.push(ub);
+    this.colInteger.push(opts.integer ? 1 : 0);
+    this.colCost.push(0);
+    try {
+      this.checkColBounds(this.colName(col), lb, ub);
+    } catch (e) {
+      this.popColumn(col);
+      throw e;
+    }
+    return col;
+  }
+
+  private popColumn(col: number): void {
+    const poolEnd = col === 0 ? 0 : this.colIndexEnd.get(col - 1);
+    for (const g of [this.colFamilyIds, this.colIndexEnd, this.colLower, this.colUpper, this.colInteger, this.colCost]) g.truncate(col);
+    this.colIndexPool.truncate(poolEnd);
+  }
+
+  private checkColBounds(name: string, lb: number, ub: number): void {
+    const where = `model "${this.name}" variable ${name}`;
+    if (Number.isNaN(lb) || Number.isNaN(ub) || lb === Infinity || ub === -Infinity) {
+      throw new InputError(`bounds [${lb}, ${ub}] are not numbers a variable can take`, where);
+    }
+    if (lb > ub) throw new InputError(`lower bound ${lb} exceeds upper bound ${ub}`, where);
+  }
+
+  private checkRowBounds(name: string, lower: number, upper: number): void {
+    const where = `model "${this.name}" constraint ${name}`;
+    if (Number.isNaN(lower) || Number.isNaN(upper) || lower === Infinity || upper === -Infinity) {
+      throw new InputError(`bounds [${lower}, ${upper}] are not numbers a row can take`, where);
+    }
+    if (lower === -Infinity && upper === Infinity) throw new InputError('both bounds are infinite (the row constrains nothing)', where);
+    if (lower > upper) throw new InputError(`lower bound ${lower} exceeds upper bound ${upper}`, where);
+  }
+
+  private pendingRowName(family: string, index: number[]): string {
+    return index.length ? `${family}(${index.join('.')})` : family;
+  }
+
+  private pushRow(family: string, index: number[], cols: ArrayLike<number>, coefs: ArrayLike<number>, lower: number, upper: number): number {
+    const familyId = this.rowFamilies.idOf(family);
+    const where = () => `model "${this.name}" constraint ${this.pendingRowName(family, index)}`;
+    checkIndex(where(), index);
+    if (cols.length !== coefs.length) {
+      throw new RangeError(`${where()}: ${cols.length} columns but ${coefs.length} coefficients`);
+    }
+    const numCols = this.numCols;
+    // Validate everything before touching the arrays, so an error leaves the model unchanged.
+    for (let k = 0; k < cols.length; k++) {
+      const c = cols[k];
+      if (!Number.isInteger(c) || c < 0 || c >= numCols) throw new RangeError(`${where()}: column ${c} does not exist (the model has ${numCols})`);
+      if (!Number.isFinite(coefs[k])) throw new InputError(`coefficient of ${this.colName(c)} is ${coefs[k]}`, where());
+    }
+    this.ensureSlots(numCols);
+    const row = this.numRows;
+    const stamp = row + 1;
+    const start = this.nzCol.length;
+    for (let k = 0; k < cols.length; k++) {
+      const c = cols[k];
+      if (this.slotRow[c] === stamp) {
+        this.nzVal.add(this.slotPos[c], coefs[k]);
+      } else {
+        this.slotRow[c] = stamp;
+        this.slotPos[c] = this.nzCol.push(c);
+        this.nzVal.push(coefs[k]);
+      }
+    }
+    this.dropZeros(start);
+    for (const v of index) this.rowIndexPool.push(v);
+    this.rowFamilyIds.push(familyId);
+    this.rowIndexEnd.push(this.rowIndexPool.length);
+    this.rowLower.push(lower);
+    this.rowUpper.push(upper);
+    this.rowEnd.push(this.nzCol.length);
+    return row;
+  }
+
+  /** Explicit zeros (or terms that cancel) carry no information and some readers warn on them. */
+  private dropZeros(start: number): void {
+    let out = start;
+    for (let k = start; k < this.nzCol.length; k++) {
+      const v = this.nzVal.get(k);
+      if (v === 0) continue;
+      this.nzCol.set(out, this.nzCol.get(k));
+      this.nzVal.set(out, v);
+      out++;
+    }
+    this.nzCol.truncate(out);
+    this.nzVal.truncate(out);
+  }
+
+  private ensureSlots(numCols: number): void {
+    if (this.slotRow.length >= numCols) return;
+    const size = Math.max(numCols, this.slotRow.length * 2);
+    const slotRow = new Int32Array(size);
+    slotRow.set(this.slotRow);
+    this.slotRow = slotRow;
+    this.slotPos = new Int32Array(size);
+  }
+
+  /** Sums duplicate triplets into a lower-triangular CSC matrix, dropping zeros. */
+  private assembleHessian(): ModelArrays['hessian'] {
+    const nq = this.qVal.length;
+    if (nq === 0) return null;
+    const n = this.numCols;
+    const counts = new Int32Array(n + 1);
+    for (let k = 0; k < nq; k++) counts[this.qCol.get(k) + 1]++;
+    for (let c = 0; c < n; c++) counts[c + 1] += counts[c];
+    const next = counts.slice(0, n);
+    const rows = new Int32Array(nq);
+    const vals = new Float64Array(nq);
+    for (let k = 0; k < nq; k++) {
+      const p = next[this.qCol.get(k)]++;
+      rows[p] = this.qRow.get(k);
+      vals[p] = this.qVal.get(k);
+    }
+    // Merge duplicates column by column with a row stamp.
+    const seenIn = new Int32Array(n).fill(-1);
+    const posOf = new Int32Array(n);
+    const starts = new Int32Array(n + 1);
+    let out = 0;
+    for (let c = 0; c < n; c++) {
+      const colStart = out;
+      for (let p = counts[c]; p < counts[c + 1]; p++) {
+        const r = rows[p];
+        if (seenIn[r] === c) {
+          vals[posOf[r]] += vals[p];
+        } else {
+          seenIn[r] = c;
+          posOf[r] = out;
+          rows[out] = r;
+          vals[out] = vals[p];
+          out++;
+        }
+      }
+      let kept = colStart;
+      for (let p = colStart; p < out; p++) {
+        if (vals[p] === 0) continue;
+        rows[kept] = rows[p];
+        vals[kept] = vals[p];
+        kept++;
+      }
+      out = kept;
+      starts[c + 1] = out;
+    }
+    return { starts, rows: rows.slice(0, out), values: vals.slice(0, out) };
+  }
+
+  private checkCol(col: number, what: string): void {
+    if (!Number.isInteger(col) || col < 0 || col >= this.numCols) {
+      throw new RangeError(`model "${this.name}" ${what}: column ${col} does not exist (the model has ${this.numCols})`);
+    }
+  }
+
+  private checkRow(row: number): void {
+    if (!Number.isInteger(row) || row < 0 || row >= this.numRows) {
+      throw new RangeError(`model "${this.name}": row ${row} does not exist (the model has ${this.numRows})`);
+    }
+  }
+}

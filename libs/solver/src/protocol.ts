@@ -1,0 +1,68 @@
+/**
+ * Messages between the main thread and the solver worker. Models travel as typed arrays whose
+ * buffers are transferred, not copied; replies carry typed arrays back the same way.
+ */
+import type { ModelArrays } from './model';
+
+export type Algorithm = 'choose' | 'simplex' | 'ipm';
+
+export interface JobOptions {
+  solver: Algorithm;
+  timeLimitS: number;
+  mipRelGap?: number;
+}
+
+/** Deliberate failures for tests of crash recovery; never set outside tests. */
+export type Fault = 'throw' | 'exit' | 'hang';
+
+export interface SolveJob {
+  id: number;
+  model: ModelArrays;
+  options: JobOptions;
+  fault?: Fault;
+}
+
+interface ReplyBase {
+  id: number;
+  /** Size of the worker's WebAssembly memory after the job (it never shrinks). */
+  memoryBytes: number;
+  /** Time in the worker from receiving the model to the reply, ms. */
+  solveTimeMs: number;
+}
+
+export type SolveReply = ReplyBase &
+  (
+    | {
+        kind: 'solved';
+        status: 'optimal' | 'time-limit-feasible';
+        objective: number;
+        colValue: Float64Array;
+        rowValue: Float64Array;
+        /** null for a MIP or a stopped solve: those duals mean nothing. */
+        rowDual: Float64Array | null;
+        mipGap: number | null;
+      }
+    | { kind: 'infeasible'; iisRows: Int32Array; iisCols: Int32Array }
+    /** `orInfeasible`: HiGHS could not tell unbounded from infeasible, even without presolve. */
+    | { kind: 'unbounded'; rayCols: Int32Array; orInfeasible?: boolean }
+    | { kind: 'limit'; message: string }
+    | { kind: 'failure'; message: string }
+    /** The HiGHS instance threw (e.g. `RuntimeError: Aborted()`): the worker must be replaced. */
+    | { kind: 'crashed'; message: string; outOfMemory: boolean }
+  );
+
+export type WorkerMessage = { kind: 'ready' } | { kind: 'load-failed'; message: string } | SolveReply;
+
+/** Every ArrayBuffer a message holds, for postMessage's transfer list. */
+export function transferablesOf(value: unknown): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const visit = (v: unknown): void => {
+    if (ArrayBuffer.isView(v)) {
+      if (v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+    } else if (v && typeof v === 'object') {
+      for (const x of Object.values(v)) visit(x);
+    }
+  };
+  visit(value);
+  return [...out];
+}

@@ -1,0 +1,157 @@
+/**
+ * The main thread's side of the solver worker: one worker per process, jobs served one at a time
+ * (a solve blocks its thread; here it blocks only the worker, so NATS heartbeats keep flowing).
+ * A worker that crashes, dies, overruns its time limit or grows past `recycleAboveBytes` is
+ * terminated and the next job starts a fresh one. Idle workers are unref'd, so a CLI process
+ * exits once its work is done; `shutdownSolver()` stops the worker at once.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { ModelArrays } from './model';
+import { transferablesOf, type Fault, type JobOptions, type SolveReply, type WorkerMessage } from './protocol';
+
+export interface SolverConfig {
+  /** Time limit of a solve that sets none, seconds. */
+  defaultTimeLimitS: number;
+  /** Replace the worker after a solve leaves its WebAssembly memory above this (it never shrinks). */
+  recycleAboveBytes: number;
+  /** A worker that has not answered `timeLimitS * 1.25 + watchdogGraceS` after a job is stopped. */
+  watchdogGraceS: number;
+}
+
+const config: SolverConfig = { defaultTimeLimitS: 300, recycleAboveBytes: 2 ** 30, watchdogGraceS: 60 };
+
+export function configureSolver(change: Partial<SolverConfig>): void {
+  for (const [key, value] of Object.entries(change)) {
+    if (typeof value !== 'number' || !(value > 0) || value === Infinity) {
+      throw new RangeError(`configureSolver: ${key} must be a positive finite number, got ${value}`);
+    }
+  }
+  Object.assign(config, change);
+}
+
+export function solverConfig(): Readonly<SolverConfig> {
+  return { ...config };
+}
+
+export type JobOutcome =
+  | { type: 'reply'; reply: SolveReply }
+  | { type: 'died'; message: string }
+  | { type: 'watchdog'; afterS: number }
+  | { type: 'load-failed'; message: string };
+
+interface Handle {
+  worker: Worker;
+  ready: Promise<string | null>;
+}
+
+let current: Handle | null = null;
+let queue: Promise<unknown> = Promise.resolve();
+let nextJobId = 1;
+let workersStarted = 0;
+let compiled: Promise<WebAssembly.Module | undefined> | null = null;
+
+/** How many workers this process has started (a crash or recycle starts another). */
+export function solverWorkerStats(): { workersStarted: number; running: boolean } {
+  return { workersStarted, running: current !== null };
+}
+
+/** Runs one job on the worker, after any job already queued. */
+export function runJob(model: ModelArrays, options: JobOptions, fault?: Fault): Promise<JobOutcome> {
+  const job = queue.then(() => execute(model, options, fault));
+  queue = job.catch(() => undefined);
+  return job;
+}
+
+/** Stops the worker (a running solve fails with SolverFailureError); the next solve starts a new one. */
+export async function shutdownSolver(): Promise<void> {
+  const handle = current;
+  current = null;
+  if (handle) await handle.worker.terminate();
+}
+
+async function execute(model: ModelArrays, options: JobOptions, fault?: Fault): Promise<JobOutcome> {
+  const handle = await ensureWorker();
+  const loadError = await handle.ready;
+  if (loadError !== null) {
+    await retire(handle);
+    return { type: 'load-failed', message: loadError };
+  }
+  const id = nextJobId++;
+  const watchdogS = options.timeLimitS * 1.25 + config.watchdogGraceS;
+  const { worker } = handle;
+  worker.ref();
+  const outcome = await new Promise<JobOutcome>((resolve) => {
+    const finish = (o: JobOutcome) => {
+      clearTimeout(timer);
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      resolve(o);
+    };
+    const onMessage = (m: WorkerMessage) => {
+      if ('id' in m && m.id === id) finish({ type: 'reply', reply: m });
+    };
+    const onError = (e: Error) => finish({ type: 'died', message: `uncaught ${e.name}: ${e.message}` });
+    const onExit = (code: number) => finish({ type: 'died', message: `exited with code ${code}` });
+    const timer = setTimeout(() => finish({ type: 'watchdog', afterS: watchdogS }), watchdogS * 1000);
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    worker.postMessage({ id, model, options, fault }, transferablesOf(model));
+  });
+  const healthy = outcome.type === 'reply' && outcome.reply.kind !== 'crashed' && outcome.reply.memoryBytes <= config.recycleAboveBytes;
+  if (healthy) worker.unref();
+  else await retire(handle);
+  return outcome;
+}
+
+async function retire(handle: Handle): Promise<void> {
+  if (current === handle) current = null;
+  await handle.worker.terminate();
+}
+
+async function ensureWorker(): Promise<Handle> {
+  if (current) return current;
+  const wasmModule = await compiledHighs();
+  const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { wasmModule } });
+  workersStarted++;
+  const ready = new Promise<string | null>((resolve) => {
+    const settle = (error: string | null) => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      resolve(error);
+    };
+    const onMessage = (m: WorkerMessage) => {
+      if (m.kind === 'ready') settle(null);
+      else if (m.kind === 'load-failed') settle(`HiGHS failed to load: ${m.message}`);
+    };
+    const onError = (e: Error) => settle(`the solver worker failed to start: ${e.message}`);
+    const onExit = (code: number) => settle(`the solver worker exited with code ${code} while starting`);
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+  const handle: Handle = { worker, ready };
+  // A worker that dies between jobs is forgotten, so the next job starts a fresh one.
+  worker.on('exit', () => {
+    if (current === handle) current = null;
+  });
+  worker.on('error', () => undefined);
+  current = handle;
+  return handle;
+}
+
+/**
+ * highs.wasm compiled once per process and handed to every worker: a replacement worker then
+ * skips compilation and inherits the optimised code (STACK: the first solve is 4-7x slower).
+ * When this fails, each worker compiles the module itself.
+ */
+/** The runtime's WebAssembly object (the "lib" setting types only its namespace, not the value). */
+const wasmApi = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly;
+
+function compiledHighs(): Promise<WebAssembly.Module | undefined> {
+  compiled ??= (async () => {
+    try {
+      const wasmPath = createRequire(import.meta.url).resolve('highs/runtime');
+      return await wasmApi.compile(await readFile(wasmPath));
+    } catch {
+      return undefined;
+    }
+  })();
+  return compiled;
+}
