@@ -1,0 +1,150 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadIeee33, parseMatpower } from '@zonal/feeder';
+import { loadScenario, parseScenario, type Scenario } from '@zonal/scenario';
+import { externalSolverAvailable, LpExporter, shutdownSolver, solveLpFile } from '@zonal/solver';
+import { carbonCostYuan } from './carbon';
+import { runDispatch } from './dispatch';
+import { buildDispatchInputs } from './inputs';
+
+afterAll(() => shutdownSolver());
+
+const base = loadScenario('default');
+const withChanges = (patch: (s: Scenario) => void): Scenario => {
+  const s = structuredClone(base);
+  patch(s);
+  return parseScenario(s);
+};
+const tmp = () => mkdtempSync(join(tmpdir(), 'zonal-dispatch-'));
+
+/** The exported model solved again by an independent solver: its optimum must equal ours. */
+function expectExternalOptimum(file: string, objective: number) {
+  for (const solver of ['glpsol', 'cbc'] as const) {
+    if (!externalSolverAvailable(solver)) throw new Error(`${solver} is not installed: run tools/scripts/install-system-deps.sh`);
+    const ext = solveLpFile(file, solver);
+    expect(ext.status, `${solver} status on ${file}`).toBe('optimal');
+    // GLPK prints 10 significant digits, CBC 8 decimals: compare at 1e-7 relative.
+    expect(Math.abs(ext.objective! - objective) / Math.abs(objective), `${solver} objective vs HiGHS`).toBeLessThan(1e-7);
+  }
+}
+
+describe('DSO dispatch on the default scenario (EVs left out)', async () => {
+  const dir = tmp();
+  const exporter = new LpExporter(dir, 'dso');
+  const r = await runDispatch(buildDispatchInputs(base, loadIeee33()), { exporter });
+
+  it('writes one LP file per successive-LP round and reports the last one\'s objective', () => {
+    expect(exporter.files.map((f) => f.slice(dir.length + 1))).toEqual(['0001-dso.lp', '0002-dso.lp', '0003-dso.lp']);
+    expectExternalOptimum(exporter.files[2], r.objective);
+  });
+
+  it('splits the objective into seed 001\'s cost rows plus penalties', () => {
+    const c = r.costs;
+    expect(c.totalYuan).toBeCloseTo(c.purchaseYuan + c.dieselYuan + c.curtailmentYuan + c.carbonYuan + c.demandChargeYuan, 6);
+    expect(c.totalYuan + c.penaltyYuan).toBeCloseTo(r.objective, 4);
+    expect(c.carbonYuan).toBeCloseTo(carbonCostYuan(r.excessT, base.carbon), 6);
+  });
+
+  it('verifies the dispatched point by AC power flow: |V_LP − V_AC| ≤ 1e-5 pu, LP losses = AC losses to 0.1%', () => {
+    const ac = r.acCheck;
+    expect(ac.converged).toBe(true);
+    expect(ac.maxAbsVDiffPu).toBeLessThan(1e-5);
+    expect(Math.abs(ac.lpLossKwh - ac.lossKwh) / ac.lossKwh).toBeLessThan(1e-3);
+    expect(ac.vminPu).toBeGreaterThan(0.9);
+    expect(ac.violations).toEqual([]);
+  });
+
+  it('respects no-export, DER availability and the energy balance every period', () => {
+    const s = r.schedule;
+    for (let t = 0; t < 24; t++) {
+      expect(s.pGridKw[t]).toBeGreaterThanOrEqual(-1e-7);
+      const gen = s.renewableKw.reduce((a, u) => a + u[t], 0) + s.dieselKw.reduce((a, u) => a + u[t], 0);
+      // supply = demand + losses (losses are positive and small)
+      const surplus = s.pGridKw[t] + gen - s.loadKw[t];
+      expect(surplus).toBeGreaterThan(0);
+      expect(surplus).toBeLessThan(0.1 * s.loadKw[t]);
+    }
+  });
+});
+
+describe('the carbon ladder inside the dispatch', () => {
+  it('reaches every kink with a small interval (d = 2 t) and prices the excess exactly as eq 4', async () => {
+    const s = withChanges((x) => { x.carbon.intervalT = 2; });
+    const dir = tmp();
+    const exporter = new LpExporter(dir, 'dso');
+    const r = await runDispatch(buildDispatchInputs(s, loadIeee33()), { exporter });
+    // With d = 2 t the default day's excess (a few tonnes) lies past the last kink (2d).
+    expect(r.excessT).toBeGreaterThan(2 * s.carbon.intervalT);
+    expect(r.costs.carbonYuan).toBeCloseTo(carbonCostYuan(r.excessT, s.carbon), 6);
+    expectExternalOptimum(exporter.files.at(-1)!, r.objective);
+  });
+
+  it('sells quota (negative carbon cost) when the feeder emits below its quota', async () => {
+    const s = withChanges((x) => { x.grid.thermalShare = 0; });
+    const r = await runDispatch(buildDispatchInputs(s, loadIeee33()));
+    expect(r.excessT).toBeLessThan(0);
+    expect(r.costs.carbonYuan).toBeCloseTo(s.carbon.salePriceYuanPerT * r.excessT, 6);
+  });
+});
+
+describe('soft limits are reported, never infeasible', () => {
+  it('prices and lists voltage violations per bus and hour under a [0.95, 1.05] band', async () => {
+    const s = withChanges((x) => { x.network.voltageBandPu = [0.95, 1.05]; });
+    const r = await runDispatch(buildDispatchInputs(s, loadIeee33()));
+    expect(r.costs.penaltyYuan).toBeGreaterThan(0);
+    const under = r.acCheck.violations.filter((v) => v.kind === 'vmin');
+    expect(under.length).toBeGreaterThan(0);
+    expect(under.every((v) => v.value < 0.95 && v.busId >= 2 && v.busId <= 33)).toBe(true);
+  });
+
+  it('reports line overloads when the load is far above the ratings', async () => {
+    const s = withChanges((x) => { x.network.loadScale = 2; x.ders.pv = []; x.ders.wind = []; x.ders.diesel = []; });
+    const r = await runDispatch(buildDispatchInputs(s, loadIeee33()));
+    expect(r.acCheck.violations.some((v) => v.kind === 'rating')).toBe(true);
+    expect(r.costs.penaltyYuan).toBeGreaterThan(0);
+  });
+});
+
+describe('a two-bus feeder, priced by hand', () => {
+  // Substation (bus 1) — 1 ohm line — bus 2 with 100 kW, 0 kvar at 10 kV, 1 MVA base.
+  const feeder = parseMatpower(`function mpc = two
+mpc.version = '2';
+mpc.baseMVA = 1;
+mpc.bus = [
+ 1 3 0 0 0 0 1 1 0 10 1 1.1 0.9;
+ 2 1 0.1 0 0 0 1 1 0 10 1 1.1 0.9;
+];
+mpc.gen = [ 1 0 0 10 -10 1 1 1 10 0 ];
+mpc.branch = [ 1 2 0.01 0 0 0 0 0 0 0 1 -360 360 ];
+`, 'two');
+
+  it('buys load + I²R at the tariff and pays the carbon ladder on grid emissions', async () => {
+    const s = withChanges((x) => {
+      x.network.case = 'two';
+      x.ders = { pv: [], wind: [], diesel: [], capacitors: [] };
+      x.profiles.load = Array(24).fill(1);
+    });
+    const r = await runDispatch(buildDispatchInputs(s, feeder));
+    // Exact AC flow of a resistive two-bus line: P_send = load + R·I², with V2 solving
+    // V2 = 1 − R·P_load/V2 (pu, x = 0): V2 = (1 + sqrt(1 − 4 R P)) / 2.
+    const rPu = 0.01, pPu = 0.1;
+    const v2 = (1 + Math.sqrt(1 - 4 * rPu * pPu)) / 2;
+    const pSendKw = 1000 * (pPu + rPu * (pPu / v2) ** 2);
+    for (let t = 0; t < 24; t++) expect(r.schedule.pGridKw[t]).toBeCloseTo(pSendKw, 6);
+    const purchase = s.tariff.blocks.reduce((a, b) => a + b.priceYuanPerKwh * (b.toH - b.fromH), 0) * pSendKw;
+    expect(r.costs.purchaseYuan).toBeCloseTo(purchase, 4);
+    const excessT = (24 * pSendKw / 1000) * s.grid.thermalShare * s.grid.thermalEmissionTPerMwh;
+    expect(r.excessT).toBeCloseTo(excessT, 9);
+    expect(r.costs.carbonYuan).toBeCloseTo(carbonCostYuan(excessT, s.carbon), 6);
+    expect(r.acCheck.vminPu).toBeCloseTo(v2, 9);
+  });
+});
+
+describe('bad input', () => {
+  it('names a DER on a bus the feeder does not have', () => {
+    const s = withChanges((x) => { x.ders.pv[0].bus = 99; });
+    expect(() => buildDispatchInputs(s, loadIeee33())).toThrow(/ders\.pv\[0\]\.bus: bus 99 is not in feeder/);
+  });
+});

@@ -1,0 +1,201 @@
+import { runPowerFlow, type PowerFlowResult } from '@zonal/feeder';
+import { solve, type LpExporter, type Solution } from '@zonal/solver';
+import { carbonCostYuan } from './carbon';
+import type { DispatchInputs } from './inputs';
+import { buildDispatchModel, type DispatchVars } from './model';
+
+export interface DispatchOptions {
+  /** Writes every solved model (one file per successive-LP round). */
+  exporter?: LpExporter;
+  solver?: 'choose' | 'simplex' | 'ipm';
+  timeLimitS?: number;
+}
+
+/** Seed 001's cost table (yuan per day); penalties on their own row, outside `totalYuan`. */
+export interface CostTable {
+  purchaseYuan: number;
+  dieselYuan: number;
+  curtailmentYuan: number;
+  carbonYuan: number;
+  demandChargeYuan: number;
+  totalYuan: number;
+  penaltyYuan: number;
+}
+
+export interface Violation {
+  kind: 'vmin' | 'vmax' | 'rating';
+  busId: number;
+  /** Period index (0-based) and its start time in hours. */
+  period: number;
+  hour: number;
+  /** AC voltage (pu) for vmin/vmax, AC apparent flow into the bus (kVA) for rating. */
+  value: number;
+  limit: number;
+}
+
+export interface AcCheck {
+  converged: boolean;
+  lossKwh: number;
+  lossKvarh: number;
+  /** Losses the last LP carried (its branch-current estimate), for LP vs AC. */
+  lpLossKwh: number;
+  vminPu: number;
+  vminBusId: number;
+  vminPeriod: number;
+  maxAbsVDiffPu: number;
+  violations: Violation[];
+}
+
+export interface DispatchSchedule {
+  pGridKw: number[];
+  qGridKvar: number[];
+  dieselKw: number[][];
+  renewableKw: number[][];
+  curtailedKw: number[][];
+  evKw: number[];
+  loadKw: number[];
+}
+
+export interface DispatchResult {
+  objective: number;
+  costs: CostTable;
+  emissionsT: number;
+  quotaT: number;
+  excessT: number;
+  rounds: number;
+  schedule: DispatchSchedule;
+  acCheck: AcCheck;
+  solveMs: number[];
+}
+
+/**
+ * Low-carbon economic dispatch with loss correction by successive LP (SPEC §3): solve with no
+ * losses, run the AC sweep at the dispatched point, fix each branch's |I|² at the AC value and
+ * solve again, `lossCorrectionRounds` times; then verify the final point with the AC sweep.
+ */
+export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {}): Promise<DispatchResult> {
+  const rounds = inp.scenario.network.lossCorrectionRounds;
+  let lossSqPu: Float64Array[] | null = null;
+  let last: { sol: Solution; vars: DispatchVars; lossSqPu: Float64Array[] | null } | undefined;
+  const solveMs: number[] = [];
+  for (let round = 0; round <= rounds; round++) {
+    const { model, vars } = buildDispatchModel(inp, lossSqPu);
+    const sol = await solve(model, { solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: opts.exporter });
+    solveMs.push(sol.solveTimeMs);
+    last = { sol, vars, lossSqPu };
+    if (round < rounds) lossSqPu = acFlows(inp, sol, vars).map((pf) => pf.branchCurrentSqPu);
+  }
+  const { sol, vars } = last!;
+  const acFlowsFinal = acFlows(inp, sol, vars);
+  return {
+    objective: sol.objective,
+    ...emissions(inp, sol, vars),
+    costs: costTable(inp, sol, vars),
+    rounds: rounds + 1,
+    schedule: schedule(inp, sol, vars),
+    acCheck: acCheck(inp, sol, vars, acFlowsFinal),
+    solveMs,
+  };
+}
+
+/** Net injections of the dispatched point, per period, run through the AC sweep. */
+function acFlows(inp: DispatchInputs, sol: Solution, v: DispatchVars): PowerFlowResult[] {
+  const out: PowerFlowResult[] = [];
+  for (let t = 0; t < inp.grid.periods; t++) {
+    const p = Float64Array.from(inp.loadPKw[t]);
+    const q = Float64Array.from(inp.loadQKvar[t]);
+    inp.renewables.forEach((u, k) => { p[u.busPos] -= sol.value(v.renewable.at(k, t)); });
+    inp.diesels.forEach((d, g) => { p[d.busPos] -= sol.value(v.diesel.at(g, t)); });
+    inp.capacitors.forEach((c, k) => { q[c.busPos] -= c.stepKvar * Math.round(sol.value(v.capSteps!.at(k, t))); });
+    out.push(runPowerFlow(inp.net, p, q));
+  }
+  return out;
+}
+
+function costTable(inp: DispatchInputs, sol: Solution, v: DispatchVars): CostTable {
+  const s = inp.scenario, dt = inp.grid.dtH;
+  let purchase = 0, diesel = 0, curtailment = 0, penalty = 0;
+  const vPen = s.network.voltagePenaltyYuanPerPuBusH * dt;
+  const sPen = s.network.lineRating.overloadPenaltyYuanPerKvaH * dt;
+  for (let t = 0; t < inp.grid.periods; t++) {
+    purchase += inp.priceYuanPerKwh[t] * sol.value(v.pGrid.at(t)) * dt;
+    inp.diesels.forEach((d, g) => { diesel += d.costYuanPerKwh * sol.value(v.diesel.at(g, t)) * dt; });
+    inp.renewables.forEach((u, k) => {
+      curtailment += s.curtailment.costYuanPerKwh * Math.max(0, u.availableKw[t] - sol.value(v.renewable.at(k, t))) * dt;
+    });
+    for (let j = 0; j < inp.net.nBus; j++) {
+      penalty += vPen * (sol.value(v.vOver.at(j, t)) + sol.value(v.vUnder.at(j, t)));
+      if (Number.isFinite(inp.sMaxKva[j])) penalty += sPen * sol.value(v.sOver.at(j, t));
+    }
+  }
+  // The carbon row is the ladder evaluated at the optimum's excess, not the epigraph variable:
+  // the two agree at an optimum, and a test holds them to it.
+  const carbon = carbonCostYuan(sol.value(v.excessT), s.carbon);
+  const dc = s.tariff.demandCharge;
+  const demandCharge = v.peakKva === null ? 0 : (dc.yuanPerKvaMonth / dc.daysPerMonth) * sol.value(v.peakKva);
+  const total = purchase + diesel + curtailment + carbon + demandCharge;
+  return { purchaseYuan: purchase, dieselYuan: diesel, curtailmentYuan: curtailment, carbonYuan: carbon, demandChargeYuan: demandCharge, totalYuan: total, penaltyYuan: penalty };
+}
+
+function emissions(inp: DispatchInputs, sol: Solution, v: DispatchVars) {
+  const s = inp.scenario, dt = inp.grid.dtH;
+  const gridEf = s.grid.thermalShare * s.grid.thermalEmissionTPerMwh;
+  let emissionsT = 0, quotaT = 0;
+  for (let t = 0; t < inp.grid.periods; t++) {
+    emissionsT += (gridEf * sol.value(v.pGrid.at(t)) * dt) / 1000;
+    inp.diesels.forEach((d, g) => {
+      const mwh = (sol.value(v.diesel.at(g, t)) * dt) / 1000;
+      emissionsT += d.emissionTPerMwh * mwh;
+      quotaT += s.carbon.quotaTPerMwh * mwh;
+    });
+    inp.renewables.forEach((_u, k) => { quotaT += (s.carbon.quotaTPerMwh * sol.value(v.renewable.at(k, t)) * dt) / 1000; });
+  }
+  return { emissionsT, quotaT, excessT: emissionsT - quotaT };
+}
+
+function schedule(inp: DispatchInputs, sol: Solution, v: DispatchVars): DispatchSchedule {
+  const T = inp.grid.periods;
+  const per = (f: (t: number) => number) => Array.from({ length: T }, (_, t) => f(t));
+  return {
+    pGridKw: per((t) => sol.value(v.pGrid.at(t))),
+    qGridKvar: per((t) => sol.value(v.qGrid.at(t))),
+    dieselKw: inp.diesels.map((_d, g) => per((t) => sol.value(v.diesel.at(g, t)))),
+    renewableKw: inp.renewables.map((_u, k) => per((t) => sol.value(v.renewable.at(k, t)))),
+    curtailedKw: inp.renewables.map((u, k) => per((t) => Math.max(0, u.availableKw[t] - sol.value(v.renewable.at(k, t))))),
+    evKw: per((t) => inp.evPKw[t].reduce((a, b) => a + b, 0)),
+    loadKw: per((t) => inp.loadPKw[t].reduce((a, b) => a + b, 0)),
+  };
+}
+
+function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: PowerFlowResult[]): AcCheck {
+  const [vMin, vMax] = inp.scenario.network.voltageBandPu;
+  const dt = inp.grid.dtH;
+  const buses = inp.net.feeder.buses;
+  const violations: Violation[] = [];
+  let lossKwh = 0, lossKvarh = 0, lpLossKwh = 0, vminPu = Infinity, vminBusId = 0, vminPeriod = 0, maxDiff = 0;
+  let converged = true;
+  flows.forEach((pf, t) => {
+    converged &&= pf.converged;
+    lossKwh += pf.lossKw * dt;
+    lossKvarh += pf.lossKvar * dt;
+    const hour = t * dt;
+    for (let j = 0; j < inp.net.nBus; j++) {
+      const vm = pf.vmPu[j];
+      if (vm < vminPu) { vminPu = vm; vminBusId = buses[j].id; vminPeriod = t; }
+      maxDiff = Math.max(maxDiff, Math.abs(Math.sqrt(Math.max(0, sol.value(v.wSq.at(j, t)))) - vm));
+      if (vm < vMin - 1e-9) violations.push({ kind: 'vmin', busId: buses[j].id, period: t, hour, value: vm, limit: vMin });
+      if (vm > vMax + 1e-9) violations.push({ kind: 'vmax', busId: buses[j].id, period: t, hour, value: vm, limit: vMax });
+      const sMax = inp.sMaxKva[j];
+      const sKva = Math.hypot(pf.branchPKw[j], pf.branchQKvar[j]);
+      if (Number.isFinite(sMax) && sKva > sMax * (1 + 1e-9)) {
+        violations.push({ kind: 'rating', busId: buses[j].id, period: t, hour, value: sKva, limit: sMax });
+      }
+    }
+    // The LP's own losses are what its energy balance leaves over: supply minus demand.
+    let supplyKw = sol.value(v.pGrid.at(t)) - inp.loadPKw[t].reduce((a, b) => a + b, 0);
+    inp.renewables.forEach((_u, k) => { supplyKw += sol.value(v.renewable.at(k, t)); });
+    inp.diesels.forEach((_d, g) => { supplyKw += sol.value(v.diesel.at(g, t)); });
+    lpLossKwh += supplyKw * dt;
+  });
+  return { converged, lossKwh, lossKvarh, lpLossKwh, vminPu, vminBusId, vminPeriod, maxAbsVDiffPu: maxDiff, violations };
+}

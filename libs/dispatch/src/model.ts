@@ -1,0 +1,200 @@
+import { ModelBuilder, type VarBlock } from '@zonal/solver';
+import { ladderPieces } from './carbon';
+import type { DispatchInputs } from './inputs';
+
+/**
+ * The DSO's low-carbon economic dispatch as one LP (a MILP only with capacitor banks):
+ * seed 001 eq 1–5 on SPEC §3–4, with LinDistFlow (Baran–Wu linearised DistFlow on squared voltages)
+ * and a fixed branch-current estimate for losses (successive LP, SPEC §3).
+ *
+ * Units: powers in kW / kvar, squared voltages w in pu². Branch j is the branch feeding bus position j
+ * from its parent; P[j], Q[j] are its sending-end flows.
+ */
+export interface DispatchVars {
+  pGrid: VarBlock; // [T]   purchase at the substation, kW (no export)
+  qGrid: VarBlock; // [T]   reactive supply at the substation, kvar
+  renewable: VarBlock; // [unit, T] PV and wind output, kW
+  diesel: VarBlock; // [unit, T]
+  capSteps: VarBlock | null; // [bank, T] integer steps switched in
+  pFlow: VarBlock; // [bus, T]  (the slack's entries are unused and fixed at 0)
+  qFlow: VarBlock;
+  wSq: VarBlock; // [bus, T]
+  vOver: VarBlock; // [bus, T] pu² above vmax²
+  vUnder: VarBlock; // [bus, T] pu² below vmin²
+  sOver: VarBlock; // [bus, T] kVA over the rating
+  excessT: number; // day's emission minus quota, t CO2
+  carbonYuan: number; // epigraph of the carbon ladder
+  peakKva: number | null; // day's maximum purchase (demand charge)
+}
+
+export interface BuiltDispatch {
+  model: ModelBuilder;
+  vars: DispatchVars;
+}
+
+/** `lossSqPu[t][j]`: |I_j|² (pu) of branch j at period t from the previous AC flow; zeros on the first round. */
+export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[] | null): BuiltDispatch {
+  const { net, grid, scenario: s } = inp;
+  const T = grid.periods, n = net.nBus, dt = grid.dtH;
+  const sBaseKw = net.feeder.baseMva * 1000;
+  const slack = net.slackPos;
+  const vSlackSq = net.feeder.buses[slack].vmSetPu ** 2;
+  const [vMin, vMax] = s.network.voltageBandPu;
+  const m = new ModelBuilder('dso');
+  const children = childrenOf(net.parentPos);
+
+  const pGrid = m.addVars('Pgrid', [T], { lb: 0 });
+  const qGrid = m.addVars('Qgrid', [T], { lb: -Infinity });
+  const renewable = m.addVars('Pren', [inp.renewables.length, T], ([u, t]) => ({ lb: 0, ub: inp.renewables[u].availableKw[t] }));
+  const diesel = m.addVars('Pdiesel', [inp.diesels.length, T], ([g]) => {
+    const d = inp.diesels[g];
+    return d.mustRun ? { lb: d.pMaxKw, ub: d.pMaxKw } : { lb: d.pMinKw, ub: d.pMaxKw };
+  });
+  const capSteps = inp.capacitors.length
+    ? m.addVars('Ncap', [inp.capacitors.length, T], ([c]) => ({ lb: 0, ub: inp.capacitors[c].steps, integer: true }))
+    : null;
+  const pFlow = m.addVars('P', [n, T], ([j]) => (j === slack ? { lb: 0, ub: 0 } : { lb: -Infinity }));
+  const qFlow = m.addVars('Q', [n, T], ([j]) => (j === slack ? { lb: 0, ub: 0 } : { lb: -Infinity }));
+  const wSq = m.addVars('W', [n, T], ([j]) => (j === slack ? { lb: vSlackSq, ub: vSlackSq } : { lb: 0 }));
+  const vOver = m.addVars('Vover', [n, T], ([j]) => (j === slack ? { lb: 0, ub: 0 } : { lb: 0 }));
+  const vUnder = m.addVars('Vunder', [n, T], ([j]) => (j === slack ? { lb: 0, ub: 0 } : { lb: 0 }));
+  const sOver = m.addVars('Sover', [n, T], ([j]) => (Number.isFinite(inp.sMaxKva[j]) ? { lb: 0 } : { lb: 0, ub: 0 }));
+
+  const unitsAt = groupBy(inp.renewables.map((u, i) => [u.busPos, i] as const));
+  const dieselsAt = groupBy(inp.diesels.map((d, i) => [d.busPos, i] as const));
+  const capsAt = groupBy(inp.capacitors.map((c, i) => [c.busPos, i] as const));
+
+  for (let t = 0; t < T; t++) {
+    const loss = lossSqPu?.[t];
+    for (let j = 0; j < n; j++) {
+      const lossPu = loss ? loss[j] : 0;
+      // Active balance at bus j: inflow − outflows + local generation = demand (+ the branch's own loss).
+      const cols: number[] = [], coefs: number[] = [];
+      if (j === slack) { cols.push(pGrid.at(t)); coefs.push(1); } else { cols.push(pFlow.at(j, t)); coefs.push(1); }
+      for (const k of children[j]) { cols.push(pFlow.at(k, t)); coefs.push(-1); }
+      for (const u of unitsAt.get(j) ?? []) { cols.push(renewable.at(u, t)); coefs.push(1); }
+      for (const g of dieselsAt.get(j) ?? []) { cols.push(diesel.at(g, t)); coefs.push(1); }
+      const rLossKw = j === slack ? 0 : net.rPu[j] * lossPu * sBaseKw;
+      m.addConstraint('pbal', [j, t], cols, coefs, '=', inp.loadPKw[t][j] + rLossKw);
+
+      const qc: number[] = [], qk: number[] = [];
+      if (j === slack) { qc.push(qGrid.at(t)); qk.push(1); } else { qc.push(qFlow.at(j, t)); qk.push(1); }
+      for (const k of children[j]) { qc.push(qFlow.at(k, t)); qk.push(-1); }
+      for (const c of capsAt.get(j) ?? []) { qc.push(capSteps!.at(c, t)); qk.push(inp.capacitors[c].stepKvar); }
+      const xLossKvar = j === slack ? 0 : net.xPu[j] * lossPu * sBaseKw;
+      m.addConstraint('qbal', [j, t], qc, qk, '=', inp.loadQKvar[t][j] + xLossKvar);
+
+      if (j === slack) continue;
+      const r = net.rPu[j], x = net.xPu[j], i = net.parentPos[j];
+      // DistFlow voltage drop: w_j = w_i − 2(r·P + x·Q)/S_base + (r² + x²)·|I|².
+      m.addConstraint('vdrop', [j, t],
+        [wSq.at(j, t), wSq.at(i, t), pFlow.at(j, t), qFlow.at(j, t)],
+        [1, -1, (2 * r) / sBaseKw, (2 * x) / sBaseKw], '=', (r * r + x * x) * lossPu);
+      // Soft voltage band on squared voltage (SPEC §3: slack priced per pu² per bus-hour).
+      m.addConstraint('vmax', [j, t], [wSq.at(j, t), vOver.at(j, t)], [1, -1], '<=', vMax * vMax);
+      m.addConstraint('vmin', [j, t], [wSq.at(j, t), vUnder.at(j, t)], [1, 1], '>=', vMin * vMin);
+      addRatingPolygon(m, inp, j, t, pFlow.at(j, t), qFlow.at(j, t), sOver.at(j, t));
+    }
+  }
+
+  const { excessT, carbonYuan } = addCarbon(m, inp, pGrid, renewable, diesel);
+  const peakKva = addDemandCharge(m, inp, pGrid, qGrid);
+
+  // Objective, seed 001 eq 1: purchase + generation + curtailment + carbon, then the soft-limit penalties.
+  const vPen = s.network.voltagePenaltyYuanPerPuBusH * dt;
+  const sPen = s.network.lineRating.overloadPenaltyYuanPerKvaH * dt;
+  const curt = s.curtailment.costYuanPerKwh * dt;
+  for (let t = 0; t < T; t++) {
+    m.setObjectiveCoef(pGrid.at(t), inp.priceYuanPerKwh[t] * dt);
+    inp.diesels.forEach((d, g) => m.setObjectiveCoef(diesel.at(g, t), d.costYuanPerKwh * dt));
+    inp.renewables.forEach((u, k) => {
+      // Curtailment cost on (available − used): the constant part goes to the objective constant.
+      m.addObjectiveConstant(curt * u.availableKw[t]);
+      m.setObjectiveCoef(renewable.at(k, t), -curt);
+    });
+    for (let j = 0; j < n; j++) {
+      if (j === slack) continue;
+      m.setObjectiveCoef(vOver.at(j, t), vPen);
+      m.setObjectiveCoef(vUnder.at(j, t), vPen);
+      if (Number.isFinite(inp.sMaxKva[j])) m.setObjectiveCoef(sOver.at(j, t), sPen);
+    }
+  }
+  m.setObjectiveCoef(carbonYuan, 1);
+  if (peakKva !== null) {
+    const dc = s.tariff.demandCharge;
+    m.setObjectiveCoef(peakKva, dc.yuanPerKvaMonth / dc.daysPerMonth);
+  }
+
+  return {
+    model: m,
+    vars: { pGrid, qGrid, renewable, diesel, capSteps, pFlow, qFlow, wSq, vOver, vUnder, sOver, excessT, carbonYuan, peakKva },
+  };
+}
+
+/**
+ * Line rating |S| ≤ S_max as an inscribed regular polygon (SPEC §3): its edges lie at S_max·cos(π/N)
+ * from the origin, so the LP is at most 1 − cos(π/N) conservative (1.9% for N = 16), never optimistic.
+ */
+function addRatingPolygon(m: ModelBuilder, inp: DispatchInputs, j: number, t: number, p: number, q: number, over: number): void {
+  const sMax = inp.sMaxKva[j];
+  if (!Number.isFinite(sMax)) return;
+  const sides = inp.scenario.network.lineRating.polygonSides;
+  const apothem = sMax * Math.cos(Math.PI / sides);
+  for (let k = 0; k < sides; k++) {
+    const theta = ((2 * k + 1) * Math.PI) / sides;
+    m.addConstraint('srate', [j, t, k], [p, q, over], [Math.cos(theta), Math.sin(theta), -1], '<=', apothem);
+  }
+}
+
+/**
+ * Carbon (seed 001 eq 2–5, SPEC §4): M = diesel and grid emissions (grid at its thermal share),
+ * Mcq = quota × (diesel + PV + wind energy); the ladder on x = M − Mcq as an exact epigraph.
+ */
+function addCarbon(m: ModelBuilder, inp: DispatchInputs, pGrid: VarBlock, renewable: VarBlock, diesel: VarBlock) {
+  const s = inp.scenario, dt = inp.grid.dtH;
+  const quota = s.carbon.quotaTPerMwh;
+  const gridEf = s.grid.thermalShare * s.grid.thermalEmissionTPerMwh;
+  const excessT = m.addVar('carbonExcess', [], { lb: -Infinity });
+  const carbonYuan = m.addVar('carbonCost', [], { lb: -Infinity });
+  const cols: number[] = [excessT], coefs: number[] = [1];
+  for (let t = 0; t < inp.grid.periods; t++) {
+    // kW × h / 1000 = MWh; × t/MWh = tonnes.
+    cols.push(pGrid.at(t)); coefs.push((-gridEf * dt) / 1000);
+    inp.diesels.forEach((d, g) => { cols.push(diesel.at(g, t)); coefs.push((-(d.emissionTPerMwh - quota) * dt) / 1000); });
+    inp.renewables.forEach((_u, k) => { cols.push(renewable.at(k, t)); coefs.push((quota * dt) / 1000); });
+  }
+  m.addConstraint('carbonExcess', [], cols, coefs, '=', 0);
+  ladderPieces(s.carbon).forEach((piece, i) => {
+    m.addConstraint('carbonStep', [i], [carbonYuan, excessT], [1, -piece.slopeYuanPerT], '>=', piece.interceptYuan);
+  });
+  return { excessT, carbonYuan };
+}
+
+/** Optional demand charge (seed 001: 32 yuan/kVA-month, prorated per day) on the day's peak purchase. */
+function addDemandCharge(m: ModelBuilder, inp: DispatchInputs, pGrid: VarBlock, qGrid: VarBlock): number | null {
+  const dc = inp.scenario.tariff.demandCharge;
+  if (!dc.enabled) return null;
+  const peak = m.addVar('peakKva', [], { lb: 0 });
+  // peak ≥ P·cosθ + Q·sinθ for N directions θ: the maximum of these projections lies between
+  // |S|·cos(π/N) and |S|, so with N = 32 the charged peak is at most 0.5% below the true kVA.
+  const sides = 32;
+  for (let t = 0; t < inp.grid.periods; t++) {
+    for (let k = 0; k < sides; k++) {
+      const theta = (2 * k * Math.PI) / sides;
+      m.addConstraint('peak', [t, k], [pGrid.at(t), qGrid.at(t), peak], [Math.cos(theta), Math.sin(theta), -1], '<=', 0);
+    }
+  }
+  return peak;
+}
+
+function childrenOf(parentPos: Int32Array): number[][] {
+  const ch: number[][] = Array.from({ length: parentPos.length }, () => []);
+  parentPos.forEach((p, j) => { if (p >= 0) ch[p].push(j); });
+  return ch;
+}
+
+function groupBy(pairs: ReadonlyArray<readonly [number, number]>): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const [k, v] of pairs) out.set(k, [...(out.get(k) ?? []), v]);
+  return out;
+}
