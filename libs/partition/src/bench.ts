@@ -6,6 +6,7 @@
  */
 import { buildRadialNetwork, loadIeee33, makeSyntheticFeeder, type Feeder } from '@zonal/feeder';
 import { electricalDistance } from './distance';
+import { loadShapedInputs, SPEC_PARAMS } from './fixtures';
 import { distanceGraph, louvainCommunities } from './louvain';
 import { partitionFeeder } from './partition';
 import { feederTree } from './tree';
@@ -24,22 +25,6 @@ export interface PartitionBenchRow {
 }
 
 const BENCH_SEED = 20251123;
-/** SPEC §5's declared candidate set and weights. */
-const SPEC_PARAMS: PartitionParams = {
-  resolutions: [0.5, 0.75, 1, 1.25, 1.5],
-  rngSeeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-  weights: { modularity: 0.5, flexibility: 0.9, balance: 0.4 },
-  sizePenalty: { minBuses: 3, maxBuses: 12, perZone: 0.25 },
-  wA: 0.5,
-  wE: 0.5,
-  gamma: 0.2,
-};
-/** SPEC §3 loadProfile. */
-const LOAD_PROFILE = [
-  0.62, 0.58, 0.55, 0.54, 0.55, 0.6, 0.68, 0.76, 0.84, 0.9, 0.95, 0.99,
-  1.0, 0.98, 0.97, 0.96, 0.92, 0.9, 0.93, 0.98, 1.0, 0.99, 0.9, 0.75,
-];
-const FLEX_SHARE_OF_LOAD = 0.3;
 
 function timed<T>(fn: () => T): { value: T; ms: number } {
   const start = performance.now();
@@ -47,17 +32,12 @@ function timed<T>(fn: () => T): { value: T; ms: number } {
   return { value, ms: performance.now() - start };
 }
 
-function benchCase(feeder: Feeder, params: PartitionParams): PartitionBenchRow {
+function benchCase(feeder: Feeder, params: PartitionParams = SPEC_PARAMS): PartitionBenchRow {
   const net = buildRadialNetwork(feeder);
   const distance = timed(() => electricalDistance(feederTree(net)));
   const graph = timed(() => distanceGraph(distance.value));
   const louvain = timed(() => louvainCommunities(graph.value, 1, 1));
-  const inputs = {
-    net,
-    flexKw: feeder.buses.map((b) => new Float64Array(LOAD_PROFILE.length).fill(b.pdKw * FLEX_SHARE_OF_LOAD)),
-    netLoadKw: feeder.buses.map((b) => Float64Array.from(LOAD_PROFILE, (p) => b.pdKw * p)),
-  };
-  const total = timed(() => partitionFeeder(inputs, params));
+  const total = timed(() => partitionFeeder(loadShapedInputs(net), params));
   return {
     case: feeder.name,
     buses: feeder.buses.length,
@@ -73,7 +53,7 @@ function benchCase(feeder: Feeder, params: PartitionParams): PartitionBenchRow {
 
 export function benchPartition(): PartitionBenchRow[] {
   return [
-    benchCase(loadIeee33(), SPEC_PARAMS),
-    benchCase(makeSyntheticFeeder({ buses: 1000, seed: BENCH_SEED }), SPEC_PARAMS),
+    benchCase(loadIeee33()),
+    benchCase(makeSyntheticFeeder({ buses: 1000, seed: BENCH_SEED })),
   ];
 }

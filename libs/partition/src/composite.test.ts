@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compositeIndex, lowestIndex, minMaxNormalise } from './composite';
-import { SPEC_PARAMS } from './test-feeders';
+import { SPEC_PARAMS } from './fixtures';
 
 describe('min–max normalisation over the candidate set', () => {
   it('maps the lowest to 0 and the highest to 1', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadIeee33, type Feeder } from '@zonal/feeder';
 import { electricalDistance } from './distance';
 import { feederTree } from './tree';
-import { network, thrown, toyFeeder } from './test-feeders';
+import { network, thrown, toyFeeder } from './fixtures';
 
 const L2 = Math.log10(2), L3 = Math.log10(3);
 

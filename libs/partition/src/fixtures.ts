@@ -1,5 +1,6 @@
 /**
- * Feeders and inputs shared by the partition tests (not exported from the barrel).
+ * Feeders, inputs and SPEC §5 parameters shared by the tests and the benchmark (not exported from
+ * the barrel; production parameters come from the scenario file).
  */
 import { buildRadialNetwork, type Feeder, type RadialNetwork } from '@zonal/feeder';
 import type { PartitionInputs, PartitionParams } from './types';

@@ -6,7 +6,7 @@ import { electricalDistance } from './distance';
 import { modularity, partitionIndices, zoneFlexIndices } from './indices';
 import { distanceGraph } from './louvain';
 import { feederTree } from './tree';
-import { network, SPEC_PARAMS, toyFeeder } from './test-feeders';
+import { network, SPEC_PARAMS, toyFeeder } from './fixtures';
 
 /** Reference: the double sum (1/2m) Σ_i Σ_j [A_ij − k_i k_j / 2m] δ(c_i, c_j) (seed 001 eq 13, A for s). */
 function modularityDoubleSum(w: Float64Array, n: number, zone: Int32Array): number {

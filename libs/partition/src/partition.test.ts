@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createRng } from '@zonal/core';
 import { loadIeee33, type Feeder } from '@zonal/feeder';
 import { partitionFeeder } from './partition';
-import { loadShapedInputs, network, SPEC_PARAMS, thrown, toyFeeder } from './test-feeders';
+import { loadShapedInputs, network, SPEC_PARAMS, thrown, toyFeeder } from './fixtures';
 import type { PartitionInputs, PartitionParams, PartitionResult } from './types';
 
 /** Checks the result against the feeder table directly (not through the partitioner's tree). */

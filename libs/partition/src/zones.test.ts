@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { feederTree } from './tree';
-import { network, toyFeeder } from './test-feeders';
+import { network, toyFeeder } from './fixtures';
 import { connectedZones, zoneMembers, zoneTieLines } from './zones';
 
 // Substation 1 feeds 2 (x 1) and 7 (x xTo7); 2 feeds 3 (then 4) and 5 (then 6); 7 feeds 8.
