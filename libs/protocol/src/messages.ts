@@ -114,10 +114,7 @@ const consensusTerm = z
     reference: series,
     scaledDual: series,
   })
-  .superRefine((c, ctx) => {
-    checkBranchEnds(c, ctx);
-    checkSameLength(c, ['reference', 'scaledDual'], ctx);
-  });
+  .superRefine(checkBranchEnds);
 
 /** DSO → zone (SPEC §8 step 2): targets, prices and coupling terms for one round. */
 export const solveRequestBody = z
@@ -135,12 +132,11 @@ export const solveRequestBody = z
     checkSameLength(b, ['targetPKw', 'priceYuanPerKwh'], ctx);
     const periods = b.targetPKw.length;
     b.consensus.forEach((c, i) => {
-      if (c.reference.length !== periods) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['consensus', i, 'reference'],
-          message: `has ${c.reference.length} periods, but targetPKw has ${periods}`,
-        });
+      for (const key of ['reference', 'scaledDual'] as const) {
+        if (c[key].length !== periods) {
+          const message = `has ${c[key].length} periods, but targetPKw has ${periods}`;
+          ctx.addIssue({ code: 'custom', path: ['consensus', i, key], message });
+        }
       }
     });
     checkUnique(b.consensus, (c) => `${lineName(c)} ${c.quantity}`, 'consensus term', ctx, ['consensus']);
@@ -148,15 +144,10 @@ export const solveRequestBody = z
 
 const tieLineFlow = z
   .strictObject({ ...branchEnds, pKw: series, qKvar: series })
-  .superRefine((l, ctx) => {
-    checkBranchEnds(l, ctx);
-    checkSameLength(l, ['pKw', 'qKvar'], ctx);
-  });
+  .superRefine(checkBranchEnds);
 
-const envelopeUpdate = z.strictObject(flexibilityFields).superRefine((e, ctx) => {
-  checkSameLength(e, ENVELOPE_SERIES, ctx);
-  checkEnvelope(e, ctx, []);
-});
+/** Its series are checked against the reply's own period count (in solveReplyBody). */
+const envelopeUpdate = z.strictObject(flexibilityFields).superRefine((e, ctx) => checkEnvelope(e, ctx, []));
 
 /** A schedule is usable only with these statuses; the others may carry empty series and a null cost. */
 export const SCHEDULE_STATUSES = ['optimal', 'feasible'] as const;
@@ -181,8 +172,11 @@ export const solveReplyBody = z
     const checkPeriods = (len: number, path: PropertyKey[]) => {
       if (len !== periods) ctx.addIssue({ code: 'custom', path, message: `has ${len} periods, but pKw has ${periods}` });
     };
-    b.tieLineFlows.forEach((l, i) => checkPeriods(l.pKw.length, ['tieLineFlows', i, 'pKw']));
-    if (b.envelope) checkPeriods(b.envelope.pMinKw.length, ['envelope', 'pMinKw']);
+    b.tieLineFlows.forEach((l, i) => {
+      checkPeriods(l.pKw.length, ['tieLineFlows', i, 'pKw']);
+      checkPeriods(l.qKvar.length, ['tieLineFlows', i, 'qKvar']);
+    });
+    for (const key of ENVELOPE_SERIES) if (b.envelope) checkPeriods(b.envelope[key].length, ['envelope', key]);
     checkUnique(b.tieLineFlows, lineName, 'tie line', ctx, ['tieLineFlows']);
     if ((SCHEDULE_STATUSES as readonly string[]).includes(b.status)) {
       if (periods === 0) ctx.addIssue({ code: 'custom', path: ['pKw'], message: `is empty, but status is ${b.status}` });
