@@ -2,3 +2,4 @@ export { carbonCostYuan, ladderPieces, assertConvexLadder, type CarbonLadder, ty
 export { buildDispatchInputs, declaredRatingsKva, busPosition, type DispatchInputs, type RenewableUnit, type DieselUnit, type CapacitorBank } from './inputs';
 export { buildDispatchModel, type DispatchVars, type BuiltDispatch } from './model';
 export { runDispatch, type DispatchOptions, type DispatchResult, type CostTable, type AcCheck, type Violation, type DispatchSchedule } from './dispatch';
+export { benchDispatch, type DispatchBenchRow } from './bench';
