@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { registerPf } from './pf';
 
 /** Every `zonal` sub-command, in the order `zonal --help` lists them. One file per command. */
 export function registerCommands(program: Command): void {
+  registerPf(program);
   void program;
 }
