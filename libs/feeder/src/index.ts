@@ -1,6 +1,6 @@
 export type { Bus, Branch, Der, Feeder } from './types';
 export { loadIeee33 } from './ieee33';
-export { parseMatpower, loadMatpowerFile, type ParseOptions } from './matpower';
+export { parseMatpower, loadMatpowerFile, NOMINAL_BASE_KV, type ParseOptions } from './matpower';
 export { loadFeeder, BUILT_IN_FEEDERS } from './load';
 export { checkFeederTables, tableLocator, type RowLocator } from './validate';
 export { buildRadialNetwork, validateFeeder, type RadialNetwork } from './radial';

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '@zonal/core';
 import { loadIeee33 } from './ieee33';
-import { loadMatpowerFile, parseMatpower } from './matpower';
+import { loadMatpowerFile, NOMINAL_BASE_KV, parseMatpower } from './matpower';
+import { solveFeeder } from './powerflow';
 import { loadFeeder } from './load';
 import type { Feeder } from './types';
 
@@ -218,7 +219,17 @@ describe('MATPOWER loader: refuses, naming file and line', () => {
     expectInputError(parse(RADIAL4.replace('0.02\t0.03\t0\t', '0.02\t0.03\t0.001\t')), /branch 30-20 has line charging/);
     expectInputError(parse(RADIAL4.replace('0.02\t0.03\t0\t0\t0\t0\t0', '0.02\t0.03\t0\t0\t0\t0\t0.95')), /branch 30-20 is a transformer/);
     expectInputError(parse(RADIAL4.replace('0.1\t0\t0\t1\t1\t0\t11', '0.1\t0\t0\t1\t1\t0\t0.4')), /bus 30 has baseKV 0\.4, the feeder 11/);
-    expectInputError(parse(RADIAL4.replace(/\t0\t11\t/g, '\t0\t0\t').replace(/, 0, 11,/, ', 0, 0,')), /base voltage must be > 0 kV/);
+    expectInputError(parse(RADIAL4.replace(/\t0\t11\t1\t1\t1;/, '\t0\t0\t1\t1\t1;')), /base voltage must be > 0 kV/);
+  });
+
+  it('baseKV 0 on every bus (MATPOWER: not given) loads on a nominal 1 kV base, with the same per-unit power flow', () => {
+    const noKv = parseMatpower(RADIAL4.replace(/\t0\t11\t/g, '\t0\t0\t').replace(/\t0,\t11,/, '\t0,\t0,'), 'r4');
+    const withKv = parseMatpower(RADIAL4, 'r4');
+    expect(noKv.baseKv).toBe(NOMINAL_BASE_KV);
+    expect(noKv.branches[0].rOhm).toBeCloseTo(0.02 * NOMINAL_BASE_KV ** 2 / 1, 15);
+    const a = solveFeeder(noKv), b = solveFeeder(withKv);
+    a.vmPu.forEach((v, i) => expect(v).toBeCloseTo(b.vmPu[i], 14));
+    expect(a.lossKw).toBeCloseTo(b.lossKw, 10);
   });
 
   it('nonsense numbers: baseMVA <= 0, Inf in a column that is read, an absurd slack set-point', () => {

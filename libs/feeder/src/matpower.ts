@@ -26,6 +26,8 @@ const BUS = { I: 0, TYPE: 1, PD: 2, QD: 3, GS: 4, BS: 5, VM: 7, VA: 8, BASE_KV: 
 const GEN = { BUS: 0, PG: 1, QG: 2, VG: 5, STATUS: 7 } as const;
 const BRANCH = { F: 0, T: 1, R: 2, X: 3, B: 4, TAP: 8, SHIFT: 9, STATUS: 10 } as const;
 const BUS_TYPE = { PQ: 1, PV: 2, REF: 3, NONE: 4 } as const;
+/** Base voltage assumed when a file gives baseKV 0 on every bus (per-unit results do not depend on it). */
+export const NOMINAL_BASE_KV = 1;
 
 interface ReadCase {
   baseMva: number;
@@ -97,7 +99,7 @@ export interface ParseOptions {
 /** Parses MATPOWER text (MW/pu, or kW/ohm with the conversion code) to a validated Feeder. */
 export function parseMatpower(text: string, name: string, opts: ParseOptions = {}): Feeder {
   const source = opts.source ?? name;
-  const { baseMva, rows } = readCase(text, source);
+  const { baseMva, rows } = readCase(text.replace(/^\uFEFF/, ''), source);
   if (!Number.isFinite(baseMva) || baseMva <= 0) throw new InputError(`mpc.baseMVA must be > 0, got ${baseMva}`, source);
 
   const inServiceGens = rows.gen.filter((g) => g.values[GEN.STATUS] > 0);
@@ -105,7 +107,10 @@ export function parseMatpower(text: string, name: string, opts: ParseOptions = {
   const slackRow = rows.bus.find((r) => r.values[BUS.TYPE] === BUS_TYPE.REF);
   if (!slackRow) throw new InputError('no slack bus (no bus of type 3)', source);
   // Impedances are per-unit on the slack bus's base voltage (all buses must share it: checked later).
-  const baseKv = slackRow.values[BUS.BASE_KV];
+  // MATPOWER allows baseKV 0 ("not given") everywhere; a power flow needs only per-unit values, so
+  // they are then carried on a nominal base and the ohm figures are nominal too.
+  const baseKvGiven = rows.bus.some((r) => r.values[BUS.BASE_KV] !== 0);
+  const baseKv = baseKvGiven ? slackRow.values[BUS.BASE_KV] : NOMINAL_BASE_KV;
 
   const buses: Bus[] = rows.bus.map((r) => {
     const id = r.values[BUS.I], type = r.values[BUS.TYPE];
@@ -123,7 +128,7 @@ export function parseMatpower(text: string, name: string, opts: ParseOptions = {
     const gen = isSlack ? inServiceGens.find((g) => g.values[GEN.BUS] === id) : undefined;
     return {
       id,
-      baseKv: finite(r, BUS.BASE_KV, 'baseKV', source),
+      baseKv: baseKvGiven ? finite(r, BUS.BASE_KV, 'baseKV', source) : NOMINAL_BASE_KV,
       pdKw: finite(r, BUS.PD, 'Pd', source) * 1000,
       qdKvar: finite(r, BUS.QD, 'Qd', source) * 1000,
       isSlack,
