@@ -171,7 +171,7 @@ describe('partitionFeeder refuses bad input by name', () => {
     negative[3][0] = -1;
     expect(fails({ ...good, flexKw: negative })).toMatch(/^flexKw at bus 4, period 0: must be >= 0/);
     const short = good.flexKw.map((r, p) => (p === 1 ? r.slice(0, 3) : r));
-    expect(fails({ ...good, flexKw: short })).toMatch(/^flexKw at bus 2: has 3 periods/);
+    expect(fails({ ...good, flexKw: short })).toMatch(/^flexKw at bus 2: has 3 periods, flexKw at bus 1 has 24/);
   });
 
   it('names the parameter that is out of range', () => {

@@ -57,7 +57,9 @@ export function checkInputs(inp: PartitionInputs): number {
     }
     rows.forEach((row, p) => {
       const bus = net.feeder.buses[p].id;
-      if (row?.length !== T) throw new InputError(`has ${row?.length ?? 0} periods, bus ${net.feeder.buses[0].id} ${T}`, `${name} at bus ${bus}`);
+      if (row?.length !== T) {
+        throw new InputError(`has ${row?.length ?? 0} periods, flexKw at bus ${net.feeder.buses[0].id} has ${T}`, `${name} at bus ${bus}`);
+      }
       for (let t = 0; t < T; t++) {
         const v = row[t];
         if (!Number.isFinite(v) || v < min) {
