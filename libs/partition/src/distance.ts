@@ -8,6 +8,9 @@
  * such d's that are both infinite are equally decoupled and add nothing to s_ij; a pair of buses below
  * different substation branches has s_ij = +∞ (weight 1/s_ij = 0: no edge).
  *
+ * Note d_in − d_jn = log10(X_jn / X_in): the normalisation by X_nn cancels in s_ij, so only the
+ * shared-path reactances matter (and their ohm scale does not).
+ *
  * Nodes (rows and columns) are the non-slack buses in the tree's canonical preorder.
  * Cost: O(N²) memory and O(N³) time for N non-slack buses.
  */
