@@ -36,7 +36,7 @@ function infeasibleMessage(modelName: string, families: string[], boundFamilies:
   }
   let msg = `model "${modelName}" is infeasible; conflicting constraints: ${families.length ? families.join(', ') : '(none: bounds alone)'}`;
   if (boundFamilies.length) msg += `; with bounds of: ${boundFamilies.join(', ')}`;
-  return msg;
+  return note ? `${msg} (${note})` : msg;
 }
 
 /** Proven unbounded. `families`: variable families along HiGHS's unbounded ray, when it gives one. */

@@ -10,10 +10,12 @@
  */
 import type { Highs, Model, ModelData } from 'highs';
 import type { ModelArrays } from './model';
-import type { JobOptions, SolveReply } from './protocol';
+import { iisTimeLimitS, type JobOptions, type SolveReply } from './protocol';
 
 /** A heap this close to the 2 GiB ceiling when HiGHS aborts means the abort was an allocation failure. */
 const OUT_OF_MEMORY_BYTES = 1.9 * 2 ** 30;
+
+const IIS_ROW_PRIORITY = 6;
 
 const STATUS_NAMES: Record<number, string> = {
   0: 'not set', 1: 'load error', 2: 'model error', 3: 'presolve error', 4: 'solve error', 5: 'postsolve error',
@@ -35,6 +37,10 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays, option
       // For a MIP or QP, "simplex"/"ipm" would make HiGHS drop the integrality or the Hessian.
       solver: isMip || isQp ? 'choose' : options.solver,
       ...(options.mipRelGap !== undefined ? { mip_rel_gap: options.mipRelGap } : {}),
+      // The default IIS strategy ("light") finds only a row that contradicts its own variables'
+      // bounds; row priority finds conflicts among rows, within its own time budget.
+      iis_strategy: IIS_ROW_PRIORITY,
+      iis_time_limit: iisTimeLimitS(options.timeLimitS),
     });
     let status: number = model.run().modelStatus;
     if (status === highs.constants.modelStatus.unboundedOrInfeasible) {
@@ -68,7 +74,9 @@ function interpret(highs: Highs, model: Model, status: number, isMip: boolean, o
       return { kind: 'limit', message: `stopped at the time limit of ${options.timeLimitS} s with no feasible point` };
     case S.infeasible: {
       const iis = safely(() => model.getIis());
-      return { kind: 'infeasible', iisRows: iis?.rowIndex ?? new Int32Array(0), iisCols: iis?.colIndex ?? new Int32Array(0) };
+      // A column of the IIS whose bound code is "free" is there for its coefficients, not its bounds.
+      const boundCols = iis ? iis.colIndex.filter((_, k) => iis.colBound[k] !== highs.constants.iis.boundFree) : new Int32Array(0);
+      return { kind: 'infeasible', iisRows: iis?.rowIndex ?? new Int32Array(0), iisCols: boundCols };
     }
     case S.unbounded:
     case S.unboundedOrInfeasible: {

@@ -12,6 +12,11 @@ export interface JobOptions {
   mipRelGap?: number;
 }
 
+/** Time HiGHS may spend looking for an IIS after proving infeasibility, s. */
+export function iisTimeLimitS(timeLimitS: number): number {
+  return Math.min(timeLimitS, 60);
+}
+
 /** Deliberate failures for tests of crash recovery; never set outside tests. */
 export type Fault = 'throw' | 'exit' | 'hang';
 

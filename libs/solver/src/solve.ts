@@ -148,9 +148,13 @@ function toSolution(model: ModelBuilder, outcome: JobOutcome, opts: JobOptions, 
     case 'infeasible': {
       const rows = unique(Array.from(r.iisRows, (i) => model.rowFamily(i)));
       const cols = unique(Array.from(r.iisCols, (j) => model.colFamily(j)));
-      throw new InfeasibleModelError(name, rows, cols, rows.length === 0 && cols.length === 0 && isMip
-        ? 'its LP relaxation is feasible, so the integer restrictions cause the conflict'
-        : undefined);
+      let note: string | undefined;
+      if (isMip) {
+        note = rows.length === 0 && cols.length === 0
+          ? 'no conflict among rows and bounds alone: the integer restrictions cause it'
+          : 'the integer restrictions may take part';
+      }
+      throw new InfeasibleModelError(name, rows, cols, note);
     }
     case 'unbounded':
       throw new UnboundedModelError(name, unique(Array.from(r.rayCols, (j) => model.colFamily(j))), r.orInfeasible ?? false);

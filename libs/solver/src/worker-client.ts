@@ -9,14 +9,14 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { ModelArrays } from './model';
-import { transferablesOf, type Fault, type JobOptions, type SolveReply, type WorkerMessage } from './protocol';
+import { iisTimeLimitS, transferablesOf, type Fault, type JobOptions, type SolveReply, type WorkerMessage } from './protocol';
 
 export interface SolverConfig {
   /** Time limit of a solve that sets none, seconds. */
   defaultTimeLimitS: number;
   /** Replace the worker after a solve leaves its WebAssembly memory above this (it never shrinks). */
   recycleAboveBytes: number;
-  /** A worker that has not answered `timeLimitS * 1.25 + watchdogGraceS` after a job is stopped. */
+  /** A worker silent for `timeLimitS * 1.25 + IIS time + watchdogGraceS` after a job is stopped. */
   watchdogGraceS: number;
 }
 
@@ -79,7 +79,7 @@ async function execute(model: ModelArrays, options: JobOptions, fault?: Fault): 
     return { type: 'load-failed', message: loadError };
   }
   const id = nextJobId++;
-  const watchdogS = options.timeLimitS * 1.25 + config.watchdogGraceS;
+  const watchdogS = options.timeLimitS * 1.25 + iisTimeLimitS(options.timeLimitS) + config.watchdogGraceS;
   const { worker } = handle;
   worker.ref();
   const outcome = await new Promise<JobOutcome>((resolve) => {
