@@ -154,7 +154,7 @@ class Expr {
       return v;
     }
     if (t.name === 'mpc') return this.mpcRead();
-    if (t.name in FUNCTIONS) {
+    if (Object.hasOwn(FUNCTIONS, t.name)) {
       this.expectOp('(');
       const arg = this.expr();
       this.expectOp(')');
@@ -286,7 +286,7 @@ function runStatement(ws: CaseWorkspace, text: string): void {
   const value = e.expr();
   if (!e.done()) throw new Unknown('text after the expression');
   if (VARIABLE.test(lhs)) {
-    if (lhs === 'mpc' || lhs in FUNCTIONS) throw new Unknown(`cannot assign to ${lhs}`);
+    if (lhs === 'mpc' || Object.hasOwn(FUNCTIONS, lhs)) throw new Unknown(`cannot assign to ${lhs}`);
     if (typeof value !== 'number') throw new Unknown('a matrix block assigned to a variable');
     ws.vars.set(lhs, value);
   } else if (lhs === 'mpc.baseMVA') {

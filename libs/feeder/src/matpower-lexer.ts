@@ -74,7 +74,7 @@ const SPECIAL: Record<string, number> = { Inf: Infinity, '+Inf': Infinity, '-Inf
 
 function parseNumber(token: string, line: number, source: string): number {
   if (NUMBER.test(token)) return Number(token.replace(/[dD]/, 'e'));
-  if (token in SPECIAL) return SPECIAL[token];
+  if (Object.hasOwn(SPECIAL, token)) return SPECIAL[token];
   throw new InputError(`cannot read "${token}" as a number in a matrix`, `${source}:${line}`);
 }
 

@@ -171,6 +171,7 @@ describe('MATPOWER loader: refuses, naming file and line', () => {
 
   it('a value that is not a number', () => {
     expectInputError(parse(RADIAL4.replace('0.15,', 'abc,')), new RegExp(`bad\\.m:${lineOf(RADIAL4, '40,')}: cannot read "abc" as a number`));
+    expectInputError(parse(RADIAL4.replace('0.15,', 'constructor,')), /cannot read "constructor" as a number/);
   });
 
   it.each([

@@ -152,5 +152,6 @@ describe('failure is a value, bad input an error', () => {
     expect(() => runPowerFlow(net, ok, ok, { tolPu: 0 })).toThrow(/tolPu/);
     expect(() => runPowerFlow(net, ok, ok, { maxIter: 0.5 })).toThrow(/maxIter/);
     for (const scale of [0, -1, NaN, Infinity]) expect(() => solveFeeder(loadIeee33(), { scale })).toThrow(InputError);
+    expect(() => netLoads({ ...loadIeee33(), ders: [{ bus: 99, pGenKw: 1, qGenKvar: 0 }] }, 1)).toThrow(/DER at bus 99/);
   });
 });

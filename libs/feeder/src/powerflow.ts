@@ -195,7 +195,8 @@ export function netLoads(feeder: Feeder, scale: number): { pKw: Float64Array; qK
   const qKvar = Float64Array.from(feeder.buses, (b) => b.qdKvar * scale);
   const posOfId = new Map(feeder.buses.map((b, pos) => [b.id, pos]));
   for (const der of feeder.ders ?? []) {
-    const pos = posOfId.get(der.bus)!;
+    const pos = posOfId.get(der.bus);
+    if (pos === undefined) throw new InputError(`DER at bus ${der.bus}, which does not exist`, feeder.name);
     pKw[pos] -= der.pGenKw;
     qKvar[pos] -= der.qGenKvar;
   }
