@@ -7,7 +7,7 @@
 import { ZonalError } from '@zonal/core';
 import { encode } from './codec';
 import type { Draft, Message, MessageType } from './messages';
-import { assertInRun, type RunSubjects, subjects as runSubjects, validateRunId, validateToken } from './subjects';
+import { ALL_RUNS_ROUND_SUBJECT, assertInRun, type RunSubjects, subjects as runSubjects, validateRunId, validateToken } from './subjects';
 import {
   answerRequest,
   deliver,
@@ -25,6 +25,8 @@ import {
 } from './transport';
 
 type Reply = (payload: Uint8Array) => void;
+
+const ROUND_PATTERN = ALL_RUNS_ROUND_SUBJECT.split('.');
 
 interface BusListener {
   pattern: string[];
@@ -51,13 +53,15 @@ export class InProcessBus {
 
   /** @internal used by InProcessTransport. Returns how many listeners the payload went to. */
   send(subject: string, payload: Uint8Array, reply?: Reply): number {
+    // Like the JetStream stream on `zonal.*.round`, the bus keeps every round-subject payload.
+    if (subjectMatches(ROUND_PATTERN, subject)) this.roundLog(subject.split('.')[1]).payloads.push(payload);
     const targets = [...this.listeners].filter((l) => subjectMatches(l.pattern, subject));
     // Asynchronous, like a network hop: a sender never runs its receivers' code in its own stack.
     for (const target of targets) setImmediate(() => this.listeners.has(target) && target.receive(payload, subject, reply));
     return targets.length;
   }
 
-  /** @internal the stored round records of one run (see InMemoryRecorder). */
+  /** @internal what was sent on one run's round subject, and the rounds recorded (see InMemoryRecorder). */
   roundLog(runId: string) {
     let log = this.roundLogs.get(runId);
     if (!log) this.roundLogs.set(runId, (log = { payloads: [], rounds: new Set() }));

@@ -35,6 +35,8 @@ export async function natsAvailable(url: string, timeoutMs: number): Promise<boo
 export interface LocalNatsServer {
   url: string;
   pid: number;
+  /** The temporary JetStream store (absent without JetStream); deleted by stop(). */
+  storeDir?: string;
   /** Stops the server (SIGTERM, then SIGKILL) and deletes its store. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -105,7 +107,9 @@ export async function startLocalNatsServer(options: LocalNatsOptions = {}): Prom
 
   try {
     const port = await waitUntilReady(child, options.readyTimeoutMs ?? 10_000, exitedPromise);
-    return { installed: true, server: { url: `nats://127.0.0.1:${port}`, pid: child.pid as number, stop } };
+    const server: LocalNatsServer = { url: `nats://127.0.0.1:${port}`, pid: child.pid as number, stop };
+    if (storeDir) server.storeDir = storeDir;
+    return { installed: true, server };
   } catch (e) {
     await stop();
     throw e;

@@ -45,6 +45,8 @@ export interface RoundRecorder {
 export interface RecorderOptions {
   /** Records older than this are dropped by the server; default: kept forever. */
   maxAgeMs?: number;
+  /** Records fetched per JetStream pull while reading back (default 500). */
+  fetchBatch?: number;
 }
 
 /** The recorder that goes with a transport: JetStream on NATS, the bus's memory in process. */
@@ -80,6 +82,7 @@ export class JetStreamRecorder implements RoundRecorder {
     private readonly js: JetStreamClient,
     private readonly runId: string,
     private readonly sender: string,
+    private readonly fetchBatch: number,
   ) {}
 
   /** Ensures the stream exists (idempotent) and returns a recorder for run `runId`. */
@@ -98,7 +101,7 @@ export class JetStreamRecorder implements RoundRecorder {
         'a stream of that name with another configuration exists: delete it (`nats stream rm`) or use another server',
       );
     }
-    return new JetStreamRecorder(jetstream(nc), validateRunId(runId), sender);
+    return new JetStreamRecorder(jetstream(nc), validateRunId(runId), sender, options.fetchBatch ?? 500);
   }
 
   async record(body: BodyOf<'roundRecord'>): Promise<{ duplicate: boolean }> {
@@ -113,7 +116,7 @@ export class JetStreamRecorder implements RoundRecorder {
     const payloads: Uint8Array[] = [];
     let pending = (await consumer.info()).num_pending;
     while (pending > 0) {
-      const batch = await consumer.fetch({ max_messages: Math.min(pending, 500), expires: 5000 });
+      const batch = await consumer.fetch({ max_messages: Math.min(pending, this.fetchBatch), expires: 5000 });
       let received = 0;
       for await (const msg of batch) {
         payloads.push(msg.data);
@@ -128,7 +131,11 @@ export class JetStreamRecorder implements RoundRecorder {
   }
 }
 
-/** The same contract in memory: the log lives on the transport's InProcessBus, shared by its agents. */
+/**
+ * The same contract in memory. The InProcessBus keeps everything sent on a `zonal.<runId>.round`
+ * subject, as the JetStream stream does, so a stray publication there is kept (and skipped on reading)
+ * in both. Duplicates are detected forever here, within the duplicate window on JetStream.
+ */
 export class InMemoryRecorder implements RoundRecorder {
   constructor(private readonly transport: InProcessTransport) {}
 
@@ -138,7 +145,6 @@ export class InMemoryRecorder implements RoundRecorder {
     const log = bus.roundLog(runId);
     if (log.rounds.has(body.round)) return { duplicate: true };
     log.rounds.add(body.round);
-    log.payloads.push(payload);
     bus.send(this.transport.subjects.round, payload);
     return { duplicate: false };
   }
