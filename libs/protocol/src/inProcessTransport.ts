@@ -43,8 +43,13 @@ export function subjectMatches(pattern: readonly string[], subject: string): boo
   return tokens.length === pattern.length;
 }
 
+/** nats-server's default `max_payload`, enforced here too so an oversized message fails in unit tests. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
 export class InProcessBus {
   private readonly listeners = new Set<BusListener>();
+  constructor(readonly maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES) {}
+
   private readonly roundLogs = new Map<string, { payloads: Uint8Array[]; rounds: Set<number> }>();
 
   connect(options: { name: string; runId: string }): InProcessTransport {
@@ -53,6 +58,9 @@ export class InProcessBus {
 
   /** @internal used by InProcessTransport. Returns how many listeners the payload went to. */
   send(subject: string, payload: Uint8Array, reply?: Reply): number {
+    if (payload.length > this.maxPayloadBytes) {
+      throw new ZonalError(`cannot use ${subject}: max_payload size exceeded (${payload.length} > ${this.maxPayloadBytes} bytes)`, 'transport');
+    }
     // Like the JetStream stream on `zonal.*.round`, the bus keeps every round-subject payload.
     if (subjectMatches(ROUND_PATTERN, subject)) this.roundLog(subject.split('.')[1]).payloads.push(payload);
     const targets = [...this.listeners].filter((l) => subjectMatches(l.pattern, subject));
@@ -121,13 +129,20 @@ export class InProcessTransport implements Transport {
         answered = true;
         settle(readReply(bytes, subject, this.runId, options.expect));
       };
-      if (this.bus.send(subject, payload, reply) === 0) settle({ ok: false, failure: failures.noResponders(subject) });
+      try {
+        if (this.bus.send(subject, payload, reply) === 0) settle({ ok: false, failure: failures.noResponders(subject) });
+      } catch (e) {
+        settle({ ok: false, failure: failures.transport(subject, e) });
+      }
     });
   }
 
   serve(subject: string, handler: Handler, options: ServeOptions = {}): Subscription {
     return this.listen(subject, (payload, actual, reply) => {
-      void answerRequest(payload, actual, handler, options, this.stamper).then((bytes) => reply?.(bytes));
+      void answerRequest(payload, actual, handler, options, {
+        stamper: this.stamper,
+        maxPayloadBytes: this.bus.maxPayloadBytes,
+      }).then((bytes) => reply?.(bytes));
     });
   }
 

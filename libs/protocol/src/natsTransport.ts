@@ -113,10 +113,16 @@ export class NatsTransport implements Transport {
     return this.guard(subject, () =>
       this.connection.subscribe(subject, {
         callback: (error, msg) => {
-          if (error) return;
-          void answerRequest(msg.data, msg.subject, handler, options, this.stamper).then((bytes) => {
-            // The connection may have closed while the handler ran; nobody is left to answer then.
-            if (msg.reply && !this.connection.isClosed()) msg.respond(bytes);
+          if (error) return options.onError?.(error);
+          void answerRequest(msg.data, msg.subject, handler, options, {
+            stamper: this.stamper,
+            maxPayloadBytes: this.connection.info?.max_payload ?? Number.POSITIVE_INFINITY,
+          }).then((bytes) => {
+            try {
+              msg.respond(bytes);
+            } catch {
+              // The connection closed while the handler ran: nobody is left to answer.
+            }
           });
         },
       }),
@@ -134,7 +140,8 @@ export class NatsTransport implements Transport {
     return this.guard(subject, () =>
       this.connection.subscribe(subject, {
         callback: (error, msg) => {
-          if (!error) deliver(msg.data, msg.subject, this.runId, listener, options);
+          if (error) options.onError?.(error);
+          else deliver(msg.data, msg.subject, this.runId, listener, options);
         },
       }),
     );
@@ -154,7 +161,7 @@ export class NatsTransport implements Transport {
     }
   }
 
-  /** Runs a client call, turning "connection closed" into a ZonalError naming the subject. */
+  /** Runs a client call, turning its errors (closed, payload too large) into a ZonalError naming the subject. */
   private guard<R>(subject: string, call: () => R): R {
     try {
       return call();
@@ -162,7 +169,7 @@ export class NatsTransport implements Transport {
       if (e instanceof ClosedConnectionError || e instanceof DrainingConnectionError) {
         throw new ZonalError(`cannot use ${subject}: the transport is closed`, 'transport');
       }
-      throw e;
+      throw new ZonalError(`cannot use ${subject}: ${describe(e)}`, 'transport');
     }
   }
 }

@@ -39,8 +39,11 @@ export type Handler = (message: Message, context: ServeContext) => Draft | Promi
 export interface ServeOptions {
   /** Message types this service accepts; any other is refused with a 'malformed' error naming `type`. */
   accepts?: readonly MessageType[];
-  /** Told of every exception a handler threw (already answered as an 'internal' error reply). */
-  onError?: (error: unknown, message: Message) => void;
+  /**
+   * Told of every exception a handler threw (already answered as an 'internal' error reply; `message`
+   * is the request) and of errors of the subscription itself (no `message`).
+   */
+  onError?: (error: unknown, message?: Message) => void;
 }
 
 export interface SubscribeOptions {
@@ -54,6 +57,11 @@ export interface Subscription {
   unsubscribe(): void;
 }
 
+/**
+ * Every method refuses (InputError) a subject outside the transport's run. `request` and `publish`
+ * throw a ZonalError naming the field when the draft itself is invalid (NaN, short series): that is
+ * the sender's bug, never the receiver's problem. Failures of the exchange are values.
+ */
 export interface Transport {
   readonly runId: string;
   /** This agent's name: the `sender` of every message it sends. */
@@ -70,6 +78,10 @@ export interface Transport {
     payload: Uint8Array,
     options: RequestOptions<T>,
   ): Promise<RequestOutcome<Message<T>>>;
+  /**
+   * Answers requests on `subject` (wildcards allowed inside the run). Await `flush()` before telling
+   * anyone you serve: on NATS the subscription reaches the server asynchronously.
+   */
   serve(subject: string, handler: Handler, options?: ServeOptions): Subscription;
   publish(subject: string, draft: Draft): void;
   subscribe(subject: string, listener: (message: Message, subject: string) => void, options?: SubscribeOptions): Subscription;
@@ -116,7 +128,7 @@ export async function answerRequest(
   subject: string,
   handler: Handler,
   options: ServeOptions,
-  stamper: Stamper,
+  { stamper, maxPayloadBytes }: { stamper: Stamper; maxPayloadBytes: number },
 ): Promise<Uint8Array> {
   const decoded = decode(payload, { runId: stamper.runId });
   if (!decoded.ok) return encodeError(stamper, decoded.error);
@@ -131,7 +143,12 @@ export async function answerRequest(
     });
   }
   try {
-    return encode(stamper.stamp(await handler(message, { subject })));
+    const reply = encode(stamper.stamp(await handler(message, { subject })));
+    // An oversized reply cannot be sent at all: the requester would only see a timeout.
+    if (reply.length > maxPayloadBytes) {
+      throw new ZonalError(`the reply to ${message.type} is ${reply.length} bytes, over the server's max_payload of ${maxPayloadBytes}`);
+    }
+    return reply;
   } catch (e) {
     options.onError?.(e, message);
     const where = isZonalError(e) ? e.where : undefined;

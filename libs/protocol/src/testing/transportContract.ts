@@ -250,6 +250,25 @@ export function transportContract(label: string, fixture: () => TransportFixture
       expect(seen.invalid).toEqual(['malformed']);
     });
 
+    it('refuses a message over max_payload: a transport failure for a request, an error reply for a reply', async () => {
+      const runId = freshRunId('big');
+      const [zone, dso] = [await connect('zone-z1', runId), await connect('dso', runId)];
+      const huge = (): Draft => {
+        const reply = sampleDraft('solveReply');
+        Object.assign(reply.body, { status: 'failed', costYuan: null, pKw: [], qKvar: [], tieLineFlows: [], detail: 'x'.repeat(2 ** 21) });
+        delete reply.body.envelope;
+        return reply;
+      };
+      zone.serve(zone.subjects.zoneSolve('z1'), huge);
+      await zone.flush();
+      const subject = dso.subjects.zoneSolve('z1');
+      const failure = expectFailure(await dso.requestRaw(subject, new Uint8Array(2 ** 21), { timeoutMs: TIMEOUT_MS }), 'transport');
+      expect(failure.message).toMatch(new RegExp(`^request to ${subject.replaceAll('.', '\\.')} failed: .*max_payload`));
+      expect(() => dso.publish(dso.subjects.control, huge())).toThrow(/max_payload/);
+      const tooBig = expectFailure(await request(dso), 'errorReply');
+      expect(tooBig.kind === 'errorReply' && tooBig.error.message).toMatch(/over the server's max_payload of 1048576/);
+    });
+
     it('after close, a request is a "closed" failure and publishing throws', async () => {
       const dso = await connect('dso', freshRunId('closed'));
       await dso.close();
