@@ -7,9 +7,10 @@ const program = new Command('zonal')
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
-registerCommands(program);
+// Set before the sub-commands are added, so each inherits it: commander's own usage errors (unknown
+// flag, missing argument) are bad input, exit 2, no stack; --help and --version exit 0.
 program.exitOverride((err) => {
-  // commander's own usage errors (unknown flag, missing argument) are bad input: exit 2, no stack.
   process.exit(err.exitCode === 0 ? 0 : 2);
 });
+registerCommands(program);
 await program.parseAsync(process.argv);

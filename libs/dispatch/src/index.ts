@@ -3,3 +3,4 @@ export { buildDispatchInputs, declaredRatingsKva, busPosition, type DispatchInpu
 export { buildDispatchModel, type DispatchVars, type BuiltDispatch } from './model';
 export { runDispatch, type DispatchOptions, type DispatchResult, type CostTable, type AcCheck, type Violation, type DispatchSchedule } from './dispatch';
 export { benchDispatch, type DispatchBenchRow } from './bench';
+export { scenarioFleet, uncoordinatedEvLoad, type EvBaseline } from './evBaseline';

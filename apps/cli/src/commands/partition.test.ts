@@ -1,17 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildRadialNetwork, loadIeee33 } from '@zonal/feeder';
 import { partitionFeeder, type PartitionInputs, type PartitionParams } from '@zonal/partition';
 import { registerPartition } from './partition';
+import { zonal } from '../testing/cli';
 
-const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
-
-function zonal(...args: string[]) {
-  const r = spawnSync(process.execPath, ['apps/cli/bin/zonal.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const REPORT_KEYS = ['scenario', 'seed', 'feeder', 'inputs', 'zones', 'tieLines', 'busZone', 'chosen', 'candidates'];
 

@@ -1,36 +1,20 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ROOT, expectCleanError, onlyJsonLine, zonal } from '../testing/cli';
 import { makeSyntheticFeeder, parseMatpower, solveFeeder, writeMatpower } from '@zonal/feeder';
 
-const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 const FIXTURES = join(ROOT, 'libs/feeder/test/fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'zonal-pf-'));
-
-function zonal(...args: string[]) {
-  const r = spawnSync(process.execPath, ['apps/cli/bin/zonal.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const CONTRACT_KEYS = ['lossKw', 'lossKvar', 'vminPu', 'vminBus', 'vmPu', 'vaDeg', 'pSubKw', 'qSubKvar', 'iterations', 'converged'];
 
 /** stdout holds exactly one JSON object (one line) and nothing else. */
 function onlyJson(stdout: string): Record<string, unknown> {
-  const lines = stdout.split('\n').filter((l) => l.length > 0);
-  expect(lines).toHaveLength(1);
-  const obj = JSON.parse(lines[0]);
+  const obj = onlyJsonLine(stdout);
   expect(Object.keys(obj)).toEqual(CONTRACT_KEYS);
   return obj;
-}
-
-function expectCleanError(r: ReturnType<typeof zonal>, pattern: RegExp): void {
-  expect(r.code).toBe(2);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at |internal error|Error:/);
-  expect(r.stdout).toBe('');
 }
 
 describe('zonal pf', () => {

@@ -1,0 +1,51 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { solveLpFile } from '@zonal/solver';
+import { expectCleanError, onlyJsonLine, zonal } from '../testing/cli';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'zonal-dispatch-cli-'));
+
+describe('zonal dispatch', () => {
+  it('--json --export-lp: the objective is that of the last LP file, re-solved by GLPK', () => {
+    const dir = tmp();
+    const r = zonal('dispatch', '--json', '--export-lp', dir);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const o = onlyJsonLine(r.stdout) as {
+      objective: number; seed: number;
+      costs: Record<'purchase' | 'diesel' | 'curtailment' | 'carbon' | 'total' | 'penalties', number>;
+      evs: { count: number; energyKwh: number };
+      acCheck: { converged: boolean; maxAbsVDiffPu: number; violations: unknown[] };
+    };
+    expect(o.seed).toBe(20251123);
+    const files = readdirSync(dir).sort();
+    expect(files).toEqual(['0001-dso.lp', '0002-dso.lp', '0003-dso.lp']);
+    const glpk = solveLpFile(join(dir, files.at(-1)!), 'glpsol');
+    expect(glpk.status).toBe('optimal');
+    expect(Math.abs(glpk.objective! - o.objective) / o.objective).toBeLessThan(1e-7);
+    expect(o.costs.total + o.costs.penalties).toBeCloseTo(o.objective, 3);
+    // SPEC §6: the default fleet draws about 16.8 MWh a day (battery side), a little more at the grid.
+    expect(o.evs.count).toBe(3000);
+    expect(o.evs.energyKwh).toBeGreaterThan(15_000);
+    expect(o.evs.energyKwh).toBeLessThan(19_000);
+    expect(o.acCheck.converged).toBe(true);
+    expect(o.acCheck.maxAbsVDiffPu).toBeLessThan(1e-5);
+  });
+
+  it('prints the cost table with penalties on their own row and the AC check', () => {
+    const r = zonal('dispatch');
+    expect(r.code).toBe(0);
+    for (const row of ['purchase', 'diesel', 'curtailment', 'carbon', 'total', 'penalties \\(soft limits\\)', 'max \\|V_LP − V_AC\\|', 'minimum voltage']) {
+      expect(r.stdout).toMatch(new RegExp(row));
+    }
+  });
+
+  it('refuses a bad scenario by field path, exit 2, no stack trace', () => {
+    const dir = tmp();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ extends: 'default', carbon: { growth: -1 } }));
+    expectCleanError(zonal('dispatch', '--scenario', bad), /carbon\.growth: must be >= 0/);
+    expectCleanError(zonal('dispatch', '--scenario', join(dir, 'missing.json')), /missing\.json: no such scenario file/);
+  });
+});
