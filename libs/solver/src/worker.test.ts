@@ -1,0 +1,77 @@
+/**
+ * Crash recovery: a worker that throws, exits, hangs or grows too large is replaced, the failed solve
+ * gets a typed error, and the next solve succeeds on a fresh worker.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { SolverFailureError, SolverLimitError } from './errors';
+import { solve, solveWithFault } from './solve';
+import { arbitrageModel } from './testing/models';
+import { configureSolver, shutdownSolver, solverConfig, solverWorkerStats } from './worker-client';
+
+const defaults = solverConfig();
+afterEach(() => configureSolver(defaults));
+afterAll(() => shutdownSolver());
+
+/** The arbitrage model's optimum, from a healthy worker: later solves must reproduce it. */
+let reference: number;
+
+async function expectHealthySolve(): Promise<void> {
+  expect((await solve(arbitrageModel())).objective).toBeCloseTo(reference, 9);
+}
+
+describe('solver worker recovery', () => {
+  it('reuses one worker across solves', async () => {
+    reference = (await solve(arbitrageModel())).objective;
+    const started = solverWorkerStats().workersStarted;
+    await expectHealthySolve();
+    await expectHealthySolve();
+    expect(solverWorkerStats().workersStarted).toBe(started);
+  });
+
+  it('an uncaught exception in the worker fails that solve with SolverFailureError, then a fresh worker solves', async () => {
+    const started = solverWorkerStats().workersStarted;
+    const err = await solveWithFault(arbitrageModel(), {}, 'throw').catch((e) => e);
+    expect(err).toBeInstanceOf(SolverFailureError);
+    expect(err.message).toMatch(/model "arbitrage": the solver worker died \(uncaught Error: deliberate fault/);
+    await expectHealthySolve();
+    expect(solverWorkerStats().workersStarted).toBe(started + 1);
+  });
+
+  it('a worker that exits mid-solve fails that solve, then a fresh worker solves', async () => {
+    const started = solverWorkerStats().workersStarted;
+    await expect(solveWithFault(arbitrageModel(), {}, 'exit')).rejects.toThrow(/worker died \(exited with code 3\)/);
+    await expectHealthySolve();
+    expect(solverWorkerStats().workersStarted).toBe(started + 1);
+  });
+
+  it('a worker that stops answering is stopped by the watchdog (SolverLimitError), then a fresh worker solves', async () => {
+    configureSolver({ watchdogGraceS: 0.3 });
+    const err = await solveWithFault(arbitrageModel(), { timeLimitS: 0.1 }, 'hang').catch((e) => e);
+    expect(err).toBeInstanceOf(SolverLimitError);
+    expect(err.message).toMatch(/did not answer within .* s \(time limit 0.1 s\); its worker was stopped/);
+    await expectHealthySolve();
+  });
+
+  it('a solve queued behind a crashing one still gets its answer', async () => {
+    const [crashed, healthy] = await Promise.allSettled([solveWithFault(arbitrageModel(), {}, 'exit'), solve(arbitrageModel())]);
+    expect(crashed.status).toBe('rejected');
+    expect(healthy.status === 'fulfilled' && healthy.value.objective).toBeCloseTo(reference, 9);
+  });
+
+  it('recycles the worker when its memory passes the threshold', async () => {
+    configureSolver({ recycleAboveBytes: 1 });
+    const started = solverWorkerStats().workersStarted;
+    await expectHealthySolve();
+    await expectHealthySolve();
+    expect(solverWorkerStats().workersStarted).toBe(started + 1);
+    expect(solverWorkerStats().running).toBe(false);
+  });
+
+  it('shutdownSolver stops the worker; the next solve starts another', async () => {
+    await expectHealthySolve();
+    await shutdownSolver();
+    expect(solverWorkerStats().running).toBe(false);
+    await expectHealthySolve();
+    expect(solverWorkerStats().running).toBe(true);
+  });
+});
