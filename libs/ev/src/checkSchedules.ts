@@ -1,0 +1,108 @@
+import type { Fleet } from './fleet';
+import type { EvSchedules } from './schedules';
+import type { TimeGrid } from './types';
+
+/**
+ * Proves every EV's schedule feasible, from the EV's own data and nothing the scheduler computed:
+ * which periods it is plugged in (tested period by period against the parking window, not by the
+ * rounding the scheduler uses), charger limits, no charging and discharging in one period, stored
+ * energy within [socMin, socMax] at every boundary, the target held at departure, and that every EV
+ * left without a schedule really could not have had one.
+ */
+export interface ScheduleViolation {
+  index: number;
+  id: string;
+  message: string;
+}
+
+export interface ScheduleCheck {
+  ok: boolean;
+  /** EVs with a schedule that were simulated. */
+  scheduledEvs: number;
+  /** EVs without a schedule, confirmed unschedulable. */
+  leftOutEvs: number;
+  violationCount: number;
+  /** The first violations (at most 50). */
+  violations: ScheduleViolation[];
+}
+
+export interface CheckTolerances {
+  /** Power slack (kW), default 1e-6. */
+  kw?: number;
+  /** Energy slack (kWh), default 1e-6. */
+  kwh?: number;
+}
+
+const MAX_LISTED = 50;
+
+function wrapDay(h: number): number {
+  let m = h % 24;
+  if (m < 0) m += 24;
+  return m >= 24 - 1e-9 ? 0 : m;
+}
+
+/** Day periods the EV is plugged in for, in time order from arrival (empty if outside a horizon). */
+function pluggedPeriods(fleet: Fleet, i: number, grid: TimeGrid): number[] {
+  const { periods, dtH } = grid;
+  const startH = grid.startH ?? 0;
+  const stayH = fleet.departureH[i] - fleet.arrivalH[i];
+  const periodic = Math.abs(periods * dtH - 24) < 1e-9;
+  // A horizon shorter than a day holds only stays that lie inside it.
+  if (!periodic && wrapDay(fleet.arrivalH[i] - startH) + stayH > periods * dtH + 1e-9) return [];
+  const inside: { t: number; sinceArrivalH: number }[] = [];
+  for (let t = 0; t < periods; t++) {
+    const sinceArrivalH = wrapDay(startH + t * dtH - fleet.arrivalH[i]);
+    if (sinceArrivalH + dtH <= stayH + 1e-9) inside.push({ t, sinceArrivalH });
+  }
+  return inside.sort((a, b) => a.sinceArrivalH - b.sinceArrivalH).map((p) => p.t);
+}
+
+export function checkSchedules(fleet: Fleet, grid: TimeGrid, schedules: EvSchedules, tol: CheckTolerances = {}): ScheduleCheck {
+  const tolKw = tol.kw ?? 1e-6, tolKwh = tol.kwh ?? 1e-6;
+  const result: ScheduleCheck = { ok: true, scheduledEvs: 0, leftOutEvs: 0, violationCount: 0, violations: [] };
+  const flag = (i: number, message: string): void => {
+    result.ok = false;
+    result.violationCount++;
+    if (result.violations.length < MAX_LISTED) result.violations.push({ index: i, id: fleet.id[i], message: `EV ${fleet.id[i]}: ${message}` });
+  };
+  if (schedules.periods !== grid.periods || schedules.offset.length !== fleet.size + 1) {
+    flag(0, `the schedules are for ${schedules.offset.length - 1} EVs x ${schedules.periods} periods, not ${fleet.size} x ${grid.periods}`);
+    return result;
+  }
+  const dt = grid.dtH;
+  for (let i = 0; i < fleet.size; i++) {
+    const plugged = pluggedPeriods(fleet, i, grid);
+    const cap = fleet.capacityKwh[i];
+    const eMin = fleet.socMin[i] * cap, eMax = fleet.socMax[i] * cap;
+    const eDeparture = Math.max(fleet.socTarget[i], fleet.socMin[i]) * cap;
+    const from = schedules.offset[i], to = schedules.offset[i + 1];
+    if (to === from) {
+      const reachableKwh = fleet.socArrival[i] * cap + plugged.length * fleet.pChargeMaxKw[i] * dt;
+      if (plugged.length === 0 || reachableKwh < eDeparture - tolKwh) result.leftOutEvs++;
+      else flag(i, `left without a schedule although it can reach ${eDeparture} kWh (up to ${reachableKwh} kWh)`);
+      continue;
+    }
+    result.scheduledEvs++;
+    if (to - from !== plugged.length || schedules.start[i] !== plugged[0]) {
+      flag(i, `the schedule covers ${to - from} periods from period ${schedules.start[i]}, but the EV is plugged in for ` +
+        `${plugged.length} from period ${plugged[0] ?? 'none'}`);
+      continue;
+    }
+    const chargeMax = fleet.pChargeMaxKw[i], dischargeMax = fleet.v2g[i] ? fleet.pDischargeMaxKw[i] : 0;
+    let e = fleet.socArrival[i] * cap;
+    for (let k = 0; k < plugged.length; k++) {
+      const c = schedules.chargeKw[from + k], d = schedules.dischargeKw[from + k];
+      const at = `period ${plugged[k]}`;
+      if (!Number.isFinite(c) || !Number.isFinite(d)) { flag(i, `${at}: power is not a number (${c}, ${d})`); break; }
+      if (c < -tolKw || d < -tolKw) flag(i, `${at}: negative power (charge ${c} kW, discharge ${d} kW)`);
+      if (c > chargeMax + tolKw) flag(i, `${at}: charges ${c} kW, above its ${chargeMax} kW limit`);
+      if (d > dischargeMax + tolKw) flag(i, `${at}: discharges ${d} kW, above its ${dischargeMax} kW limit`);
+      if (c > tolKw && d > tolKw) flag(i, `${at}: charges (${c} kW) and discharges (${d} kW) at once`);
+      e += (c - d) * dt;
+      if (e < eMin - tolKwh) flag(i, `${at}: stored energy ${e} kWh falls below socMin (${eMin} kWh)`);
+      if (e > eMax + tolKwh) flag(i, `${at}: stored energy ${e} kWh rises above socMax (${eMax} kWh)`);
+    }
+    if (e < eDeparture - tolKwh) flag(i, `leaves with ${e} kWh, short of its ${eDeparture} kWh target`);
+  }
+  return result;
+}

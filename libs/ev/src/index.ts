@@ -1,0 +1,11 @@
+export type { EvSpec, TimeGrid, EvProblem, EvProblemKind } from './types';
+export { gridKw } from './types';
+export { Fleet, validateFleet } from './fleet';
+export { clock } from './grid';
+export {
+  sampleDefaultFleet, sampleSeed002Fleet, largestRemainder, truncatedExponential, stayFromClocks,
+  type DefaultFleetParams, type Seed002FleetParams, type NormalH, type BusLoad,
+} from './sampling';
+export { type EvSchedules, netKwByPeriod, evScheduleByPeriod } from './schedules';
+export { uncoordinatedProfile, type UncoordinatedProfile } from './uncoordinated';
+export { checkSchedules, type ScheduleCheck, type ScheduleViolation, type CheckTolerances } from './checkSchedules';
