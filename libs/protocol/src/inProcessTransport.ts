@@ -48,9 +48,9 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 export class InProcessBus {
   private readonly listeners = new Set<BusListener>();
-  constructor(readonly maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES) {}
-
   private readonly roundLogs = new Map<string, { payloads: Uint8Array[]; rounds: Set<number> }>();
+
+  constructor(readonly maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES) {}
 
   connect(options: { name: string; runId: string }): InProcessTransport {
     return new InProcessTransport(this, validateRunId(options.runId), validateToken(options.name, 'name'));

@@ -133,6 +133,17 @@ describe('JetStream recorder', () => {
     }
   });
 
+  it('refuses bad options and a bad run id by name', async () => {
+    const t = await NatsTransport.connect({ servers: server.url, name: 'dso', runId: freshRunId('opts') });
+    try {
+      await expect(openRecorder(t, { maxAgeMs: -5 })).rejects.toThrow(/^maxAgeMs: must be a positive number/);
+      await expect(openRecorder(t, { fetchBatch: 0.5 })).rejects.toThrow(/^fetchBatch: must be a positive integer/);
+      await expect((await openRecorder(t)).readRounds('no.dots')).rejects.toThrow(/^runId: /);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('refuses, by name, a stream of the same name with another configuration', async () => {
     const t = await NatsTransport.connect({ servers: server.url, name: 'dso', runId: freshRunId('cfg') });
     try {

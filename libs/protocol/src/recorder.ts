@@ -14,7 +14,7 @@
  * Records are stamped with `seq = round`, and published on the run's round subject, so live
  * subscribers see them too.
  */
-import { ZonalError } from '@zonal/core';
+import { InputError, ZonalError } from '@zonal/core';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { decode, type DecodeError, encode } from './codec';
@@ -25,6 +25,9 @@ import { ALL_RUNS_ROUND_SUBJECT, subjects, validateRunId } from './subjects';
 import { describe, type Transport } from './transport';
 
 export const ROUNDS_STREAM = 'ZONAL_ROUNDS';
+
+/** How long one pull waits on the server; the records are already stored, so this only bounds a stalled read. */
+const FETCH_EXPIRES_MS = 5000;
 
 export type RoundRecord = Message<'roundRecord'>;
 
@@ -87,36 +90,57 @@ export class JetStreamRecorder implements RoundRecorder {
 
   /** Ensures the stream exists (idempotent) and returns a recorder for run `runId`. */
   static async open(nc: NatsConnection, runId: string, sender: string, options: RecorderOptions = {}) {
+    const { maxAgeMs, fetchBatch = 500 } = options;
+    if (maxAgeMs !== undefined && !(Number.isFinite(maxAgeMs) && maxAgeMs > 0)) {
+      throw new InputError(`must be a positive number of milliseconds, got ${maxAgeMs}`, 'maxAgeMs');
+    }
+    if (!(Number.isInteger(fetchBatch) && fetchBatch > 0)) {
+      throw new InputError(`must be a positive integer, got ${fetchBatch}`, 'fetchBatch');
+    }
     try {
       const jsm = await jetstreamManager(nc);
       await jsm.streams.add({
         name: ROUNDS_STREAM,
         subjects: [ALL_RUNS_ROUND_SUBJECT],
-        ...(options.maxAgeMs ? { max_age: options.maxAgeMs * 1e6 } : {}),
+        // JetStream durations are in nanoseconds.
+        ...(maxAgeMs ? { max_age: Math.round(maxAgeMs * 1e6) } : {}),
       });
     } catch (e) {
       throw new ZonalError(
         `cannot open the JetStream stream ${ROUNDS_STREAM}: ${describe(e)}`,
         'jetstream',
-        'a stream of that name with another configuration exists: delete it (`nats stream rm`) or use another server',
+        `if ${ROUNDS_STREAM} exists with another configuration (e.g. another maxAgeMs), open it with the same options or delete it (\`nats stream rm ${ROUNDS_STREAM}\`)`,
       );
     }
-    return new JetStreamRecorder(jetstream(nc), validateRunId(runId), sender, options.fetchBatch ?? 500);
+    return new JetStreamRecorder(jetstream(nc), validateRunId(runId), sender, fetchBatch);
   }
 
   async record(body: BodyOf<'roundRecord'>): Promise<{ duplicate: boolean }> {
     const payload = encode(stampRecord(this.runId, this.sender, body));
-    const ack = await this.js.publish(subjects(this.runId).round, payload, { msgID: `${this.runId}.${body.round}` });
-    return { duplicate: ack.duplicate };
+    const subject = subjects(this.runId).round;
+    try {
+      const ack = await this.js.publish(subject, payload, { msgID: `${this.runId}.${body.round}` });
+      return { duplicate: ack.duplicate };
+    } catch (e) {
+      throw new ZonalError(`round ${body.round} was not recorded on ${subject}: ${describe(e)}`, 'jetstream');
+    }
   }
 
   async readRounds(runId: string): Promise<RoundHistory> {
     const subject = subjects(runId).round;
+    try {
+      return readHistory(runId, await this.fetchAll(subject));
+    } catch (e) {
+      throw new ZonalError(`cannot read the rounds of run ${runId} from ${ROUNDS_STREAM}: ${describe(e)}`, 'jetstream');
+    }
+  }
+
+  private async fetchAll(subject: string): Promise<Uint8Array[]> {
     const consumer = await this.js.consumers.get(ROUNDS_STREAM, { filter_subjects: subject });
     const payloads: Uint8Array[] = [];
     let pending = (await consumer.info()).num_pending;
     while (pending > 0) {
-      const batch = await consumer.fetch({ max_messages: Math.min(pending, this.fetchBatch), expires: 5000 });
+      const batch = await consumer.fetch({ max_messages: Math.min(pending, this.fetchBatch), expires: FETCH_EXPIRES_MS });
       let received = 0;
       for await (const msg of batch) {
         payloads.push(msg.data);
@@ -124,10 +148,10 @@ export class JetStreamRecorder implements RoundRecorder {
         pending = msg.info.pending;
         if (pending === 0) break;
       }
-      if (received === 0) throw new ZonalError(`reading ${subject} from ${ROUNDS_STREAM} stalled with ${pending} records left`, 'jetstream');
+      if (received === 0) throw new Error(`reading stalled with ${pending} records left`);
     }
     await consumer.delete().catch(() => undefined);
-    return readHistory(validateRunId(runId), payloads);
+    return payloads;
   }
 }
 
