@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '@zonal/core';
 import { checkSchedules } from './checkSchedules';
 import { Fleet } from './fleet';
+import { sampleDefaultFleet, sampleSeed002Fleet } from './sampling';
 import type { EvSchedules } from './schedules';
-import { ev } from './testing/fixtures';
+import { sessions } from './session';
+import { DEFAULT_FLEET_PARAMS, SEED002_FLEET_PARAMS, ev } from './testing/fixtures';
+import { randomFeasibleSchedules } from './testing/randomSchedules';
 
 const grid = { periods: 24, dtH: 1 };
 
@@ -51,5 +55,18 @@ describe('checkSchedules, the independent feasibility proof', () => {
     expect(messages(none)).toEqual(['EV v: left without a schedule although it can reach 42 kWh (up to 58 kWh)']);
     const hopeless = Fleet.fromSpecs([ev({ id: 'h', arrivalH: 22, departureH: 23, socArrival: 0.2 })]);
     expect(checkSchedules(hopeless, grid, none)).toMatchObject({ ok: true, leftOutEvs: 1 });
+  });
+});
+
+describe('the test generator of random feasible schedules', () => {
+  it('produces schedules the checker accepts, for sampled fleets on hourly and 15-minute grids', () => {
+    for (const f of [sampleDefaultFleet({ ...DEFAULT_FLEET_PARAMS, count: 500 }, createRng(5)), sampleSeed002Fleet(SEED002_FLEET_PARAMS, createRng(5))]) {
+      for (const g of [grid, { periods: 96, dtH: 0.25 }]) {
+        const s = sessions(f, g);
+        const r = checkSchedules(f, g, randomFeasibleSchedules(f, g, 11, (i) => s.problem[i] === 0));
+        expect(r.violations).toEqual([]);
+        expect(r.scheduledEvs + r.leftOutEvs).toBe(f.size);
+      }
+    }
   });
 });

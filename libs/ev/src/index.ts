@@ -9,3 +9,4 @@ export {
 export { type EvSchedules, netKwByPeriod, evScheduleByPeriod } from './schedules';
 export { uncoordinatedProfile, type UncoordinatedProfile } from './uncoordinated';
 export { checkSchedules, type ScheduleCheck, type ScheduleViolation, type CheckTolerances } from './checkSchedules';
+export { evRegion, checkEvFeasibility, aggregateEnvelope, type EvRegion, type AggregateEnvelope } from './region';

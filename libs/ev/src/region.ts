@@ -1,0 +1,150 @@
+import { Fleet } from './fleet';
+import { problemMessage, problems, sessions, storedMaxKwh, storedMinKwh, type Sessions } from './session';
+import type { EvProblem, EvSpec, TimeGrid } from './types';
+
+/**
+ * Power–energy feasible regions (seed 003 §3, SPEC §6).
+ *
+ * One EV: stored energy at each session boundary lies in [storedMinKwh, storedMaxKwh] (closed form,
+ * session.ts) and battery-side power in [-pDischargeMax, pChargeMax] while plugged in. For one EV
+ * this box plus the power limits is its exact feasible set.
+ *
+ * A fleet: the per-period sums of the individual bounds. The energy of the aggregate is the battery
+ * energy the fleet has gained since the grid's first boundary (00:00 on a periodic day):
+ * `E[0] = 0, E[k+1] = E[k] + P[k] * dtH` with `P` the fleet's net battery-side power, so a policy can
+ * model the fleet as one battery. Each EV's share of `E[k]` is bounded exactly (the tightest box for
+ * that boundary alone, derived below); the sum is an *outer* approximation of the fleet's feasible set
+ * (SPEC §6: the exact Minkowski sum needs a constraint per subset of periods), so a point inside it
+ * can be undeliverable and `disaggregate` reports the shortfall.
+ */
+
+export interface EvRegion {
+  id: string;
+  /** Day periods the EV is plugged in, in time order from arrival. */
+  periods: Int32Array;
+  /** Stored-energy bounds at session boundaries 0..periods.length (kWh). */
+  eMinKwh: Float64Array;
+  eMaxKwh: Float64Array;
+  /** Battery-side power bounds while plugged in (kW). */
+  pMinKw: number;
+  pMaxKw: number;
+  /** Why the EV cannot be scheduled, or null. */
+  problem: EvProblem | null;
+}
+
+export function evRegion(ev: EvSpec, grid: TimeGrid): EvRegion {
+  const fleet = Fleet.fromSpecs([ev]);
+  const s = sessions(fleet, grid);
+  const L = s.length[0];
+  const region: EvRegion = {
+    id: ev.id, periods: new Int32Array(L), eMinKwh: new Float64Array(L + 1), eMaxKwh: new Float64Array(L + 1),
+    pMinKw: -s.dischargeMaxKw[0], pMaxKw: s.chargeMaxKw[0], problem: problems(fleet, s)[0] ?? null,
+  };
+  for (let j = 0; j < L; j++) region.periods[j] = (s.start[0] + j) % s.grid.periods;
+  for (let j = 0; j <= L; j++) {
+    region.eMinKwh[j] = storedMinKwh(s, 0, j);
+    region.eMaxKwh[j] = storedMaxKwh(s, 0, j);
+  }
+  return region;
+}
+
+/** Null if the EV can be scheduled on the grid, otherwise why not (SPEC §9 wording). */
+export function checkEvFeasibility(ev: EvSpec, grid: TimeGrid): string | null {
+  const fleet = Fleet.fromSpecs([ev]);
+  const s = sessions(fleet, grid);
+  return s.problem[0] === 0 ? null : problemMessage(fleet, s, 0);
+}
+
+export interface AggregateEnvelope {
+  /** Net battery-side power limits per period (kW): -sum of discharge limits, sum of charge limits. */
+  pMinKw: Float64Array;
+  pMaxKw: Float64Array;
+  /** Grid-side limits per period (kW): charging draws sum(pCharge/eta), discharging gives sum(pDischarge*eta). */
+  pChargeMaxGridKw: Float64Array;
+  pDischargeMaxGridKw: Float64Array;
+  /** Battery energy gained since boundary 0, bounds at boundaries 0..periods (kWh). */
+  eMinKwh: Float64Array;
+  eMaxKwh: Float64Array;
+  /** EVs summed into the envelope. */
+  evCount: number;
+  /** EVs left out (reported), with the reason. */
+  excluded: EvProblem[];
+}
+
+export function aggregateEnvelope(fleet: Fleet, grid: TimeGrid): AggregateEnvelope {
+  const s = sessions(fleet, grid);
+  const T = s.grid.periods;
+  const env: AggregateEnvelope = {
+    pMinKw: new Float64Array(T), pMaxKw: new Float64Array(T), pChargeMaxGridKw: new Float64Array(T),
+    pDischargeMaxGridKw: new Float64Array(T), eMinKwh: new Float64Array(T + 1), eMaxKwh: new Float64Array(T + 1),
+    evCount: 0, excluded: problems(fleet, s),
+  };
+  for (let i = 0; i < s.size; i++) {
+    if (s.problem[i] !== 0) continue;
+    env.evCount++;
+    const c = s.chargeMaxKw[i], d = s.dischargeMaxKw[i];
+    for (let j = 0, t = s.start[i]; j < s.length[i]; j++, t = t + 1 === T ? 0 : t + 1) {
+      env.pMaxKw[t] += c;
+      env.pMinKw[t] -= d;
+      env.pChargeMaxGridKw[t] += c / fleet.eta[i];
+      env.pDischargeMaxGridKw[t] += d * fleet.eta[i];
+    }
+    addCumulativeBounds(s, i, env.eMinKwh, env.eMaxKwh);
+  }
+  return env;
+}
+
+/**
+ * Adds EV `i`'s bounds on its energy gained since boundary 0, x(k), to `lo`/`hi` for k = 0..T.
+ * Write G(j) for its stored energy at session boundary j, Gmin/Gmax for the closed-form box.
+ *
+ * A window inside the grid (arrival boundary a, L periods): x(k) = G(k - a) - E_arrival, clamped to
+ * the window, so the box is Gmin/Gmax shifted.
+ *
+ * A window wrapping past the end of a periodic day: the EV is plugged in over [a, T) and [0, d),
+ * d = a + L - T; midnight is session boundary j0 = T - a. In a periodic day the tail [0, d) is the
+ * end of the same (repeating) stay, so
+ *   x(k) = G(j0 + k) - G(j0)                              for k <= d,
+ *   x(k) = G(L) - G(j0)                                   for d <= k <= a,
+ *   x(k) = (G(m) - E_arrival) + (G(L) - G(j0)), m = k - a  for k >= a.
+ * With interval reachable sets (rates C, D per step, box [Gmin, Gmax]) the extremes are:
+ * - first piece: pick G(j0) at its lowest (highest) and climb (fall) at full rate, capped by the box.
+ * - last piece, max: the objective never falls as G(m) rises (a rise in G(m) lifts the lowest
+ *   reachable G(j0) by at most as much), so G(m) = Gmax(m), then G(j0) as low as it can fall from
+ *   there, then full charge to departure. The min is the mirror image.
+ * The brute-force test (region.test.ts) enumerates every integer trajectory to confirm these.
+ */
+export function addCumulativeBounds(s: Sessions, i: number, lo: Float64Array, hi: Float64Array): void {
+  const T = s.grid.periods, dt = s.grid.dtH;
+  const a = s.start[i], L = s.length[i], eArr = s.eArrivalKwh[i];
+  const cStep = s.chargeMaxKw[i] * dt, dStep = s.dischargeMaxKw[i] * dt;
+  const gMin = (j: number): number => storedMinKwh(s, i, j);
+  const gMax = (j: number): number => storedMaxKwh(s, i, j);
+  if (a + L <= T) {
+    for (let k = a + 1; k <= T; k++) {
+      const j = Math.min(k - a, L);
+      lo[k] += gMin(j) - eArr;
+      hi[k] += gMax(j) - eArr;
+    }
+    return;
+  }
+  const j0 = T - a, d = a + L - T;
+  const minAtMidnight = gMin(j0), maxAtMidnight = gMax(j0);
+  for (let k = 1; k <= d; k++) {
+    hi[k] += Math.min(gMax(j0 + k) - minAtMidnight, k * cStep);
+    lo[k] += Math.max(gMin(j0 + k) - maxAtMidnight, -k * dStep);
+  }
+  const tailHi = Math.min(gMax(L) - minAtMidnight, d * cStep);
+  const tailLo = Math.max(gMin(L) - maxAtMidnight, -d * dStep);
+  for (let k = d + 1; k <= a; k++) {
+    hi[k] += tailHi;
+    lo[k] += tailLo;
+  }
+  for (let k = a + 1; k <= T; k++) {
+    const m = k - a;
+    const lowestMidnight = Math.max(minAtMidnight, gMax(m) - (j0 - m) * dStep);
+    hi[k] += gMax(m) - eArr + Math.min(gMax(L) - lowestMidnight, d * cStep);
+    const highestMidnight = Math.min(maxAtMidnight, gMin(m) + (j0 - m) * cStep);
+    lo[k] += gMin(m) - eArr + Math.max(gMin(L) - highestMidnight, -d * dStep);
+  }
+}
