@@ -1,3 +1,3 @@
-export { scenarioSchema, type Scenario, type EvFleetScenario, type CarbonScenario, type TariffBlock } from './schema';
-export { loadScenario, parseScenario, builtInScenarioPath } from './load';
+export { scenarioSchema, tariffSchema, evFleetSchema, tariffBlockSchema, timeSchema, hourlyProfile, type Scenario, type EvFleetScenario, type CarbonScenario, type TariffBlock } from './schema';
+export { loadScenario, parseScenario, builtInScenarioPath, readJsonFile, parseWithSchema } from './load';
 export { timeGrid, profileAtPeriods, tariffAtPeriods, clock, type TimeGrid } from './time';

@@ -23,9 +23,24 @@ export function loadScenario(ref = 'default'): Scenario {
 }
 
 export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
-  const result = scenarioSchema.safeParse(raw);
+  return parseWithSchema(scenarioSchema, raw, source);
+}
+
+/** Validates any JSON document (a scenario, a policy case) and names every bad field path. */
+export function parseWithSchema<T>(schema: z.ZodType<T>, raw: unknown, source: string): T {
+  const result = schema.safeParse(raw);
   if (!result.success) throw new InputError(formatIssues(result.error.issues), source);
   return result.data;
+}
+
+/** Reads a JSON file, turning a missing file or bad JSON into an error that names the file. */
+export function readJsonFile(path: string): unknown {
+  if (!existsSync(path)) throw new InputError('no such file', path);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new InputError(`not valid JSON (${(e as Error).message})`, path);
+  }
 }
 
 function describeRef(ref: string): string {

@@ -8,24 +8,24 @@ import { z } from 'zod';
 
 const kw = (max = 1e7) => z.number().min(0).max(max);
 const fraction = z.number().min(0).max(1);
-const hourlyProfile = z.array(fraction).length(24);
+export const hourlyProfile = z.array(fraction).length(24);
 const hourOfDay = z.number().min(0).max(24);
 
-const timeSchema = z.strictObject({
+export const timeSchema = z.strictObject({
   periods: z.number().int().min(1).max(2880),
   dtH: z.number().positive().max(24),
 }).refine((t) => Math.abs(t.periods * t.dtH - 24) < 1e-9, {
   message: 'periods × dtH must cover exactly 24 h (SPEC §2: the day is periodic)',
 });
 
-const tariffBlockSchema = z.strictObject({
+export const tariffBlockSchema = z.strictObject({
   code: z.enum(['v', 'o', 'p']),
   fromH: hourOfDay,
   toH: hourOfDay,
   priceYuanPerKwh: z.number().min(0).max(100),
 });
 
-const tariffSchema = z.strictObject({
+export const tariffSchema = z.strictObject({
   blocks: z.array(tariffBlockSchema).min(1),
   demandCharge: z.strictObject({
     enabled: z.boolean(),
@@ -83,7 +83,7 @@ const carbonSchema = z.strictObject({
 
 const normalH = z.strictObject({ mean: z.number().min(-24).max(48), sd: z.number().min(0).max(24) });
 
-const evFleetSchema = z.strictObject({
+export const evFleetSchema = z.strictObject({
   count: z.number().int().min(0).max(10_000_000),
   residentialShare: fraction,
   residential: z.strictObject({ arrivalH: normalH, departureH: normalH }),

@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { registerPf } from './pf';
 import { registerDispatch } from './dispatch';
 import { registerPartition } from './partition';
+import { registerPolicy } from './policy';
 
 /** Every `zonal` sub-command, in the order `zonal --help` lists them. One file per command. */
 export function registerCommands(program: Command): void {
   registerPf(program);
   registerDispatch(program);
+  registerPolicy(program);
   registerPartition(program);
 }

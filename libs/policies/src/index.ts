@@ -1,0 +1,6 @@
+export type { ZonePolicy, PolicyContext, PolicyReport, ReportTable, ZoneProblem, DsoSignal, ZoneAnswer } from './policy';
+export { getPolicy, policyNames } from './registry';
+export { defaultCasePath } from './cases';
+export { addEnvelope, type EnvelopeVars } from './envelope-model';
+export { buildZoneModel, solveZone, zoneCostYuan, type ZoneModel } from './zone-model';
+export { atPeriods, pricesAtPeriods, loadShape } from './common';

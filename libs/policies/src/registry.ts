@@ -1,0 +1,26 @@
+import { InputError } from '@zonal/core';
+import type { ZonePolicy } from './policy';
+import { directControl } from './direct-control/direct-control';
+
+/**
+ * Every zone policy by name. A new policy is one module implementing ZonePolicy plus one line here.
+ * (`erase` forgets each policy's case type: a case always reaches `runCase` through that policy's
+ * own `caseSchema`, so the pairing holds at run time.)
+ */
+const registry: ReadonlyArray<ZonePolicy<unknown>> = [
+  erase(directControl),
+];
+
+function erase<C>(p: ZonePolicy<C>): ZonePolicy<unknown> {
+  return p as unknown as ZonePolicy<unknown>;
+}
+
+export function policyNames(): string[] {
+  return registry.map((p) => p.name);
+}
+
+export function getPolicy(name: string): ZonePolicy<unknown> {
+  const p = registry.find((x) => x.name === name);
+  if (!p) throw new InputError(`unknown policy "${name}"`, 'policy', `known policies: ${policyNames().join(', ')}`);
+  return p;
+}

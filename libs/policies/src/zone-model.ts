@@ -1,0 +1,80 @@
+import { ModelBuilder, solve, type Solution } from '@zonal/solver';
+import { addEnvelope, type EnvelopeVars } from './envelope-model';
+import type { DsoSignal, PolicyContext, ZoneAnswer, ZoneProblem } from './policy';
+
+/**
+ * The zone's own model in the negotiation, shared by the policies: its fleet envelope, its net load
+ * per period, its peak tie-break (SPEC §7) and the DSO's signal terms (SPEC §8). A policy adds its
+ * objective terms through `objective` and solves with `solveZone`.
+ */
+export interface ZoneModel {
+  model: ModelBuilder;
+  env: EnvelopeVars;
+  /** evKw[t] = grid-side EV power, an explicit column so coordination terms stay diagonal. */
+  evKw: number[];
+  peakKw: number;
+}
+
+export function buildZoneModel(zone: ZoneProblem, signal: DsoSignal, name = `zone${zone.zoneId}`): ZoneModel {
+  const { grid, envelope, eta } = zone;
+  const T = grid.periods, dt = grid.dtH;
+  const m = new ModelBuilder(name);
+  const env = addEnvelope(m, envelope, eta, grid);
+  // Every variable gets finite bounds: HiGHS's QP solver needs them (SPEC §8) when ADMM adds ρ/2‖·‖².
+  const evKw: number[] = [];
+  let peakHi = 0, peakLo = Infinity;
+  for (let t = 0; t < T; t++) {
+    const lo = -envelope.pDischargeMaxGridKw[t], hi = envelope.pChargeMaxGridKw[t];
+    const x = m.addVar('evGrid', [t], { lb: lo, ub: hi });
+    const g = env.gridTerms(t);
+    m.addConstraint('evGridDef', [t], [x, ...g.cols], [1, ...g.coefs.map((c) => -c)], '=', 0);
+    evKw.push(x);
+    peakHi = Math.max(peakHi, zone.baseNetLoadKw[t] + hi);
+    peakLo = Math.min(peakLo, zone.baseNetLoadKw[t] + lo);
+  }
+  const peakKw = m.addVar('peak', [], { lb: Math.min(peakLo, 0), ub: Math.max(peakHi, 0) });
+  for (let t = 0; t < T; t++) m.addConstraint('peakDef', [t], [peakKw, evKw[t]], [1, -1], '>=', zone.baseNetLoadKw[t]);
+  m.setObjectiveCoef(peakKw, zone.peakTieBreakYuanPerKw);
+  for (let t = 0; t < T; t++) m.setObjectiveCoef(env.dischargeKw.at(t), zone.degradationYuanPerKwh * dt);
+  addSignalTerms(m, zone, signal, evKw);
+  return { model: m, env, evKw, peakKw };
+}
+
+function addSignalTerms(m: ModelBuilder, zone: ZoneProblem, signal: DsoSignal, evKw: number[]): void {
+  const T = zone.grid.periods, dt = zone.grid.dtH;
+  if (signal.targetKw && signal.excessPenaltyYuanPerKwh !== undefined) {
+    // One-sided penalty on consumption above PZ (SPEC §8, seed 001 scheme with w_cg).
+    for (let t = 0; t < T; t++) {
+      const room = zone.envelope.pChargeMaxGridKw[t] + Math.abs(zone.baseNetLoadKw[t]) + Math.abs(signal.targetKw[t]);
+      const excess = m.addVar('excess', [t], { lb: 0, ub: room });
+      m.addConstraint('excessDef', [t], [excess, evKw[t]], [1, -1], '>=', zone.baseNetLoadKw[t] - signal.targetKw[t]);
+      m.setObjectiveCoef(excess, signal.excessPenaltyYuanPerKwh * dt);
+    }
+  }
+  if (signal.consensus) {
+    const { referenceKw, lambdaYuanPerKw, rho } = signal.consensus;
+    // Augmented-Lagrangian terms: λ·x + ρ/2 (x − ref)² = λ·x + ρ/2 x² − ρ·ref·x + const.
+    for (let t = 0; t < T; t++) {
+      m.setObjectiveCoef(evKw[t], lambdaYuanPerKw[t] - rho * referenceKw[t]);
+      m.addQuadraticTerm(evKw[t], evKw[t], rho / 2);
+      m.addObjectiveConstant((rho / 2) * referenceKw[t] * referenceKw[t]);
+    }
+  }
+}
+
+/** Energy cost at `prices` of the zone's net load, plus degradation on discharged energy. */
+export function zoneCostYuan(zone: ZoneProblem, prices: Float64Array, netLoadKw: Float64Array, dischargeKw: Float64Array): number {
+  let cost = 0;
+  for (let t = 0; t < zone.grid.periods; t++) {
+    cost += (prices[t] * netLoadKw[t] + zone.degradationYuanPerKwh * dischargeKw[t]) * zone.grid.dtH;
+  }
+  return cost;
+}
+
+export async function solveZone(zm: ZoneModel, zone: ZoneProblem, prices: Float64Array, ctx: PolicyContext): Promise<{ sol: Solution; answer: ZoneAnswer }> {
+  const sol = await solve(zm.model, { exportLp: ctx.exporter.enabled && !zm.model.isQuadratic ? ctx.exporter : undefined });
+  const evKw = Float64Array.from(zm.evKw, (c) => sol.value(c));
+  const netLoadKw = evKw.map((x, t) => x + zone.baseNetLoadKw[t]);
+  const discharge = sol.values(zm.env.dischargeKw);
+  return { sol, answer: { evKw, netLoadKw, costYuan: zoneCostYuan(zone, prices, netLoadKw, discharge), objective: sol.objective } };
+}
