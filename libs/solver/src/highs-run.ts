@@ -37,6 +37,7 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays, option
       // For a MIP or QP, "simplex"/"ipm" would make HiGHS drop the integrality or the Hessian.
       solver: isMip || isQp ? 'choose' : options.solver,
       ...(options.mipRelGap !== undefined ? { mip_rel_gap: options.mipRelGap } : {}),
+      ...(options.presolve === false ? { presolve: 'off' } : {}),
       // The default IIS strategy ("light") finds only a row that contradicts its own variables'
       // bounds; row priority finds conflicts among rows, within its own time budget.
       iis_strategy: IIS_ROW_PRIORITY,

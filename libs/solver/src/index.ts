@@ -14,3 +14,4 @@ export {
   UnsupportedModelError,
   SolverFailureError,
 } from './errors';
+export { benchModelBuild, benchSolverWorker, type ModelBuildBenchRow, type SolverWorkerBenchRow } from './bench';

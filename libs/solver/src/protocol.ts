@@ -10,6 +10,8 @@ export interface JobOptions {
   solver: Algorithm;
   timeLimitS: number;
   mipRelGap?: number;
+  /** HiGHS presolve (default on). */
+  presolve?: boolean;
 }
 
 /** Time HiGHS may spend looking for an IIS after proving infeasibility, s. */

@@ -23,6 +23,8 @@ export interface SolveOptions {
   timeLimitS?: number;
   /** Relative MIP gap at which HiGHS stops (its default 1e-4). */
   mipRelGap?: number;
+  /** HiGHS presolve; default true. */
+  presolve?: boolean;
   /** When given, the model is written (one file per solve) before it is solved. */
   exportLp?: LpExporter;
 }
@@ -76,7 +78,12 @@ function checkOptions(modelName: string, opts: SolveOptions): JobOptions {
   if (opts.mipRelGap !== undefined && !(opts.mipRelGap >= 0 && opts.mipRelGap < 1)) {
     throw new ZonalError(`mipRelGap must be in [0, 1), got ${opts.mipRelGap}`, where);
   }
-  return { solver, timeLimitS, ...(opts.mipRelGap !== undefined ? { mipRelGap: opts.mipRelGap } : {}) };
+  return {
+    solver,
+    timeLimitS,
+    ...(opts.mipRelGap !== undefined ? { mipRelGap: opts.mipRelGap } : {}),
+    ...(opts.presolve === false ? { presolve: false } : {}),
+  };
 }
 
 /** HiGHS's limits (SPEC §8): no MIQP; its QP solver needs a convex objective and finite bounds. */
@@ -125,7 +132,8 @@ function solveWithoutColumns(model: ModelBuilder, arrays: ModelArrays, buildTime
   return new SolutionImpl(model.name, 'optimal', arrays.objectiveConstant, new Float64Array(0), new Float64Array(arrays.numRows), new Float64Array(arrays.numRows), 0, buildTimeMs);
 }
 
-function toSolution(model: ModelBuilder, outcome: JobOutcome, opts: JobOptions, isMip: boolean, isQp: boolean, buildTimeMs: number): Solution {
+/** Maps a worker outcome to a Solution or a typed error (exported for tests). */
+export function toSolution(model: ModelBuilder, outcome: JobOutcome, opts: JobOptions, isMip: boolean, isQp: boolean, buildTimeMs: number): Solution {
   const name = model.name;
   switch (outcome.type) {
     case 'load-failed':
