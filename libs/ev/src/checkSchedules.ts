@@ -78,7 +78,8 @@ export function checkSchedules(fleet: Fleet, grid: TimeGrid, schedules: EvSchedu
     const from = schedules.offset[i], to = schedules.offset[i + 1];
     if (to === from) {
       const reachableKwh = fleet.socArrival[i] * cap + plugged.length * fleet.pChargeMaxKw[i] * dt;
-      if (plugged.length === 0 || reachableKwh < eDeparture - tolKwh) result.leftOutEvs++;
+      // Within the tolerance either way, leaving the EV out is as right as scheduling it.
+      if (plugged.length === 0 || reachableKwh < eDeparture + tolKwh) result.leftOutEvs++;
       else flag(i, `left without a schedule although it can reach ${eDeparture} kWh (up to ${reachableKwh} kWh)`);
       continue;
     }

@@ -10,3 +10,4 @@ export { type EvSchedules, netKwByPeriod, evScheduleByPeriod } from './schedules
 export { uncoordinatedProfile, type UncoordinatedProfile } from './uncoordinated';
 export { checkSchedules, type ScheduleCheck, type ScheduleViolation, type CheckTolerances } from './checkSchedules';
 export { evRegion, checkEvFeasibility, aggregateEnvelope, type EvRegion, type AggregateEnvelope } from './region';
+export { disaggregate, type Disaggregation } from './disaggregate';

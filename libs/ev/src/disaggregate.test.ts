@@ -1,0 +1,155 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import loadHighs, { type Highs } from 'highs';
+import { checkSchedules } from './checkSchedules';
+import { disaggregate } from './disaggregate';
+import { Fleet } from './fleet';
+import { aggregateEnvelope } from './region';
+import { netKwByPeriod } from './schedules';
+import { sessions } from './session';
+import { ev } from './testing/fixtures';
+import { minimumDeviationKwh } from './testing/lpReference';
+import { randomFeasibleSchedules } from './testing/randomSchedules';
+import type { EvSpec } from './types';
+
+const hourly = { periods: 24, dtH: 1 };
+
+function dayProfile(values: Record<number, number>): Float64Array {
+  const p = new Float64Array(24);
+  for (const [t, v] of Object.entries(values)) p[Number(t)] = v;
+  return p;
+}
+
+describe('disaggregate: hand cases', () => {
+  it('reports the SPEC §6 outer-approximation example: (3, 0, 3, 0, 0) fits the envelope, yet EV2 needs 3 kWh more', () => {
+    // EV1 parked in period 0 only, EV2 in periods 2-4 needing 6 kWh at 3 kW.
+    const fleet = Fleet.fromSpecs([
+      ev({ id: '1', arrivalH: 0, departureH: 1, capacityKwh: 10, socArrival: 0.2, socTarget: 0.2, pChargeMaxKw: 3 }),
+      ev({ id: '2', arrivalH: 2, departureH: 5, capacityKwh: 10, socArrival: 0.2, socTarget: 0.8, pChargeMaxKw: 3 }),
+    ]);
+    const aggregate = dayProfile({ 0: 3, 2: 3 });
+    const env = aggregateEnvelope(fleet, hourly);
+    let e = 0;
+    for (let t = 0; t < 24; t++) {
+      expect(aggregate[t]).toBeLessThanOrEqual(env.pMaxKw[t]);
+      expect(aggregate[t]).toBeGreaterThanOrEqual(env.pMinKw[t]);
+      e += aggregate[t];
+      expect(e).toBeGreaterThanOrEqual(env.eMinKwh[t + 1]);
+      expect(e).toBeLessThanOrEqual(env.eMaxKwh[t + 1]);
+    }
+    const r = disaggregate(fleet, hourly, aggregate);
+    expect(r.exact).toBe(false);
+    expect(r.underKwh).toBe(0);
+    expect(r.overKwh).toBeCloseTo(3, 12);
+    expect(r.shortfallKw[3] + r.shortfallKw[4]).toBeCloseTo(-3, 12);
+    expect(checkSchedules(fleet, hourly, r.schedules).violations).toEqual([]);
+  });
+
+  it('splits an aggregate exactly between two charge-only EVs, earliest departure first', () => {
+    // A: 18:00-21:00, needs 10 kWh; B: 18:00-07:00, needs 12 kWh; 7 kW each.
+    const fleet = Fleet.fromSpecs([
+      ev({ id: 'A', arrivalH: 18, departureH: 21, socArrival: 0.9 - 10 / 60 }),
+      ev({ id: 'B', arrivalH: 18, departureH: 31, socArrival: 0.7 }),
+    ]);
+    const r = disaggregate(fleet, hourly, dayProfile({ 18: 7, 19: 7, 3: 7, 4: 1 }));
+    expect(r.exact).toBe(true);
+    expect(Array.from(r.schedules.chargeKw.subarray(0, 3))).toEqual([7, 3, 0]);
+    const b = r.schedules.chargeKw.subarray(3);
+    expect([b[0], b[1], b[9], b[10]]).toEqual([0, 4, 7, 1]);
+    expect(b.reduce((x, y) => x + y, 0)).toBeCloseTo(12, 12);
+  });
+
+  it('lets a V2G EV feed another through the same period: net aggregate 0, then recharge', () => {
+    // V has 40 kWh, target 40; W needs 7 kWh in period 0 only. Exact only if V discharges 7 kW at 00:00.
+    const fleet = Fleet.fromSpecs([
+      ev({ id: 'V', arrivalH: 0, departureH: 2, socArrival: 40 / 60, socTarget: 40 / 60, v2g: true, pDischargeMaxKw: 7 }),
+      ev({ id: 'W', arrivalH: 0, departureH: 1, socArrival: 0.5, socTarget: 0.5 + 7 / 60 }),
+    ]);
+    const r = disaggregate(fleet, hourly, dayProfile({ 1: 7 }));
+    expect(r.exact).toBe(true);
+    expect(Array.from(r.schedules.dischargeKw)).toEqual([7, 0, 0]);
+    expect(Array.from(r.schedules.chargeKw)).toEqual([0, 7, 7]);
+    expect(checkSchedules(fleet, hourly, r.schedules).ok).toBe(true);
+  });
+
+  it('leaves out and reports an EV that cannot reach its target, and schedules the rest', () => {
+    const fleet = Fleet.fromSpecs([ev({ id: 'late', arrivalH: 5, departureH: 7, socArrival: 0.2 }), ev({ id: 'ok', socArrival: 0.8 })]);
+    const r = disaggregate(fleet, hourly, dayProfile({ 18: 6 }));
+    expect(r.excluded.map((p) => p.message)).toEqual(['EV late cannot reach 90% SOC by 07:00: needs 42 kWh, can charge 14 kWh']);
+    expect(r.exact).toBe(true);
+    expect(r.schedules.offset[1]).toBe(0);
+    expect(checkSchedules(fleet, hourly, r.schedules)).toMatchObject({ ok: true, scheduledEvs: 1, leftOutEvs: 1 });
+  });
+
+  it('names a malformed aggregate', () => {
+    const fleet = Fleet.fromSpecs([ev()]);
+    expect(() => disaggregate(fleet, hourly, new Float64Array(23))).toThrow(/aggregateKw: has 23 values; the grid has 24 periods/);
+    expect(() => disaggregate(fleet, hourly, dayProfile({ 4: Number.NaN }))).toThrow(/aggregateKw: value for period 4 is NaN/);
+  });
+});
+
+/** Small whole-hour EVs, a third V2G, windows anywhere (many wrap past midnight). */
+const smallEv = (v2gAllowed: boolean) => fc.record({
+  start: fc.integer({ min: 0, max: 23 }),
+  length: fc.integer({ min: 1, max: 10 }),
+  capacity: fc.integer({ min: 10, max: 40 }),
+  arrival: fc.double({ min: 0.2, max: 1, noNaN: true }),
+  target: fc.double({ min: 0, max: 1, noNaN: true }),
+  c: fc.integer({ min: 1, max: 7 }),
+  v2g: v2gAllowed ? fc.boolean() : fc.constant(false),
+}).map((r): EvSpec => ev({
+  arrivalH: r.start + 0.4, departureH: r.start + r.length + 0.7, capacityKwh: r.capacity, socArrival: r.arrival, socTarget: r.target,
+  pChargeMaxKw: r.c, v2g: r.v2g, pDischargeMaxKw: r.v2g ? r.c : 0,
+}));
+
+const fleetOf = (specs: EvSpec[]) => Fleet.fromSpecs(specs.map((s, i) => ({ ...s, id: String(i) })));
+
+describe('disaggregate: properties on random fleets (fast-check)', () => {
+  let highs: Highs;
+  beforeAll(async () => {
+    highs = await loadHighs();
+  });
+
+  it('tracks exactly any aggregate built as a sum of feasible per-EV schedules, and every EV stays feasible', () => {
+    const grids = [hourly, { periods: 96, dtH: 0.25 }, { periods: 24, dtH: 0.5, startH: 20 }];
+    fc.assert(fc.property(fc.array(smallEv(true), { minLength: 1, maxLength: 12 }), fc.nat(), fc.nat(2), (specs, seed, g) => {
+      const fleet = fleetOf(specs), grid = grids[g];
+      const s = sessions(fleet, grid);
+      const truth = randomFeasibleSchedules(fleet, grid, seed, (i) => s.problem[i] === 0);
+      expect(checkSchedules(fleet, grid, truth).ok).toBe(true);
+      const r = disaggregate(fleet, grid, netKwByPeriod(truth));
+      expect(r.exact).toBe(true);
+      for (const x of r.shortfallKw) expect(Math.abs(x)).toBeLessThan(1e-6);
+      const check = checkSchedules(fleet, grid, r.schedules);
+      expect(check.violations).toEqual([]);
+      expect(r.excluded.length).toBe(check.leftOutEvs);
+    }), { numRuns: 300 });
+  });
+
+  it('keeps every EV feasible for any aggregate, reports the shortfall, and for charge-only fleets reaches the least deviation (HiGHS LP)', () => {
+    fc.assert(fc.property(fc.array(smallEv(false), { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: -5, max: 25 }), { minLength: 24, maxLength: 24 }), (specs, aggregate) => {
+      const fleet = fleetOf(specs);
+      const r = disaggregate(fleet, hourly, aggregate);
+      expect(checkSchedules(fleet, hourly, r.schedules).violations).toEqual([]);
+      const delivered = netKwByPeriod(r.schedules);
+      for (let t = 0; t < 24; t++) expect(r.shortfallKw[t]).toBeCloseTo(aggregate[t] - delivered[t], 9);
+      const s = sessions(fleet, hourly);
+      const periodsOf = (i: number) => Array.from({ length: s.length[i] }, (_, j) => (s.start[i] + j) % 24);
+      const best = minimumDeviationKwh(highs, fleet, hourly, aggregate, periodsOf, (i) => s.problem[i] !== 0);
+      expect(r.underKwh + r.overKwh).toBeCloseTo(best, 6);
+    }), { numRuns: 150 });
+  });
+
+  it('keeps V2G fleets feasible for any aggregate, never charging and discharging at once, within reach of the LP optimum', () => {
+    fc.assert(fc.property(fc.array(smallEv(true), { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: -20, max: 25 }), { minLength: 24, maxLength: 24 }), (specs, aggregate) => {
+      const fleet = fleetOf(specs);
+      const r = disaggregate(fleet, hourly, aggregate);
+      expect(checkSchedules(fleet, hourly, r.schedules).violations).toEqual([]);
+      const s = sessions(fleet, hourly);
+      const periodsOf = (i: number) => Array.from({ length: s.length[i] }, (_, j) => (s.start[i] + j) % 24);
+      const best = minimumDeviationKwh(highs, fleet, hourly, aggregate, periodsOf, (i) => s.problem[i] !== 0);
+      expect(r.underKwh + r.overKwh).toBeGreaterThanOrEqual(best - 1e-6);
+      if (best < 1e-7) expect(r.exact).toBe(true);
+    }), { numRuns: 150 });
+  });
+});
