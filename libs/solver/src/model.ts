@@ -6,7 +6,7 @@
  */
 import { InputError } from '@zonal/core';
 import { GrowableFloat64, GrowableInt32, GrowableUint8 } from './growable';
-import { checkFamily, checkIndex, formatName } from './names';
+import { checkFamily, formatName, indexProblem } from './names';
 import { VarBlock } from './var-block';
 
 export type Sense = '<=' | '>=' | '=';
@@ -39,6 +39,19 @@ export interface ModelArrays {
   values: Float64Array;
   /** Lower triangle of Q (objective term 0.5 x'Qx), compressed by column; null for an LP/MILP. */
   hessian: { starts: Int32Array; rows: Int32Array; values: Float64Array } | null;
+}
+
+function colBoundsProblem(lb: number, ub: number): string | null {
+  if (Number.isNaN(lb) || Number.isNaN(ub) || lb === Infinity || ub === -Infinity) return `bounds [${lb}, ${ub}] are not numbers a variable can take`;
+  if (lb > ub) return `lower bound ${lb} exceeds upper bound ${ub}`;
+  return null;
+}
+
+function rowBoundsProblem(lower: number, upper: number): string | null {
+  if (Number.isNaN(lower) || Number.isNaN(upper) || lower === Infinity || upper === -Infinity) return `bounds [${lower}, ${upper}] are not numbers a row can take`;
+  if (lower === -Infinity && upper === Infinity) return 'both bounds are infinite (the row constrains nothing)';
+  if (lower > upper) return `lower bound ${lower} exceeds upper bound ${upper}`;
+  return null;
 }
 
 class FamilyTable {
@@ -131,7 +144,8 @@ export class ModelBuilder {
   /** One variable; addVar('Pg', [3]) is column `Pg(3)`, addVar('z', []) is column `z`. */
   addVar(family: string, index: number[], opts: VarOptions = {}): number {
     const familyId = this.colFamilies.idOf(family);
-    checkIndex(`model "${this.name}" variable family "${family}"`, index);
+    const problem = indexProblem(index);
+    if (problem) throw new InputError(problem, `model "${this.name}" variable family "${family}"`);
     for (const v of index) this.colIndexPool.push(v);
     return this.pushColumn(familyId, opts);
   }
@@ -167,9 +181,7 @@ export class ModelBuilder {
     if (sense !== '<=' && sense !== '>=' && sense !== '=') {
       throw new RangeError(`model "${this.name}" constraint family "${family}": sense "${String(sense)}" is not <=, >= or =`);
     }
-    if (!Number.isFinite(rhs)) {
-      throw new InputError(`right-hand side is ${rhs}`, `model "${this.name}" constraint ${this.pendingRowName(family, index)}`);
-    }
+    if (!Number.isFinite(rhs)) throw new InputError(`right-hand side is ${rhs}`, this.rowWhere(family, index));
     const lower = sense === '<=' ? -Infinity : rhs;
     const upper = sense === '>=' ? Infinity : rhs;
     return this.pushRow(family, index, cols, coefs, lower, upper);
@@ -177,7 +189,8 @@ export class ModelBuilder {
 
   /** Row `lower <= sum coefs[k] * x[cols[k]] <= upper`; one of the bounds may be infinite. */
   addRangeConstraint(family: string, index: number[], cols: ArrayLike<number>, coefs: ArrayLike<number>, lower: number, upper: number): number {
-    this.checkRowBounds(this.pendingRowName(family, index), lower, upper);
+    const problem = rowBoundsProblem(lower, upper);
+    if (problem) throw new InputError(problem, this.rowWhere(family, index));
     return this.pushRow(family, index, cols, coefs, lower, upper);
   }
 
@@ -216,14 +229,16 @@ export class ModelBuilder {
 
   setColBounds(col: number, lb: number, ub: number): void {
     this.checkCol(col, 'bounds');
-    this.checkColBounds(this.colName(col), lb, ub);
+    const problem = colBoundsProblem(lb, ub);
+    if (problem) throw new InputError(problem, `model "${this.name}" variable ${this.colName(col)}`);
     this.colLower.set(col, lb);
     this.colUpper.set(col, ub);
   }
 
   setRowBounds(row: number, lower: number, upper: number): void {
     this.checkRow(row);
-    this.checkRowBounds(this.rowName(row), lower, upper);
+    const problem = rowBoundsProblem(lower, upper);
+    if (problem) throw new InputError(problem, `model "${this.name}" constraint ${this.rowName(row)}`);
     this.rowLower.set(row, lower);
     this.rowUpper.set(row, upper);
   }
@@ -311,11 +326,11 @@ export class ModelBuilder {
     this.colUpper.push(ub);
     this.colInteger.push(opts.integer ? 1 : 0);
     this.colCost.push(0);
-    try {
-      this.checkColBounds(this.colName(col), lb, ub);
-    } catch (e) {
+    const problem = colBoundsProblem(lb, ub);
+    if (problem) {
+      const where = `model "${this.name}" variable ${this.colName(col)}`;
       this.popColumn(col);
-      throw e;
+      throw new InputError(problem, where);
     }
     return col;
   }
@@ -326,40 +341,26 @@ export class ModelBuilder {
     this.colIndexPool.truncate(poolEnd);
   }
 
-  private checkColBounds(name: string, lb: number, ub: number): void {
-    const where = `model "${this.name}" variable ${name}`;
-    if (Number.isNaN(lb) || Number.isNaN(ub) || lb === Infinity || ub === -Infinity) {
-      throw new InputError(`bounds [${lb}, ${ub}] are not numbers a variable can take`, where);
-    }
-    if (lb > ub) throw new InputError(`lower bound ${lb} exceeds upper bound ${ub}`, where);
-  }
-
-  private checkRowBounds(name: string, lower: number, upper: number): void {
-    const where = `model "${this.name}" constraint ${name}`;
-    if (Number.isNaN(lower) || Number.isNaN(upper) || lower === Infinity || upper === -Infinity) {
-      throw new InputError(`bounds [${lower}, ${upper}] are not numbers a row can take`, where);
-    }
-    if (lower === -Infinity && upper === Infinity) throw new InputError('both bounds are infinite (the row constrains nothing)', where);
-    if (lower > upper) throw new InputError(`lower bound ${lower} exceeds upper bound ${upper}`, where);
-  }
-
-  private pendingRowName(family: string, index: number[]): string {
-    return index.length ? `${family}(${index.join('.')})` : family;
+  /** Where a row that is being added lives, for errors: built only when one is thrown. */
+  private rowWhere(family: string, index: number[]): string {
+    return `model "${this.name}" constraint ${index.length ? `${family}(${index.join('.')})` : family}`;
   }
 
   private pushRow(family: string, index: number[], cols: ArrayLike<number>, coefs: ArrayLike<number>, lower: number, upper: number): number {
     const familyId = this.rowFamilies.idOf(family);
-    const where = () => `model "${this.name}" constraint ${this.pendingRowName(family, index)}`;
-    checkIndex(where(), index);
+    const problem = indexProblem(index);
+    if (problem) throw new InputError(problem, this.rowWhere(family, index));
     if (cols.length !== coefs.length) {
-      throw new RangeError(`${where()}: ${cols.length} columns but ${coefs.length} coefficients`);
+      throw new RangeError(`${this.rowWhere(family, index)}: ${cols.length} columns but ${coefs.length} coefficients`);
     }
     const numCols = this.numCols;
     // Validate everything before touching the arrays, so an error leaves the model unchanged.
     for (let k = 0; k < cols.length; k++) {
       const c = cols[k];
-      if (!Number.isInteger(c) || c < 0 || c >= numCols) throw new RangeError(`${where()}: column ${c} does not exist (the model has ${numCols})`);
-      if (!Number.isFinite(coefs[k])) throw new InputError(`coefficient of ${this.colName(c)} is ${coefs[k]}`, where());
+      if (!Number.isInteger(c) || c < 0 || c >= numCols) {
+        throw new RangeError(`${this.rowWhere(family, index)}: column ${c} does not exist (the model has ${numCols})`);
+      }
+      if (!Number.isFinite(coefs[k])) throw new InputError(`coefficient of ${this.colName(c)} is ${coefs[k]}`, this.rowWhere(family, index));
     }
     this.ensureSlots(numCols);
     const row = this.numRows;

@@ -50,14 +50,16 @@ function suggestFamily(family: string): string {
   return /^[A-Za-z_]/.test(mapped) ? mapped : `_${mapped}`;
 }
 
-/** Indices are non-negative integers: a minus sign is not a legal name character. */
-export function checkIndex(where: string, index: ArrayLike<number>): void {
+/**
+ * Indices are non-negative integers (a minus sign is not a legal name character). Returns what is
+ * wrong, or null; the caller builds the error, so the common case allocates nothing.
+ */
+export function indexProblem(index: ArrayLike<number>): string | null {
   for (let k = 0; k < index.length; k++) {
     const v = index[k];
-    if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
-      throw new InputError(`index [${Array.from(index).join(', ')}] must be non-negative integers (below 2^31)`, where);
-    }
+    if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) return `index [${Array.from(index).join(', ')}] must be non-negative integers (below 2^31)`;
   }
+  return null;
 }
 
 /** `family(i.j.k)`, or the bare family for an empty index. */
