@@ -2,13 +2,21 @@ import { runPowerFlow, type PowerFlowResult } from '@zonal/feeder';
 import { solve, type LpExporter, type Solution } from '@zonal/solver';
 import { carbonCostYuan } from './carbon';
 import type { DispatchInputs } from './inputs';
-import { buildDispatchModel, type DispatchVars } from './model';
+import { buildDispatchModel, type BuiltDispatch, type DispatchVars, type FlexibleLoad } from './model';
 
 export interface DispatchOptions {
   /** Writes every solved model (one file per successive-LP round). */
   exporter?: LpExporter;
   solver?: 'choose' | 'simplex' | 'ipm';
   timeLimitS?: number;
+  /** Loads the dispatch decides (zones' EVs), with their own terms added by `extend`. */
+  flexible?: readonly FlexibleLoad[];
+  /** Adds terms to each round's model (an envelope, degradation, coordination terms). */
+  extend?: (built: BuiltDispatch) => void;
+  /** Branch |I|² (pu) to start from instead of a lossless first round; with it, `rounds` may be 0. */
+  initialLossSqPu?: Float64Array[];
+  /** Successive-LP loss corrections (default: the scenario's lossCorrectionRounds). */
+  lossCorrectionRounds?: number;
 }
 
 /** Seed 001's cost table (yuan per day); penalties on their own row, outside `totalYuan`. */
@@ -57,6 +65,7 @@ export interface DispatchSchedule {
 }
 
 export interface DispatchResult {
+  /** The optimiser's objective: costs.totalYuan + costs.penaltyYuan + whatever `extend` added. */
   objective: number;
   costs: CostTable;
   emissionsT: number;
@@ -66,6 +75,10 @@ export interface DispatchResult {
   schedule: DispatchSchedule;
   acCheck: AcCheck;
   solveMs: number[];
+  /** Grid-side power of each flexible load per period (kW). */
+  flexKw: Float64Array[];
+  /** Branch |I|² (pu) per period from the AC check of the final point: the next round's loss estimate. */
+  lossSqPu: Float64Array[];
 }
 
 /**
@@ -74,35 +87,43 @@ export interface DispatchResult {
  * solve again, `lossCorrectionRounds` times; then verify the final point with the AC sweep.
  */
 export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {}): Promise<DispatchResult> {
-  const rounds = inp.scenario.network.lossCorrectionRounds;
-  let lossSqPu: Float64Array[] | null = null;
-  let last: { sol: Solution; vars: DispatchVars; lossSqPu: Float64Array[] | null } | undefined;
+  const rounds = opts.lossCorrectionRounds ?? inp.scenario.network.lossCorrectionRounds;
+  const flexible = opts.flexible ?? [];
+  let lossSqPu: Float64Array[] | null = opts.initialLossSqPu ?? null;
+  let last: { sol: Solution; vars: DispatchVars } | undefined;
   const solveMs: number[] = [];
   for (let round = 0; round <= rounds; round++) {
-    const { model, vars } = buildDispatchModel(inp, lossSqPu);
-    const sol = await solve(model, { solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: opts.exporter });
+    const built = buildDispatchModel(inp, lossSqPu, flexible);
+    opts.extend?.(built);
+    const sol = await solve(built.model, { solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: built.model.isQuadratic ? undefined : opts.exporter });
     solveMs.push(sol.solveTimeMs);
-    last = { sol, vars, lossSqPu };
-    if (round < rounds) lossSqPu = acFlows(inp, sol, vars).map((pf) => pf.branchCurrentSqPu);
+    last = { sol, vars: built.vars };
+    if (round < rounds) lossSqPu = acFlows(inp, sol, built.vars, flexible).map((pf) => pf.branchCurrentSqPu);
   }
   const { sol, vars } = last!;
-  const acFlowsFinal = acFlows(inp, sol, vars);
+  const finalFlows = acFlows(inp, sol, vars, flexible);
   return {
     objective: sol.objective,
     ...emissions(inp, sol, vars),
     costs: costTable(inp, sol, vars),
     rounds: rounds + 1,
     schedule: schedule(inp, sol, vars),
-    acCheck: acCheck(inp, sol, vars, acFlowsFinal),
+    acCheck: acCheck(inp, sol, vars, finalFlows, flexible),
     solveMs,
+    flexKw: vars.flexKw.map((b) => sol.values(b)),
+    lossSqPu: finalFlows.map((pf) => pf.branchCurrentSqPu),
   };
 }
 
 /** Net injections of the dispatched point, per period, run through the AC sweep. */
-function acFlows(inp: DispatchInputs, sol: Solution, v: DispatchVars): PowerFlowResult[] {
+function acFlows(inp: DispatchInputs, sol: Solution, v: DispatchVars, flexible: readonly FlexibleLoad[]): PowerFlowResult[] {
   const out: PowerFlowResult[] = [];
   for (let t = 0; t < inp.grid.periods; t++) {
     const p = Float64Array.from(inp.loadPKw[t]);
+    flexible.forEach((f, k) => {
+      const x = sol.value(v.flexKw[k].at(t));
+      for (const b of f.busShares) p[b.busPos] += b.share[t] * x;
+    });
     const q = Float64Array.from(inp.loadQKvar[t]);
     inp.renewables.forEach((u, k) => { p[u.busPos] -= sol.value(v.renewable.at(k, t)); });
     inp.diesels.forEach((d, g) => { p[d.busPos] -= sol.value(v.diesel.at(g, t)); });
@@ -156,18 +177,19 @@ function emissions(inp: DispatchInputs, sol: Solution, v: DispatchVars) {
 function schedule(inp: DispatchInputs, sol: Solution, v: DispatchVars): DispatchSchedule {
   const T = inp.grid.periods;
   const per = (f: (t: number) => number) => Array.from({ length: T }, (_, t) => f(t));
+  const flexTotal = (t: number) => v.flexKw.reduce((a, b) => a + sol.value(b.at(t)), 0);
   return {
     pGridKw: per((t) => sol.value(v.pGrid.at(t))),
     qGridKvar: per((t) => sol.value(v.qGrid.at(t))),
     dieselKw: inp.diesels.map((_d, g) => per((t) => sol.value(v.diesel.at(g, t)))),
     renewableKw: inp.renewables.map((_u, k) => per((t) => sol.value(v.renewable.at(k, t)))),
     curtailedKw: inp.renewables.map((u, k) => per((t) => Math.max(0, u.availableKw[t] - sol.value(v.renewable.at(k, t))))),
-    evKw: per((t) => inp.evPKw[t].reduce((a, b) => a + b, 0)),
-    loadKw: per((t) => inp.loadPKw[t].reduce((a, b) => a + b, 0)),
+    evKw: per((t) => inp.evPKw[t].reduce((a, b) => a + b, 0) + flexTotal(t)),
+    loadKw: per((t) => inp.loadPKw[t].reduce((a, b) => a + b, 0) + flexTotal(t)),
   };
 }
 
-function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: PowerFlowResult[]): AcCheck {
+function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: PowerFlowResult[], flexible: readonly FlexibleLoad[]): AcCheck {
   const [vMin, vMax] = inp.scenario.network.voltageBandPu;
   const dt = inp.grid.dtH;
   const buses = inp.net.feeder.buses;
@@ -193,6 +215,7 @@ function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: Pow
     }
     // The LP's own losses are what its energy balance leaves over: supply minus demand.
     let supplyKw = sol.value(v.pGrid.at(t)) - inp.loadPKw[t].reduce((a, b) => a + b, 0);
+    flexible.forEach((_f, k) => { supplyKw -= sol.value(v.flexKw[k].at(t)); });
     inp.renewables.forEach((_u, k) => { supplyKw += sol.value(v.renewable.at(k, t)); });
     inp.diesels.forEach((_d, g) => { supplyKw += sol.value(v.diesel.at(g, t)); });
     lpLossKwh += supplyKw * dt;

@@ -25,6 +25,20 @@ export interface DispatchVars {
   excessT: number; // day's emission minus quota, t CO2
   carbonYuan: number; // epigraph of the carbon ladder
   peakKva: number | null; // day's maximum purchase (demand charge)
+  flexKw: VarBlock[]; // [T] per flexible load: its grid-side power, kW
+}
+
+/**
+ * A load the dispatch decides (a zone's EVs, SPEC §8): grid-side power per period within bounds,
+ * spread over buses by fixed shares. Callers add its own constraints and costs (an envelope, a
+ * degradation cost, coordination terms) through the returned `flexKw` columns.
+ */
+export interface FlexibleLoad {
+  name: string;
+  lbKw: Float64Array;
+  ubKw: Float64Array;
+  /** Per bus position: the share of the load there, per period (shares sum to 1 every period). */
+  busShares: Array<{ busPos: number; share: Float64Array }>;
 }
 
 export interface BuiltDispatch {
@@ -33,7 +47,7 @@ export interface BuiltDispatch {
 }
 
 /** `lossSqPu[t][j]`: |I_j|² (pu) of branch j at period t from the previous AC flow; zeros on the first round. */
-export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[] | null): BuiltDispatch {
+export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[] | null, flexible: readonly FlexibleLoad[] = []): BuiltDispatch {
   const { net, grid, scenario: s } = inp;
   const T = grid.periods, n = net.nBus, dt = grid.dtH;
   const sBaseKw = net.feeder.baseMva * 1000;
@@ -60,6 +74,10 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
   const vUnder = m.addVars('Vunder', [n, T], ([j]) => (j === slack ? { lb: 0, ub: 0 } : { lb: 0 }));
   const sOver = m.addVars('Sover', [n, T], ([j]) => (Number.isFinite(inp.sMaxKva[j]) ? { lb: 0 } : { lb: 0, ub: 0 }));
 
+  const flexKw = flexible.map((f) => m.addVars(`X${sanitise(f.name)}`, [T], ([t]) => ({ lb: f.lbKw[t], ub: f.ubKw[t] })));
+  const flexAt = new Map<number, Array<{ k: number; share: Float64Array }>>();
+  flexible.forEach((f, k) => f.busShares.forEach((b) => flexAt.set(b.busPos, [...(flexAt.get(b.busPos) ?? []), { k, share: b.share }])));
+
   const unitsAt = groupBy(inp.renewables.map((u, i) => [u.busPos, i] as const));
   const dieselsAt = groupBy(inp.diesels.map((d, i) => [d.busPos, i] as const));
   const capsAt = groupBy(inp.capacitors.map((c, i) => [c.busPos, i] as const));
@@ -74,6 +92,10 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
       for (const k of children[j]) { cols.push(pFlow.at(k, t)); coefs.push(-1); }
       for (const u of unitsAt.get(j) ?? []) { cols.push(renewable.at(u, t)); coefs.push(1); }
       for (const g of dieselsAt.get(j) ?? []) { cols.push(diesel.at(g, t)); coefs.push(1); }
+      // A flexible load at this bus is demand: on the supply side with a minus sign.
+      for (const { k, share } of flexAt.get(j) ?? []) {
+        if (share[t] !== 0) { cols.push(flexKw[k].at(t)); coefs.push(-share[t]); }
+      }
       const rLossKw = j === slack ? 0 : net.rPu[j] * lossPu * sBaseKw;
       m.addConstraint('pbal', [j, t], cols, coefs, '=', inp.loadPKw[t][j] + rLossKw);
 
@@ -127,7 +149,7 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
 
   return {
     model: m,
-    vars: { pGrid, qGrid, renewable, diesel, capSteps, pFlow, qFlow, wSq, vOver, vUnder, sOver, excessT, carbonYuan, peakKva },
+    vars: { pGrid, qGrid, renewable, diesel, capSteps, pFlow, qFlow, wSq, vOver, vUnder, sOver, excessT, carbonYuan, peakKva, flexKw },
   };
 }
 
@@ -187,6 +209,10 @@ function addDemandCharge(m: ModelBuilder, inp: DispatchInputs, pGrid: VarBlock, 
   return peak;
 }
 
+function sanitise(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
 function childrenOf(parentPos: Int32Array): number[][] {
   const ch: number[][] = Array.from({ length: parentPos.length }, () => []);
   parentPos.forEach((p, j) => { if (p >= 0) ch[p].push(j); });
@@ -197,4 +223,38 @@ function groupBy(pairs: ReadonlyArray<readonly [number, number]>): Map<number, n
   const out = new Map<number, number[]>();
   for (const [k, v] of pairs) out.set(k, [...(out.get(k) ?? []), v]);
   return out;
+}
+
+/**
+ * Gives every unbounded column finite bounds that no optimum reaches, for when the model becomes a
+ * QP (ADMM's proximal terms): HiGHS's QP solver needs finite bounds on every variable (SPEC §8).
+ * M is ten times everything that could flow: all load, all generation, all flexible load.
+ */
+export function boundForQp(built: BuiltDispatch, inp: DispatchInputs, flexible: readonly FlexibleLoad[] = []): void {
+  const m = built.model;
+  const T = inp.grid.periods;
+  let total = 0;
+  for (let t = 0; t < T; t++) {
+    total = Math.max(total, inp.loadPKw[t].reduce((a, b) => a + Math.abs(b), 0) + inp.loadQKvar[t].reduce((a, b) => a + Math.abs(b), 0)
+      + inp.renewables.reduce((a, u) => a + u.availableKw[t], 0) + inp.diesels.reduce((a, d) => a + d.pMaxKw, 0)
+      + inp.capacitors.reduce((a, c) => a + c.stepKvar * c.steps, 0)
+      + flexible.reduce((a, f) => a + Math.max(Math.abs(f.lbKw[t]), Math.abs(f.ubKw[t])), 0));
+  }
+  const bigKw = 10 * Math.max(total, 1);
+  const s = inp.scenario;
+  const maxEf = Math.max(s.grid.thermalShare * s.grid.thermalEmissionTPerMwh, ...inp.diesels.map((d) => d.emissionTPerMwh)) + s.carbon.quotaTPerMwh;
+  const bigT = (bigKw * 24 * maxEf) / 1000;
+  const c = s.carbon;
+  const bigYuan = (1 + 2 * Math.max(c.growth, 0)) * Math.max(c.basePriceYuanPerT, c.salePriceYuanPerT) * bigT + (2 + c.growth) * c.basePriceYuanPerT * Math.abs(c.intervalT);
+  const clamp = (col: number, big: number) => {
+    const lb = m.colLowerBound(col), ub = m.colUpperBound(col);
+    m.setColBounds(col, Number.isFinite(lb) ? lb : -big, Number.isFinite(ub) ? ub : big);
+  };
+  for (let col = 0; col < m.numCols; col++) {
+    const family = m.colFamily(col);
+    if (family === 'W' || family === 'Vover' || family === 'Vunder') clamp(col, 4); // squared voltages, pu²
+    else if (family === 'carbonExcess') clamp(col, bigT);
+    else if (family === 'carbonCost') clamp(col, bigYuan);
+    else clamp(col, bigKw);
+  }
 }
