@@ -23,6 +23,16 @@ describe('default scenario', () => {
     expect(s.ders.wind).toEqual([{ bus: 33, pMaxKw: 200 }]);
     expect(s.carbon).toEqual({ quotaTPerMwh: 0.7, basePriceYuanPerT: 200, intervalT: 50, growth: 0.25, salePriceYuanPerT: 200 });
     expect(s.evFleet.count).toBe(3000);
+    expect(s.zones.policy).toBe('direct-control');
+    expect(s.negotiation.maxRounds).toBe(300); // SPEC §8
+  });
+
+  it('ships SPEC §8\'s small test scenario: 300 EVs, 100 rounds, 2 s zone timeout', () => {
+    const small = loadScenario('small-test');
+    expect(small.evFleet.count).toBe(300);
+    expect(small.negotiation.maxRounds).toBe(100);
+    expect(small.negotiation.zoneTimeoutMs).toBe(2000);
+    expect(small.network).toEqual(s.network);
   });
 
   it('prices every hour by SPEC §3 TOU blocks', () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '@zonal/core';
 import type { z } from 'zod';
@@ -74,7 +74,7 @@ function readScenarioJson(ref: string, seen: Set<string>): Record<string, unknow
 }
 
 function listBuiltIns(): string[] {
-  return ['default'];
+  return readdirSync(BUILT_IN_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
 }
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {

@@ -122,6 +122,41 @@ const networkSchema = z.strictObject({
   lossCorrectionRounds: z.number().int().min(0).max(20),
 });
 
+const partitionSchema = z.strictObject({
+  resolutions: z.array(z.number().positive()).min(1),
+  rngSeeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1),
+  weights: z.strictObject({ modularity: z.number().min(0), flexibility: z.number().min(0), balance: z.number().min(0) }),
+  sizePenalty: z.strictObject({ minBuses: z.number().int().min(1), maxBuses: z.number().int().min(1), perZone: z.number().min(0) }),
+  wA: fraction,
+  wE: fraction,
+  gamma: z.number().positive(),
+});
+
+const zonesSchema = z.strictObject({
+  /** Zone policy of every zone agent (SPEC §7; `zonal policy --help` lists them). */
+  policy: z.string().min(1),
+  degradationYuanPerKwh: z.number().min(0),
+  peakTieBreakYuanPerKw: z.number().min(0),
+  partition: partitionSchema,
+  /** Explicit zones (bus ids) instead of the computed partition. */
+  buses: z.array(z.array(z.number().int().min(1)).min(1)).min(1).optional(),
+});
+
+const negotiationSchema = z.strictObject({
+  method: z.enum(['admm', 'target-penalty']),
+  maxRounds: z.number().int().min(1).max(10_000),
+  zoneTimeoutMs: z.number().int().min(50).max(600_000),
+  admm: z.strictObject({
+    rho0YuanPerKwhPerKw: z.number().positive(),
+    overRelaxation: z.number().min(1).max(1.9),
+    residualBalancing: z.strictObject({ mu: z.number().gt(1), tau: z.number().gt(1) }),
+    primalTolKw: z.number().positive(),
+    dualTolKw: z.number().positive(),
+    relCostTol: z.number().positive(),
+  }),
+  targetPenalty: z.strictObject({ excessPenaltyYuanPerKwh: z.number().min(0) }),
+});
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -143,9 +178,13 @@ export const scenarioSchema = z.strictObject({
   carbon: carbonSchema,
   curtailment: z.strictObject({ costYuanPerKwh: z.number().min(0) }),
   evFleet: evFleetSchema,
+  zones: zonesSchema,
+  negotiation: negotiationSchema,
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
+export type PartitionScenario = z.infer<typeof partitionSchema>;
+export type NegotiationScenario = z.infer<typeof negotiationSchema>;
 export type EvFleetScenario = z.infer<typeof evFleetSchema>;
 export type CarbonScenario = z.infer<typeof carbonSchema>;
 export type TariffBlock = z.infer<typeof tariffBlockSchema>;
