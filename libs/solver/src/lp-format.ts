@@ -127,15 +127,14 @@ function writeNameList(out: LineWriter, section: string, names: string[], keep: 
 }
 
 function uniqueNames(model: ModelBuilder, kind: 'variable' | 'constraint', n: number, nameOf: (k: number) => string): string[] {
+  const twins = kind === 'variable' ? model.duplicateColumns() : model.duplicateRows();
+  if (twins) {
+    throw new InputError(`two ${kind}s are named ${nameOf(twins[1])}: the LP file would merge them`, `model "${model.name}"`, 'give each index of a family once');
+  }
   const names = new Array<string>(n);
-  const seen = new Set<string>();
   for (let k = 0; k < n; k++) {
     const name = nameOf(k);
-    if (seen.has(name)) {
-      throw new InputError(`two ${kind}s are named ${name}: the LP file would merge them`, `model "${model.name}"`, 'give each index of a family once');
-    }
     if (name.length > MAX_NAME_LENGTH) throw new InputError(`${kind} name ${name.slice(0, 40)}... is longer than ${MAX_NAME_LENGTH} characters`, `model "${model.name}"`);
-    seen.add(name);
     names[k] = name;
   }
   return names;

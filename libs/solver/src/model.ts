@@ -54,6 +54,37 @@ function rowBoundsProblem(lower: number, upper: number): string | null {
   return null;
 }
 
+/**
+ * The first pair of entries with equal family and index. Hashes the numbers (a Map of numbers is
+ * several times faster than a Set of a million name strings) and compares tuples on a hash hit.
+ */
+function findDuplicate(n: number, familyIds: GrowableInt32, indexEnd: GrowableInt32, pool: GrowableInt32): [number, number] | null {
+  const start = (e: number) => (e === 0 ? 0 : indexEnd.get(e - 1));
+  const same = (a: number, b: number): boolean => {
+    const len = indexEnd.get(a) - start(a);
+    if (familyIds.get(a) !== familyIds.get(b) || indexEnd.get(b) - start(b) !== len) return false;
+    for (let k = 0; k < len; k++) if (pool.get(start(a) + k) !== pool.get(start(b) + k)) return false;
+    return true;
+  };
+  const byHash = new Map<number, number | number[]>();
+  for (let e = 0; e < n; e++) {
+    let h = Math.imul(familyIds.get(e) + 1, 0x9e3779b1);
+    for (let k = start(e); k < indexEnd.get(e); k++) h = Math.imul(h ^ pool.get(k), 0x85ebca6b) ^ (h >>> 13);
+    h = (h ^ (indexEnd.get(e) - start(e))) >>> 0;
+    const seen = byHash.get(h);
+    if (seen === undefined) {
+      byHash.set(h, e);
+      continue;
+    }
+    const chain = typeof seen === 'number' ? [seen] : seen;
+    const twin = chain.find((o) => same(o, e));
+    if (twin !== undefined) return [twin, e];
+    chain.push(e);
+    byHash.set(h, chain);
+  }
+  return null;
+}
+
 class FamilyTable {
   readonly names: string[] = [];
   private readonly ids = new Map<string, number>();
@@ -245,12 +276,12 @@ export class ModelBuilder {
 
   colName(col: number): string {
     this.checkCol(col, 'name');
-    return formatName(this.colFamilies.names[this.colFamilyIds.get(col)], this.colIndexPool.view(), col === 0 ? 0 : this.colIndexEnd.get(col - 1), this.colIndexEnd.get(col));
+    return formatName(this.colFamilies.names[this.colFamilyIds.get(col)], this.colIndexPool, col === 0 ? 0 : this.colIndexEnd.get(col - 1), this.colIndexEnd.get(col));
   }
 
   rowName(row: number): string {
     this.checkRow(row);
-    return formatName(this.rowFamilies.names[this.rowFamilyIds.get(row)], this.rowIndexPool.view(), row === 0 ? 0 : this.rowIndexEnd.get(row - 1), this.rowIndexEnd.get(row));
+    return formatName(this.rowFamilies.names[this.rowFamilyIds.get(row)], this.rowIndexPool, row === 0 ? 0 : this.rowIndexEnd.get(row - 1), this.rowIndexEnd.get(row));
   }
 
   /** The family of a column, e.g. `V` for column `V(12.3)`. */
@@ -263,6 +294,16 @@ export class ModelBuilder {
   rowFamily(row: number): string {
     this.checkRow(row);
     return this.rowFamilies.names[this.rowFamilyIds.get(row)];
+  }
+
+  /** Two columns with the same name (family and index), or null: an LP file would merge them. */
+  duplicateColumns(): [number, number] | null {
+    return findDuplicate(this.numCols, this.colFamilyIds, this.colIndexEnd, this.colIndexPool);
+  }
+
+  /** Two rows with the same name, or null. */
+  duplicateRows(): [number, number] | null {
+    return findDuplicate(this.numRows, this.rowFamilyIds, this.rowIndexEnd, this.rowIndexPool);
   }
 
   colLowerBound(col: number): number {

@@ -62,10 +62,10 @@ export function indexProblem(index: ArrayLike<number>): string | null {
   return null;
 }
 
-/** `family(i.j.k)`, or the bare family for an empty index. */
-export function formatName(family: string, pool: Int32Array, from: number, to: number): string {
+/** `family(i.j.k)`, or the bare family for an empty index: the index is pool[from..to). */
+export function formatName(family: string, pool: { get(k: number): number }, from: number, to: number): string {
   if (to === from) return family;
-  let s = `${family}(${pool[from]}`;
-  for (let k = from + 1; k < to; k++) s += `.${pool[k]}`;
+  let s = `${family}(${pool.get(from)}`;
+  for (let k = from + 1; k < to; k++) s += `.${pool.get(k)}`;
   return `${s})`;
 }
