@@ -71,6 +71,19 @@ describe('toCplexLp', () => {
     expect(() => toCplexLp(m)).toThrow(/two variables are named x\(1\)/);
   });
 
+  it('finds a duplicate among many names, for rows too, and tells (1.2) from (12)', () => {
+    const m = new ModelBuilder('many');
+    const x = m.addVars('x', [300, 300]);
+    m.addVar('x', [12]);
+    m.addVar('x', [1, 2, 0]);
+    expect(m.duplicateColumns()).toBeNull();
+    m.addVar('x', [299, 7]);
+    expect(m.duplicateColumns()).toEqual([x.at(299, 7), m.numCols - 1]);
+    for (let i = 0; i < 1000; i++) m.addConstraint('r', [i % 997], [x.at(0, 0)], [1], '<=', 1);
+    expect(m.duplicateRows()).toEqual([0, 997]);
+    expect(() => toCplexLp(m)).toThrow(/two variables are named x\(299\.7\)/);
+  });
+
   it('refuses a QP: it is not exported, its piecewise-linear variant is', () => {
     const m = new ModelBuilder('qp');
     const x = m.addVar('x', [], { ub: 1 });
