@@ -36,8 +36,11 @@ describe('DSO dispatch on the default scenario (EVs left out)', async () => {
   const r = await runDispatch(buildDispatchInputs(base, loadIeee33()), { exporter });
 
   it('writes one LP file per successive-LP round and reports the last one\'s objective', () => {
-    expect(exporter.files.map((f) => f.slice(dir.length + 1))).toEqual(['0001-dso.lp', '0002-dso.lp', '0003-dso.lp']);
-    expectExternalOptimum(exporter.files[2], r.objective);
+    // A lossless first solve, then loss-corrected re-solves until |V_LP − V_AC| ≤ 1e-5 pu.
+    expect(r.rounds).toBeGreaterThanOrEqual(2);
+    const names = Array.from({ length: r.rounds }, (_, i) => `${String(i + 1).padStart(4, '0')}-dso.lp`);
+    expect(exporter.files.map((f) => f.slice(dir.length + 1))).toEqual(names);
+    expectExternalOptimum(exporter.files.at(-1)!, r.objective);
   });
 
   it('splits the objective into seed 001\'s cost rows plus penalties', () => {

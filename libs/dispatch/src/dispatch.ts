@@ -13,10 +13,12 @@ export interface DispatchOptions {
   flexible?: readonly FlexibleLoad[];
   /** Adds terms to each round's model (an envelope, degradation, coordination terms). */
   extend?: (built: BuiltDispatch) => void;
+  /** Called with the final round's model and solution (to read duals of rows `extend` added). */
+  onSolved?: (built: BuiltDispatch, sol: Solution) => void;
   /** Branch |I|² (pu) to start from instead of a lossless first round; with it, `rounds` may be 0. */
   initialLossSqPu?: Float64Array[];
-  /** Successive-LP loss corrections (default: the scenario's lossCorrectionRounds). */
-  lossCorrectionRounds?: number;
+  /** Most loss-correction re-solves (default: the scenario's lossCorrection.maxRounds; 0 = one solve). */
+  maxLossRounds?: number;
 }
 
 /** Seed 001's cost table (yuan per day); penalties on their own row, outside `totalYuan`. */
@@ -84,35 +86,48 @@ export interface DispatchResult {
 /**
  * Low-carbon economic dispatch with loss correction by successive LP (SPEC §3): solve with no
  * losses, run the AC sweep at the dispatched point, fix each branch's |I|² at the AC value and
- * solve again, `lossCorrectionRounds` times; then verify the final point with the AC sweep.
+ * solve again, until the LP's voltages are within `lossCorrection.tolPu` of the AC sweep's (or
+ * `maxRounds` re-solves); the last sweep is the AC check of the final point.
  */
 export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {}): Promise<DispatchResult> {
-  const rounds = opts.lossCorrectionRounds ?? inp.scenario.network.lossCorrectionRounds;
+  const { maxRounds: scenarioRounds, tolPu } = inp.scenario.network.lossCorrection;
+  const maxRounds = opts.maxLossRounds ?? scenarioRounds;
   const flexible = opts.flexible ?? [];
   let lossSqPu: Float64Array[] | null = opts.initialLossSqPu ?? null;
-  let last: { sol: Solution; vars: DispatchVars } | undefined;
   const solveMs: number[] = [];
-  for (let round = 0; round <= rounds; round++) {
+  for (let round = 0; ; round++) {
     const built = buildDispatchModel(inp, lossSqPu, flexible);
     opts.extend?.(built);
     const sol = await solve(built.model, { solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: built.model.isQuadratic ? undefined : opts.exporter });
     solveMs.push(sol.solveTimeMs);
-    last = { sol, vars: built.vars };
-    if (round < rounds) lossSqPu = acFlows(inp, sol, built.vars, flexible).map((pf) => pf.branchCurrentSqPu);
+    const flows = acFlows(inp, sol, built.vars, flexible);
+    // A lossless first round is never final; after that, stop once the LP's voltages meet the AC's.
+    const lossAware = lossSqPu !== null;
+    if (round >= maxRounds || (lossAware && maxVoltageGapPu(inp, sol, built.vars, flows) <= tolPu)) {
+      opts.onSolved?.(built, sol);
+      const vars = built.vars;
+      return {
+        objective: sol.objective,
+        ...emissions(inp, sol, vars),
+        costs: costTable(inp, sol, vars),
+        rounds: round + 1,
+        schedule: schedule(inp, sol, vars),
+        acCheck: acCheck(inp, sol, vars, flows, flexible),
+        solveMs,
+        flexKw: vars.flexKw.map((b) => sol.values(b)),
+        lossSqPu: flows.map((pf) => pf.branchCurrentSqPu),
+      };
+    }
+    lossSqPu = flows.map((pf) => pf.branchCurrentSqPu);
   }
-  const { sol, vars } = last!;
-  const finalFlows = acFlows(inp, sol, vars, flexible);
-  return {
-    objective: sol.objective,
-    ...emissions(inp, sol, vars),
-    costs: costTable(inp, sol, vars),
-    rounds: rounds + 1,
-    schedule: schedule(inp, sol, vars),
-    acCheck: acCheck(inp, sol, vars, finalFlows, flexible),
-    solveMs,
-    flexKw: vars.flexKw.map((b) => sol.values(b)),
-    lossSqPu: finalFlows.map((pf) => pf.branchCurrentSqPu),
-  };
+}
+
+function maxVoltageGapPu(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: PowerFlowResult[]): number {
+  let gap = 0;
+  flows.forEach((pf, t) => {
+    for (let j = 0; j < inp.net.nBus; j++) gap = Math.max(gap, Math.abs(Math.sqrt(Math.max(0, sol.value(v.wSq.at(j, t)))) - pf.vmPu[j]));
+  });
+  return gap;
 }
 
 /** Net injections of the dispatched point, per period, run through the AC sweep. */
@@ -191,6 +206,7 @@ function schedule(inp: DispatchInputs, sol: Solution, v: DispatchVars): Dispatch
 
 function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: PowerFlowResult[], flexible: readonly FlexibleLoad[]): AcCheck {
   const [vMin, vMax] = inp.scenario.network.voltageBandPu;
+  const tol = inp.scenario.network.violationTolPu;
   const dt = inp.grid.dtH;
   const buses = inp.net.feeder.buses;
   const violations: Violation[] = [];
@@ -205,11 +221,11 @@ function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: Pow
       const vm = pf.vmPu[j];
       if (vm < vminPu) { vminPu = vm; vminBusId = buses[j].id; vminPeriod = t; }
       maxDiff = Math.max(maxDiff, Math.abs(Math.sqrt(Math.max(0, sol.value(v.wSq.at(j, t)))) - vm));
-      if (vm < vMin - 1e-9) violations.push({ kind: 'vmin', busId: buses[j].id, period: t, hour, value: vm, limit: vMin });
-      if (vm > vMax + 1e-9) violations.push({ kind: 'vmax', busId: buses[j].id, period: t, hour, value: vm, limit: vMax });
+      if (vm < vMin - tol) violations.push({ kind: 'vmin', busId: buses[j].id, period: t, hour, value: vm, limit: vMin });
+      if (vm > vMax + tol) violations.push({ kind: 'vmax', busId: buses[j].id, period: t, hour, value: vm, limit: vMax });
       const sMax = inp.sMaxKva[j];
       const sKva = Math.hypot(pf.branchPKw[j], pf.branchQKvar[j]);
-      if (Number.isFinite(sMax) && sKva > sMax * (1 + 1e-9)) {
+      if (Number.isFinite(sMax) && sKva > sMax * (1 + tol)) {
         violations.push({ kind: 'rating', busId: buses[j].id, period: t, hour, value: sKva, limit: sMax });
       }
     }

@@ -78,8 +78,11 @@ export interface DsoSignal {
   excessPenaltyYuanPerKwh?: number;
   /** Prices to use instead of the tariff. */
   priceYuanPerKwh?: Float64Array;
-  /** Consensus ADMM terms on the zone's EV grid power x: + λ·x + ρ/2 ‖x − reference‖². */
-  consensus?: { referenceKw: Float64Array; lambdaYuanPerKw: Float64Array; rho: number };
+  /**
+   * Consensus ADMM terms on the zone's EV grid power x, per period: + dt·(λ·x + ρ/2 (x − reference)²).
+   * Under consensus, λ is the zone's energy price: a policy does not add the tariff on top.
+   */
+  consensus?: { referenceKw: Float64Array; lambdaYuanPerKwh: Float64Array; rho: number };
 }
 
 export interface ZoneAnswer {

@@ -52,12 +52,13 @@ function addSignalTerms(m: ModelBuilder, zone: ZoneProblem, signal: DsoSignal, e
     }
   }
   if (signal.consensus) {
-    const { referenceKw, lambdaYuanPerKw, rho } = signal.consensus;
-    // Augmented-Lagrangian terms: λ·x + ρ/2 (x − ref)² = λ·x + ρ/2 x² − ρ·ref·x + const.
+    const { referenceKw, lambdaYuanPerKwh, rho } = signal.consensus;
+    // Augmented-Lagrangian terms per period, weighted by dt like every energy term:
+    // dt·(λ·x + ρ/2 (x − ref)²) = dt·(λ·x + ρ/2 x² − ρ·ref·x) + const.
     for (let t = 0; t < T; t++) {
-      m.setObjectiveCoef(evKw[t], lambdaYuanPerKw[t] - rho * referenceKw[t]);
-      m.addQuadraticTerm(evKw[t], evKw[t], rho / 2);
-      m.addObjectiveConstant((rho / 2) * referenceKw[t] * referenceKw[t]);
+      m.setObjectiveCoef(evKw[t], dt * (lambdaYuanPerKwh[t] - rho * referenceKw[t]));
+      m.addQuadraticTerm(evKw[t], evKw[t], (dt * rho) / 2);
+      m.addObjectiveConstant(((dt * rho) / 2) * referenceKw[t] * referenceKw[t]);
     }
   }
 }

@@ -119,7 +119,10 @@ const networkSchema = z.strictObject({
     polygonSides: z.number().int().min(4).max(256),
     overloadPenaltyYuanPerKvaH: z.number().min(0),
   }),
-  lossCorrectionRounds: z.number().int().min(0).max(20),
+  /** Successive-LP loss correction (SPEC §3): re-solve with AC branch currents until |V_LP − V_AC| ≤ tolPu. */
+  lossCorrection: z.strictObject({ maxRounds: z.number().int().min(0).max(50), tolPu: z.number().positive() }),
+  /** An AC voltage or flow is reported as a violation only past the limit by more than this (pu). */
+  violationTolPu: z.number().min(0).max(0.01),
 });
 
 const partitionSchema = z.strictObject({

@@ -96,7 +96,7 @@ describe('direct-control', () => {
     const ref = new Float64Array(24).fill(1);
     const ctx = { exporter: new LpExporter(undefined), rng: createRng(1) };
     const dist = async (rho: number) => {
-      const a = await directControl.respond(zone, { round: 1, consensus: { referenceKw: ref, lambdaYuanPerKw: new Float64Array(24), rho } }, ctx);
+      const a = await directControl.respond(zone, { round: 1, consensus: { referenceKw: ref, lambdaYuanPerKwh: new Float64Array(24), rho } }, ctx);
       return Math.hypot(...Array.from(a.evKw, (x, t) => x - ref[t]));
     };
     const [d1, d2, d3] = [await dist(0.01), await dist(1), await dist(100)];

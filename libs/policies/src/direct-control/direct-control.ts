@@ -22,7 +22,8 @@ const caseSchema = z.strictObject({
 type DirectControlCase = z.infer<typeof caseSchema>;
 
 async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
-  const prices = signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+  // Under consensus ADMM the multiplier λ prices the zone's energy; otherwise the DSO's prices or the tariff.
+  const prices = signal.consensus ? new Float64Array(zone.grid.periods) : signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
   const zm = buildZoneModel(zone, signal);
   for (let t = 0; t < zone.grid.periods; t++) zm.model.setObjectiveCoef(zm.evKw[t], prices[t] * zone.grid.dtH);
   // The base load's cost is a constant: kept in the objective so it reads as the zone's bill.
