@@ -55,8 +55,23 @@ export function disaggregate(fleet: Fleet, grid: TimeGrid, aggregateKw: ArrayLik
   for (let t = 0; t < T; t++) {
     if (!Number.isFinite(aggregateKw[t])) throw new InputError(`value for period ${t} is ${aggregateKw[t]}`, 'aggregateKw');
   }
+  // V2G EVs need a chain of nodes each (their energy bounds bind between periods), which makes the
+  // flow much slower. When nothing asks for discharge, first try with every EV charging only: if
+  // that tracks exactly, it is an answer; otherwise V2G may do better, so solve with chains.
+  let hasV2g = false, asksDischarge = false;
+  for (let i = 0; i < s.size; i++) hasV2g ||= s.problem[i] === 0 && s.dischargeMaxKw[i] > 0;
+  for (let t = 0; t < T; t++) asksDischarge ||= aggregateKw[t] < 0;
+  if (hasV2g && !asksDischarge) {
+    const chargeOnly = solve(fleet, s, aggregateKw, false);
+    if (chargeOnly.exact) return chargeOnly;
+  }
+  return solve(fleet, s, aggregateKw, hasV2g);
+}
+
+function solve(fleet: Fleet, s: Sessions, aggregateKw: ArrayLike<number>, v2gChains: boolean): Disaggregation {
+  const T = s.grid.periods, dt = s.grid.dtH;
   const schedules = allocateSchedules(s, (i) => s.problem[i] === 0);
-  const net = buildNetwork(s, schedules, aggregateKw);
+  const net = buildNetwork(s, schedules, aggregateKw, v2gChains);
   runStages(net);
   readSchedules(net, s, schedules);
 
@@ -102,12 +117,9 @@ interface Network {
   dischargeEdge: Int32Array;
 }
 
-function isChain(s: Sessions, i: number): boolean {
-  return s.dischargeMaxKw[i] > 0;
-}
-
-function buildNetwork(s: Sessions, sched: EvSchedules, aggregateKw: ArrayLike<number>): Network {
+function buildNetwork(s: Sessions, sched: EvSchedules, aggregateKw: ArrayLike<number>, v2gChains: boolean): Network {
   const T = s.grid.periods, dt = s.grid.dtH, n = s.size, entries = sched.offset[n];
+  const isChain = (_: Sessions, i: number): boolean => v2gChains && s.dischargeMaxKw[i] > 0;
   const firstNode = new Int32Array(n);
   let nodes = FIRST_PERIOD + T, edges = 4 * T;
   for (let i = 0; i < n; i++) {
@@ -148,14 +160,14 @@ function buildNetwork(s: Sessions, sched: EvSchedules, aggregateKw: ArrayLike<nu
       net.room[i] = flow.addEdge(last, SINK, 0);
       net.surplusCapKwh[i] = Math.max(0, eArr - eDep);
       net.surplus[i] = flow.addEdge(SOURCE, firstNode[i], net.surplusCapKwh[i]);
-      for (let j = 0; j + 1 < L; j++) flow.addEdge(firstNode[i] + j, firstNode[i] + j + 1, s.eCeilKwh[i] - eFloor, kept);
+      for (let j = 0; j + 1 < L; j++) flow.addEdge(firstNode[i] + j, firstNode[i] + j + 1, s.eCeilKwh[i] - eFloor, kept, true);
     } else {
       net.roomCapKwh[i] = Math.max(0, s.eCeilKwh[i] - Math.max(eArr, eDep));
       net.need[i] = flow.addEdge(last, SINK, net.needCapKwh[i]);
       net.room[i] = flow.addEdge(last, SINK, 0);
     }
   }
-  addChargeEdgesEarliestDeparture(s, sched, firstNode, net);
+  addChargeEdgesEarliestDeparture(s, sched, firstNode, net, isChain);
   for (let i = 0; i < n; i++) {
     if (sched.start[i] < 0 || !isChain(s, i)) continue;
     const dStep = s.dischargeMaxKw[i] * dt;
@@ -173,7 +185,9 @@ function buildNetwork(s: Sessions, sched: EvSchedules, aggregateKw: ArrayLike<nu
 }
 
 /** Charge edges grouped by period, and within a period by periods left before departure (EDF). */
-function addChargeEdgesEarliestDeparture(s: Sessions, sched: EvSchedules, firstNode: Int32Array, net: Network): void {
+function addChargeEdgesEarliestDeparture(
+  s: Sessions, sched: EvSchedules, firstNode: Int32Array, net: Network, isChain: (s: Sessions, i: number) => boolean,
+): void {
   const T = s.grid.periods, dt = s.grid.dtH, keys = T * (T + 1);
   const count = new Int32Array(keys + 1);
   const keyOf = (i: number, j: number): number => ((s.start[i] + j) % T) * (T + 1) + (s.length[i] - j);

@@ -10,15 +10,15 @@ describe('Dinic max flow', () => {
     expect(f.maxFlow(0, 5, 1e-12)).toBe(23);
   });
 
-  it('equals the minimum cut over all 2^(n-2) cuts of random small networks (max-flow min-cut theorem)', () => {
+  it('equals the minimum cut over all 2^(n-2) cuts of random small networks, with and without free (zero-level) edges', () => {
     const arb = fc.record({
       n: fc.integer({ min: 2, max: 8 }),
-      edges: fc.array(fc.tuple(fc.nat(7), fc.nat(7), fc.double({ min: 0, max: 10, noNaN: true })), { maxLength: 24 }),
+      edges: fc.array(fc.tuple(fc.nat(7), fc.nat(7), fc.double({ min: 0, max: 10, noNaN: true }), fc.boolean()), { maxLength: 24 }),
     });
     fc.assert(fc.property(arb, ({ n, edges }) => {
-      const es = edges.map(([u, v, c]) => [u % n, v % n, c] as const).filter(([u, v]) => u !== v);
+      const es = edges.map(([u, v, c, free]) => [u % n, v % n, c, free] as const).filter(([u, v]) => u !== v);
       const f = new FlowNetwork(n, es.length);
-      for (const [u, v, c] of es) f.addEdge(u, v, c);
+      for (const [u, v, c, free] of es) f.addEdge(u, v, c, 0, free);
       f.build();
       const flow = f.maxFlow(0, n - 1, 1e-12);
       let minCut = Infinity;
@@ -29,7 +29,14 @@ describe('Dinic max flow', () => {
         minCut = Math.min(minCut, cut);
       }
       expect(flow).toBeCloseTo(minCut, 9);
-    }), { numRuns: 300 });
+      // Flow conservation at every inner node.
+      const balance = new Float64Array(n);
+      es.forEach(([u, v], e) => {
+        balance[u] -= f.flow(e);
+        balance[v] += f.flow(e);
+      });
+      for (let v = 1; v < n - 1; v++) expect(Math.abs(balance[v])).toBeLessThan(1e-9);
+    }), { numRuns: 1000 });
   });
 
   it('resumes after a capacity change and never lowers flow out of the source', () => {
