@@ -50,7 +50,7 @@ const FLOW_EPS_KWH = 1e-9;
 
 export function disaggregate(fleet: Fleet, grid: TimeGrid, aggregateKw: ArrayLike<number>): Disaggregation {
   const s = sessions(fleet, grid);
-  const T = s.grid.periods, dt = s.grid.dtH;
+  const T = s.grid.periods;
   if (aggregateKw.length !== T) throw new InputError(`has ${aggregateKw.length} values; the grid has ${T} periods`, 'aggregateKw');
   for (let t = 0; t < T; t++) {
     if (!Number.isFinite(aggregateKw[t])) throw new InputError(`value for period ${t} is ${aggregateKw[t]}`, 'aggregateKw');
