@@ -1,6 +1,7 @@
 import { InputError } from '@zonal/core';
 import type { ZonePolicy } from './policy';
 import { directControl } from './direct-control/direct-control';
+import { peakValley } from './peak-valley/peak-valley';
 
 /**
  * Every zone policy by name. A new policy is one module implementing ZonePolicy plus one line here.
@@ -9,6 +10,7 @@ import { directControl } from './direct-control/direct-control';
  */
 const registry: ReadonlyArray<ZonePolicy<unknown>> = [
   erase(directControl),
+  erase(peakValley),
 ];
 
 function erase<C>(p: ZonePolicy<C>): ZonePolicy<unknown> {
