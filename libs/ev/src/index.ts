@@ -11,3 +11,7 @@ export { uncoordinatedProfile, type UncoordinatedProfile } from './uncoordinated
 export { checkSchedules, type ScheduleCheck, type ScheduleViolation, type CheckTolerances } from './checkSchedules';
 export { evRegion, checkEvFeasibility, aggregateEnvelope, type EvRegion, type AggregateEnvelope } from './region';
 export { disaggregate, type Disaggregation } from './disaggregate';
+export {
+  socDependentLpRows, socDependentMilpRows, socDependentExactFromDtH, type SocDependentLimit, type EnergyStepRow,
+} from './socDependent';
+export { classifyUser, classifyFleet, type TouCode, type TouPeriods, type UserClass } from './userClass';
