@@ -111,7 +111,7 @@ describe('SOC-dependent charging limit (seed 000 §4, SPEC §6)', () => {
     const lp = socDependentLpRows(SEED000, 0.5).rows, milp = socDependentMilpRows(SEED000, 0.5, 480).rows;
     for (const e of energies) {
       const z1 = e >= 100 ? 1 : 0;
-      expect(interval(milp, e, z1)).toEqual(interval(lp, e).map((x) => expect.closeTo(x, 9)));
+      expect(interval(milp, e, z1)).toEqual(interval(lp, e)!.map((x) => expect.closeTo(x, 9)));
     }
   });
 
