@@ -2,6 +2,7 @@ import { InputError } from '@zonal/core';
 import type { ZonePolicy } from './policy';
 import { directControl } from './direct-control/direct-control';
 import { peakValley } from './peak-valley/peak-valley';
+import { ancillary } from './ancillary/ancillary';
 
 /**
  * Every zone policy by name. A new policy is one module implementing ZonePolicy plus one line here.
@@ -11,6 +12,7 @@ import { peakValley } from './peak-valley/peak-valley';
 const registry: ReadonlyArray<ZonePolicy<unknown>> = [
   erase(directControl),
   erase(peakValley),
+  erase(ancillary),
 ];
 
 function erase<C>(p: ZonePolicy<C>): ZonePolicy<unknown> {

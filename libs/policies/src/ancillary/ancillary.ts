@@ -1,0 +1,187 @@
+import { parseWithSchema, readJsonFile } from '@zonal/scenario';
+import type { ModelBuilder } from '@zonal/solver';
+import { pricesAtPeriods } from '../common';
+import { defaultCasePath } from '../cases';
+import type { DsoSignal, PolicyContext, PolicyReport, ReportTable, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
+import { buildZoneModel, solveZone } from '../zone-model';
+import { ancillaryCaseSchema, type AncillaryCase } from './case';
+import { solveLevelPair, type LevelPair, type MarketPlan, type MarketPrices } from './market-lp';
+import { drawMarketSamples, type MarketSamples } from './samples';
+import { incentiveLevels, willingShare } from './willingness';
+
+/**
+ * ancillary (seed 003, SPEC §7.5): an EV aggregator sells peak-regulation services — charging-based
+ * DR (valley filling in the CBDR window) and discharging-based DR (peak shaving in the DBDR window) —
+ * with the users who accept its incentive. Each incentive level (pair of levels for CBDR+DBDR) is one
+ * LP (market-lp.ts) on the Monte Carlo fleet (samples.ts); the best is kept. Prints seed 003's table:
+ * subsidy, purchase, peak-regulation cost, energy and capacity revenue, total, for CBDR, DBDR, both.
+ */
+type Scenario = 'cbdr' | 'dbdr' | 'both';
+const NOT_OFFERED = -1;
+
+function windowPeriods(w: { fromH: number; toH: number }, periods: number, dtH: number, startH = 0): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < periods; t++) {
+    const h = (startH + t * dtH + 1e-9) % 24;
+    if (h >= w.fromH && h < w.toH) out.push(t);
+  }
+  return out;
+}
+
+function marketPrices(c: AncillaryCase, tariff: Float64Array, periods: number, dtH: number, startH = 0): MarketPrices {
+  return {
+    tariffYuanPerKwh: tariff,
+    cbdrPeriods: windowPeriods(c.cbdrWindowH, periods, dtH, startH),
+    dbdrPeriods: windowPeriods(c.dbdrWindowH, periods, dtH, startH),
+    valleyEnergyYuanPerKwh: c.regulationEnergyYuanPerKwh.valley,
+    peakEnergyYuanPerKwh: c.regulationEnergyYuanPerKwh.peak,
+    capacityYuanPerKwPerH: c.capacityYuanPerKwPerH,
+    peakRegulationCostYuanPerKwh: c.peakRegulationCostYuanPerKwh,
+    peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw,
+  };
+}
+
+export interface AncillarySweep {
+  levels: number[];
+  shares: number[];
+  /** Every LP's plan, by scenario; `both` holds every pair of levels. */
+  plans: Record<Scenario, MarketPlan[]>;
+  best: Record<Scenario, MarketPlan>;
+  /** The best CBDR+DBDR plan solved once more, last, so it is the last exported LP. */
+  final: MarketPlan;
+}
+
+/** Every level (pair) one LP; the best kept per scenario (SPEC §7.5). */
+export async function sweepIncentives(levels: number[], shares: number[], ms: MarketSamples, prices: MarketPrices, ctx: PolicyContext): Promise<AncillarySweep> {
+  const pair = (a: number, b: number): LevelPair => ({
+    cbdr: a, dbdr: b, cbdrYuanPerKwh: a === NOT_OFFERED ? 0 : levels[a], dbdrYuanPerKwh: b === NOT_OFFERED ? 0 : levels[b],
+  });
+  const run = (a: number, b: number) => solveLevelPair(ms, pair(a, b), prices, ctx.exporter);
+  const plans: Record<Scenario, MarketPlan[]> = { cbdr: [], dbdr: [], both: [] };
+  for (let a = 0; a < levels.length; a++) plans.cbdr.push(await run(a, NOT_OFFERED));
+  for (let b = 0; b < levels.length; b++) plans.dbdr.push(await run(NOT_OFFERED, b));
+  for (let a = 0; a < levels.length; a++) for (let b = 0; b < levels.length; b++) plans.both.push(await run(a, b));
+  const bestOf = (xs: MarketPlan[]) => xs.reduce((best, x) => (x.objective > best.objective ? x : best));
+  const best = { cbdr: bestOf(plans.cbdr), dbdr: bestOf(plans.dbdr), both: bestOf(plans.both) };
+  const final = await run(best.both.levels.cbdr, best.both.levels.dbdr);
+  return { levels, shares, plans, best, final };
+}
+
+async function runCase(c: AncillaryCase, ctx: PolicyContext): Promise<PolicyReport> {
+  const grid = { periods: c.time.periods, dtH: c.time.dtH };
+  const levels = incentiveLevels(c.incentiveLevels);
+  const shares = levels.map((rho) => willingShare(rho, c.willingness));
+  const ms = drawMarketSamples(c.fleet, c.monteCarloSamples, grid, shares, ctx.rng);
+  const prices = marketPrices(c, pricesAtPeriods(c.tariff, grid), grid.periods, grid.dtH);
+  const sweep = await sweepIncentives(levels, shares, ms, prices, ctx);
+  const scenarios = { cbdr: sweep.best.cbdr, dbdr: sweep.best.dbdr, both: sweep.final };
+  const fmt = (x: number) => x.toFixed(2);
+  const col = (f: (p: MarketPlan) => string) => [f(scenarios.cbdr), f(scenarios.dbdr), f(scenarios.both)];
+  const evs = (p: MarketPlan) => Object.values(p.groups).reduce((s, g) => s + (g?.meanEvs ?? 0), 0);
+  const sumKwh = (kw: Float64Array) => kw.reduce((a, x) => a + x, 0) * grid.dtH;
+  const incentive = (y: number, offered: boolean) => (offered ? y.toFixed(2) : '–');
+  const table: ReportTable = {
+    title: `ancillary: peak-regulation revenue of a ${c.fleet.count}-EV aggregator, mean of ${c.monteCarloSamples} Monte Carlo days (yuan)`,
+    head: ['', 'CBDR', 'DBDR', 'CBDR + DBDR'],
+    rows: [
+      ['subsidy cost', ...col((p) => fmt(p.books.subsidyYuan))],
+      ['electricity purchase cost', ...col((p) => fmt(p.books.purchaseYuan))],
+      ['peak regulation cost', ...col((p) => fmt(p.books.peakRegulationCostYuan))],
+      ['energy revenue', ...col((p) => fmt(p.books.energyRevenueYuan))],
+      ['capacity revenue', ...col((p) => fmt(p.books.capacityRevenueYuan))],
+      ['total operating revenue', ...col((p) => fmt(p.books.totalYuan))],
+      ['incentive CBDR / DBDR (yuan/kWh)', ...col((p) => `${incentive(p.levels.cbdrYuanPerKwh, p.levels.cbdr >= 0)} / ${incentive(p.levels.dbdrYuanPerKwh, p.levels.dbdr >= 0)}`)],
+      ['responding EVs per day (mean)', ...col((p) => evs(p).toFixed(1))],
+      ['valley / peak regulation (kWh)', ...col((p) => `${sumKwh(p.valleyRegulationKw).toFixed(0)} / ${sumKwh(p.peakRegulationKw).toFixed(0)}`)],
+      ['valley / peak capacity offered (kW·h)', ...col((p) => `${sumKwh(p.valleyOfferKw).toFixed(0)} / ${sumKwh(p.peakOfferKw).toFixed(0)}`)],
+    ],
+  };
+  const sweepTable: ReportTable = {
+    title: 'incentive sweep: one LP per level, total operating revenue (yuan); CBDR+DBDR: best over the DBDR level',
+    head: ['incentive (yuan/kWh)', 'willing share', 'CBDR alone', 'DBDR alone', 'CBDR + DBDR'],
+    rows: sweep.levels.map((rho, k) => [
+      rho.toFixed(2), sweep.shares[k].toFixed(3), fmt(sweep.plans.cbdr[k].books.totalYuan), fmt(sweep.plans.dbdr[k].books.totalYuan),
+      fmt(Math.max(...sweep.plans.both.filter((p) => p.levels.cbdr === k).map((p) => p.books.totalYuan))),
+    ]),
+  };
+  const rowOf = (p: MarketPlan) => ({
+    ...p.books,
+    cbdrIncentiveYuanPerKwh: p.levels.cbdr >= 0 ? p.levels.cbdrYuanPerKwh : null,
+    dbdrIncentiveYuanPerKwh: p.levels.dbdr >= 0 ? p.levels.dbdrYuanPerKwh : null,
+    respondingEvs: evs(p),
+    valleyRegulationKwh: sumKwh(p.valleyRegulationKw), peakRegulationKwh: sumKwh(p.peakRegulationKw),
+    valleyOfferKwh: sumKwh(p.valleyOfferKw), peakOfferKwh: sumKwh(p.peakOfferKw),
+  });
+  const notes = [
+    `each of ${c.monteCarloSamples} samples draws ${c.fleet.count} EVs afresh; the plan uses the mean envelope, the spread prices the offer's shortfall risk`,
+  ];
+  if (ms.meanExcluded > 0) notes.push(`${ms.meanExcluded.toFixed(1)} EVs per sample left out on average, e.g. ${ms.excludedExample}`);
+  if (!(sweep.final.books.totalYuan > Math.max(sweep.best.cbdr.books.totalYuan, sweep.best.dbdr.books.totalYuan))) {
+    notes.push('CBDR+DBDR does not beat both single strategies on this case');
+  }
+  return {
+    policy: 'ancillary', caseName: c.name, seed: c.seed, objective: sweep.final.objective,
+    rows: {
+      cbdr: rowOf(scenarios.cbdr), dbdr: rowOf(scenarios.dbdr), both: rowOf(scenarios.both),
+      sweep: sweep.levels.map((rho, k) => ({
+        incentiveYuanPerKwh: rho, willingShare: sweep.shares[k],
+        cbdrTotalYuan: sweep.plans.cbdr[k].books.totalYuan, dbdrTotalYuan: sweep.plans.dbdr[k].books.totalYuan,
+      })),
+      monteCarlo: { samples: ms.samples, evsPerSample: ms.evsPerSample, meanExcludedEvs: ms.meanExcluded },
+      schedule: Object.fromEntries(Object.entries(sweep.final.groups).map(([name, g]) => [name, {
+        meanEvs: g.meanEvs, chargeKw: Array.from(g.chargeKw), dischargeKw: Array.from(g.dischargeKw),
+        gridKw: Array.from(g.gridKw), baselineGridKw: Array.from(g.baselineGridKw),
+      }])),
+    },
+    tables: [table, sweepTable],
+    notes,
+  };
+}
+
+let shippedCase: AncillaryCase | undefined;
+function marketOfShippedCase(): AncillaryCase {
+  if (!shippedCase) {
+    const path = defaultCasePath('ancillary');
+    if (!path) throw new Error('the ancillary policy ships cases/ancillary.json');
+    shippedCase = parseWithSchema(ancillaryCaseSchema, readJsonFile(path), path);
+  }
+  return shippedCase;
+}
+
+/**
+ * In the negotiation (SPEC §8) the zone's whole fleet is the aggregator's contracted fleet: the zone
+ * minimises its energy cost (plus the DSO's terms) less the regulation revenue of the shipped case's
+ * markets — valley charging in the CBDR window, discharge in the DBDR window, each paid its energy
+ * and capacity price (a deterministic envelope: the offer equals the delivery). Regulation is the
+ * zone's net EV draw in the window (it has no per-user baseline), so cycling earns nothing. An LP.
+ */
+async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
+  const c = marketOfShippedCase();
+  const { grid } = zone;
+  const prices = signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+  const p = marketPrices(c, prices, grid.periods, grid.dtH, grid.startH);
+  const zm = buildZoneModel(zone, signal, `ancillary${zone.zoneId}`);
+  for (let t = 0; t < grid.periods; t++) zm.model.setObjectiveCoef(zm.evKw[t], prices[t] * grid.dtH);
+  zm.model.addObjectiveConstant(zone.baseNetLoadKw.reduce((a, x, t) => a + prices[t] * x * grid.dtH, 0));
+  addRegulation(zm.model, zm.evKw, p.cbdrPeriods, 1, zone.envelope.pChargeMaxGridKw, p.valleyEnergyYuanPerKwh + p.capacityYuanPerKwPerH, grid.dtH, 'valley');
+  addRegulation(zm.model, zm.evKw, p.dbdrPeriods, -1, zone.envelope.pDischargeMaxGridKw, p.peakEnergyYuanPerKwh + p.capacityYuanPerKwPerH, grid.dtH, 'peak');
+  return (await solveZone(zm, zone, prices, ctx)).answer;
+}
+
+/** R[t] <= sign * evKw[t], earning `yuanPerKwh` (minimised as a negative cost). */
+function addRegulation(m: ModelBuilder, evKw: number[], periods: readonly number[], sign: number, ubKw: Float64Array, yuanPerKwh: number, dtH: number, name: string): void {
+  for (const t of periods) {
+    const r = m.addVar(`${name}Reg`, [t], { lb: 0, ub: Math.max(0, ubKw[t]) });
+    m.addConstraint(`${name}RegDef`, [t], [r, evKw[t]], [1, -sign], '<=', 0);
+    m.setObjectiveCoef(r, -yuanPerKwh * dtH);
+  }
+}
+
+export const ancillary: ZonePolicy<AncillaryCase> = {
+  name: 'ancillary',
+  summary: 'EV aggregator selling peak-regulation services: CBDR (valley filling), DBDR (V2G peak shaving) or both, with incentive-dependent user willingness',
+  source: 'seed 003 (headings and revenue table only), SPEC §7.5',
+  caseSchema: ancillaryCaseSchema,
+  runCase,
+  respond,
+};
