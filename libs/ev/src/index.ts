@@ -15,3 +15,4 @@ export {
   socDependentLpRows, socDependentMilpRows, socDependentExactFromDtH, type SocDependentLimit, type EnergyStepRow,
 } from './socDependent';
 export { classifyUser, classifyFleet, type TouCode, type TouPeriods, type UserClass } from './userClass';
+export { benchEv, type EvBenchRow } from './bench';
