@@ -2,6 +2,7 @@ import { InputError } from '@zonal/core';
 import type { ZonePolicy } from './policy';
 import { directControl } from './direct-control/direct-control';
 import { peakValley } from './peak-valley/peak-valley';
+import { profit } from './profit/profit';
 import { ancillary } from './ancillary/ancillary';
 
 /**
@@ -12,6 +13,7 @@ import { ancillary } from './ancillary/ancillary';
 const registry: ReadonlyArray<ZonePolicy<unknown>> = [
   erase(directControl),
   erase(peakValley),
+  erase(profit),
   erase(ancillary),
 ];
 

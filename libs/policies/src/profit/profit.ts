@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import { InputError } from '@zonal/core';
+import { ModelBuilder, solve, type Solution } from '@zonal/solver';
+import type { DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
+import { buildZoneModel, solveZone } from '../zone-model';
+import { addSocDependentLp, addSocDependentMilp, lpExactFromDtH, type SocDependentPower } from './soc-dependent-power';
+
+/**
+ * profit (SPEC §7.3, seed 000 §4, eq 10–18): an EV aggregator maximises its profit over the night,
+ * once with the SOC-dependent charging power (the "detailed" model) and once with a constant
+ * average power (the "traditional" model), and reports both and their ratio.
+ *
+ * Profit = energy sold (V2G) + the users' charging fee on the energy delivered to their batteries
+ * (E at departure − E at arrival) − energy bought; sell price = buy price (SPEC §7.3: the seed's
+ * eq 11 books charging as revenue and discharging as cost, against its own text).
+ *
+ * The EVs are identical and share no constraint, so the fleet problem separates: one representative
+ * EV scaled by the count is exact, even for the MILP form. The detailed model is the LP of SPEC §6
+ * when the step makes it exact, otherwise the region-binary MILP.
+ */
+const caseSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  seed: z.number().int().min(0).max(0xffffffff),
+  /** The case's own horizon (SPEC §2): periods of dtH hours from startH, arrival to departure. */
+  time: z.strictObject({
+    startH: z.number().min(0).max(24),
+    periods: z.number().int().min(1).max(2880),
+    dtH: z.number().positive().max(24),
+  }).refine((t) => t.periods * t.dtH <= 24 + 1e-9, { message: 'periods × dtH must not exceed 24 h', path: ['periods'] }),
+  /** Sell = buy, one price per period; not negative, so no optimum gains by charging and discharging at once. */
+  pricesYuanPerKwh: z.array(z.number().min(0).max(100)).min(1),
+  chargingFeeYuanPerKwh: z.number().min(0).max(100),
+  fleet: z.strictObject({
+    count: z.number().int().min(1).max(10_000_000),
+    capacityKwh: z.number().positive().max(10_000),
+    arrivalKwh: z.number().min(0),
+    minKwh: z.number().min(0),
+    targetKwh: z.number().min(0),
+    eta: z.number().gt(0).max(1),
+  }),
+  /** Battery side, both directions (seed 000 Table 2). */
+  detailedPower: z.strictObject({
+    thresholdKwh: z.number().positive(),
+    pBelowKw: z.number().positive().max(10_000),
+    pAboveKw: z.number().positive().max(10_000),
+  }),
+  averagedPowerKw: z.number().positive().max(10_000),
+  peakTieBreakYuanPerKw: z.number().min(0),
+}).superRefine((c, ctx) => {
+  const f = c.fleet, issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (c.pricesYuanPerKwh.length !== c.time.periods) issue(['pricesYuanPerKwh'], `has ${c.pricesYuanPerKwh.length} prices for ${c.time.periods} periods`);
+  if (f.minKwh > f.capacityKwh) issue(['fleet', 'minKwh'], `(${f.minKwh}) exceeds capacityKwh (${f.capacityKwh})`);
+  if (f.targetKwh > f.capacityKwh) issue(['fleet', 'targetKwh'], `(${f.targetKwh}) exceeds capacityKwh (${f.capacityKwh})`);
+  if (f.arrivalKwh < f.minKwh || f.arrivalKwh > f.capacityKwh) issue(['fleet', 'arrivalKwh'], `(${f.arrivalKwh}) must lie in [minKwh, capacityKwh] = [${f.minKwh}, ${f.capacityKwh}]`);
+  const d = c.detailedPower;
+  if (d.thresholdKwh >= f.capacityKwh) issue(['detailedPower', 'thresholdKwh'], `(${d.thresholdKwh}) must be below fleet.capacityKwh (${f.capacityKwh})`);
+  if (d.pAboveKw > d.pBelowKw) issue(['detailedPower', 'pAboveKw'], `(${d.pAboveKw}) must not exceed pBelowKw (${d.pBelowKw}): the limit falls as the battery fills`);
+});
+export type ProfitCase = z.infer<typeof caseSchema>;
+
+export type PowerModel = 'averaged' | 'detailed-lp' | 'detailed-milp';
+
+export interface ProfitSchedule {
+  /** Battery side, per EV (kW). */
+  chargeKw: Float64Array;
+  dischargeKw: Float64Array;
+  /** Stored energy per EV at boundaries 0..T (kWh). */
+  energyKwh: Float64Array;
+}
+
+export interface ProfitResult {
+  model: PowerModel;
+  objective: number;
+  schedule: ProfitSchedule;
+  /** Fleet totals (grid side for energy bought and sold). */
+  boughtKwh: number;
+  boughtYuan: number;
+  soldKwh: number;
+  soldYuan: number;
+  feeYuan: number;
+  profitYuan: number;
+  /** The fleet's largest grid draw (charging positive), the tie-break's subject (kW). */
+  peakKw: number;
+}
+
+export function socPower(c: ProfitCase): SocDependentPower {
+  return { capacityKwh: c.fleet.capacityKwh, thresholdKwh: c.detailedPower.thresholdKwh, pBelowKw: c.detailedPower.pBelowKw, pAboveKw: c.detailedPower.pAboveKw };
+}
+
+/** The detailed model is the LP where SPEC §6 proves it exact, the MILP elsewhere. */
+export function detailedModel(c: ProfitCase): PowerModel {
+  return c.time.dtH >= lpExactFromDtH(socPower(c)) - 1e-12 ? 'detailed-lp' : 'detailed-milp';
+}
+
+/** One representative EV's night under a power model, scaled by the fleet size; maximises profit − tie-break. */
+export function profitModel(c: ProfitCase, model: PowerModel): ModelBuilder {
+  return buildProfitModel(c, model).m;
+}
+
+function buildProfitModel(c: ProfitCase, model: PowerModel) {
+  const T = c.time.periods, dt = c.time.dtH, f = c.fleet, n = f.count;
+  const m = new ModelBuilder(`profit_${model.replace('-', '_')}`);
+  m.setSense('maximize');
+  const pMaxKw = model === 'averaged' ? c.averagedPowerKw : c.detailedPower.pBelowKw;
+  const chargeKw = m.addVars('chargeKw', [T], { lb: 0, ub: pMaxKw });
+  const dischargeKw = m.addVars('dischargeKw', [T], { lb: 0, ub: pMaxKw });
+  const energyKwh = m.addVars('energyKwh', [T + 1], ([k]) => (k === 0
+    ? { lb: f.arrivalKwh, ub: f.arrivalKwh }
+    : { lb: k === T ? Math.max(f.minKwh, f.targetKwh) : f.minKwh, ub: f.capacityKwh }));
+  for (let t = 0; t < T; t++) {
+    m.addConstraint('soc', [t], [energyKwh.at(t + 1), energyKwh.at(t), chargeKw.at(t), dischargeKw.at(t)], [1, -1, -dt, dt], '=', 0);
+  }
+  if (model === 'detailed-lp') addSocDependentLp(m, socPower(c), energyKwh, dt);
+  if (model === 'detailed-milp') addSocDependentMilp(m, socPower(c), energyKwh, dt);
+
+  // Grid side (SPEC §2): charging draws c/eta, discharging returns d·eta.
+  const peakKw = m.addVar('peakKw', [], { lb: -n * pMaxKw * f.eta, ub: (n * pMaxKw) / f.eta });
+  for (let t = 0; t < T; t++) {
+    const r = c.pricesYuanPerKwh[t];
+    m.setObjectiveCoef(chargeKw.at(t), (-n * r * dt) / f.eta);
+    m.setObjectiveCoef(dischargeKw.at(t), n * r * dt * f.eta);
+    m.addConstraint('peakDef', [t], [peakKw, chargeKw.at(t), dischargeKw.at(t)], [1, -n / f.eta, n * f.eta], '>=', 0);
+  }
+  m.setObjectiveCoef(energyKwh.at(T), n * c.chargingFeeYuanPerKwh);
+  m.addObjectiveConstant(-n * c.chargingFeeYuanPerKwh * f.arrivalKwh);
+  m.setObjectiveCoef(peakKw, -c.peakTieBreakYuanPerKw);
+  return { m, chargeKw, dischargeKw, energyKwh };
+}
+
+/** The most an EV can store by departure, charging flat out from arrival under a power model. */
+export function maxDepartureKwh(c: ProfitCase, model: PowerModel): number {
+  const f = c.fleet, dt = c.time.dtH, p = c.detailedPower;
+  let e = f.arrivalKwh;
+  for (let t = 0; t < c.time.periods; t++) {
+    if (model === 'averaged') {
+      e += c.averagedPowerKw * dt;
+    } else {
+      // pBelow up to the threshold, pAbove for the rest of the period.
+      const toThresholdH = Math.max(0, p.thresholdKwh - e) / p.pBelowKw;
+      e = toThresholdH >= dt ? e + p.pBelowKw * dt : Math.max(e, p.thresholdKwh) + p.pAboveKw * (dt - toThresholdH);
+    }
+    e = Math.min(e, f.capacityKwh);
+  }
+  return e;
+}
+
+export async function solveProfit(c: ProfitCase, model: PowerModel, ctx: PolicyContext): Promise<ProfitResult> {
+  const reach = maxDepartureKwh(c, model);
+  if (reach < c.fleet.targetKwh - 1e-9) {
+    throw new InputError(`EVs arriving with ${c.fleet.arrivalKwh} kWh cannot hold ${c.fleet.targetKwh} kWh at departure under the ${model} model: ` +
+      `charging flat out for ${c.time.periods * c.time.dtH} h stores at most ${reach.toFixed(2)} kWh`, 'fleet.targetKwh');
+  }
+  const built = buildProfitModel(c, model);
+  const sol: Solution = await solve(built.m, { exportLp: ctx.exporter, ...(model === 'detailed-milp' ? { mipRelGap: 0 } : {}) });
+  const charge = sol.values(built.chargeKw), discharge = sol.values(built.dischargeKw);
+  // Only at a zero price can an optimum charge and discharge at once (at any positive price it
+  // loses (1/eta − eta)·price per kWh): netting keeps every energy and the profit.
+  for (let t = 0; t < charge.length; t++) {
+    const both = Math.min(charge[t], discharge[t]);
+    charge[t] -= both;
+    discharge[t] -= both;
+  }
+  return summarise(c, model, sol.objective, { chargeKw: charge, dischargeKw: discharge, energyKwh: sol.values(built.energyKwh) });
+}
+
+/** Profit terms of a schedule, from the schedule and the case alone. */
+export function summarise(c: ProfitCase, model: PowerModel, objective: number, s: ProfitSchedule): ProfitResult {
+  const { count: n, eta } = c.fleet, dt = c.time.dtH, T = c.time.periods;
+  let boughtKwh = 0, boughtYuan = 0, soldKwh = 0, soldYuan = 0, peakKw = -Infinity;
+  for (let t = 0; t < T; t++) {
+    const buy = (n * s.chargeKw[t] * dt) / eta, sell = n * s.dischargeKw[t] * dt * eta;
+    boughtKwh += buy;
+    soldKwh += sell;
+    boughtYuan += buy * c.pricesYuanPerKwh[t];
+    soldYuan += sell * c.pricesYuanPerKwh[t];
+    peakKw = Math.max(peakKw, (n * s.chargeKw[t]) / eta - n * s.dischargeKw[t] * eta);
+  }
+  const feeYuan = n * c.chargingFeeYuanPerKwh * (s.energyKwh[T] - s.energyKwh[0]);
+  return { model, objective, schedule: s, boughtKwh, boughtYuan, soldKwh, soldYuan, feeYuan, profitYuan: soldYuan + feeYuan - boughtYuan, peakKw };
+}
+
+async function runCase(c: ProfitCase, ctx: PolicyContext): Promise<PolicyReport> {
+  // Averaged first, so the last exported model (whose objective is reported) is the detailed one.
+  const averaged = await solveProfit(c, 'averaged', ctx);
+  const detailed = await solveProfit(c, detailedModel(c), ctx);
+  const ratio = detailed.profitYuan / averaged.profitYuan;
+  const increasePct = (100 * (detailed.profitYuan - averaged.profitYuan)) / Math.abs(averaged.profitYuan);
+  const yuan = (x: number) => x.toFixed(2), kwh = (x: number) => x.toFixed(1);
+  const row = (label: string, pick: (r: ProfitResult) => string) => [label, pick(averaged), pick(detailed)];
+  const T = c.time.periods, dt = c.time.dtH;
+  const fleetKw = (r: ProfitResult, t: number) => c.fleet.count * (r.schedule.chargeKw[t] / c.fleet.eta - r.schedule.dischargeKw[t] * c.fleet.eta);
+  const notes = [
+    `${c.fleet.count} identical EVs modelled as one representative EV scaled by ${c.fleet.count} (exact: the EVs share no constraint).`,
+    detailed.model === 'detailed-lp'
+      ? `detailed model: the LP of SPEC §6, exact at ${dt} h steps (exact from ${lpExactFromDtH(socPower(c))} h)`
+      : `detailed model: the region-binary MILP (the LP of SPEC §6 is exact only from ${lpExactFromDtH(socPower(c))} h steps, these are ${dt} h)`,
+  ];
+  const view = (r: ProfitResult) => ({
+    model: r.model, profitYuan: r.profitYuan, boughtKwh: r.boughtKwh, boughtYuan: r.boughtYuan, soldKwh: r.soldKwh, soldYuan: r.soldYuan,
+    feeYuan: r.feeYuan, peakKw: r.peakKw, objective: r.objective, departureKwhPerEv: r.schedule.energyKwh[T],
+    schedule: { chargeKwPerEv: Array.from(r.schedule.chargeKw), dischargeKwPerEv: Array.from(r.schedule.dischargeKw), energyKwhPerEv: Array.from(r.schedule.energyKwh) },
+  });
+  return {
+    policy: 'profit', caseName: c.name, seed: c.seed, objective: detailed.objective,
+    rows: { averaged: view(averaged), detailed: view(detailed), ratio, increasePct },
+    tables: [
+      {
+        title: `profit: ${c.fleet.count} EVs of ${c.fleet.capacityKwh} kWh, ${T} periods of ${dt} h from ${clockOf(c.time.startH)} (seed 000 §4)`,
+        head: ['', `averaged (${c.averagedPowerKw} kW)`, `detailed (${c.detailedPower.pBelowKw}/${c.detailedPower.pAboveKw} kW)`],
+        rows: [
+          row('energy bought (kWh)', (r) => kwh(r.boughtKwh)),
+          row('energy bought (yuan)', (r) => yuan(r.boughtYuan)),
+          row('energy sold, V2G (kWh)', (r) => kwh(r.soldKwh)),
+          row('energy sold, V2G (yuan)', (r) => yuan(r.soldYuan)),
+          row('users\' charging fee (yuan)', (r) => yuan(r.feeYuan)),
+          row('energy per EV at departure (kWh)', (r) => kwh(r.schedule.energyKwh[T])),
+          row('aggregator profit (yuan)', (r) => yuan(r.profitYuan)),
+          ['detailed / averaged', '', `${ratio.toFixed(4)} (${increasePct >= 0 ? '+' : ''}${increasePct.toFixed(2)}%)`],
+        ],
+      },
+      {
+        title: 'fleet grid power and energy per EV (seed 000 Figures 3–4; power > 0 charging)',
+        head: ['period from', 'price (yuan/kWh)', 'averaged (kW)', 'averaged E (kWh)', 'detailed (kW)', 'detailed E (kWh)'],
+        rows: Array.from({ length: T }, (_, t) => [
+          clockOf(c.time.startH + t * dt), c.pricesYuanPerKwh[t].toFixed(2),
+          fleetKw(averaged, t).toFixed(1), averaged.schedule.energyKwh[t].toFixed(1), fleetKw(detailed, t).toFixed(1), detailed.schedule.energyKwh[t].toFixed(1),
+        ]),
+      },
+    ],
+    notes,
+  };
+}
+
+function clockOf(h: number): string {
+  const m = Math.round(h * 60);
+  return `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+}
+
+/**
+ * In the negotiation the zone's margin is energy sold − energy bought at the DSO's prices (or its
+ * tariff) − degradation: the zone fleet's own envelope (constant-power chargers) and the DSO's
+ * terms. The users' fee is not part of ZoneProblem, so the zone books none (see the report).
+ */
+async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
+  const prices = signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+  const zm = buildZoneModel(zone, signal, `zone${zone.zoneId}_profit`);
+  for (let t = 0; t < zone.grid.periods; t++) zm.model.setObjectiveCoef(zm.evKw[t], prices[t] * zone.grid.dtH);
+  zm.model.addObjectiveConstant(zone.baseNetLoadKw.reduce((a, p, t) => a + prices[t] * p * zone.grid.dtH, 0));
+  return (await solveZone(zm, zone, prices, ctx)).answer;
+}
+
+export const profit: ZonePolicy<ProfitCase> = {
+  name: 'profit',
+  summary: 'maximise an EV aggregator\'s profit with SOC-dependent charging power vs a constant average power (seed 000 §4)',
+  source: 'SPEC §7.3 and §6, seed 000 §4 eq 10–18',
+  caseSchema,
+  runCase,
+  respond,
+};
