@@ -5,7 +5,7 @@ import { checkSchedules } from './checkSchedules';
 import { disaggregate } from './disaggregate';
 import { Fleet } from './fleet';
 import { aggregateEnvelope } from './region';
-import { netKwByPeriod } from './schedules';
+import { gridLoadKw, netKwByPeriod } from './schedules';
 import { sessions } from './session';
 import { ev } from './testing/fixtures';
 import { minimumDeviationKwh } from './testing/lpReference';
@@ -140,7 +140,7 @@ describe('disaggregate: properties on random fleets (fast-check)', () => {
     }), { numRuns: 150 });
   });
 
-  it('keeps V2G fleets feasible for any aggregate, never charging and discharging at once, within reach of the LP optimum', () => {
+  it('keeps V2G fleets feasible for any aggregate, never charging and discharging at once, and matches the LP optimum', () => {
     fc.assert(fc.property(fc.array(smallEv(true), { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: -20, max: 25 }), { minLength: 24, maxLength: 24 }), (specs, aggregate) => {
       const fleet = fleetOf(specs);
       const r = disaggregate(fleet, hourly, aggregate);
@@ -148,8 +148,25 @@ describe('disaggregate: properties on random fleets (fast-check)', () => {
       const s = sessions(fleet, hourly);
       const periodsOf = (i: number) => Array.from({ length: s.length[i] }, (_, j) => (s.start[i] + j) % 24);
       const best = minimumDeviationKwh(highs, fleet, hourly, aggregate, periodsOf, (i) => s.problem[i] !== 0);
-      expect(r.underKwh + r.overKwh).toBeGreaterThanOrEqual(best - 1e-6);
+      // Not proven for V2G fleets (it is for charge-only ones), but it held in 3 000 random cases.
+      expect(r.underKwh + r.overKwh).toBeCloseTo(best, 6);
       if (best < 1e-7) expect(r.exact).toBe(true);
     }), { numRuns: 150 });
+  });
+});
+
+describe('grid-side load of a disaggregation', () => {
+  it('divides charging by eta and multiplies discharging by eta, per bus', () => {
+    const fleet = Fleet.fromSpecs([
+      ev({ id: 'V', bus: 3, arrivalH: 0, departureH: 2, socArrival: 40 / 60, socTarget: 40 / 60, v2g: true, pDischargeMaxKw: 7, eta: 0.9 }),
+      ev({ id: 'W', bus: 5, arrivalH: 0, departureH: 1, socArrival: 0.5, socTarget: 0.5 + 7 / 60 }),
+    ]);
+    const r = disaggregate(fleet, hourly, dayProfile({ 1: 7 }));
+    const { totalKw, byBusKw } = gridLoadKw(fleet, r.schedules);
+    // 00:00: V gives 7 * 0.9, W draws 7 / 0.95; 01:00: V draws 7 / 0.9.
+    expect(byBusKw.get(3)![0]).toBeCloseTo(-6.3, 12);
+    expect(byBusKw.get(5)![0]).toBeCloseTo(7 / 0.95, 12);
+    expect(totalKw[0]).toBeCloseTo(7 / 0.95 - 6.3, 12);
+    expect(totalKw[1]).toBeCloseTo(7 / 0.9, 12);
   });
 });

@@ -27,9 +27,13 @@ import type { EvProblem, TimeGrid } from './types';
  * even that fails, spilled (reported as shortfall); 4) a need still unmet gets energy beyond the
  * aggregate (reported as negative shortfall). The first stage's first phase visits periods in time
  * order and each period's EVs earliest departure first: an EDF greedy; the later phases are the exact
- * max-flow completion. For a charge-only fleet the result minimises sum |shortfall| (the in-aggregate
- * flow is a maximum flow and the extra energy is the least the targets force); for V2G fleets the
- * tracking is exact whenever an exact disaggregation exists, and otherwise the best these stages find.
+ * max-flow completion (the max-flow check of SPEC §6, which also repairs what the greedy missed).
+ *
+ * Tracking is exact whenever an exact disaggregation exists. For a charge-only fleet the result also
+ * minimises sum |shortfall| * dt (the in-aggregate flow is a maximum flow and the extra energy is the
+ * least the targets force); for V2G fleets it matched the LP optimum in every random test so far, but
+ * that is not proven. When nothing asks for discharge, V2G EVs are first tried as charge-only (small
+ * network); if that is not exact, the full network with V2G chains decides.
  */
 export interface Disaggregation {
   /** Battery-side charge and discharge per EV and plugged period; never both in one period. */

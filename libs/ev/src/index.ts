@@ -6,7 +6,7 @@ export {
   sampleDefaultFleet, sampleSeed002Fleet, largestRemainder, truncatedExponential, stayFromClocks,
   type DefaultFleetParams, type Seed002FleetParams, type NormalH, type BusLoad,
 } from './sampling';
-export { type EvSchedules, netKwByPeriod, evScheduleByPeriod } from './schedules';
+export { type EvSchedules, netKwByPeriod, evScheduleByPeriod, gridLoadKw } from './schedules';
 export { uncoordinatedProfile, type UncoordinatedProfile } from './uncoordinated';
 export { checkSchedules, type ScheduleCheck, type ScheduleViolation, type CheckTolerances } from './checkSchedules';
 export { evRegion, checkEvFeasibility, aggregateEnvelope, type EvRegion, type AggregateEnvelope } from './region';

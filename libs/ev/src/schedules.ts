@@ -1,3 +1,4 @@
+import type { Fleet } from './fleet';
 import type { Sessions } from './session';
 
 /**
@@ -47,4 +48,25 @@ export function evScheduleByPeriod(sched: EvSchedules, i: number): { chargeKw: F
     dischargeKw[t] = sched.dischargeKw[e];
   }
   return { chargeKw, dischargeKw };
+}
+
+/**
+ * Grid-side load of schedules (SPEC §2 sign: charging positive): an EV charging `c` battery-side
+ * draws `c / eta`, one discharging `d` gives `d * eta`. Summed over all EVs and per bus (EVs not
+ * placed on a bus count in the total only).
+ */
+export function gridLoadKw(fleet: Fleet, sched: EvSchedules): { totalKw: Float64Array; byBusKw: Map<number, Float64Array> } {
+  const T = sched.periods, totalKw = new Float64Array(T), byBusKw = new Map<number, Float64Array>();
+  for (let i = 0; i < fleet.size; i++) {
+    if (sched.offset[i + 1] === sched.offset[i]) continue;
+    const bus = fleet.bus[i], eta = fleet.eta[i];
+    let busKw = byBusKw.get(bus);
+    if (bus >= 0 && !busKw) byBusKw.set(bus, (busKw = new Float64Array(T)));
+    for (let e = sched.offset[i], t = sched.start[i]; e < sched.offset[i + 1]; e++, t = t + 1 === T ? 0 : t + 1) {
+      const kw = sched.chargeKw[e] / eta - sched.dischargeKw[e] * eta;
+      totalKw[t] += kw;
+      if (busKw) busKw[t] += kw;
+    }
+  }
+  return { totalKw, byBusKw };
 }

@@ -1,5 +1,5 @@
 import type { Fleet } from './fleet';
-import { allocateSchedules, type EvSchedules } from './schedules';
+import { allocateSchedules, gridLoadKw, type EvSchedules } from './schedules';
 import { neededKwh, problems, PROBLEM_UNREACHABLE, sessions } from './session';
 import type { EvProblem, TimeGrid } from './types';
 
@@ -28,27 +28,21 @@ export function uncoordinatedProfile(fleet: Fleet, grid: TimeGrid): Uncoordinate
   const s = sessions(fleet, grid);
   const { periods: T, dtH } = s.grid;
   const schedules = allocateSchedules(s, (i) => s.length[i] > 0);
-  const batteryKw = new Float64Array(T), gridKw = new Float64Array(T);
-  const gridKwByBus = new Map<number, Float64Array>();
+  const batteryKw = new Float64Array(T);
   for (let i = 0; i < s.size; i++) {
-    const bus = fleet.bus[i];
-    let busKw = gridKwByBus.get(bus);
-    if (bus >= 0 && !busKw) gridKwByBus.set(bus, (busKw = new Float64Array(T)));
     let remainingKwh = neededKwh(s, i);
     const stepKwh = s.chargeMaxKw[i] * dtH;
     for (let e = schedules.offset[i], t = s.start[i]; e < schedules.offset[i + 1] && remainingKwh > 0; e++, t = (t + 1) % T) {
       const kwh = Math.min(stepKwh, remainingKwh);
       remainingKwh -= kwh;
-      const kw = kwh / dtH;
-      schedules.chargeKw[e] = kw;
-      batteryKw[t] += kw;
-      gridKw[t] += kw / fleet.eta[i];
-      if (busKw) busKw[t] += kw / fleet.eta[i];
+      schedules.chargeKw[e] = kwh / dtH;
+      batteryKw[t] += kwh / dtH;
     }
   }
+  const { totalKw, byBusKw } = gridLoadKw(fleet, schedules);
   const all = problems(fleet, s);
   return {
-    schedules, batteryKw, gridKw, gridKwByBus,
+    schedules, batteryKw, gridKw: totalKw, gridKwByBus: byBusKw,
     dropped: all.filter((p) => s.problem[p.index] !== PROBLEM_UNREACHABLE),
     shortOfTarget: all.filter((p) => s.problem[p.index] === PROBLEM_UNREACHABLE),
   };
