@@ -4,6 +4,7 @@ import { directControl } from './direct-control/direct-control';
 import { peakValley } from './peak-valley/peak-valley';
 import { profit } from './profit/profit';
 import { ancillary } from './ancillary/ancillary';
+import { elasticityPricing } from './elasticity-pricing/elasticity-pricing';
 
 /**
  * Every zone policy by name. A new policy is one module implementing ZonePolicy plus one line here.
@@ -15,6 +16,7 @@ const registry: ReadonlyArray<ZonePolicy<unknown>> = [
   erase(peakValley),
   erase(profit),
   erase(ancillary),
+  erase(elasticityPricing),
 ];
 
 function erase<C>(p: ZonePolicy<C>): ZonePolicy<unknown> {
