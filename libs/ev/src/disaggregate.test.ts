@@ -137,7 +137,7 @@ describe('disaggregate: properties on random fleets (fast-check)', () => {
       const periodsOf = (i: number) => Array.from({ length: s.length[i] }, (_, j) => (s.start[i] + j) % 24);
       const best = minimumDeviationKwh(highs, fleet, hourly, aggregate, periodsOf, (i) => s.problem[i] !== 0);
       expect(r.underKwh + r.overKwh).toBeCloseTo(best, 6);
-    }), { numRuns: 150 });
+    }), { numRuns: 100 });
   });
 
   it('keeps V2G fleets feasible for any aggregate, never charging and discharging at once, and matches the LP optimum', () => {
