@@ -47,8 +47,9 @@ function pluggedPeriods(fleet: Fleet, i: number, grid: TimeGrid): number[] {
   const startH = grid.startH ?? 0;
   const stayH = fleet.departureH[i] - fleet.arrivalH[i];
   const periodic = Math.abs(periods * dtH - 24) < 1e-9;
-  // A horizon shorter than a day holds only stays that lie inside it.
-  if (!periodic && wrapDay(fleet.arrivalH[i] - startH) + stayH > periods * dtH + 1e-9) return [];
+  // A horizon shorter than a day holds only stays whose departure, rounded down to a period
+  // boundary, falls inside it (an EV leaving at 08:10 has its target due at 08:00).
+  if (!periodic && Math.floor((wrapDay(fleet.arrivalH[i] - startH) + stayH) / dtH + 1e-9) > periods) return [];
   const inside: { t: number; sinceArrivalH: number }[] = [];
   for (let t = 0; t < periods; t++) {
     const sinceArrivalH = wrapDay(startH + t * dtH - fleet.arrivalH[i]);

@@ -81,6 +81,17 @@ describe('disaggregate: hand cases', () => {
     expect(checkSchedules(fleet, hourly, r.schedules)).toMatchObject({ ok: true, scheduledEvs: 1, leftOutEvs: 1 });
   });
 
+  it('schedules a stay that leaves just after a 12 h horizon (20:00-08:18: target due at 08:00), and an empty fleet', () => {
+    const night = { periods: 24, dtH: 0.5, startH: 20 };
+    const fleet = Fleet.fromSpecs([ev({ arrivalH: 20, departureH: 32.3 })]);
+    const r = disaggregate(fleet, night, new Float64Array(24).fill(36 / 12));
+    expect(r.exact).toBe(true);
+    expect(checkSchedules(fleet, night, r.schedules)).toMatchObject({ ok: true, scheduledEvs: 1 });
+    const none = disaggregate(Fleet.fromSpecs([]), night, new Float64Array(24).fill(2));
+    expect(none.underKwh).toBeCloseTo(24, 12);
+    expect(none.exact).toBe(false);
+  });
+
   it('names a malformed aggregate', () => {
     const fleet = Fleet.fromSpecs([ev()]);
     expect(() => disaggregate(fleet, hourly, new Float64Array(23))).toThrow(/aggregateKw: has 23 values; the grid has 24 periods/);
