@@ -47,6 +47,12 @@ export const ancillaryCaseSchema = z.strictObject({
   if (a.fromH < b.toH && b.fromH < a.toH) {
     ctx.addIssue({ code: 'custom', path: ['dbdrWindowH'], message: `overlaps cbdrWindowH (${a.fromH}–${a.toH} h): a period sells either valley or peak regulation` });
   }
+  if (c.capacityYuanPerKwPerH > c.peakRegulationCostYuanPerKwh) {
+    ctx.addIssue({
+      code: 'custom', path: ['capacityYuanPerKwPerH'],
+      message: `(${c.capacityYuanPerKwPerH}) exceeds peakRegulationCostYuanPerKwh (${c.peakRegulationCostYuanPerKwh}): offering capacity that is never delivered would pay without bound`,
+    });
+  }
   const w = c.willingness;
   if (!(w.saturationYuanPerKwh > w.thresholdYuanPerKwh)) {
     ctx.addIssue({ code: 'custom', path: ['willingness', 'saturationYuanPerKwh'], message: `(${w.saturationYuanPerKwh}) must exceed thresholdYuanPerKwh (${w.thresholdYuanPerKwh})` });

@@ -1,11 +1,13 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRng } from '@zonal/core';
 import { Fleet, type EvSpec } from '@zonal/ev';
 import { LpExporter, shutdownSolver, solveLpFile } from '@zonal/solver';
 import { solveLevelPair, type MarketPlan, type MarketPrices } from './market-lp';
-import { marketSamplesFromFleets } from './samples';
+import { defaultCasePath } from '../cases';
+import { drawMarketSamples, marketSamplesFromFleets } from './samples';
 import { NEVER } from './willingness';
 
 afterAll(() => shutdownSolver());
@@ -82,8 +84,8 @@ describe('ancillary offer under Monte Carlo spread', () => {
   const ms = marketSamplesFromFleets(fleets, cbdr, responders.map(() => [NEVER, NEVER, NEVER, NEVER]), grid);
   const p = prices({ capacityYuanPerKwPerH: 0.3 });
 
-  it('offers the newsvendor quantile of the planned regulation and prices the expected shortfall', async () => {
-    const plan = await solveLevelPair(ms, pair(0, -1), p, undefined);
+  it('the sample-average LP written out offers the newsvendor quantile and prices the expected shortfall', async () => {
+    const plan = await solveLevelPair(ms, pair(0, -1), p, undefined, 'sample-rows');
     const ratios = responders.map((m) => m / 3.25);
     let planned = 0;
     for (const t of p.cbdrPeriods) {
@@ -94,16 +96,38 @@ describe('ancillary offer under Monte Carlo spread', () => {
     expect(planned).toBeGreaterThan(0);
     const expectedShortfall = ratios.reduce((a, r) => a + Math.max(0, 3 / 3.25 - r), 0) / 4 * planned;
     expect(plan.books.peakRegulationCostYuan).toBeCloseTo(expectedShortfall, 6);
+    expect(plan.books.peakRegulationCostYuan).toBeGreaterThan(0);
   });
 
-  it('the exported LP re-solved by GLPK and by CBC gives the same optimum', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zonal-anc-'));
-    const exporter = new LpExporter(dir, 'ancillary');
-    const plan = await solveLevelPair(ms, pair(0, -1), p, exporter);
-    for (const solver of ['glpsol', 'cbc'] as const) {
-      const ext = solveLpFile(exporter.files[0], solver);
-      expect(ext.status, ext.output).toBe('optimal');
-      expect(ext.objective!).toBeCloseTo(plan.objective, 5);
+  it('the newsvendor reduction gives the same optimum, offer and books as the written-out LP', async () => {
+    const long = await solveLevelPair(ms, pair(0, -1), p, undefined, 'sample-rows');
+    const short = await solveLevelPair(ms, pair(0, -1), p, undefined);
+    expect(short.objective).toBeCloseTo(long.objective, 7);
+    for (const k of Object.keys(long.books) as (keyof typeof long.books)[]) expect(short.books[k]).toBeCloseTo(long.books[k], 6);
+  });
+
+  it('the same on sampled seed-001 fleets with V2G, both markets and their own willingness draws', async () => {
+    const shares = [0, 0.3, 0.6, 0.9];
+    const params = JSON.parse(readFileSync(defaultCasePath('ancillary')!, 'utf8')).fleet;
+    const sampled = drawMarketSamples({ ...params, count: 40 }, 12, grid, shares, createRng(7));
+    const tou = prices({ tariffYuanPerKwh: Float64Array.from({ length: 24 }, (_, h) => (h < 8 ? 0.35 : h < 12 || (h >= 17 && h < 22) ? 1.12 : 0.68)), cbdrPeriods: [0, 1, 2, 3, 4, 5], dbdrPeriods: [17, 18, 19, 20] });
+    const levels = { cbdr: 2, dbdr: 3, cbdrYuanPerKwh: 0.2, dbdrYuanPerKwh: 0.3 };
+    const long = await solveLevelPair(sampled, levels, tou, undefined, 'sample-rows');
+    const short = await solveLevelPair(sampled, levels, tou, undefined);
+    expect(long.books.peakRegulationCostYuan).toBeGreaterThan(0);
+    expect(short.objective).toBeCloseTo(long.objective, 6);
+  });
+
+  it('the exported LP (either form) re-solved by GLPK and by CBC gives the same optimum', async () => {
+    for (const form of ['newsvendor', 'sample-rows'] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'zonal-anc-'));
+      const exporter = new LpExporter(dir, 'ancillary');
+      const plan = await solveLevelPair(ms, pair(0, -1), p, exporter, form);
+      for (const solver of ['glpsol', 'cbc'] as const) {
+        const ext = solveLpFile(exporter.files[0], solver);
+        expect(ext.status, ext.output).toBe('optimal');
+        expect(ext.objective!).toBeCloseTo(plan.objective, 5);
+      }
     }
   });
 });

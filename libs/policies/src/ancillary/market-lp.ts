@@ -1,6 +1,7 @@
 import type { AggregateEnvelope } from '@zonal/ev';
 import { ModelBuilder, solve, type LpExporter } from '@zonal/solver';
 import { addEnvelope, type EnvelopeVars } from '../envelope-model';
+import { bestOffer, type OfferRule } from './offer';
 import { sumEnvelopes, type MarketSamples, type ResponseCell } from './samples';
 
 /**
@@ -29,8 +30,9 @@ import { sumEnvelopes, type MarketSamples, type ResponseCell } from './samples';
  * users can deliver a fraction r_s of the mean's capability in a period (charging limit in the CBDR
  * window, discharge limit plus baseline in the DBDR window) delivers r_s x the planned regulation;
  * shortfall_s = max(0, offer - r_s x planned). The mean of r_s is 1, so expected delivery is the plan.
- * For a planned R the best offer is a newsvendor quantile: R times the capacity/penalty-price
- * quantile of r_s (tested in market-lp.test.ts).
+ * The best offer is a fixed multiple of the plan (offer.ts), so the capacity revenue less the expected
+ * shortfall cost is one coefficient on the planned regulation; `shortfall: 'sample-rows'` writes the
+ * sample-average LP out in full instead (a column per sample and period), to check that reduction.
  */
 export interface MarketPrices {
   /** Grid purchase price per period, yuan/kWh. */
@@ -124,7 +126,11 @@ export function deliveryRatios(capKw: Float64Array, samples: number, t: number, 
   return Float64Array.from({ length: samples }, (_, s) => (mean > 1e-12 ? capKw[s * periods + t] / mean : 1));
 }
 
-export async function solveLevelPair(ms: MarketSamples, levels: LevelPair, p: MarketPrices, exporter: LpExporter | undefined): Promise<MarketPlan> {
+export type ShortfallForm = 'newsvendor' | 'sample-rows';
+
+export async function solveLevelPair(
+  ms: MarketSamples, levels: LevelPair, p: MarketPrices, exporter: LpExporter | undefined, shortfall: ShortfallForm = 'newsvendor',
+): Promise<MarketPlan> {
   const { grid, eta, samples } = ms;
   const T = grid.periods, dt = grid.dtH;
   const { groups, valleyCapKw, peakCapKw } = groupsAt(ms, levels.cbdr, levels.dbdr);
@@ -156,13 +162,14 @@ export async function solveLevelPair(ms: MarketSamples, levels: LevelPair, p: Ma
   };
   const baseline = (names: GroupName[], t: number) => names.reduce((s, n) => s + (groups[n]?.baselineGridKw[t] ?? 0), 0);
 
-  const valley = addMarket(m, 'valley', p.cbdrPeriods, valleyCapKw, samples, T, dt, p.valleyEnergyYuanPerKwh - levels.cbdrYuanPerKwh, p, (t) => {
+  const market = { m, samples, T, dt, p, shortfall };
+  const valley = addMarket(market, 'valley', p.cbdrPeriods, valleyCapKw, p.valleyEnergyYuanPerKwh - levels.cbdrYuanPerKwh, (t) => {
     // R <= draw - baseline  <=>  R - draw <= -baseline
     const d = draw(['C', 'CD'], t, -1);
     const ub = ['C', 'CD'].reduce((s, n) => s + (groups[n as GroupName]?.envelope.pChargeMaxGridKw[t] ?? 0), 0);
     return { ...d, rhs: -baseline(['C', 'CD'], t), ub };
   });
-  const peak = addMarket(m, 'peak', p.dbdrPeriods, peakCapKw, samples, T, dt, p.peakEnergyYuanPerKwh - levels.dbdrYuanPerKwh, p, (t) => {
+  const peak = addMarket(market, 'peak', p.dbdrPeriods, peakCapKw, p.peakEnergyYuanPerKwh - levels.dbdrYuanPerKwh, (t) => {
     // R <= baseline - draw  <=>  R + draw <= baseline
     const d = draw(['D', 'CD'], t, 1);
     const ub = ['D', 'CD'].reduce((s, n) => s + (groups[n as GroupName]?.envelope.pDischargeMaxGridKw[t] ?? 0), 0) + baseline(['D', 'CD'], t);
@@ -205,31 +212,37 @@ export async function solveLevelPair(ms: MarketSamples, levels: LevelPair, p: Ma
 }
 
 /**
- * One market's columns: regulation R[t], offer C[t] and per-sample shortfall S[s,t] over its window,
- * with R[t] bounded by the responding groups' change of draw against their baseline.
+ * One market's columns over its window: planned regulation R[t], bounded by the responding groups'
+ * change of draw against their baseline; the offer as a multiple of R (offer.ts), or, in the long
+ * form, offer C[t] and shortfall S[s,t] >= C[t] - r_s R[t] per sample.
  */
 function addMarket(
-  m: ModelBuilder, name: string, periods: readonly number[], capKw: Float64Array, samples: number, T: number, dt: number,
-  netEnergyYuanPerKwh: number, p: MarketPrices,
+  mk: { m: ModelBuilder; samples: number; T: number; dt: number; p: MarketPrices; shortfall: ShortfallForm },
+  name: string, periods: readonly number[], capKw: Float64Array, netEnergyYuanPerKwh: number,
   bound: (t: number) => { cols: number[]; coefs: number[]; rhs: number; ub: number },
 ) {
-  const cols = periods.flatMap((t) => {
+  const { m, samples, T, dt, p } = mk;
+  const cols = periods.flatMap((t): { t: number; r: number; offer: number | null; rule: OfferRule; ratios: Float64Array }[] => {
     const b = bound(t);
     if (!(b.ub > 0)) return []; // no responding user can sell here
     const ratios = deliveryRatios(capKw, samples, t, T);
-    const maxRatio = Math.max(1, ...ratios);
+    const rule = bestOffer(ratios, p.capacityYuanPerKwPerH, p.peakRegulationCostYuanPerKwh);
     const r = m.addVar(`${name}Reg`, [t], { lb: 0, ub: b.ub });
     m.addConstraint(`${name}RegDef`, [t], [r, ...b.cols], [1, ...b.coefs], '<=', b.rhs);
+    if (mk.shortfall === 'newsvendor') {
+      m.setObjectiveCoef(r, (netEnergyYuanPerKwh + rule.valueYuanPerPlannedKwh) * dt);
+      return [{ t, r, offer: null, rule, ratios }];
+    }
     m.setObjectiveCoef(r, netEnergyYuanPerKwh * dt);
-    const offer = m.addVar(`${name}Offer`, [t], { lb: 0, ub: maxRatio * b.ub });
+    const cap = Math.max(1, ...ratios) * b.ub;
+    const offer = m.addVar(`${name}Offer`, [t], { lb: 0, ub: cap });
     m.setObjectiveCoef(offer, p.capacityYuanPerKwPerH * dt);
     for (let s = 0; s < samples; s++) {
-      const x = m.addVar(`${name}Short`, [s, t], { lb: 0, ub: maxRatio * b.ub });
-      // S >= offer - r_s R
+      const x = m.addVar(`${name}Short`, [s, t], { lb: 0, ub: cap });
       m.addConstraint(`${name}ShortDef`, [s, t], [x, offer, r], [1, -1, ratios[s]], '>=', 0);
       m.setObjectiveCoef(x, (-p.peakRegulationCostYuanPerKwh * dt) / samples);
     }
-    return [{ t, r, offer, ratios }];
+    return [{ t, r, offer, rule, ratios }];
   });
   return {
     read(value: (col: number) => number) {
@@ -237,10 +250,10 @@ function addMarket(
       let deliveredKwh = 0, offeredKwh = 0, shortfallKwh = 0;
       for (const c of cols) {
         regulationKw[c.t] = value(c.r);
-        offerKw[c.t] = value(c.offer);
+        offerKw[c.t] = c.offer === null ? c.rule.offerPerPlannedKw * regulationKw[c.t] : value(c.offer);
         deliveredKwh += regulationKw[c.t] * dt;
         offeredKwh += offerKw[c.t] * dt;
-        // The expected shortfall from its definition (the LP's S columns equal it at an optimum).
+        // The expected shortfall from its definition, whichever form was solved.
         for (const r of c.ratios) shortfallKwh += (Math.max(0, offerKw[c.t] - r * regulationKw[c.t]) / samples) * dt;
       }
       return { regulationKw, offerKw, deliveredKwh, offeredKwh, shortfallKwh };
