@@ -7,7 +7,7 @@ import { buildDispatchModel, type BuiltDispatch, type DispatchVars, type Flexibl
 export interface DispatchOptions {
   /** Writes every solved model (one file per successive-LP round). */
   exporter?: LpExporter;
-  solver?: 'choose' | 'simplex' | 'ipm';
+  solver?: 'choose' | 'simplex' | 'ipm' | 'hipo';
   timeLimitS?: number;
   /** Loads the dispatch decides (zones' EVs), with their own terms added by `extend`. */
   flexible?: readonly FlexibleLoad[];
@@ -81,6 +81,9 @@ export interface DispatchResult {
   flexKw: Float64Array[];
   /** Branch |I|² (pu) per period from the AC check of the final point: the next round's loss estimate. */
   lossSqPu: Float64Array[];
+  /** AC flow into each bus position from its parent and that branch's loss, per period (kW). */
+  acBranchPKw: Float64Array[];
+  acBranchLossKw: Float64Array[];
 }
 
 /**
@@ -116,6 +119,8 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
         solveMs,
         flexKw: vars.flexKw.map((b) => sol.values(b)),
         lossSqPu: flows.map((pf) => pf.branchCurrentSqPu),
+        acBranchPKw: flows.map((pf) => pf.branchPKw),
+        acBranchLossKw: flows.map((pf) => pf.branchLossKw),
       };
     }
     lossSqPu = flows.map((pf) => pf.branchCurrentSqPu);

@@ -44,6 +44,8 @@ export interface FlexibleLoad {
 export interface BuiltDispatch {
   model: ModelBuilder;
   vars: DispatchVars;
+  /** Row of bus position j's active balance at period t: its dual is the marginal cost of demand there. */
+  pbalRow(j: number, t: number): number;
 }
 
 /** `lossSqPu[t][j]`: |I_j|² (pu) of branch j at period t from the previous AC flow; zeros on the first round. */
@@ -78,6 +80,7 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
   const flexAt = new Map<number, Array<{ k: number; share: Float64Array }>>();
   flexible.forEach((f, k) => f.busShares.forEach((b) => flexAt.set(b.busPos, [...(flexAt.get(b.busPos) ?? []), { k, share: b.share }])));
 
+  const pbalRows = new Int32Array(n * T);
   const unitsAt = groupBy(inp.renewables.map((u, i) => [u.busPos, i] as const));
   const dieselsAt = groupBy(inp.diesels.map((d, i) => [d.busPos, i] as const));
   const capsAt = groupBy(inp.capacitors.map((c, i) => [c.busPos, i] as const));
@@ -97,7 +100,7 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
         if (share[t] !== 0) { cols.push(flexKw[k].at(t)); coefs.push(-share[t]); }
       }
       const rLossKw = j === slack ? 0 : net.rPu[j] * lossPu * sBaseKw;
-      m.addConstraint('pbal', [j, t], cols, coefs, '=', inp.loadPKw[t][j] + rLossKw);
+      pbalRows[t * n + j] = m.addConstraint('pbal', [j, t], cols, coefs, '=', inp.loadPKw[t][j] + rLossKw);
 
       const qc: number[] = [], qk: number[] = [];
       if (j === slack) { qc.push(qGrid.at(t)); qk.push(1); } else { qc.push(qFlow.at(j, t)); qk.push(1); }
@@ -150,6 +153,7 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
   return {
     model: m,
     vars: { pGrid, qGrid, renewable, diesel, capSteps, pFlow, qFlow, wSq, vOver, vUnder, sOver, excessT, carbonYuan, peakKva, flexKw },
+    pbalRow: (j, t) => pbalRows[t * n + j],
   };
 }
 

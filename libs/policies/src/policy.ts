@@ -92,6 +92,8 @@ export interface ZoneAnswer {
   netLoadKw: Float64Array;
   /** The zone's own cost of the answer: energy at the prices it faced + degradation, yuan. */
   costYuan: number;
+  /** EV degradation alone (SPEC §8 counts it in the total cost), yuan. */
+  degradationYuan: number;
   /** The objective of the zone's solve (its own terms plus the coordination terms). */
   objective: number;
 }

@@ -77,5 +77,6 @@ export async function solveZone(zm: ZoneModel, zone: ZoneProblem, prices: Float6
   const evKw = Float64Array.from(zm.evKw, (c) => sol.value(c));
   const netLoadKw = evKw.map((x, t) => x + zone.baseNetLoadKw[t]);
   const discharge = sol.values(zm.env.dischargeKw);
-  return { sol, answer: { evKw, netLoadKw, costYuan: zoneCostYuan(zone, prices, netLoadKw, discharge), objective: sol.objective } };
+  const degradationYuan = discharge.reduce((a, d) => a + zone.degradationYuanPerKwh * d * zone.grid.dtH, 0);
+  return { sol, answer: { evKw, netLoadKw, costYuan: zoneCostYuan(zone, prices, netLoadKw, discharge), degradationYuan, objective: sol.objective } };
 }

@@ -34,8 +34,9 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays, option
     model.options.set({
       output_flag: false,
       time_limit: options.timeLimitS,
-      // For a MIP or QP, "simplex"/"ipm" would make HiGHS drop the integrality or the Hessian.
-      solver: isMip || isQp ? 'choose' : options.solver,
+      // For a MIP, "simplex"/"ipm" would make HiGHS drop the integrality; a QP takes its active-set
+      // solver ("choose") or an interior point ("ipm", "hipo"), never simplex.
+      solver: isMip ? 'choose' : isQp && options.solver === 'simplex' ? 'choose' : options.solver,
       ...(options.mipRelGap !== undefined ? { mip_rel_gap: options.mipRelGap } : {}),
       ...(options.presolve === false ? { presolve: 'off' } : {}),
       // The default IIS strategy ("light") finds only a row that contradicts its own variables'

@@ -4,7 +4,7 @@
  */
 import type { ModelArrays } from './model';
 
-export type Algorithm = 'choose' | 'simplex' | 'ipm';
+export type Algorithm = 'choose' | 'simplex' | 'ipm' | 'hipo';
 
 export interface JobOptions {
   solver: Algorithm;

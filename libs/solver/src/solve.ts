@@ -74,7 +74,7 @@ function checkOptions(modelName: string, opts: SolveOptions): JobOptions {
   const timeLimitS = opts.timeLimitS ?? solverConfig().defaultTimeLimitS;
   if (!(timeLimitS > 0) || !Number.isFinite(timeLimitS)) throw new ZonalError(`timeLimitS must be a positive number of seconds, got ${timeLimitS}`, where);
   const solver = opts.solver ?? 'choose';
-  if (solver !== 'choose' && solver !== 'simplex' && solver !== 'ipm') throw new ZonalError(`solver must be choose, simplex or ipm, got "${String(solver)}"`, where);
+  if (solver !== 'choose' && solver !== 'simplex' && solver !== 'ipm' && solver !== 'hipo') throw new ZonalError(`solver must be choose, simplex, ipm or hipo, got "${String(solver)}"`, where);
   if (opts.mipRelGap !== undefined && !(opts.mipRelGap >= 0 && opts.mipRelGap < 1)) {
     throw new ZonalError(`mipRelGap must be in [0, 1), got ${opts.mipRelGap}`, where);
   }

@@ -1,0 +1,66 @@
+import { runDispatch, type BuiltDispatch, type DispatchResult } from '@zonal/dispatch';
+import { addEnvelope } from '@zonal/policies';
+import type { LpExporter } from '@zonal/solver';
+import type { NegotiationSetup, ZoneSetup } from './setup';
+
+export interface CentralisedResult {
+  dispatch: DispatchResult;
+  /** Grid-side EV power of each zone per period (kW). */
+  zoneEvKw: Float64Array[];
+  degradationYuan: number;
+  /** SPEC §8's total cost for the gap: eq 1 (purchase + diesel + carbon + curtailment) + EV degradation. */
+  totalCostYuan: number;
+}
+
+/**
+ * The monolithic problem (SPEC §8): the DSO's dispatch with every zone's aggregate envelope inside
+ * it, over the same envelopes the zones announce (never per-EV variables), with each zone's own
+ * terms (V2G degradation, the peak tie-break). The oracle every negotiation is measured against.
+ */
+export async function solveCentralised(setup: NegotiationSetup, opts: { exporter?: LpExporter } = {}): Promise<CentralisedResult> {
+  let degradation: Array<{ cols: number[]; coef: number; linkRows: number[] }> = [];
+  let degradationYuan = 0;
+  const dispatch = await runDispatch(setup.inputs, {
+    exporter: opts.exporter,
+    flexible: setup.zones.map((z) => z.flexible),
+    extend: (built) => { degradation = setup.zones.map((z, k) => addZoneTerms(built, z, k, setup)); },
+    onSolved: (_built, sol) => { degradationYuan = degradation.reduce((a, d) => a + d.cols.reduce((s, c) => s + d.coef * sol.value(c), 0), 0); },
+  });
+  return { dispatch, zoneEvKw: dispatch.flexKw, degradationYuan, totalCostYuan: dispatch.costs.totalYuan + degradationYuan };
+}
+
+/**
+ * A zone's announced envelope inside a DSO model: the flexible load equals the envelope's grid-side
+ * power. Returns the link rows (their duals price the zone's power) and the discharge columns.
+ */
+export function addEnvelopeLink(built: BuiltDispatch, zone: ZoneSetup, k: number): { linkRows: number[]; dischargeCols: number[] } {
+  const m = built.model;
+  const grid = zone.problem.grid;
+  const env = addEnvelope(m, zone.envelope, zone.problem.eta, grid, `z${zone.id}ev`);
+  const flex = built.vars.flexKw[k];
+  const linkRows: number[] = [], dischargeCols: number[] = [];
+  for (let t = 0; t < grid.periods; t++) {
+    const g = env.gridTerms(t);
+    linkRows.push(m.addConstraint(`z${zone.id}link`, [t], [flex.at(t), ...g.cols], [1, ...g.coefs.map((c) => -c)], '=', 0));
+    dischargeCols.push(env.dischargeKw.at(t));
+  }
+  return { linkRows, dischargeCols };
+}
+
+/**
+ * A zone's envelope and its private terms (as direct-control has them): discharge pays degradation,
+ * the zone's net-load peak pays the tie-break. Returns the degradation columns and their cost per kW.
+ */
+export function addZoneTerms(built: BuiltDispatch, zone: ZoneSetup, k: number, setup: NegotiationSetup): { cols: number[]; coef: number; linkRows: number[] } {
+  const m = built.model;
+  const grid = zone.problem.grid, dt = grid.dtH;
+  const { dischargeCols, linkRows } = addEnvelopeLink(built, zone, k);
+  const flex = built.vars.flexKw[k];
+  const peak = m.addVar(`z${zone.id}peak`, [], { lb: -1e7, ub: 1e7 });
+  for (let t = 0; t < grid.periods; t++) {
+    m.addConstraint(`z${zone.id}peakDef`, [t], [peak, flex.at(t)], [1, -1], '>=', zone.problem.baseNetLoadKw[t]);
+    m.setObjectiveCoef(dischargeCols[t], zone.problem.degradationYuanPerKwh * dt);
+  }
+  m.setObjectiveCoef(peak, setup.scenario.zones.peakTieBreakYuanPerKw);
+  return { cols: dischargeCols, coef: zone.problem.degradationYuanPerKwh * dt, linkRows };
+}

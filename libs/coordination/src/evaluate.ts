@@ -1,0 +1,69 @@
+import { runDispatch, type DispatchResult } from '@zonal/dispatch';
+import type { LpExporter } from '@zonal/solver';
+import type { NegotiationSetup } from './setup';
+
+/** One tie line's trade over the day (SPEC §8: priced at min(multiplier, eq 11 cap)). */
+export interface Trade {
+  from: number;
+  to: number;
+  /** Zone that sells (upstream end when the flow runs away from the substation) and zone that buys. */
+  fromZone: number;
+  toZone: number;
+  /** Energy from `fromZone` to `toZone` (negative: the other way), kWh/day. */
+  energyKwh: number;
+  /** What the buyers pay the sellers, at min(receiving-end multiplier, eq 11 cap), yuan/day. */
+  valueYuan: number;
+  /** Receiving-end multiplier minus the trade price, times the energy: the DSO's rent, yuan/day. */
+  congestionRentYuan: number;
+  /** Energy-weighted average trade price, yuan/kWh. */
+  avgPriceYuanPerKwh: number;
+}
+
+export interface Evaluation {
+  dispatch: DispatchResult;
+  degradationYuan: number;
+  /** SPEC §8's total cost: eq 1 (purchase + diesel + carbon + curtailment) + EV degradation. */
+  totalCostYuan: number;
+  trades: Trade[];
+}
+
+/**
+ * The DSO's dispatch with every zone's EV schedule fixed (what the zones agreed to do), verified by
+ * AC power flow: the cost of the negotiated outcome, on the same footing as the centralised solve.
+ */
+export async function evaluateSchedules(setup: NegotiationSetup, zoneEvKw: Float64Array[], degradationYuan: number, opts: { exporter?: LpExporter } = {}): Promise<Evaluation> {
+  const { inputs, net } = setup;
+  const T = inputs.grid.periods, dt = inputs.grid.dtH;
+  let lmp: Float64Array[] = [];
+  const flexible = setup.zones.map((z, k) => ({ ...z.flexible, lbKw: Float64Array.from(zoneEvKw[k]), ubKw: Float64Array.from(zoneEvKw[k]) }));
+  const dispatch = await runDispatch(inputs, {
+    exporter: opts.exporter,
+    flexible,
+    onSolved: (built, sol) => {
+      lmp = Array.from({ length: T }, (_, t) => Float64Array.from({ length: net.nBus }, (_, j) => (sol.hasDuals ? sol.dual(built.pbalRow(j, t)) / dt : NaN)));
+    },
+  });
+  const trades = setup.tieLines.map((tl) => {
+    const fromPos = net.feeder.buses.findIndex((b) => b.id === tl.from), toPos = net.feeder.buses.findIndex((b) => b.id === tl.to);
+    // The branch is stored at its downstream end; flows there run parent → child.
+    const child = net.parentPos[toPos] === fromPos ? toPos : fromPos;
+    const sign = child === toPos ? 1 : -1;
+    let energy = 0, absEnergy = 0, value = 0, rent = 0;
+    for (let t = 0; t < T; t++) {
+      const pKw = sign * dispatch.acBranchPKw[t][child];
+      if (Math.abs(pKw) < 1e-9) continue;
+      const receiving = pKw > 0 ? toPos : fromPos;
+      const multiplier = lmp[t][receiving];
+      // Seed 001 eq 11: the buyer pays at most the grid price plus the tie-line loss it avoids.
+      const lossKw = dispatch.acBranchLossKw[t][child];
+      const cap = inputs.priceYuanPerKwh[t] * (1 + lossKw / Math.abs(pKw));
+      const price = Math.min(Number.isFinite(multiplier) ? multiplier : cap, cap);
+      energy += pKw * dt;
+      absEnergy += Math.abs(pKw) * dt;
+      value += price * Math.abs(pKw) * dt;
+      rent += (Number.isFinite(multiplier) ? Math.max(0, multiplier - price) : 0) * Math.abs(pKw) * dt;
+    }
+    return { ...tl, energyKwh: energy, valueYuan: value, congestionRentYuan: rent, avgPriceYuanPerKwh: absEnergy > 0 ? value / absEnergy : 0 };
+  });
+  return { dispatch, degradationYuan, totalCostYuan: dispatch.costs.totalYuan + degradationYuan, trades };
+}

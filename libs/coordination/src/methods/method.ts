@@ -1,0 +1,34 @@
+import type { DsoSignal, ZoneAnswer } from '@zonal/policies';
+import type { NegotiationSetup, ZoneSetup } from '../setup';
+
+/**
+ * A coordination method (SPEC §8, STYLE lesson 3): a plug-in the generic negotiation loop drives.
+ * `initialise` runs the DSO's first solve; each round the loop sends `signal(zone)` to every zone,
+ * collects the answers and calls `update`, which runs the DSO's step and says whether it converged.
+ */
+export interface CoordinationMethod {
+  readonly name: string;
+  initialise(): Promise<void>;
+  signal(zone: ZoneSetup, round: number): DsoSignal;
+  /** `answers[k]`: zone k's answer this round, or its last one (timed out), or null (never answered). */
+  update(answers: ReadonlyArray<ZoneAnswer | null>, round: number): Promise<RoundUpdate>;
+}
+
+export interface RoundUpdate {
+  rho: number;
+  /** RMS over zone-periods of the mismatch between the zones' schedules and the DSO's (kW). */
+  primalResidualKw: number;
+  /** RMS over zone-periods of the change in the DSO's schedule since the last round (kW). */
+  dualResidualKw: number;
+  /** The DSO's eq 1 cost at its step plus the zones' degradation: the round's cost estimate. */
+  totalCostYuan: number;
+  converged: boolean;
+}
+
+export type MethodFactory = (setup: NegotiationSetup) => CoordinationMethod;
+
+export function rms(pairs: ReadonlyArray<[ArrayLike<number>, ArrayLike<number>]>): number {
+  let sum = 0, n = 0;
+  for (const [a, b] of pairs) for (let t = 0; t < a.length; t++) { sum += (a[t] - b[t]) ** 2; n++; }
+  return n ? Math.sqrt(sum / n) : 0;
+}
