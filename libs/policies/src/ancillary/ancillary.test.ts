@@ -61,6 +61,7 @@ describe('ancillary on its shipped case (SPEC §7.5)', () => {
     expect(bad({ incentiveLevels: { fromYuanPerKwh: 0, toYuanPerKwh: 0.5, stepYuanPerKwh: 0.3 } })).toThrow(/incentiveLevels\.stepYuanPerKwh/);
     expect(bad({ monteCarloSamples: 0 })).toThrow(/monteCarloSamples/);
     expect(bad({ capacityYuanPerKwPerH: -1 })).toThrow(InputError);
+    expect(bad({ capacityYuanPerKwPerH: 1.5 })).toThrow(/capacityYuanPerKwPerH.*exceeds peakRegulationCostYuanPerKwh/);
   });
 });
 
