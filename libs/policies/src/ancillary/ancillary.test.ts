@@ -60,6 +60,7 @@ describe('ancillary on its shipped case (SPEC §7.5)', () => {
     expect(bad({ cbdrWindowH: { fromH: 0.5, toH: 6 } })).toThrow(/cbdrWindowH\.fromH.*period boundary/);
     expect(bad({ incentiveLevels: { fromYuanPerKwh: 0, toYuanPerKwh: 0.5, stepYuanPerKwh: 0.3 } })).toThrow(/incentiveLevels\.stepYuanPerKwh/);
     expect(bad({ monteCarloSamples: 0 })).toThrow(/monteCarloSamples/);
+    expect(bad({ tariff: (raw.tariff as unknown[]).slice(1) })).toThrow(/tariff: hour 0 is not priced/);
     expect(bad({ capacityYuanPerKwPerH: -1 })).toThrow(InputError);
     expect(bad({ capacityYuanPerKwPerH: 1.5 })).toThrow(/capacityYuanPerKwPerH.*exceeds peakRegulationCostYuanPerKwh/);
   });

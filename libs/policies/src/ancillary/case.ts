@@ -35,6 +35,13 @@ export const ancillaryCaseSchema = z.strictObject({
   peakTieBreakYuanPerKw: z.number().min(0).max(1),
 }).superRefine((c, ctx) => {
   const dt = c.time.dtH;
+  for (let t = 0; t < c.time.periods; t++) {
+    const n = c.tariff.filter((b) => t * dt >= b.fromH && t * dt < b.toH).length;
+    if (n !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['tariff'], message: `hour ${t * dt} is ${n === 0 ? 'not priced by any block' : 'priced by more than one block'}` });
+      break;
+    }
+  }
   const onGrid = (h: number) => Math.abs(h / dt - Math.round(h / dt)) < 1e-9;
   for (const key of ['cbdrWindowH', 'dbdrWindowH'] as const) {
     const w = c[key];
