@@ -5,6 +5,7 @@ import { peakValley } from './peak-valley/peak-valley';
 import { profit } from './profit/profit';
 import { ancillary } from './ancillary/ancillary';
 import { elasticityPricing } from './elasticity-pricing/elasticity-pricing';
+import { multiObjective } from './multi-objective/multi-objective';
 
 /**
  * Every zone policy by name. A new policy is one module implementing ZonePolicy plus one line here.
@@ -17,6 +18,7 @@ const registry: ReadonlyArray<ZonePolicy<unknown>> = [
   erase(profit),
   erase(ancillary),
   erase(elasticityPricing),
+  erase(multiObjective),
 ];
 
 function erase<C>(p: ZonePolicy<C>): ZonePolicy<unknown> {

@@ -1,0 +1,94 @@
+import { InputError } from '@zonal/core';
+import { parseWithSchema, readJsonFile } from '@zonal/scenario';
+import { solve, type ModelBuilder } from '@zonal/solver';
+import { defaultCasePath } from '../cases';
+import type { DsoSignal, PolicyContext, ZoneAnswer, ZoneProblem } from '../policy';
+import { buildZoneModel, solveZone, type ZoneModel } from '../zone-model';
+import { modeWeights } from './ahp';
+import { caseSchema, OBJECTIVE_COUNT, type MultiObjectiveCase } from './case-schema';
+import { addShapeTerms, addToObjective, linear, shapeOf, type ObjectiveTerm } from './objectives';
+import { normalisedScale, payoffTable, type Normalisation, type SolveFn } from './scalarise';
+
+/**
+ * The policy in the negotiation (SPEC §8): the zone's aggregate envelope (buildZoneModel) with
+ * seed 002's objectives — an LP (a QP with ADMM's proximal term), no binaries. Weights come from the
+ * shipped case's `respondMode` (AHP), the payoff table from the zone's own envelope at its tariff
+ * (computed once per zone). The DSO's terms are in yuan, so the objective is written in yuan too:
+ * Σ ω_k F~_k times (F1's range / ω1), i.e. F1 + Σ_{k>1} (ω_k/ω1)(range1/range_k) F_k — the same
+ * minimiser, with F2 and F3 priced at the AHP's exchange rate. That needs ω1 > 0.
+ */
+let settings: MultiObjectiveCase | undefined;
+
+function shippedCase(): MultiObjectiveCase {
+  if (!settings) {
+    const path = defaultCasePath('multi-objective');
+    if (!path) throw new InputError('the shipped case is missing', 'multi-objective', 'it holds the AHP judgements respond uses');
+    settings = parseWithSchema(caseSchema, readJsonFile(path), path);
+  }
+  return settings;
+}
+
+interface ZoneObjectives {
+  zm: ZoneModel;
+  f: [ObjectiveTerm, ObjectiveTerm, ObjectiveTerm];
+  net: number[];
+}
+
+/** The zone model with an empty objective and the three objectives as terms (F1 at `prices`). */
+function zoneObjectives(zone: ZoneProblem, signal: DsoSignal, prices: Float64Array, name: string, segments: number): ZoneObjectives {
+  const zm = buildZoneModel(zone, signal, name);
+  const m = zm.model;
+  const T = zone.grid.periods, dt = zone.grid.dtH;
+  // buildZoneModel prices degradation and the peak tie-break itself; F1 below carries them instead.
+  m.setObjectiveCoef(zm.peakKw, -m.objectiveCoef(zm.peakKw));
+  for (let t = 0; t < T; t++) m.setObjectiveCoef(zm.env.dischargeKw.at(t), -m.objectiveCoef(zm.env.dischargeKw.at(t)));
+  const lo = new Float64Array(T), hi = new Float64Array(T), net: number[] = [];
+  for (let t = 0; t < T; t++) {
+    lo[t] = zone.baseNetLoadKw[t] - zone.envelope.pDischargeMaxGridKw[t];
+    hi[t] = zone.baseNetLoadKw[t] + zone.envelope.pChargeMaxGridKw[t];
+    const p = m.addVar('zoneNet', [t], { lb: lo[t], ub: hi[t] });
+    m.addConstraint('zoneNetDef', [t], [p, zm.evKw[t]], [1, -1], '=', zone.baseNetLoadKw[t]);
+    net.push(p);
+  }
+  const shape = addShapeTerms(m, net, lo, hi, 'pwl', segments);
+  const cols = [...zm.evKw, ...Array.from(zm.env.dischargeKw.columns()), zm.peakKw];
+  const coefs = [...zm.evKw.map((_, t) => prices[t] * dt), ...zm.evKw.map(() => zone.degradationYuanPerKwh * dt), zone.peakTieBreakYuanPerKw];
+  const baseCost = zone.baseNetLoadKw.reduce((a, p, t) => a + prices[t] * p * dt, 0);
+  return { zm, net, f: [linear(cols, coefs, baseCost), shape.f2, shape.f3] };
+}
+
+const payoffs = new WeakMap<ZoneProblem, Normalisation>();
+
+async function zoneNormalisation(zone: ZoneProblem, c: MultiObjectiveCase, solveFn: SolveFn): Promise<Normalisation> {
+  let norm = payoffs.get(zone);
+  if (!norm) {
+    const build = (name: string) => {
+      const z = zoneObjectives(zone, { round: 0 }, zone.tariffYuanPerKwh, name, c.variance.pwlSegments);
+      return { ...z, model: z.zm.model };
+    };
+    const evaluate = ({ built, sol }: { built: ReturnType<typeof build>; sol: { value(col: number): number } }) => {
+      const netKw = built.net.map((p) => sol.value(p));
+      const discharge = Array.from(built.zm.env.dischargeKw.columns(), (col) => sol.value(col));
+      const cost = netKw.reduce((a, p, t) => a + zone.tariffYuanPerKwh[t] * p * zone.grid.dtH, 0) + zone.degradationYuanPerKwh * zone.grid.dtH * discharge.reduce((a, b) => a + b, 0);
+      const s = shapeOf(netKw);
+      return [cost, s.varianceKw2, s.peakValleyKw];
+    };
+    norm = await payoffTable(build, OBJECTIVE_COUNT, evaluate, solveFn, c.normalisationMinRange, `zone${zone.zoneId}-payoff`);
+    payoffs.set(zone, norm);
+  }
+  return norm;
+}
+
+export async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
+  const c = shippedCase();
+  const { weights } = modeWeights(c.ahp[c.respondMode].judgements, { randomIndex: c.ahp.randomIndex, maxConsistencyRatio: c.ahp.maxConsistencyRatio });
+  if (!(weights[0] > 0)) throw new InputError(`the ${c.respondMode} mode gives cost no weight, so flatness has no price in yuan`, `ahp.${c.respondMode}`);
+  const solveFn: SolveFn = (model: ModelBuilder) => solve(model, { exportLp: ctx.exporter, timeLimitS: c.solveTimeLimitS });
+  const norm = await zoneNormalisation(zone, c, solveFn);
+  const prices = signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+  const { zm, f } = zoneObjectives(zone, signal, prices, `zone${zone.zoneId}`, c.variance.pwlSegments);
+  const toYuan = norm.nadir[0] - norm.ideal[0] < norm.minRange ? 1 : (norm.nadir[0] - norm.ideal[0]) / weights[0];
+  addToObjective(zm.model, f[0], 1);
+  for (let k = 1; k < OBJECTIVE_COUNT; k++) addToObjective(zm.model, f[k], toYuan * normalisedScale(norm, k, weights[k]));
+  return (await solveZone(zm, zone, prices, ctx)).answer;
+}
