@@ -36,6 +36,8 @@ export interface NegotiationResult {
   /** Each zone's last schedule (grid-side EV kW per period) and answer. */
   zoneEvKw: Float64Array[];
   answers: Array<ZoneAnswer | null>;
+  /** What the DSO last asked of each zone: its copy of the zone's EV power (ADMM) or PZ (target-penalty). */
+  targetKw: Float64Array[];
   /** Zones that timed out or failed at some round, with what happened. */
   incidents: Array<{ round: number; zoneId: number; status: 'timeout' | 'error'; detail: string }>;
   evaluation: Evaluation;
@@ -56,11 +58,14 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   const method = createMethod(methodName, setup);
   await method.initialise();
   const answers: Array<ZoneAnswer | null> = setup.zones.map(() => null);
+  const targetKw: Float64Array[] = setup.zones.map((z) => new Float64Array(z.flexible.lbKw.length));
   const rounds: RoundRecord[] = [];
   const incidents: NegotiationResult['incidents'] = [];
   let converged = false;
   for (let round = 1; round <= maxRounds && !converged; round++) {
-    const replies = await Promise.all(setup.zones.map((zone, k) => clients[k].solve(method.signal(zone, round), zoneTimeoutMs)));
+    const signals = setup.zones.map((zone) => method.signal(zone, round));
+    signals.forEach((sig, k) => { targetKw[k] = Float64Array.from(sig.consensus?.referenceKw ?? sig.targetKw ?? targetKw[k]); });
+    const replies = await Promise.all(setup.zones.map((_zone, k) => clients[k].solve(signals[k], zoneTimeoutMs)));
     replies.forEach((r, k) => {
       if (r.status === 'replied') answers[k] = r.answer;
       else incidents.push({ round, zoneId: setup.zones[k].id, status: r.status, detail: r.detail });
@@ -87,5 +92,5 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   const zoneEvKw = answers.map((a, k) => a?.evKw ?? new Float64Array(setup.zones[k].flexible.lbKw.length));
   const degradation = answers.reduce((a, ans) => a + (ans?.degradationYuan ?? 0), 0);
   const evaluation = await evaluateSchedules(setup, zoneEvKw, degradation, { exporter: opts.exporter });
-  return { method: method.name, rounds, converged, roundLimitHit: !converged, zoneEvKw, answers, incidents, evaluation };
+  return { method: method.name, rounds, converged, roundLimitHit: !converged, zoneEvKw, answers, targetKw, incidents, evaluation };
 }

@@ -163,6 +163,8 @@ export const solveReplyBody = z
     pKw: series,
     qKvar: series,
     costYuan: z.number().nullable(),
+    /** The EV degradation part of costYuan (SPEC §8 counts it in the total cost). */
+    degradationYuan: z.number().optional(),
     tieLineFlows: z.array(tieLineFlow),
     envelope: envelopeUpdate.optional(),
   })

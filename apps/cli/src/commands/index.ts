@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
 import { registerPf } from './pf';
+import { registerSim } from './sim';
+import { registerAgents } from './agents';
 import { registerDispatch } from './dispatch';
 import { registerPartition } from './partition';
 import { registerPolicy } from './policy';
 
 /** Every `zonal` sub-command, in the order `zonal --help` lists them. One file per command. */
 export function registerCommands(program: Command): void {
+  registerSim(program);
   registerPf(program);
   registerDispatch(program);
   registerPolicy(program);
   registerPartition(program);
+  registerAgents(program);
 }

@@ -55,7 +55,8 @@ export function createAdmm(setup: NegotiationSetup): CoordinationMethod {
 
     signal(zone: ZoneSetup, round: number): DsoSignal {
       const k = setup.zones.indexOf(zone);
-      return { round, consensus: { referenceKw: y[k].map((v, t) => v - u[k][t]), lambdaYuanPerKwh: new Float64Array(T), rho } };
+      // ρ/2‖x − y + u‖² = ρu·x + ρ/2‖x − y‖² + const: the multiplier λ = ρu prices the zone's energy.
+      return { round, consensus: { referenceKw: Float64Array.from(y[k]), lambdaYuanPerKwh: u[k].map((v) => rho * v), rho } };
     },
 
     async update(answers: ReadonlyArray<ZoneAnswer | null>): Promise<RoundUpdate> {

@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { InputError } from '@zonal/core';
+import { runDsoAgent, startZoneAgent, type SimReport } from '@zonal/agents';
+import { buildNegotiationSetup, solveCentralised, type NegotiationSetup } from '@zonal/coordination';
+import { InProcessBus, NatsTransport, natsAvailable, startLocalNatsServer, type LocalNatsServer } from '@zonal/protocol';
+import { loadScenario } from '@zonal/scenario';
+import { shutdownSolver } from '@zonal/solver';
+import { action, printJson } from '../run';
+import { DSO_APP, ZONE_APP } from './agents';
+
+const DEFAULT_NATS = 'nats://127.0.0.1:4222';
+
+interface RoundProgress { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number }
+
+interface SimOptions { scenario: string; out: string; nats?: string; json?: boolean; mode: string }
+
+export function registerSim(program: Command): void {
+  program
+    .command('sim')
+    .description('the main job: a local multi-zone negotiation (DSO + one process per zone over NATS), checked against the centralised optimum')
+    .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
+    .option('--out <dir>', 'where report.json and the CSVs go', 'zonal-report')
+    .option('--nats <url>', `NATS server to use (default: ${DEFAULT_NATS} if it answers, else a local nats-server, else in-process)`)
+    .option('--mode <mode>', 'negotiate (default) or centralised', 'negotiate')
+    .option('--json', 'print the report as one JSON object instead of tables')
+    .action(action(async (o: SimOptions) => {
+      try {
+        return await sim(o);
+      } finally {
+        await shutdownSolver();
+      }
+    }));
+}
+
+async function sim(o: SimOptions): Promise<number> {
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  if (o.mode !== 'negotiate' && o.mode !== 'centralised') throw new InputError(`must be negotiate or centralised, got "${o.mode}"`, '--mode');
+  const scenario = loadScenario(o.scenario);
+  const outDir = resolve(o.out);
+  mkdirSync(outDir, { recursive: true });
+  say(`scenario "${scenario.name}" (seed ${scenario.seed}): building zones and envelopes…`);
+  const setup = await buildNegotiationSetup(scenario);
+  say(`${setup.zones.length} zones: ${setup.zones.map((z) => `${z.id} [${z.buses.join(',')}] ${z.fleet.size} EVs`).join('; ')}`);
+  const centralised = await solveCentralised(setup);
+  if (o.mode === 'centralised') {
+    const c = centralised.dispatch.costs;
+    const out = { mode: 'centralised', scenario: scenario.name, seed: scenario.seed, totalCostYuan: centralised.totalCostYuan, degradationYuan: centralised.degradationYuan, objective: centralised.dispatch.objective, costs: c };
+    if (o.json) printJson(out);
+    else console.log(`centralised optimum: ${centralised.totalCostYuan.toFixed(2)} yuan (eq 1 ${c.totalYuan.toFixed(2)} + degradation ${centralised.degradationYuan.toFixed(2)})`);
+    return 0;
+  }
+
+  // The partition is resolved once here and handed to every agent, so none repeats it.
+  const resolvedScenario = join(outDir, 'scenario.resolved.json');
+  writeFileSync(resolvedScenario, `${JSON.stringify({ ...scenario, zones: { ...scenario.zones, buses: setup.zones.map((z) => z.buses) } }, null, 2)}\n`);
+  const runId = `sim-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const progress = (r: { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number }) => say(
+    `round ${String(r.round).padStart(3)}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, ` +
+    `cost ${r.totalCostYuan.toFixed(2)} yuan, gap to centralised ${((100 * (r.totalCostYuan - centralised.totalCostYuan)) / centralised.totalCostYuan).toFixed(3)}%`);
+
+  const nats = await chooseNats(o.nats, say);
+  let report: SimReport;
+  try {
+    report = nats
+      ? await simOverNats(nats.url, runId, resolvedScenario, outDir, setup, progress, say)
+      : await simInProcess(runId, outDir, setup, progress, say);
+  } finally {
+    await nats?.local?.stop();
+  }
+  if (o.json) printJson(report);
+  else printSummary(report, outDir);
+  return 0;
+}
+
+/** SPEC §8 / the brief: a server that answers, else Debian's nats-server started here, else in-process. */
+async function chooseNats(explicit: string | undefined, say: (l: string) => void): Promise<{ url: string; local?: LocalNatsServer } | null> {
+  if (explicit) {
+    if (!(await natsAvailable(explicit, 3000))) throw new InputError(`no NATS server answers at ${explicit}`, '--nats');
+    say(`using the NATS server at ${explicit}`);
+    return { url: explicit };
+  }
+  if (await natsAvailable(DEFAULT_NATS, 1000)) {
+    say(`using the NATS server at ${DEFAULT_NATS} (pass --nats URL to use another)`);
+    return { url: DEFAULT_NATS };
+  }
+  const started = await startLocalNatsServer();
+  if (started.installed) {
+    say(`no NATS server at ${DEFAULT_NATS}: started nats-server at ${started.server.url} (pid ${started.server.pid}) for this run; pass --nats URL to use another`);
+    return { url: started.server.url, local: started.server };
+  }
+  say(`no NATS server answers at ${DEFAULT_NATS} and nats-server is not installed (${started.reason}): running on the in-process transport. Install nats-server or pass --nats URL to run the agents as processes.`);
+  return null;
+}
+
+async function simOverNats(url: string, runId: string, scenarioFile: string, outDir: string, setup: NegotiationSetup,
+  progress: (r: RoundProgress) => void, say: (l: string) => void): Promise<SimReport> {
+  const watcher = await NatsTransport.connect({ servers: url, name: 'sim', runId, requireJetStream: false });
+  const rounds = watcher.subscribe(watcher.subjects.round, (m) => { if (m.type === 'roundRecord') progress(m.body); });
+  await watcher.flush();
+  const common = ['--scenario', scenarioFile, '--nats', url, '--run-id', runId];
+  const spawnApp = (entry: string, args: string[], label: string): ChildProcess => {
+    const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr!.on('data', (d: Buffer) => { for (const line of d.toString().split('\n')) if (line.trim() && !line.startsWith('round ')) say(`  [${label}] ${line}`); });
+    return child;
+  };
+  say(`run ${runId}: starting the DSO and ${setup.zones.length} zone processes`);
+  const zones = setup.zones.map((z) => spawnApp(ZONE_APP, ['--zone', String(z.id), ...common], `zone ${z.id}`));
+  const dso = spawnApp(DSO_APP, [...common, '--out', outDir], 'dso');
+  const dsoCode = await new Promise<number>((res) => dso.on('exit', (code) => res(code ?? 1)));
+  // Zones leave on the DSO's shutdown message; any that linger are stopped.
+  await Promise.all(zones.map((z) => new Promise<void>((res) => {
+    if (z.exitCode !== null) return res();
+    const timer = setTimeout(() => z.kill('SIGTERM'), 5000);
+    z.on('exit', () => { clearTimeout(timer); res(); });
+  })));
+  rounds.unsubscribe();
+  await watcher.close();
+  if (dsoCode !== 0) throw new Error(`the DSO process exited with code ${dsoCode} (its messages are above)`);
+  return JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8')) as SimReport;
+}
+
+async function simInProcess(runId: string, outDir: string, setup: NegotiationSetup,
+  progress: (r: RoundProgress) => void, say: (l: string) => void): Promise<SimReport> {
+  const bus = new InProcessBus();
+  const agents = await Promise.all(setup.zones.map((z) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${z.id}` }), setup, zoneId: z.id })));
+  const { report } = await runDsoAgent({
+    transport: bus.connect({ runId, name: 'dso' }), setup, transportLabel: 'in-process', outDir,
+    log: (l) => say(`  [dso] ${l}`), onRound: progress,
+  });
+  await Promise.all(agents.map((a) => a.stop()));
+  return report;
+}
+
+const f2 = (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+function printSummary(r: SimReport, outDir: string): void {
+  console.log(`\nZonal negotiation — scenario "${r.scenario}" (seed ${r.seed}), run ${r.runId}, transport ${r.transport}`);
+  console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct.toFixed(4)}%`);
+  const c = r.costs;
+  const costs = new Table({ head: ['cost (yuan/day)', 'before coordination', 'negotiated', 'centralised'], colAligns: ['left', 'right', 'right', 'right'], style: { head: [] } });
+  for (const [label, key] of [['purchase', 'purchase'], ['diesel', 'diesel'], ['curtailment', 'curtailment'], ['carbon', 'carbon'], ['total (seed 001)', 'total']] as const) {
+    costs.push([label, f2(c.beforeCoordination[key]), f2(c.negotiated[key]), f2(c.centralised[key])]);
+  }
+  costs.push(['EV degradation', '0.00', f2(c.negotiated.degradation), f2(c.centralised.degradation)]);
+  costs.push(['total + degradation', f2(c.beforeCoordination.total), f2(c.negotiated.totalWithDegradation), f2(c.centralised.totalWithDegradation)]);
+  costs.push(['penalties (soft limits)', f2(c.beforeCoordination.penalties), f2(c.negotiated.penalties), f2(c.centralised.penalties)]);
+  console.log(costs.toString());
+  console.log(`cost reduction by coordination: ${c.reductionPct.toFixed(1)}%; peak load ${r.peakShaving.peakLoadBeforeKw.toFixed(0)} → ${r.peakShaving.peakLoadAfterKw.toFixed(0)} kW (peak shaving ${r.peakShaving.reductionPct.toFixed(1)}%)`);
+
+  const zones = new Table({ head: ['zone', 'buses', 'EVs', 'target kWh (charge / discharge)', 'achieved kWh', 'RMS mismatch kW'], style: { head: [] } });
+  const split = (xs: number[]) => `${xs.filter((x) => x > 0).reduce((a, b) => a + b, 0).toFixed(0)} / ${(-xs.filter((x) => x < 0).reduce((a, b) => a + b, 0)).toFixed(0)}`;
+  for (const z of r.zones) zones.push([z.id, z.buses.join(','), `${z.scheduledEvs}/${z.evs}`, split(z.targetKw), split(z.achievedKw), z.mismatchRmsKw.toFixed(3)]);
+  console.log(zones.toString());
+  if (r.trades.length) {
+    const trades = new Table({ head: ['tie line', 'zones', 'energy kWh/day', 'value yuan', 'avg price', 'congestion rent'], style: { head: [] } });
+    for (const t of r.trades) trades.push([`${t.from}-${t.to}`, `${t.fromZone}→${t.toZone}`, t.energyKwh.toFixed(0), f2(t.valueYuan), t.avgPriceYuanPerKwh.toFixed(3), f2(t.congestionRentYuan)]);
+    console.log(trades.toString());
+  }
+  console.log(`AC check: losses ${r.ac.lossKwh.toFixed(1)} kWh/day (LP ${r.ac.lpLossKwh.toFixed(1)}), minimum voltage ${r.ac.vminPu.toFixed(4)} pu at bus ${r.ac.vminBus}, ${String(r.ac.vminHour).padStart(2, '0')}h; ` +
+    `max |V_LP − V_AC| ${r.ac.maxAbsVDiffPu.toExponential(1)} pu; violations ${r.ac.violations} (before coordination: ${r.acBefore.violations}, vmin ${r.acBefore.vminPu.toFixed(4)} pu)`);
+  if (r.incidents.length) console.log(`incidents: ${r.incidents.map((i) => `round ${i.round} zone ${i.zoneId} ${i.status}`).join('; ')}`);
+  if (r.excludedEvs.length) console.log(`${r.excludedEvs.length} EV(s) left out of every envelope (listed in report.json), e.g. ${r.excludedEvs[0]}`);
+  console.log(`report: ${join(outDir, 'report.json')} (+ rounds.csv, costs.csv, zones.csv, trades.csv)`);
+}

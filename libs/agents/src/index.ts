@@ -1,0 +1,5 @@
+export { startZoneAgent, type ZoneAgentOptions, type RunningZoneAgent } from './zone-agent';
+export { runDsoAgent, type DsoAgentOptions, type DsoOutcome } from './dso-agent';
+export { transportZoneClients } from './zone-clients';
+export { buildSimReport, writeSimReport, type SimReport } from './report';
+export { toSolveRequest, fromSolveRequest, toSolveReply, fromSolveReply, announceBody } from './wire';
