@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -138,6 +138,27 @@ describe('peak-valley', () => {
     expect(rows.after.peakValleyMw).toBeCloseTo(100, 5);
     expect(report.notes.join(' ')).toMatch(/charge and discharge at once/);
     checkSchedule(c, rows);
+  });
+
+  it('at 96 x 0.25 h with a short MILP limit, reports a feasible schedule and says it is not proven best', async () => {
+    // Four groups over 96 quarter hours take HiGHS over a minute to prove. Within 1 s it either has
+    // a schedule (reported with its gap, the tie-break stage skipped) or says which field to raise.
+    const c: Case = { ...shipped(), time: { periods: 96, dtH: 0.25 }, exclusiveTimeLimitS: 1 };
+    const dir = mkdtempSync(join(tmpdir(), 'zonal-pv96-'));
+    const exporter = new LpExporter(dir, 'peak-valley');
+    let report;
+    try {
+      report = await peakValley.runCase(c, { exporter, rng: createRng(1) });
+    } catch (e) {
+      expect(String(e)).toMatch(/exclusiveTimeLimitS: the exclusive MILP found no schedule within 1 s/);
+      return;
+    }
+    const rows = report.rows as unknown as Rows & { provenOptimal: boolean };
+    checkSchedule(c, rows);
+    if (rows.provenOptimal) return;
+    expect(report.notes.join(' ')).toMatch(/stopped at its 1 s limit .*not proven best/);
+    // The last file is the model whose (unproven) objective is reported: the exclusive MILP's first stage (file 3).
+    expect(readFileSync(exporter.files.at(-1)!, 'utf8')).toBe(readFileSync(exporter.files[2], 'utf8'));
   });
 
   it('refuses bad cases by field name', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { InputError } from '@zonal/core';
+import { InputError, ZonalError } from '@zonal/core';
 import { hourlyProfile } from '@zonal/scenario';
-import { InfeasibleModelError, ModelBuilder, solve, type Solution } from '@zonal/solver';
+import { InfeasibleModelError, ModelBuilder, solve, SolverLimitError, type Solution } from '@zonal/solver';
 import { atPeriods, caseHeader, loadShape } from '../common';
 import type { DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
 import { buildZoneModel, solveZone } from '../zone-model';
@@ -46,6 +46,8 @@ const caseSchema = z.strictObject({
   trips: z.array(z.strictObject({ atH: hourOfDay, kwh: z.number().min(0) })),
   /** Groups (each moving together) of the exclusive MILP, used when the LP optimum burns energy. */
   exclusiveGroups: z.number().int().min(1).max(16),
+  /** Per MILP stage; past it the best schedule found is reported with its gap (more groups, finer steps: harder). */
+  exclusiveTimeLimitS: z.number().positive().max(3600),
   degradationYuanPerKwh: z.number().min(0),
   peakTieBreakYuanPerKw: z.number().min(0),
 });
@@ -114,9 +116,9 @@ function addExclusivity(fm: FleetModel, c: PeakValleyCase, day: CommuterDay): vo
   });
 }
 
-async function solveFleet(fm: FleetModel, ctx: PolicyContext, mip = false): Promise<Solution> {
+async function solveFleet(fm: FleetModel, ctx: PolicyContext, mipTimeLimitS?: number): Promise<Solution> {
   try {
-    return await solve(fm.m, { exportLp: ctx.exporter, ...(mip ? { mipRelGap: 0 } : {}) });
+    return await solve(fm.m, { exportLp: ctx.exporter, ...(mipTimeLimitS ? { mipRelGap: 0, timeLimitS: mipTimeLimitS } : {}) });
   } catch (e) {
     if (e instanceof InfeasibleModelError) {
       throw new InputError(`no schedule meets the departure reserve, the trips and the SOC limits on the on-grid windows (${e.message})`, 'fleet');
@@ -166,11 +168,17 @@ async function flattest(c: PeakValleyCase, day: CommuterDay, baseMw: Float64Arra
     if (exclusiveGroups) addExclusivity(fm, c, day);
     return fm;
   };
-  const mip = exclusiveGroups !== undefined;
+  const mipTimeLimitS = exclusiveGroups ? c.exclusiveTimeLimitS : undefined;
   const first = build('');
   first.m.setObjectiveCoef(first.peakMw, 1);
   first.m.setObjectiveCoef(first.valleyMw, -1);
-  const peakValleyMw = (await solveFleet(first, ctx, mip)).objective;
+  const firstSol = await solveFleet(first, ctx, mipTimeLimitS).catch((e: unknown) => {
+    if (e instanceof SolverLimitError && e.limit === 'time') {
+      throw new ZonalError(`the exclusive MILP found no schedule within ${c.exclusiveTimeLimitS} s`, 'exclusiveTimeLimitS', 'raise it, or lower exclusiveGroups');
+    }
+    throw e;
+  });
+  const peakValleyMw = firstSol.objective;
 
   const held = build('_tiebreak');
   held.m.addConstraint('holdPeakValley', [], [held.peakMw, held.valleyMw], [1, -1], '<=', peakValleyMw + HOLD_SLACK_MW);
@@ -180,8 +188,19 @@ async function flattest(c: PeakValleyCase, day: CommuterDay, baseMw: Float64Arra
       held.m.setObjectiveCoef(ev.dischargeGridKw.at(t), (c.degradationYuanPerKwh * held.groupSizes[g] * c.time.dtH) / c.fleet.eta);
     }
   });
-  const sol = await solveFleet(held, ctx, mip);
-  return { peakValleyMw, schedule: readSchedule(sol, held, baseMw), objective: sol.objective };
+  const gapOf = (x: Solution) => (x.status === 'time-limit-feasible' ? [x.mipGap ?? NaN] : []);
+  if (firstSol.status === 'optimal') {
+    try {
+      const sol = await solveFleet(held, ctx, mipTimeLimitS);
+      return { peakValleyMw, schedule: readSchedule(sol, held, baseMw), objective: sol.objective, stoppedGaps: gapOf(sol), tieBreak: true };
+    } catch (e) {
+      if (!(mipTimeLimitS && e instanceof SolverLimitError)) throw e;
+    }
+  }
+  // A MILP stopped by its time limit: its best schedule is reported without the tie-break stage,
+  // and written again so that the last exported file is the model whose objective is reported.
+  ctx.exporter.write(first.m);
+  return { peakValleyMw, schedule: readSchedule(firstSol, first, baseMw), objective: firstSol.objective, stoppedGaps: gapOf(firstSol), tieBreak: false };
 }
 
 /** The stages of the header; every solve is exported, the last one's objective is reported. */
@@ -194,7 +213,7 @@ export async function solvePeakValley(c: PeakValleyCase, ctx: PolicyContext) {
   const reported = burningPeriods.length
     ? await flattest(c, day, baseMw, ctx, 'peakvalley_exclusive', splitFleet(c.fleet.count, Math.min(c.exclusiveGroups, c.fleet.count)))
     : lp;
-  return { day, baseMw, lpPeakValleyMw: lp.peakValleyMw, schedule: reported.schedule, objective: reported.objective, burningPeriods };
+  return { day, baseMw, lpPeakValleyMw: lp.peakValleyMw, burningPeriods, ...reported };
 }
 
 async function runCase(c: PeakValleyCase, ctx: PolicyContext): Promise<PolicyReport> {
@@ -213,6 +232,11 @@ async function runCase(c: PeakValleyCase, ctx: PolicyContext): Promise<PolicyRep
       `${r.burningPeriods.join(', ')}; the reported schedule is the MILP with a charge-or-discharge binary per period for ${groups.length} group(s) of ` +
       `${groups.map((g) => g.evs).join('/')} EVs, each group moving together; the fleet's best exclusive schedule lies between the two`);
   }
+  if (r.stoppedGaps.length || !r.tieBreak) {
+    notes.push(`the exclusive MILP stopped at its ${c.exclusiveTimeLimitS} s limit (exclusiveTimeLimitS)` +
+      (r.stoppedGaps.length ? ` with a relative gap of ${r.stoppedGaps.map((g) => `${(100 * g).toFixed(3)}%`).join(', ')}` : '') +
+      `${r.tieBreak ? '' : ', so the tie-break stage was skipped'}: the schedule is feasible, not proven best (fewer exclusiveGroups solve faster)`);
+  }
   const mw = (x: number) => x.toFixed(2);
   return {
     policy: 'peak-valley', caseName: c.name, seed: c.seed, objective: r.objective,
@@ -221,6 +245,7 @@ async function runCase(c: PeakValleyCase, ctx: PolicyContext): Promise<PolicyRep
       after: { peakMw: after.peakKw, valleyMw: after.valleyKw, peakValleyMw: after.peakValleyKw },
       reductionPct: changePct(after.peakValleyKw),
       lpBound: { peakValleyMw: r.lpPeakValleyMw, reductionPct: changePct(r.lpPeakValleyMw), simultaneousPeriods: r.burningPeriods },
+      provenOptimal: r.stoppedGaps.length === 0 && r.tieBreak,
       fleet: { count: c.fleet.count, groups: groups.map((g) => g.evs), chargedGridMwh: chargedMwh, dischargedGridMwh: dischargedMwh },
       schedule: {
         baseLoadMw: Array.from(r.baseMw), netLoadMw: Array.from(r.schedule.netLoadMw), evFleetMw: Array.from(r.schedule.evFleetMw),
