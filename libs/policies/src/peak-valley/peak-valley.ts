@@ -180,16 +180,16 @@ async function flattest(c: PeakValleyCase, day: CommuterDay, baseMw: Float64Arra
   });
   const peakValleyMw = firstSol.objective;
 
-  const held = build('_tiebreak');
-  held.m.addConstraint('holdPeakValley', [], [held.peakMw, held.valleyMw], [1, -1], '<=', peakValleyMw + HOLD_SLACK_MW);
-  held.m.setObjectiveCoef(held.peakMw, c.peakTieBreakYuanPerKw * 1000);
-  held.groups.forEach((ev, g) => {
-    for (let t = 0; t < day.plugged.length; t++) {
-      held.m.setObjectiveCoef(ev.dischargeGridKw.at(t), (c.degradationYuanPerKwh * held.groupSizes[g] * c.time.dtH) / c.fleet.eta);
-    }
-  });
   const gapOf = (x: Solution) => (x.status === 'time-limit-feasible' ? [x.mipGap ?? NaN] : []);
   if (firstSol.status === 'optimal') {
+    const held = build('_tiebreak');
+    held.m.addConstraint('holdPeakValley', [], [held.peakMw, held.valleyMw], [1, -1], '<=', peakValleyMw + HOLD_SLACK_MW);
+    held.m.setObjectiveCoef(held.peakMw, c.peakTieBreakYuanPerKw * 1000);
+    held.groups.forEach((ev, g) => {
+      for (let t = 0; t < day.plugged.length; t++) {
+        held.m.setObjectiveCoef(ev.dischargeGridKw.at(t), (c.degradationYuanPerKwh * held.groupSizes[g] * c.time.dtH) / c.fleet.eta);
+      }
+    });
     try {
       const sol = await solveFleet(held, ctx, mipTimeLimitS);
       return { peakValleyMw, schedule: readSchedule(sol, held, baseMw), objective: sol.objective, stoppedGaps: gapOf(sol), tieBreak: true };
@@ -289,6 +289,7 @@ async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext)
   const prices = signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
   const T = zone.grid.periods, dt = zone.grid.dtH;
 
+  // Stage 1 keeps the zone model's constraints and replaces its objective by the difference alone.
   const flat = buildZoneModel(zone, { round: signal.round }, `zone${zone.zoneId}_peakvalley`);
   for (let j = 0; j < flat.model.numCols; j++) flat.model.setObjectiveCoef(j, -flat.model.objectiveCoef(j));
   const flatValley = addValley(flat.model, zone, flat.evKw);
