@@ -30,8 +30,11 @@ export interface Normalisation {
   minRange: number;
 }
 
-/** Relative slack when an optimised objective is held: HiGHS's optimality is about 1e-7. */
-const HOLD_REL_TOL = 1e-6;
+/**
+ * Relative slack when an optimised objective is held (HiGHS's tolerances are about 1e-7): later
+ * stages may spend it, so a payoff entry is exact to this.
+ */
+const HOLD_REL_TOL = 1e-7;
 
 export interface Solved<M> {
   built: M;
