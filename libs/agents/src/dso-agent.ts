@@ -52,7 +52,9 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
   const publishStatus = (detail?: string) => transport.publish(s.dsoStatus, { type: 'status', body: { state, round, zonesKnown: [...known].sort(), ...(detail ? { detail } : {}) } });
   try {
     const timeoutMs = o.announceTimeoutMs ?? 60_000;
-    const waited = await Promise.race([announced.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([announced.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), timeoutMs); })]);
+    clearTimeout(timer);
     if (!waited) log(`starting without zone(s) ${[...expected].filter((z) => !known.has(z)).join(', ')}: no announce within ${timeoutMs} ms`);
     else log(`all ${expected.size} zones announced`);
 

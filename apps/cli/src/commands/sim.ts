@@ -13,7 +13,8 @@ import { shutdownSolver } from '@zonal/solver';
 import { action, printJson } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
 
-const DEFAULT_NATS = 'nats://127.0.0.1:4222';
+/** Where `zonal sim` looks for NATS first; ZONAL_NATS_URL changes it (the tests point it elsewhere). */
+const DEFAULT_NATS = process.env.ZONAL_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 interface RoundProgress { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number }
 
@@ -38,7 +39,8 @@ export function registerSim(program: Command): void {
 }
 
 async function sim(o: SimOptions): Promise<number> {
-  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const t0 = performance.now();
+  const say = (line: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}\n`);
   if (o.mode !== 'negotiate' && o.mode !== 'centralised') throw new InputError(`must be negotiate or centralised, got "${o.mode}"`, '--mode');
   const scenario = loadScenario(o.scenario);
   const outDir = resolve(o.out);
@@ -88,7 +90,8 @@ async function chooseNats(explicit: string | undefined, say: (l: string) => void
     say(`using the NATS server at ${DEFAULT_NATS} (pass --nats URL to use another)`);
     return { url: DEFAULT_NATS };
   }
-  const started = await startLocalNatsServer();
+  // ZONAL_NATS_SERVER_BIN: the nats-server binary to start (default: found on PATH or /usr/sbin).
+  const started = await startLocalNatsServer(process.env.ZONAL_NATS_SERVER_BIN ? { binary: process.env.ZONAL_NATS_SERVER_BIN } : {});
   if (started.installed) {
     say(`no NATS server at ${DEFAULT_NATS}: started nats-server at ${started.server.url} (pid ${started.server.pid}) for this run; pass --nats URL to use another`);
     return { url: started.server.url, local: started.server };
