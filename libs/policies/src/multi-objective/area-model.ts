@@ -168,8 +168,14 @@ export interface AreaObjectiveModel extends AreaModel {
   shape: ShapeTerms;
 }
 
-export function buildAreaObjectives(data: AreaData, name: string, form: VarianceForm, segments: number, directions?: Directions): AreaObjectiveModel {
-  const area = buildArea(data, name, { directions });
+/**
+ * `exclusive` gives the seed's own MILP (its eq 1.1 binaries with every objective; F2 must then be
+ * piecewise linear, as HiGHS has no MIQP): the reference the LP-then-repair route is tested against.
+ */
+export function buildAreaObjectives(
+  data: AreaData, name: string, form: VarianceForm, segments: number, opts: { directions?: Directions; exclusive?: boolean } = {},
+): AreaObjectiveModel {
+  const area = buildArea(data, name, opts);
   const { model: m, net, netHiKw } = area;
   const dt = data.grid.dtH;
   const shape = addShapeTerms(m, net, area.netLoKw, netHiKw, form, segments);

@@ -46,13 +46,14 @@ const bessSchema = z.strictObject({
 
 /** A judgement: a number or a fraction such as "7/2" (SPEC writes the shipped matrices that way). */
 const FRACTION = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)\s*$/;
+const JUDGEMENT_FORM = 'must be a number or a fraction such as "7/2"';
 const judgement = z.union([
   z.number(),
-  z.string().regex(FRACTION, 'must be a number or a fraction such as "7/2"').transform((s) => {
+  z.string().regex(FRACTION, JUDGEMENT_FORM).transform((s) => {
     const [, p, q] = FRACTION.exec(s)!;
     return Number(p) / Number(q);
   }),
-]);
+], { error: JUDGEMENT_FORM });
 const pairwiseMatrix = z.array(z.array(judgement));
 /** One matrix per expert; the mode's weights are the experts' mean (seed 002 §2.3 step 4). */
 const modeJudgements = z.strictObject({ judgements: z.array(pairwiseMatrix).min(1) });

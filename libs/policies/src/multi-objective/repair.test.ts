@@ -96,7 +96,7 @@ describe('the repair after solving (SPEC §7.4)', () => {
     // (F3 = 100 − 50 − (10/0.9 − 9) = 47.89 kW); no exclusive schedule can, so F3 = 50 after one re-solve.
     const data = area({ grid: { periods: 2, dtH: 1 }, baseKw: Float64Array.of(50, 100), priceYuanPerKwh: Float64Array.of(1, 1), bess: { capacityKwh: 20, pMaxKw: 10, eta: 0.9, eMinKwh: 2, eMaxKwh: 18, eStartKwh: 18 } });
     const norm: Normalisation = { ideal: [0, 0, 0], nadir: [1, 1, 1], table: [], minRange: 1e-9 };
-    const build = (directions: Directions) => (name: string) => buildAreaObjectives(data, name, 'pwl', 8, directions);
+    const build = (directions: Directions) => (name: string) => buildAreaObjectives(data, name, 'pwl', 8, { directions });
     const first = await weighted(build({ ev: [], bess: new Int8Array(2) }), [0, 0, 1], norm, 'relaxed', solveFn);
     expect(first.weightedObjective).toBeCloseTo(50 - (10 / 0.9 - 9), 6);
     const run = await solveAndRepair(data, (d, n) => weighted(build(d), [0, 0, 1], norm, n, solveFn), opts, 'valley', solveFn);

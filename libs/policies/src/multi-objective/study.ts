@@ -89,7 +89,7 @@ export async function runStudy(c: MultiObjectiveCase, ctx: PolicyContext): Promi
     return sol;
   };
   const segments = c.variance.pwlSegments;
-  const build = (form: VarianceForm, directions?: Directions) => (name: string) => buildAreaObjectives(data, name, form, segments, directions);
+  const build = (form: VarianceForm, directions?: Directions) => (name: string) => buildAreaObjectives(data, name, form, segments, { directions });
 
   // The payoff table is always the LP: a quadratic F2 cannot be held as a row in its lexicographic stages.
   const evaluate = (s: { built: ReturnType<typeof buildAreaObjectives>; sol: Solution }) => objectivesOf(outcomeOf(data, readSchedule(s.built, s.sol)));
