@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const ZONAL = join(ROOT, 'apps/cli/bin/zonal.mjs');
+export const DSO_APP = join(ROOT, 'apps/dso/bin/zonal-dso.mjs');
+export const ZONE_APP = join(ROOT, 'apps/zone/bin/zonal-zone.mjs');
+
+export const tmp = (label: string) => mkdtempSync(join(tmpdir(), `zonal-${label}-`));
+
+export interface Proc {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number>;
+}
+
+/** Starts a Node entry point as its own process, collecting its output. */
+export function start(entry: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const child = spawn(process.execPath, [entry, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** A scenario file extending a built-in one. */
+export function scenarioFile(dir: string, patch: Record<string, unknown>): string {
+  const path = join(dir, 'scenario.json');
+  writeFileSync(path, JSON.stringify(patch));
+  return path;
+}
