@@ -1,8 +1,9 @@
+import { ZonalError } from '@zonal/core';
 import type { DsoSignal, ZoneAnswer } from '@zonal/policies';
 import type { LpExporter } from '@zonal/solver';
 import { evaluateSchedules, type Evaluation } from './evaluate';
 import { createMethod } from './methods';
-import type { NegotiationSetup } from './setup';
+import type { NegotiationSetup, ZoneSetup } from './setup';
 
 /** How the DSO reaches one zone: in process, or over NATS (the agents lib). */
 export interface ZoneClient {
@@ -56,21 +57,24 @@ export interface NegotiationOptions {
 export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], opts: NegotiationOptions = {}): Promise<NegotiationResult> {
   const { maxRounds, zoneTimeoutMs, method: methodName } = setup.scenario.negotiation;
   const method = createMethod(methodName, setup);
+  checkClients(setup, clients);
   await method.initialise();
   const answers: Array<ZoneAnswer | null> = setup.zones.map(() => null);
   const targetKw: Float64Array[] = setup.zones.map((z) => new Float64Array(z.flexible.lbKw.length));
   const rounds: RoundRecord[] = [];
   const incidents: NegotiationResult['incidents'] = [];
   let converged = false;
+  let dsoEvKw: Float64Array[] = [];
   for (let round = 1; round <= maxRounds && !converged; round++) {
     const signals = setup.zones.map((zone) => method.signal(zone, round));
     signals.forEach((sig, k) => { targetKw[k] = Float64Array.from(sig.consensus?.referenceKw ?? sig.targetKw ?? targetKw[k]); });
-    const replies = await Promise.all(setup.zones.map((_zone, k) => clients[k].solve(signals[k], zoneTimeoutMs)));
+    const replies = await Promise.all(setup.zones.map((_zone, k) => askZone(clients[k], signals[k], zoneTimeoutMs)));
     replies.forEach((r, k) => {
       if (r.status === 'replied') answers[k] = r.answer;
       else incidents.push({ round, zoneId: setup.zones[k].id, status: r.status, detail: r.detail });
     });
     const update = await method.update(answers, round);
+    dsoEvKw = update.dsoEvKw;
     const previous = rounds.at(-1)?.totalCostYuan;
     converged = update.converged;
     const record: RoundRecord = {
@@ -82,15 +86,52 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
       zones: replies.map((r, k) => ({
         zoneId: setup.zones[k].id, status: r.status,
         costYuan: r.status === 'replied' ? r.answer.costYuan : null,
-        evKw: Array.from(answers[k]?.evKw ?? []),
+        evKw: Array.from(answers[k]?.evKw ?? dsoEvKw[k]),
         ...(r.status === 'replied' ? {} : { detail: r.detail }),
       })),
     };
     rounds.push(record);
     await opts.onRound?.(record);
   }
-  const zoneEvKw = answers.map((a, k) => a?.evKw ?? new Float64Array(setup.zones[k].flexible.lbKw.length));
-  const degradation = answers.reduce((a, ans) => a + (ans?.degradationYuan ?? 0), 0);
+  // A zone that never answered is held to the DSO's copy of its schedule (envelope-feasible), not to zero.
+  const zoneEvKw = answers.map((a, k) => a?.evKw ?? dsoEvKw[k]);
+  const degradation = answers.reduce((a, ans, k) => a + (ans?.degradationYuan ?? impliedDegradationYuan(setup.zones[k], zoneEvKw[k])), 0);
   const evaluation = await evaluateSchedules(setup, zoneEvKw, degradation, { exporter: opts.exporter });
   return { method: method.name, rounds, converged, roundLimitHit: !converged, zoneEvKw, answers, targetKw, incidents, evaluation };
+}
+
+/**
+ * One zone's reply for the round. The client owns the timeout, but a client that throws or never
+ * settles must not stop the round (SPEC §9): a rejection becomes an error reply, and the loop's own
+ * timer ends the wait at the zone timeout.
+ */
+async function askZone(client: ZoneClient, signal: DsoSignal, timeoutMs: number): Promise<ZoneReply> {
+  const reply = (async () => client.solve(signal, timeoutMs))()
+    .catch((e: unknown): ZoneReply => ({ status: 'error', detail: e instanceof Error ? e.message : String(e) }));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<ZoneReply>((resolve) => {
+    timer = setTimeout(() => resolve({ status: 'timeout', detail: `no reply within ${timeoutMs} ms` }), timeoutMs);
+  });
+  try {
+    return await Promise.race([reply, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The loop pairs clients with zones by position: a mismatch would mix up the zones' answers. */
+function checkClients(setup: NegotiationSetup, clients: readonly ZoneClient[]): void {
+  const want = setup.zones.map((z) => z.id), got = clients.map((c) => c.zoneId);
+  if (got.length !== want.length || got.some((id, k) => id !== want[k])) {
+    throw new ZonalError(`zone clients are for zones [${got.join(', ')}], expected one per zone in order [${want.join(', ')}]`, 'negotiate');
+  }
+}
+
+/**
+ * The EV degradation a silent zone's schedule costs at least (SPEC §8 counts it in the total): its
+ * grid-side discharge is eta·d, so d = −x/eta at the least, priced as the zone's own terms price it.
+ */
+function impliedDegradationYuan(zone: ZoneSetup, evKw: Float64Array): number {
+  const { eta, degradationYuanPerKwh, grid } = zone.problem;
+  return evKw.reduce((a, x) => a + Math.max(0, -x) / eta, 0) * degradationYuanPerKwh * grid.dtH;
 }

@@ -92,7 +92,7 @@ export function createAdmm(setup: NegotiationSetup): CoordinationMethod {
       const { mu, tau } = p.residualBalancing;
       if (!converged && primal > mu * dual) { rho *= tau; u = u.map((uk) => uk.map((v) => v / tau)); }
       else if (!converged && dual > mu * primal) { rho /= tau; u = u.map((uk) => uk.map((v) => v * tau)); }
-      return { rho: rhoUsed, primalResidualKw: primal, dualResidualKw: dual, totalCostYuan: cost, converged };
+      return { rho: rhoUsed, primalResidualKw: primal, dualResidualKw: dual, totalCostYuan: cost, converged, dsoEvKw: y.map((a) => Float64Array.from(a)) };
     },
   };
 }

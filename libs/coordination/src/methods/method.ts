@@ -23,6 +23,8 @@ export interface RoundUpdate {
   /** The DSO's eq 1 cost at its step plus the zones' degradation: the round's cost estimate. */
   totalCostYuan: number;
   converged: boolean;
+  /** The DSO's copy of each zone's EV grid power after this round (kW): what a silent zone is held to. */
+  dsoEvKw: Float64Array[];
 }
 
 export type MethodFactory = (setup: NegotiationSetup) => CoordinationMethod;

@@ -31,7 +31,7 @@ export function createTargetPenalty(setup: NegotiationSetup): CoordinationMethod
     async update(answers: ReadonlyArray<ZoneAnswer | null>): Promise<RoundUpdate> {
       const x = answers.map((a, k) => a?.evKw ?? y[k]);
       const cost = answers.reduce((a, ans) => a + (ans?.costYuan ?? 0), 0);
-      return { rho: 0, primalResidualKw: rms(x.map((xk, k) => [xk, y[k]] as [Float64Array, Float64Array])), dualResidualKw: 0, totalCostYuan: cost, converged: true };
+      return { rho: 0, primalResidualKw: rms(x.map((xk, k) => [xk, y[k]] as [Float64Array, Float64Array])), dualResidualKw: 0, totalCostYuan: cost, converged: true, dsoEvKw: y.map((a) => Float64Array.from(a)) };
     },
   };
 }

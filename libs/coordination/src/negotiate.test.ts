@@ -1,0 +1,106 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadScenario, parseScenario, type Scenario } from '@zonal/scenario';
+import { shutdownSolver } from '@zonal/solver';
+import { expectConsistentRounds, expectFeasibleOutcome, gap } from '../test/outcome';
+import { solveCentralised } from './centralised';
+import { inProcessZoneClients } from './in-process';
+import { negotiate, type RoundRecord, type ZoneClient } from './negotiate';
+import { buildNegotiationSetup } from './setup';
+
+afterAll(() => shutdownSolver());
+
+const small = loadScenario('small-test');
+const withNegotiation = (s: Scenario, patch: Partial<Scenario['negotiation']>): Scenario =>
+  parseScenario({ ...structuredClone(s), negotiation: { ...s.negotiation, ...patch } });
+
+describe('consensus ADMM with in-process zones (small-test scenario)', async () => {
+  const setup = await buildNegotiationSetup(small);
+  const central = await solveCentralised(setup);
+  const seen: RoundRecord[] = [];
+  const n = await negotiate(setup, inProcessZoneClients(setup), { onRound: (r) => { seen.push(r); } });
+
+  it('converges within the round limit to within 0.5% of the centralised cost (SPEC §8)', () => {
+    expect(n.method).toBe('admm');
+    expect(n.converged).toBe(true);
+    expect(n.roundLimitHit).toBe(false);
+    expect(n.rounds.length).toBeLessThanOrEqual(small.negotiation.maxRounds);
+    expect(Math.abs(gap(n, central))).toBeLessThan(0.005);
+    expectFeasibleOutcome(setup, n, central);
+    expect(n.incidents).toEqual([]);
+  });
+
+  it('records every round, reports each one as it ends, and ends on the zones\' last answers', () => {
+    expectConsistentRounds(n.rounds, small, setup.zones.map((z) => z.id));
+    expect(seen).toEqual(n.rounds);
+    const last = n.rounds.at(-1)!;
+    setup.zones.forEach((z, k) => {
+      expect(last.zones[k].status).toBe('replied');
+      expect(last.zones[k].evKw).toEqual(Array.from(n.zoneEvKw[k]));
+      expect(n.answers[k]!.evKw).toBe(n.zoneEvKw[k]);
+    });
+    expect(n.evaluation.degradationYuan).toBeCloseTo(n.answers.reduce((a, x) => a + x!.degradationYuan, 0), 9);
+  });
+});
+
+describe('zones that fail (small-test scenario, ADMM)', async () => {
+  const setup = await buildNegotiationSetup(small);
+  const central = await solveCentralised(setup);
+  const FAULTY = 1; // zone 2
+  const faultyId = setup.zones[FAULTY].id;
+  const withClient = (make: (inner: ZoneClient) => ZoneClient['solve']) => {
+    const clients = inProcessZoneClients(setup);
+    clients[FAULTY] = { zoneId: faultyId, solve: make(clients[FAULTY]) };
+    return clients;
+  };
+
+  it('a zone that always times out: the run finishes, each round reports it, its schedule stays the DSO\'s copy', async () => {
+    const n = await negotiate(setup, withClient(() => async () => ({ status: 'timeout', detail: 'no reply within 2000 ms' })));
+    expect(n.rounds.length).toBeGreaterThan(0);
+    expect(n.incidents).toEqual(n.rounds.map((r) => ({ round: r.round, zoneId: faultyId, status: 'timeout', detail: 'no reply within 2000 ms' })));
+    for (const r of n.rounds) {
+      expect(r.zones[FAULTY]).toMatchObject({ status: 'timeout', costYuan: null, detail: 'no reply within 2000 ms' });
+      expect(r.zones.filter((z) => z.status === 'replied')).toHaveLength(setup.zones.length - 1);
+    }
+    expect(n.answers[FAULTY]).toBeNull();
+    // Never answering, the zone neither pulls nor pushes: it keeps what the DSO dispatched for it,
+    // an envelope-feasible schedule, so the outcome is still within the SPEC's 0.5%.
+    expect(n.rounds.at(-1)!.zones[FAULTY].evKw).toEqual(Array.from(n.zoneEvKw[FAULTY]));
+    expectFeasibleOutcome(setup, n, central);
+    // That schedule discharges EVs (V2G): its degradation counts in the total though no zone reported it.
+    const reported = n.answers.reduce((a, x) => a + (x?.degradationYuan ?? 0), 0);
+    expect(n.zoneEvKw[FAULTY].some((v) => v < -1)).toBe(true);
+    expect(n.evaluation.degradationYuan).toBeGreaterThan(reported + 1);
+    expect(Math.abs(gap(n, central))).toBeLessThan(0.005);
+  });
+
+  const failOnce: Array<[string, (inner: ZoneClient) => ZoneClient['solve']]> = [
+    ['answers with an error', (inner) => { let calls = 0; return async (s, ms) => (calls++ === 0 ? { status: 'error', detail: 'zone 2 crashed' } : inner.solve(s, ms)); }],
+    ['throws', (inner) => { let calls = 0; return async (s, ms) => { if (calls++ === 0) throw new Error('zone 2 crashed'); return inner.solve(s, ms); }; }],
+  ];
+  it.each(failOnce)('a zone that %s once, then answers: the incident is recorded and the run converges', async (_how, make) => {
+    const n = await negotiate(setup, withClient(make));
+    expect(n.incidents).toEqual([{ round: 1, zoneId: faultyId, status: 'error', detail: 'zone 2 crashed' }]);
+    expect(n.rounds[0].zones[FAULTY]).toMatchObject({ status: 'error', detail: 'zone 2 crashed' });
+    expect(n.rounds.slice(1).every((r) => r.zones.every((z) => z.status === 'replied'))).toBe(true);
+    expect(n.converged).toBe(true);
+    expectConsistentRounds(n.rounds, small, setup.zones.map((z) => z.id));
+    expect(Math.abs(gap(n, central))).toBeLessThan(0.005);
+  });
+
+  it('a zone whose reply never comes is timed out by the loop at the zone timeout (no hang)', async () => {
+    const quick = { ...setup, scenario: withNegotiation(small, { zoneTimeoutMs: 500, maxRounds: 2 }) };
+    const clients = inProcessZoneClients(quick);
+    clients[FAULTY] = { zoneId: faultyId, solve: () => new Promise(() => {}) };
+    const n = await negotiate(quick, clients);
+    expect(n.rounds.length).toBeGreaterThan(0);
+    expect(n.rounds.every((r) => r.zones[FAULTY].status === 'timeout')).toBe(true);
+    expect(n.incidents.filter((i) => i.zoneId === faultyId).map((i) => i.round)).toEqual(n.rounds.map((r) => r.round));
+    expect(n.incidents[0].detail).toMatch(/500 ms/);
+  });
+
+  it('clients that do not match the zones one to one are refused', async () => {
+    const clients = inProcessZoneClients(setup);
+    await expect(negotiate(setup, clients.slice(1))).rejects.toThrow(/zone client/);
+    await expect(negotiate(setup, [...clients].reverse())).rejects.toThrow(/zone client/);
+  });
+});

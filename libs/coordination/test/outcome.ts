@@ -1,0 +1,51 @@
+import { expect } from 'vitest';
+import type { Scenario } from '@zonal/scenario';
+import type { CentralisedResult, NegotiationResult, NegotiationSetup, RoundRecord } from '../src';
+
+/** Relative gap of the negotiated total to the centralised one (SPEC §8 totals). */
+export const gap = (n: NegotiationResult, c: CentralisedResult) => (n.evaluation.totalCostYuan - c.totalCostYuan) / c.totalCostYuan;
+
+/**
+ * What must hold of any negotiated outcome: each zone's schedule inside its envelope's grid-side
+ * bounds and storing at least the energy its EVs must get (each kWh drawn stores at most eta kWh),
+ * and its evaluated cost no lower than the oracle's (the oracle minimises eq 1 + degradation +
+ * tie-break over the same envelopes; 1e-4 covers the successive-LP loss estimate, see evaluate.test).
+ */
+export function expectFeasibleOutcome(setup: NegotiationSetup, n: NegotiationResult, c: CentralisedResult): void {
+  const T = setup.inputs.grid.periods, dt = setup.inputs.grid.dtH;
+  setup.zones.forEach((z, k) => {
+    const x = n.zoneEvKw[k];
+    expect(x, `zone ${z.id}`).toHaveLength(T);
+    for (let t = 0; t < T; t++) {
+      expect(x[t], `zone ${z.id} period ${t}`).toBeLessThanOrEqual(z.envelope.pChargeMaxGridKw[t] + 1e-6);
+      expect(x[t], `zone ${z.id} period ${t}`).toBeGreaterThanOrEqual(-z.envelope.pDischargeMaxGridKw[t] - 1e-6);
+    }
+    const storedKwh = x.reduce((a, v) => a + (v > 0 ? v * z.problem.eta : v / z.problem.eta), 0) * dt;
+    expect(storedKwh, `zone ${z.id}: energy its EVs must get`).toBeGreaterThanOrEqual(z.envelope.eMinKwh[T] - 1e-6);
+  });
+  const e = n.evaluation;
+  expect(e.dispatch.acCheck.converged).toBe(true);
+  const peaksKw = setup.zones.reduce((a, z, k) => a + Math.max(...Array.from(z.problem.baseNetLoadKw, (b, t) => b + n.zoneEvKw[k][t])), 0);
+  const ownObjective = e.totalCostYuan + e.dispatch.costs.penaltyYuan + setup.scenario.zones.peakTieBreakYuanPerKw * peaksKw;
+  expect(ownObjective).toBeGreaterThanOrEqual(c.dispatch.objective * (1 - 1e-4));
+}
+
+/** Round records as SPEC §8 reports them: numbered 1..n, converged exactly when the tolerances are met. */
+export function expectConsistentRounds(rounds: RoundRecord[], s: Scenario, zoneIds: number[]): void {
+  const p = s.negotiation.admm;
+  expect(rounds.map((r) => r.round)).toEqual(rounds.map((_r, i) => i + 1));
+  expect(rounds.map((r) => r.converged)).toEqual(rounds.map((_r, i) => i === rounds.length - 1));
+  expect(rounds[0].relCostChange).toBeNull();
+  expect(rounds[0].rho).toBe(p.rho0YuanPerKwhPerKw);
+  rounds.forEach((r, i) => {
+    expect(r.method).toBe('admm');
+    expect(r.zones.map((z) => z.zoneId)).toEqual(zoneIds);
+    if (i > 0) {
+      const prev = rounds[i - 1].totalCostYuan;
+      expect(r.relCostChange).toBeCloseTo(Math.abs(r.totalCostYuan - prev) / Math.max(1, Math.abs(prev)), 15);
+    }
+    const met = r.primalResidualKw <= p.primalTolKw && r.dualResidualKw <= p.dualTolKw && i > 0 && r.relCostChange! <= p.relCostTol;
+    // The first round has no cost change to judge, so it can only converge on a later one.
+    expect(met, `round ${r.round}: tolerances met`).toBe(r.converged);
+  });
+}
