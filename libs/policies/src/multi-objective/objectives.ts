@@ -50,29 +50,29 @@ export function addShapeTerms(
   const lo = Math.min(...Array.from(netLoKw)), hi = Math.max(...Array.from(netHiKw));
   // |P_t − mean| never exceeds the spread of all attainable values.
   const range = Math.max(hi - lo, 1e-6);
-  const mean = m.addVar('meanNet', [], { lb: lo, ub: hi });
-  m.addConstraint('meanDef', [], [mean, ...net], [1, ...net.map(() => -1 / T)], '=', 0);
-  const peakKw = m.addVar('peakNet', [], { lb: lo, ub: hi });
-  const valleyKw = m.addVar('valleyNet', [], { lb: lo, ub: hi });
+  const mean = m.addVar('shapeMean', [], { lb: lo, ub: hi });
+  m.addConstraint('shapeMeanDef', [], [mean, ...net], [1, ...net.map(() => -1 / T)], '=', 0);
+  const peakKw = m.addVar('shapePeak', [], { lb: lo, ub: hi });
+  const valleyKw = m.addVar('shapeValley', [], { lb: lo, ub: hi });
   for (let t = 0; t < T; t++) {
-    m.addConstraint('peakDef', [t], [peakKw, net[t]], [1, -1], '>=', 0);
-    m.addConstraint('valleyDef', [t], [valleyKw, net[t]], [1, -1], '<=', 0);
+    m.addConstraint('shapePeakDef', [t], [peakKw, net[t]], [1, -1], '>=', 0);
+    m.addConstraint('shapeValleyDef', [t], [valleyKw, net[t]], [1, -1], '<=', 0);
   }
   const f3 = linear([peakKw, valleyKw], [1, -1]);
   const width = range / segments;
   if (form === 'qp') {
     const squares: ObjectiveTerm['squares'] = [];
     for (let t = 0; t < T; t++) {
-      const dev = m.addVar('dev', [t], { lb: -range, ub: range });
-      m.addConstraint('devDef', [t], [dev, net[t], mean], [1, -1, 1], '=', 0);
+      const dev = m.addVar('shapeDev', [t], { lb: -range, ub: range });
+      m.addConstraint('shapeDevDef', [t], [dev, net[t], mean], [1, -1, 1], '=', 0);
       squares.push({ col: dev, coef: 1 / T });
     }
     return { f2: { lin: { cols: [], coefs: [], constant: 0 }, squares }, f3, peakKw, valleyKw, deviationRangeKw: range, segmentWidthKw: width };
   }
   // P_t − mean = Σ_k (up_tk − down_tk), each piece in [0, w]; piece k costs the secant slope of d²
   // on [k·w, (k+1)·w], (2k + 1)·w. Slopes rise with k, so a minimiser fills pieces in order.
-  const up = m.addVars('devUp', [T, segments], { lb: 0, ub: width });
-  const down = m.addVars('devDown', [T, segments], { lb: 0, ub: width });
+  const up = m.addVars('shapeDevUp', [T, segments], { lb: 0, ub: width });
+  const down = m.addVars('shapeDevDown', [T, segments], { lb: 0, ub: width });
   const cols: number[] = [], coefs: number[] = [];
   for (let t = 0; t < T; t++) {
     const rowCols = [net[t], mean], rowCoefs = [1, -1];
@@ -83,7 +83,7 @@ export function addShapeTerms(
       cols.push(up.at(t, k), down.at(t, k));
       coefs.push(slope, slope);
     }
-    m.addConstraint('devDef', [t], rowCols, rowCoefs, '=', 0);
+    m.addConstraint('shapeDevDef', [t], rowCols, rowCoefs, '=', 0);
   }
   return { f2: linear(cols, coefs), f3, peakKw, valleyKw, deviationRangeKw: range, segmentWidthKw: width };
 }

@@ -85,7 +85,8 @@ export async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyC
   if (!(weights[0] > 0)) throw new InputError(`the ${c.respondMode} mode gives cost no weight, so flatness has no price in yuan`, `ahp.${c.respondMode}`);
   const solveFn: SolveFn = (model: ModelBuilder) => solve(model, { exportLp: ctx.exporter, timeLimitS: c.solveTimeLimitS });
   const norm = await zoneNormalisation(zone, c, solveFn);
-  const prices = signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+  // Under consensus ADMM the multiplier λ prices the zone's energy (policy.ts); otherwise the DSO's prices or the tariff.
+  const prices = signal.consensus ? new Float64Array(zone.grid.periods) : signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
   const { zm, f } = zoneObjectives(zone, signal, prices, `zone${zone.zoneId}`, c.variance.pwlSegments);
   const toYuan = norm.nadir[0] - norm.ideal[0] < norm.minRange ? 1 : (norm.nadir[0] - norm.ideal[0]) / weights[0];
   addToObjective(zm.model, f[0], 1);
