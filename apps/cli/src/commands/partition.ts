@@ -1,80 +1,54 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { buildRadialNetwork, loadFeeder } from '@zonal/feeder';
-import { partitionFeeder, type PartitionInputs, type PartitionParams, type PartitionResult } from '@zonal/partition';
-import { loadScenario, profileAtPeriods, timeGrid, type Scenario } from '@zonal/scenario';
+import { buildNegotiationSetup, type NegotiationSetup } from '@zonal/coordination';
+import type { PartitionResult } from '@zonal/partition';
+import { loadScenario } from '@zonal/scenario';
+import { shutdownSolver } from '@zonal/solver';
 import { action, printJson } from '../run';
 
-/**
- * Builds the partitioner's inputs from a scenario: per bus, the flexible power (envelope upper minus
- * lower) and the no-EV base dispatch's net load (SPEC §5). The real one runs the base dispatch and the
- * fleet envelopes; `source` says in the report which inputs were used.
- */
-export type PartitionInputsFromScenario = (scenario: Scenario) =>
-  Promise<{ inputs: PartitionInputs; params: PartitionParams; source: string }> |
-  { inputs: PartitionInputs; params: PartitionParams; source: string };
-
-export function registerPartition(program: Command, fromScenario: PartitionInputsFromScenario = interimInputsFromScenario): void {
+export function registerPartition(program: Command): void {
   program
     .command('partition')
     .description('zone partitioning of the feeder (SPEC §5, seed 001 eq 12-21): zones, tie lines and every index')
     .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
     .option('--json', 'print one JSON object instead of tables')
     .action(action(async (opts: { scenario: string; json?: boolean }) => {
-      const scenario = loadScenario(opts.scenario);
-      const { inputs, params, source } = await fromScenario(scenario);
-      const result = partitionFeeder(inputs, params);
-      const report = {
-        scenario: scenario.name,
-        seed: scenario.seed,
-        feeder: inputs.net.feeder.name,
-        inputs: source,
-        ...result,
-      };
-      if (opts.json) printJson(report);
-      else printPartitionTables(report);
+      try {
+        const report = partitionReport(await buildNegotiationSetup(loadScenario(opts.scenario)));
+        if (opts.json) printJson(report);
+        else if (report.source === 'computed') printPartitionTables(report);
+        else printExplicitZones(report);
+      } finally {
+        await shutdownSolver();
+      }
     }));
 }
 
-// ---------------------------------------------------------------------------------------------
-// INTERIM inputs, until the scenario schema carries `partition` and the base dispatch provides
-// `partitionInputsFromScenario` (owned by the scenario/dispatch side). Replace both below then.
-// ---------------------------------------------------------------------------------------------
+/** What the partitioner worked from (SPEC §5): P_a^d and P_d^an, as buildNegotiationSetup derives them. */
+const COMPUTED_INPUTS = 'flexibility = EV envelope upper minus lower power per bus; net load = load minus the DERs of the no-EV base dispatch';
 
-/** SPEC §5's declared values; interim until they are read from `scenario.partition`. */
-const INTERIM_PARAMS: PartitionParams = {
-  resolutions: [0.5, 0.75, 1, 1.25, 1.5],
-  rngSeeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-  weights: { modularity: 0.5, flexibility: 0.9, balance: 0.4 },
-  sizePenalty: { minBuses: 3, maxBuses: 12, perZone: 0.25 },
-  wA: 0.5,
-  wE: 0.5,
-  gamma: 0.2,
+type ComputedReport = PartitionResult & { scenario: string; seed: number; feeder: string; source: 'computed'; inputs: string };
+type ExplicitReport = Pick<PartitionResult, 'tieLines' | 'busZone'> & {
+  scenario: string; seed: number; feeder: string; source: 'explicit';
+  zones: Array<{ id: number; buses: number[] }>;
 };
 
 /**
- * Interim inputs from the feeder alone, no dispatch: net load = bus load × loadScale × loadProfile,
- * and flexibility ∝ bus load — the fleet's total charger power (count × pChargeMaxKw) placed on the
- * buses by load share as SPEC §6 places EVs, available all day.
+ * The zones the negotiation will use: the computed partition with every index, or, when the
+ * scenario lists `zones.buses`, those zones as given (nothing is computed then).
  */
-function interimInputsFromScenario(scenario: Scenario) {
-  const feeder = loadFeeder(scenario.network.case);
-  const net = buildRadialNetwork(feeder);
-  const load = profileAtPeriods(scenario.profiles.load, timeGrid(scenario));
-  const totalKw = feeder.buses.reduce((acc, b) => acc + Math.max(b.pdKw, 0), 0);
-  const fleetKw = scenario.evFleet.count * scenario.evFleet.pChargeMaxKw;
-  const inputs: PartitionInputs = {
-    net,
-    flexKw: feeder.buses.map((b) => new Float64Array(load.length).fill(totalKw > 0 ? (fleetKw * Math.max(b.pdKw, 0)) / totalKw : 0)),
-    netLoadKw: feeder.buses.map((b) => load.map((f) => b.pdKw * scenario.network.loadScale * f)),
+function partitionReport(setup: NegotiationSetup): ComputedReport | ExplicitReport {
+  const { scenario, feeder, partition } = setup;
+  const header = { scenario: scenario.name, seed: scenario.seed, feeder: feeder.name };
+  if (partition) return { ...header, source: 'computed', inputs: COMPUTED_INPUTS, ...partition };
+  return {
+    ...header,
+    source: 'explicit',
+    zones: setup.zones.map((z) => ({ id: z.id, buses: z.buses })),
+    tieLines: setup.tieLines,
+    busZone: Object.fromEntries(setup.zones.flatMap((z) => z.buses.map((b) => [b, z.id]))),
   };
-  const source = 'interim: flexibility = fleet charger power placed by bus load, net load = bus load x loadProfile (no base dispatch yet)';
-  return { inputs, params: INTERIM_PARAMS, source };
 }
-
-// ---------------------------------------------------------------------------------------------
-
-type PartitionReport = PartitionResult & { scenario: string; seed: number; feeder: string; inputs: string };
 
 /** "1-5, 19-25" from sorted bus ids. */
 function busRanges(ids: number[]): string {
@@ -90,7 +64,7 @@ function busRanges(ids: number[]): string {
 
 const fixed = (v: number, digits: number) => v.toFixed(digits);
 
-function printPartitionTables(r: PartitionReport): void {
+function printPartitionTables(r: ComputedReport): void {
   const c = r.chosen;
   console.log(`Zone partitioning — scenario "${r.scenario}" (seed ${r.seed}), feeder ${r.feeder}`);
   console.log(`inputs: ${r.inputs}`);
@@ -109,9 +83,7 @@ function printPartitionTables(r: PartitionReport): void {
   console.log(zones.toString());
   if (r.zones.some((z) => z.indices.outsideSizeBand)) console.log('* outside the size band (counted by f_c)');
 
-  const ties = new Table({ head: ['tie line', 'from zone', 'to zone'], colAligns: ['left', 'right', 'right'] });
-  for (const t of r.tieLines) ties.push([`${t.from}-${t.to}`, t.fromZone, t.toZone]);
-  console.log(r.tieLines.length ? ties.toString() : 'no tie lines (one zone)');
+  printTieLines(r.tieLines);
 
   // Candidates that found the same partition (same scores) share a row.
   const rows = new Map<string, { seeds: number[]; c: PartitionResult['candidates'][number] }>();
@@ -129,4 +101,19 @@ function printPartitionTables(r: PartitionReport): void {
     cands.push([x.resolution, busRanges(seeds), x.zones, fixed(x.F, 4), fixed(x.Q, 4), fixed(x.f2, 4), x.f3.toPrecision(5), x.fc]);
   }
   console.log(cands.toString());
+}
+
+function printExplicitZones(r: ExplicitReport): void {
+  console.log(`Zones — scenario "${r.scenario}" (seed ${r.seed}), feeder ${r.feeder}`);
+  console.log('explicit zones from the scenario\'s zones.buses: no partition computed');
+  const zones = new Table({ head: ['zone', 'buses', 'n'], colAligns: ['right', 'left', 'right'] });
+  for (const z of r.zones) zones.push([z.id, busRanges(z.buses), z.buses.length]);
+  console.log(zones.toString());
+  printTieLines(r.tieLines);
+}
+
+function printTieLines(tieLines: PartitionResult['tieLines']): void {
+  const ties = new Table({ head: ['tie line', 'from zone', 'to zone'], colAligns: ['left', 'right', 'right'] });
+  for (const t of tieLines) ties.push([`${t.from}-${t.to}`, t.fromZone, t.toZone]);
+  console.log(tieLines.length ? ties.toString() : 'no tie lines (one zone)');
 }
