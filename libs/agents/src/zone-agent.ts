@@ -64,8 +64,10 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
     finish();
   }
 
-  // Announce until the DSO answers: it may start after us, or be busy starting.
+  // Announce until the DSO answers: it may start after us, or be busy starting. Solve once first, so
+  // the first round does not pay for compiling the solver (seconds on a loaded machine).
   void (async () => {
+    await policy.respond(zone.problem, { round: 0 }, ctx).catch(() => undefined);
     const body = announceBody(zone, policy.name);
     while (!stopped) {
       const outcome = await transport.request(subjects.zoneAnnounce(String(zoneId)), { type: 'announce', body }, { timeoutMs: 2000, expect: 'status' });

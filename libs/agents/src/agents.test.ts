@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildNegotiationSetup } from '@zonal/coordination';
+import { InProcessBus } from '@zonal/protocol';
+import { loadScenario } from '@zonal/scenario';
+import { shutdownSolver } from '@zonal/solver';
+import { runDsoAgent } from './dso-agent';
+import { fromSolveReply, fromSolveRequest, toSolveReply, toSolveRequest } from './wire';
+import { startZoneAgent } from './zone-agent';
+
+afterAll(() => shutdownSolver());
+
+describe('wire mapping', () => {
+  it('carries a consensus signal and a target-penalty signal through the protocol bodies unchanged', () => {
+    const T = 4;
+    const consensus = { round: 3, consensus: { referenceKw: Float64Array.from([1, 2, 3, 4]), lambdaYuanPerKwh: Float64Array.from([0.3, 0.4, 0.5, 0.6]), rho: 0.02 } };
+    expect(fromSolveRequest(toSolveRequest(7, consensus, T))).toEqual(consensus);
+    const target = { round: 1, targetKw: Float64Array.from([10, 20, 30, 40]), excessPenaltyYuanPerKwh: 1.68 };
+    expect(fromSolveRequest(toSolveRequest(7, target, T))).toEqual(target);
+  });
+});
+
+describe('DSO and zone agents on the in-process transport', async () => {
+  const setup = await buildNegotiationSetup(loadScenario('small-test'));
+  const bus = new InProcessBus();
+  const runId = 'agents-test';
+  const zones = await Promise.all(setup.zones.map((z) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${z.id}` }), setup, zoneId: z.id })));
+  const out = mkdtempSync(join(tmpdir(), 'zonal-agents-'));
+  const { report, files } = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), setup, transportLabel: 'in-process', outDir: out });
+
+  it('converges within 0.5% of the centralised optimum and writes report.json with gapToCentralisedPct', () => {
+    expect(report.converged).toBe(true);
+    expect(Math.abs(report.gapToCentralisedPct)).toBeLessThanOrEqual(0.5);
+    expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual(['costs.csv', 'report.json', 'rounds.csv', 'trades.csv', 'zones.csv']);
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(json.gapToCentralisedPct).toBeCloseTo(report.gapToCentralisedPct, 12);
+    expect(readFileSync(join(out, 'zones.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + setup.zones.length * 24);
+  });
+
+  it('reports the zones\' schedules as they replied, and the zones stop on the DSO\'s shutdown', async () => {
+    for (const [k, z] of report.zones.entries()) {
+      expect(z.achievedKw).toHaveLength(24);
+      const env = setup.zones[k].envelope;
+      z.achievedKw.forEach((x, t) => {
+        expect(x).toBeLessThanOrEqual(env.pChargeMaxGridKw[t] + 1e-6);
+        expect(x).toBeGreaterThanOrEqual(-env.pDischargeMaxGridKw[t] - 1e-6);
+      });
+    }
+    await Promise.all(zones.map((a) => a.done));
+  });
+
+  it('maps a solve reply back to the answer it came from', () => {
+    const zone = setup.zones[0];
+    const answer = { evKw: Float64Array.from({ length: 24 }, (_, t) => t - 5), netLoadKw: new Float64Array(24), costYuan: 12.5, degradationYuan: 2.5, objective: 12.5 };
+    answer.netLoadKw = answer.evKw.map((x, t) => x + zone.problem.baseNetLoadKw[t]);
+    expect(fromSolveReply(toSolveReply(zone.id, 1, answer), zone)).toEqual(answer);
+  });
+});
