@@ -37,7 +37,7 @@ export interface NegotiationResult {
   /** Each zone's last schedule (grid-side EV kW per period) and answer. */
   zoneEvKw: Float64Array[];
   answers: Array<ZoneAnswer | null>;
-  /** What the DSO last asked of each zone: its copy of the zone's EV power (ADMM) or PZ (target-penalty). */
+  /** What the DSO last asked of each zone's EVs (kW): its copy under ADMM, PZ less the base load under target-penalty. */
   targetKw: Float64Array[];
   /** Zones that timed out or failed at some round, with what happened. */
   incidents: Array<{ round: number; zoneId: number; status: 'timeout' | 'error'; detail: string }>;
@@ -67,7 +67,12 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   let dsoEvKw: Float64Array[] = [];
   for (let round = 1; round <= maxRounds && !converged; round++) {
     const signals = setup.zones.map((zone) => method.signal(zone, round));
-    signals.forEach((sig, k) => { targetKw[k] = Float64Array.from(sig.consensus?.referenceKw ?? sig.targetKw ?? targetKw[k]); });
+    // The EV part of what the DSO asked: its copy (ADMM), or PZ less the zone's base load (target-penalty).
+    signals.forEach((sig, k) => {
+      const base = setup.zones[k].problem.baseNetLoadKw;
+      if (sig.consensus) targetKw[k] = Float64Array.from(sig.consensus.referenceKw);
+      else if (sig.targetKw) targetKw[k] = sig.targetKw.map((v, t) => v - base[t]);
+    });
     const replies = await Promise.all(setup.zones.map((_zone, k) => askZone(clients[k], signals[k], zoneTimeoutMs)));
     replies.forEach((r, k) => {
       if (r.status === 'replied') answers[k] = r.answer;
