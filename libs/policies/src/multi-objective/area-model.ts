@@ -93,9 +93,12 @@ export interface AreaModel {
 }
 
 /**
- * Per battery-period direction locks: +1 charge only, −1 discharge only, 0 free. The repair sets them
- * where the LP burned energy in a battery that no other battery could take the burn from.
+ * Per battery-period modes: 0 free, CHARGE_ONLY, DISCHARGE_ONLY, or EXCLUSIVE (a binary, seed 002
+ * eq 1.1, for that battery-period alone). The repair sets them where an LP burned energy that no
+ * other battery could take over.
  */
+export const CHARGE_ONLY = 1, DISCHARGE_ONLY = -1, EXCLUSIVE = 2;
+
 export interface Directions {
   ev: Int8Array[];
   bess: Int8Array;
@@ -122,14 +125,14 @@ export function buildArea(data: AreaData, name: string, opts: { exclusive?: bool
     for (let k = 0; k < L; k++) {
       const t = ev.periods[k];
       const dir = opts.directions?.ev[n][k] ?? 0;
-      const c = m.addVar('evC', [n, k], { lb: 0, ub: dir < 0 ? 0 : ev.chargeMaxKw });
-      const d = m.addVar('evD', [n, k], { lb: 0, ub: dir > 0 ? 0 : ev.dischargeMaxKw });
+      const c = m.addVar('evC', [n, k], { lb: 0, ub: dir === DISCHARGE_ONLY ? 0 : ev.chargeMaxKw });
+      const d = m.addVar('evD', [n, k], { lb: 0, ub: dir === CHARGE_ONLY ? 0 : ev.dischargeMaxKw });
       m.addConstraint('evSoc', [n, k], [e[k + 1], e[k], c, d], [1, -1, -dt, dt], '=', 0);
       gridCols[t].push(c, d);
       gridCoefs[t].push(1 / ev.eta, -ev.eta);
       netLoKw[t] -= ev.dischargeMaxKw * ev.eta;
       netHiKw[t] += ev.chargeMaxKw / ev.eta;
-      if (opts.exclusive && ev.chargeMaxKw > 0 && ev.dischargeMaxKw > 0) addExclusivity(m, 'evMode', [n, k], c, d, ev.chargeMaxKw, ev.dischargeMaxKw);
+      if ((opts.exclusive || dir === EXCLUSIVE) && ev.chargeMaxKw > 0 && ev.dischargeMaxKw > 0) addExclusivity(m, 'evMode', [n, k], c, d, ev.chargeMaxKw, ev.dischargeMaxKw);
       cs.push(c);
       ds.push(d);
     }
@@ -137,13 +140,13 @@ export function buildArea(data: AreaData, name: string, opts: { exclusive?: bool
     evDischarge.push(ds);
   });
   const bessDir = (t: number) => opts.directions?.bess[t] ?? 0;
-  const bc = m.addVars('bessC', [T], ([t]) => ({ lb: 0, ub: bessDir(t) < 0 ? 0 : bess.pMaxKw }));
-  const bd = m.addVars('bessD', [T], ([t]) => ({ lb: 0, ub: bessDir(t) > 0 ? 0 : bess.pMaxKw }));
+  const bc = m.addVars('bessC', [T], ([t]) => ({ lb: 0, ub: bessDir(t) === DISCHARGE_ONLY ? 0 : bess.pMaxKw }));
+  const bd = m.addVars('bessD', [T], ([t]) => ({ lb: 0, ub: bessDir(t) === CHARGE_ONLY ? 0 : bess.pMaxKw }));
   const be = m.addVars('bessE', [T + 1], ([k]) => (k === 0 || k === T ? { lb: bess.eStartKwh, ub: bess.eStartKwh } : { lb: bess.eMinKwh, ub: bess.eMaxKwh }));
   const net: number[] = [];
   for (let t = 0; t < T; t++) {
     m.addConstraint('bessSoc', [t], [be.at(t + 1), be.at(t), bc.at(t), bd.at(t)], [1, -1, -dt, dt], '=', 0);
-    if (opts.exclusive && bess.pMaxKw > 0) addExclusivity(m, 'bessMode', [t], bc.at(t), bd.at(t), bess.pMaxKw, bess.pMaxKw);
+    if ((opts.exclusive || bessDir(t) === EXCLUSIVE) && bess.pMaxKw > 0) addExclusivity(m, 'bessMode', [t], bc.at(t), bd.at(t), bess.pMaxKw, bess.pMaxKw);
     const p = m.addVar('net', [t], { lb: netLoKw[t], ub: netHiKw[t] });
     m.addConstraint('netDef', [t], [p, ...gridCols[t], bc.at(t), bd.at(t)],
       [1, ...gridCoefs[t].map((x) => -x), -1 / bess.eta, bess.eta], '=', data.baseKw[t]);

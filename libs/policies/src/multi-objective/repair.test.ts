@@ -91,7 +91,7 @@ describe('the repair after solving (SPEC §7.4)', () => {
     expect(outcomeOf(data, fixed.schedule).simultaneous).toBe(0);
   });
 
-  it('locks a lone burner and solves the LP again until the profile can be made', async () => {
+  it('makes a lone burner exclusive (or locks it) and solves again until the profile can be made', async () => {
     // A full BESS under a valley (50 kW then 100 kW): the LP raises the valley by burning in period 0
     // (F3 = 100 − 50 − (10/0.9 − 9) = 47.89 kW); no exclusive schedule can, so F3 = 50 after one re-solve.
     const data = area({ grid: { periods: 2, dtH: 1 }, baseKw: Float64Array.of(50, 100), priceYuanPerKwh: Float64Array.of(1, 1), bess: { capacityKwh: 20, pMaxKw: 10, eta: 0.9, eMinKwh: 2, eMaxKwh: 18, eStartKwh: 18 } });
@@ -99,12 +99,15 @@ describe('the repair after solving (SPEC §7.4)', () => {
     const build = (directions: Directions) => (name: string) => buildAreaObjectives(data, name, 'pwl', 8, { directions });
     const first = await weighted(build({ ev: [], bess: new Int8Array(2) }), [0, 0, 1], norm, 'relaxed', solveFn);
     expect(first.weightedObjective).toBeCloseTo(50 - (10 / 0.9 - 9), 6);
-    const run = await solveAndRepair(data, (d, n) => weighted(build(d), [0, 0, 1], norm, n, solveFn), opts, 'valley', solveFn);
-    expect(run.resolves).toBe(1);
-    expect(run.burnsSeen).toBe(1);
-    expect(run.fixed.maxDeviationKw).toBeLessThan(DEVIATION_TOL_KW);
-    const out = outcomeOf(data, run.fixed.schedule);
-    expect(out.simultaneous).toBe(0);
-    expect(out.peakValleyKw).toBeCloseTo(50, 6);
+    for (const binaries of [true, false]) {
+      const run = await solveAndRepair(data, (d, n) => weighted(build(d), [0, 0, 1], norm, n, solveFn), opts, 'valley', solveFn, binaries);
+      expect(run.resolves).toBe(1);
+      expect(run.burnsSeen).toBe(1);
+      expect(run.fixed.maxDeviationKw).toBeLessThan(DEVIATION_TOL_KW);
+      const out = outcomeOf(data, run.fixed.schedule);
+      expect(out.simultaneous).toBe(0);
+      expect(out.peakValleyKw).toBeCloseTo(50, 6);
+      expect(run.lp.weightedObjective).toBeCloseTo(50, 6);
+    }
   });
 });

@@ -82,6 +82,22 @@ function paretoPoints(s: Study) {
   return s.sweep.map((p, k) => ({ weights: p.weights, ...metrics(p.outcome), simultaneous: p.outcome.simultaneous, onFront: s.front.has(k) }));
 }
 
+/** The front, one row per distinct outcome (several weightings often reach the same schedule). */
+function frontTable(c: MultiObjectiveCase, front: ReturnType<typeof paretoPoints>, total: number): ReportTable {
+  const groups = new Map<string, { row: Array<string | number>; count: number }>();
+  for (const p of front) {
+    const key = [fmt(p.totalCostYuan, 2), fmt(p.stdKw), fmt(p.peakValleyKw)];
+    const g = groups.get(key.join());
+    if (g) g.count++;
+    else groups.set(key.join(), { row: [...p.weights.map((w) => fmt(w, 2)), ...key], count: 1 });
+  }
+  return {
+    title: `Pareto front by weight sweep (step ${c.pareto.weightStep}: ${front.length} of ${total} points non-dominated, ${groups.size} distinct)`,
+    head: ['ω1', 'ω2', 'ω3', 'F1 cost (yuan)', 'std (kW)', 'peak-valley (kW)', 'weightings'],
+    rows: [...groups.values()].map((g) => [...g.row, g.count]),
+  };
+}
+
 export function toReport(c: MultiObjectiveCase, s: Study, segmentWidthKw: number): PolicyReport {
   const points = paretoPoints(s);
   const front = points.filter((p) => p.onFront).sort((a, b) => a.totalCostYuan - b.totalCostYuan);
@@ -93,7 +109,8 @@ export function toReport(c: MultiObjectiveCase, s: Study, segmentWidthKw: number
       ? `F2 is piecewise linear (${c.variance.pwlSegments} secant pieces of ${fmt(segmentWidthKw, 2)} kW each way: it overstates the variance by at most ${fmt(segmentWidthKw ** 2 / 4)} kW²); std and variance are reported exactly.`
       : 'F2 is the exact convex QP in the mode solves: those are not exported (GLPK reads no quadratic terms); the payoff table, the sweep and the repairs are LPs/MILPs and are.',
     `Repair: ${all.reduce((a, p) => a + p.run.burnsSeen, 0)} battery-periods charged and discharged at once in the LP answers, none after the repair; ` +
-      `${all.reduce((a, p) => a + p.run.resolves, 0)} LP re-solve(s) with the burners locked where a burn had no partner battery; largest net-load deviation left ${fmt(deviation, 6)} kW.`,
+      `${all.reduce((a, p) => a + p.run.resolves, 0)} re-solve(s) where a burn had no partner battery, with ${c.variance.form === 'pwl' ? 'exclusivity binaries on' : 'the direction locked for'} the battery-periods that burned; ` +
+      `largest net-load deviation left ${fmt(deviation, 6)} kW.`,
   ];
   if (s.qpFallbacks.length) notes.push(`HiGHS's QP solver failed or stopped on ${s.qpFallbacks.join(', ')}: the piecewise-linear LP stands in there.`);
   if (s.excluded.length) notes.push(`${s.excluded.length} EV(s) left out and reported, e.g. ${s.excluded[0].message}`);
@@ -115,11 +132,7 @@ export function toReport(c: MultiObjectiveCase, s: Study, segmentWidthKw: number
       seedTable(c, s),
       ahpTable(s),
       payoffTableRows(s),
-      {
-        title: `Pareto front by weight sweep (step ${c.pareto.weightStep}: ${front.length} non-dominated of ${points.length} points)`,
-        head: ['ω1', 'ω2', 'ω3', 'F1 cost (yuan)', 'std (kW)', 'peak-valley (kW)'],
-        rows: front.map((p) => [...p.weights.map((w) => fmt(w, 2)), fmt(p.totalCostYuan, 2), fmt(p.stdKw), fmt(p.peakValleyKw)]),
-      },
+      frontTable(c, front, points.length),
     ],
     notes,
   };

@@ -110,7 +110,8 @@ export async function runStudy(c: MultiObjectiveCase, ctx: PolicyContext): Promi
       }
       return weighted(build('pwl', directions), weights, norm, form === 'qp' ? `${n}-pwl` : n, solveFn);
     };
-    const run = await solveAndRepair(data, solveWeighted, c.repair, name, solveFn);
+    // A QP takes no binaries (HiGHS has no MIQP): there the burners are locked instead.
+    const run = await solveAndRepair(data, solveWeighted, c.repair, name, solveFn, form === 'pwl');
     return {
       weights, run, lpOutcome: outcomeOf(data, run.lpSchedule), outcome: outcomeOf(data, run.fixed.schedule),
       check: checkAreaSchedule(fleet, data, run.fixed.schedule), schedule: run.fixed.schedule,
