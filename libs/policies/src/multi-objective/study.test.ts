@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '@zonal/core';
 import { sampleSeed002Fleet, uncoordinatedProfile } from '@zonal/ev';
 import { parseWithSchema, readJsonFile } from '@zonal/scenario';
-import { LpExporter, shutdownSolver, solve, type ModelBuilder } from '@zonal/solver';
+import { shutdownSolver, solve, type ModelBuilder } from '@zonal/solver';
 import { defaultCasePath } from '../cases';
 import { buildAreaObjectives, objectivesOf, outcomeOf, readSchedule, type AreaData, type AreaOutcome } from './area-model';
 import type { MultiObjectiveCase } from './case-schema';
@@ -47,24 +47,6 @@ function modelValue(data: AreaData, o: AreaOutcome, weights: number[], norm: Nor
 }
 
 describe('multi-objective study on smaller car parks', () => {
-  it('the sweep\'s front holds exactly the non-dominated points, and its cost corner is the payoff ideal', async () => {
-    const c = { ...shipped, fleet: { ...shipped.fleet, count: 10 } };
-    const report = await multiObjective.runCase(c, { exporter: new LpExporter(undefined), rng: createRng(c.seed) });
-    const rows = report.rows as { pareto: { points: Array<{ weights: number[]; totalCostYuan: number; varianceKw2: number; peakValleyKw: number; simultaneous: number; onFront: boolean }> }; payoff: { ideal: number[] } };
-    const pts = rows.pareto.points;
-    expect(pts).toHaveLength(15);
-    const f = (p: (typeof pts)[number]) => [p.totalCostYuan, p.varianceKw2, p.peakValleyKw];
-    const dominates = (a: number[], b: number[]) => a.every((v, k) => v <= b[k] + 1e-6) && a.some((v, k) => v < b[k] - 1e-6);
-    for (const p of pts) {
-      expect(p.simultaneous).toBe(0);
-      expect(pts.some((q) => dominates(f(q), f(p)))).toBe(!p.onFront);
-    }
-    // ω = (1, 0, 0) minimises F1 (plus its 0.001 yuan/kW peak tie-break): the ideal F1, within the tie-break.
-    const corner = pts.find((p) => p.weights[0] === 1)!;
-    expect(Math.abs(corner.totalCostYuan - rows.payoff.ideal[0])).toBeLessThan(1);
-    expect(report.tables[3].rows.reduce((a, r) => a + Number(r.at(-1)), 0)).toBe(pts.filter((p) => p.onFront).length);
-  });
-
   it('the QP form of F2 agrees with the piecewise-linear LP within the secants\' overstatement', async () => {
     const { c, data } = small(10);
     const norm = await normalisation(data, c.variance.pwlSegments);
