@@ -17,6 +17,8 @@ function step(label, cmd, args) {
 
 const extra = process.argv.slice(2);
 const failures = [];
+// The tests need nats-server, glpsol and cbc: installed here when missing (as .ci/run does).
+if (step('system packages', 'bash', ['tools/scripts/install-system-deps.sh']) !== 0) failures.push('system packages');
 if (step('type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) failures.push('type-check');
 // The module-boundary rule reads Nx's project graph: compute it before eslint runs.
 step('project graph', 'npx', ['nx', 'show', 'projects']);
