@@ -109,7 +109,8 @@ export function toReport(c: MultiObjectiveCase, s: Study, segmentWidthKw: number
       ? `F2 is piecewise linear (${c.variance.pwlSegments} secant pieces of ${fmt(segmentWidthKw, 2)} kW each way: it overstates the variance by at most ${fmt(segmentWidthKw ** 2 / 4)} kW²); std and variance are reported exactly.`
       : 'F2 is the exact convex QP in the mode solves: those are not exported (GLPK reads no quadratic terms); the payoff table, the sweep and the repairs are LPs/MILPs and are.',
     `Repair: ${all.reduce((a, p) => a + p.run.burnsSeen, 0)} battery-periods charged and discharged at once in the LP answers, none after the repair; ` +
-      `${all.reduce((a, p) => a + p.run.resolves, 0)} re-solve(s) where a burn had no partner battery, with ${c.variance.form === 'pwl' ? 'exclusivity binaries on' : 'the direction locked for'} the battery-periods that burned; ` +
+      `${all.reduce((a, p) => a + p.run.resolves, 0)} re-solve(s) where a burn had no partner battery, with exclusivity binaries on the battery-periods that burned` +
+      `${c.variance.form === 'qp' ? ' (their direction locked instead in the QP mode solves)' : ''}; ` +
       `largest net-load deviation left ${fmt(deviation, 6)} kW.`,
   ];
   if (s.qpFallbacks.length) notes.push(`HiGHS's QP solver failed or stopped on ${s.qpFallbacks.join(', ')}: the piecewise-linear LP stands in there.`);

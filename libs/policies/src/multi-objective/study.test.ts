@@ -80,8 +80,9 @@ describe('multi-objective study on smaller car parks', () => {
       const tol = 1e-6;
       expect(outcomeOf(data, run.fixed.schedule).simultaneous).toBe(0);
       expect(milp.weightedObjective).toBeLessThanOrEqual(repaired + tol);
-      // Locking burners is a heuristic: measured 0.007% above the MILP here (response); bound it at 0.1%.
-      expect(repaired).toBeLessThanOrEqual(milp.weightedObjective * 1.001 + tol);
+      // A re-solve puts binaries on the burners only, not everywhere: here it still meets the MILP
+      // to HiGHS's absolute MIP gap (1e-6); bound it at 0.01 %.
+      expect(repaired).toBeLessThanOrEqual(milp.weightedObjective * 1.0001 + tol);
       if (run.resolves === 0) {
         equalities++;
         expect(run.lp.weightedObjective).toBeLessThanOrEqual(milp.weightedObjective + tol);
