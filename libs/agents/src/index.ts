@@ -3,3 +3,4 @@ export { runDsoAgent, type DsoAgentOptions, type DsoOutcome } from './dso-agent'
 export { transportZoneClients } from './zone-clients';
 export { buildSimReport, writeSimReport, type SimReport } from './report';
 export { toSolveRequest, fromSolveRequest, toSolveReply, fromSolveReply, announceBody } from './wire';
+export { benchNegotiation, type NegotiationBenchRow } from './bench';
