@@ -3,7 +3,7 @@ import { buildDispatchInputs, runDispatch, scenarioFleet, type DispatchInputs, t
 import { aggregateEnvelope, Fleet, type AggregateEnvelope } from '@zonal/ev';
 import { buildRadialNetwork, loadFeeder, type Feeder, type RadialNetwork } from '@zonal/feeder';
 import { partitionFeeder, type PartitionInputs, type PartitionResult } from '@zonal/partition';
-import type { ZoneProblem } from '@zonal/policies';
+import { getPolicy, type ZoneProblem } from '@zonal/policies';
 import { tariffAtPeriods, timeGrid, type Scenario } from '@zonal/scenario';
 
 /** One aggregation zone as both layers see it (SPEC §5, §8). */
@@ -40,6 +40,7 @@ export interface NegotiationSetup {
  * the DSO and every zone process derive the same zones and fleets without exchanging them.
  */
 export async function buildNegotiationSetup(scenario: Scenario, feeder: Feeder = loadFeeder(scenario.network.case)): Promise<NegotiationSetup> {
+  getPolicy(scenario.zones.policy, 'zones.policy'); // an unknown policy is refused here, naming the field, before any work
   const grid = timeGrid(scenario);
   const net = buildRadialNetwork(feeder);
   const fleet = scenarioFleet(scenario, feeder);

@@ -29,8 +29,9 @@ export function policyNames(): string[] {
   return registry.map((p) => p.name);
 }
 
-export function getPolicy(name: string): ZonePolicy<unknown> {
+/** `where` names the field or flag the name came from, for the error. */
+export function getPolicy(name: string, where = 'policy'): ZonePolicy<unknown> {
   const p = registry.find((x) => x.name === name);
-  if (!p) throw new InputError(`unknown policy "${name}"`, 'policy', `known policies: ${policyNames().join(', ')}`);
+  if (!p) throw new InputError(`unknown policy "${name}"`, where, `known policies: ${policyNames().join(', ')}`);
   return p;
 }

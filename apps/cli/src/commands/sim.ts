@@ -114,6 +114,11 @@ async function simOverNats(url: string, runId: string, scenarioFile: string, out
   say(`run ${runId}: starting the DSO and ${setup.zones.length} zone processes`);
   const zones = setup.zones.map((z) => spawnApp(ZONE_APP, ['--zone', String(z.id), ...common], `zone ${z.id}`));
   const dso = spawnApp(DSO_APP, [...common, '--out', outDir], 'dso');
+  // A zone that refuses its input (exit 2) would only be waited for: stop the run and say why.
+  let refused: string | undefined;
+  zones.forEach((z, k) => z.on('exit', (code) => {
+    if (code === 2 && dso.exitCode === null) { refused = `zone ${setup.zones[k].id} refused its input (its message is above)`; dso.kill('SIGTERM'); }
+  }));
   const dsoCode = await new Promise<number>((res) => dso.on('exit', (code) => res(code ?? 1)));
   // Zones leave on the DSO's shutdown message; any that linger are stopped.
   await Promise.all(zones.map((z) => new Promise<void>((res) => {
@@ -123,6 +128,7 @@ async function simOverNats(url: string, runId: string, scenarioFile: string, out
   })));
   rounds.unsubscribe();
   await watcher.close();
+  if (refused) throw new InputError(refused, 'zonal sim');
   if (dsoCode !== 0) throw new Error(`the DSO process exited with code ${dsoCode} (its messages are above)`);
   return JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8')) as SimReport;
 }

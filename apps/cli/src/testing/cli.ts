@@ -7,7 +7,11 @@ export const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 
 /** Runs `zonal ARGS…` as a separate process (the real entry point, through tsx). */
 export function zonal(...args: string[]) {
-  const r = spawnSync(process.execPath, ['apps/cli/bin/zonal.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return zonalWithEnv({}, ...args);
+}
+
+export function zonalWithEnv(env: NodeJS.ProcessEnv, ...args: string[]) {
+  const r = spawnSync(process.execPath, ['apps/cli/bin/zonal.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 170_000, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,0 +1,51 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectCleanError, onlyJsonLine, zonalWithEnv } from '../testing/cli';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'zonal-sim-cli-'));
+/** No NATS server at this address (port 1 is never a NATS server here). */
+const NOWHERE = { ZONAL_NATS_URL: 'nats://127.0.0.1:1' };
+
+describe('zonal sim picks its transport and says so', () => {
+  it('with no server and no nats-server binary: runs in process, says so, and still converges', () => {
+    const out = tmp();
+    const r = zonalWithEnv({ ...NOWHERE, ZONAL_NATS_SERVER_BIN: '/nonexistent/nats-server' }, 'sim', '--scenario', 'small-test', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/nats-server is not installed|is not an executable file/);
+    expect(r.stderr).toMatch(/running on the in-process transport/);
+    const report = onlyJsonLine(r.stdout) as { transport: string; converged: boolean; gapToCentralisedPct: number };
+    expect(report.transport).toBe('in-process');
+    expect(report.converged).toBe(true);
+    expect(Math.abs(report.gapToCentralisedPct)).toBeLessThanOrEqual(0.5);
+    expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).gapToCentralisedPct).toBe(report.gapToCentralisedPct);
+  });
+
+  it('with no server but nats-server installed: starts one for the run, runs the agents as processes', () => {
+    const r = zonalWithEnv(NOWHERE, 'sim', '--scenario', 'small-test', '--out', tmp(), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/started nats-server at nats:\/\/127\.0\.0\.1:\d+/);
+    const report = onlyJsonLine(r.stdout) as { transport: string; converged: boolean };
+    expect(report.transport).toMatch(/^nats nats:\/\/127\.0\.0\.1:\d+$/);
+    expect(report.converged).toBe(true);
+  });
+
+  it('--mode centralised prints the monolithic optimum only', () => {
+    const r = zonalWithEnv(NOWHERE, 'sim', '--scenario', 'small-test', '--mode', 'centralised', '--out', tmp(), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const o = onlyJsonLine(r.stdout) as { mode: string; totalCostYuan: number; costs: { totalYuan: number }; degradationYuan: number };
+    expect(o.mode).toBe('centralised');
+    expect(o.totalCostYuan).toBeCloseTo(o.costs.totalYuan + o.degradationYuan, 6);
+  });
+
+  it('refuses a dead --nats URL, a bad scenario field and an unknown policy, exit 2, no stack trace', () => {
+    expectCleanError(zonalWithEnv({}, 'sim', '--nats', 'nats://127.0.0.1:1', '--out', tmp()), /--nats: no NATS server answers at nats:\/\/127\.0\.0\.1:1/);
+    const dir = tmp();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ extends: 'small-test', negotiation: { maxRounds: 0 } }));
+    expectCleanError(zonalWithEnv(NOWHERE, 'sim', '--scenario', bad, '--out', dir), /negotiation\.maxRounds/);
+    writeFileSync(bad, JSON.stringify({ extends: 'small-test', zones: { policy: 'nope' } }));
+    expectCleanError(zonalWithEnv(NOWHERE, 'sim', '--scenario', bad, '--out', dir), /unknown policy "nope"/);
+  });
+});
