@@ -63,6 +63,16 @@ function addSignalTerms(m: ModelBuilder, zone: ZoneProblem, signal: DsoSignal, e
   }
 }
 
+/**
+ * The energy prices a zone pays in its answer: under consensus ADMM the DSO's multiplier λ prices
+ * the zone's energy (it is in the consensus terms), so no tariff is added on top; otherwise the
+ * DSO's prices, or the zone's own tariff.
+ */
+export function energyPrices(zone: ZoneProblem, signal: DsoSignal): Float64Array {
+  if (signal.consensus) return new Float64Array(zone.grid.periods);
+  return signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+}
+
 /** Energy cost at `prices` of the zone's net load, plus degradation on discharged energy. */
 export function zoneCostYuan(zone: ZoneProblem, prices: Float64Array, netLoadKw: Float64Array, dischargeKw: Float64Array): number {
   let cost = 0;

@@ -3,7 +3,7 @@ import type { ModelBuilder } from '@zonal/solver';
 import { pricesAtPeriods } from '../common';
 import { defaultCasePath } from '../cases';
 import type { DsoSignal, PolicyContext, PolicyReport, ReportTable, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
-import { buildZoneModel, solveZone } from '../zone-model';
+import { buildZoneModel, solveZone, energyPrices } from '../zone-model';
 import { ancillaryCaseSchema, type AncillaryCase } from './case';
 import { solveLevelPair, type LevelPair, type MarketPlan, type MarketPrices } from './market-lp';
 import { drawMarketSamples, type MarketSamples } from './samples';
@@ -158,7 +158,7 @@ function marketOfShippedCase(): AncillaryCase {
 async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
   const c = marketOfShippedCase();
   const { grid } = zone;
-  const prices = signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+  const prices = energyPrices(zone, signal);
   const p = marketPrices(c, prices, grid.periods, grid.dtH, grid.startH);
   const zm = buildZoneModel(zone, signal, `ancillary${zone.zoneId}`);
   for (let t = 0; t < grid.periods; t++) zm.model.setObjectiveCoef(zm.evKw[t], prices[t] * grid.dtH);

@@ -3,7 +3,7 @@ import { aggregateEnvelope, sampleDefaultFleet, uncoordinatedProfile } from '@zo
 import { evFleetSchema } from '@zonal/scenario';
 import { atPeriods, baseLoadSchema, caseHeader, loadShape, pricesAtPeriods, tariffBlocks } from '../common';
 import type { DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
-import { buildZoneModel, solveZone, zoneCostYuan } from '../zone-model';
+import { buildZoneModel, solveZone, zoneCostYuan, energyPrices } from '../zone-model';
 
 /**
  * direct-control (SPEC §7.0): the zone minimises its energy cost plus EV degradation (V2G discharge,
@@ -22,8 +22,7 @@ const caseSchema = z.strictObject({
 type DirectControlCase = z.infer<typeof caseSchema>;
 
 async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
-  // Under consensus ADMM the multiplier λ prices the zone's energy; otherwise the DSO's prices or the tariff.
-  const prices = signal.consensus ? new Float64Array(zone.grid.periods) : signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+  const prices = energyPrices(zone, signal);
   const zm = buildZoneModel(zone, signal);
   for (let t = 0; t < zone.grid.periods; t++) zm.model.setObjectiveCoef(zm.evKw[t], prices[t] * zone.grid.dtH);
   // The base load's cost is a constant: kept in the objective so it reads as the zone's bill.

@@ -3,7 +3,7 @@ import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { atPeriods, loadShape } from '../common';
 import { defaultCasePath } from '../cases';
 import type { DsoSignal, PolicyContext, PolicyReport, ReportTable, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
-import { buildZoneModel, solveZone } from '../zone-model';
+import { buildZoneModel, solveZone, energyPrices } from '../zone-model';
 import { elasticityCaseSchema, type ElasticityCase } from './case';
 import { elasticResponse, PRICE_CLASSES, renormalisedClassEnergy } from './response';
 import { solveTracking, type Pricing, type TrackingResult } from './tracking-lp';
@@ -212,7 +212,7 @@ async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext)
   const w = shippedWeights();
   const { grid, envelope, eta } = zone;
   const T = grid.periods, dt = grid.dtH;
-  const prices = signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+  const prices = energyPrices(zone, signal);
   let target = signal.targetKw;
   if (!target) {
     const meanKw = (zone.baseNetLoadKw.reduce((a, x) => a + x, 0) * dt + Math.max(0, envelope.eMinKwh[T]) / eta) / (T * dt);

@@ -3,7 +3,7 @@ import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { solve, type ModelBuilder } from '@zonal/solver';
 import { defaultCasePath } from '../cases';
 import type { DsoSignal, PolicyContext, ZoneAnswer, ZoneProblem } from '../policy';
-import { buildZoneModel, solveZone, type ZoneModel } from '../zone-model';
+import { buildZoneModel, solveZone, type ZoneModel, energyPrices } from '../zone-model';
 import { modeWeights } from './ahp';
 import { caseSchema, OBJECTIVE_COUNT, type MultiObjectiveCase } from './case-schema';
 import { addShapeTerms, addToObjective, linear, shapeOf, type ObjectiveTerm } from './objectives';
@@ -86,7 +86,7 @@ export async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyC
   const solveFn: SolveFn = (model: ModelBuilder) => solve(model, { exportLp: ctx.exporter, timeLimitS: c.solveTimeLimitS });
   const norm = await zoneNormalisation(zone, c, solveFn);
   // Under consensus ADMM the multiplier λ prices the zone's energy (policy.ts); otherwise the DSO's prices or the tariff.
-  const prices = signal.consensus ? new Float64Array(zone.grid.periods) : signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+  const prices = energyPrices(zone, signal);
   const { zm, f } = zoneObjectives(zone, signal, prices, `zone${zone.zoneId}`, c.variance.pwlSegments);
   const toYuan = norm.nadir[0] - norm.ideal[0] < norm.minRange ? 1 : (norm.nadir[0] - norm.ideal[0]) / weights[0];
   addToObjective(zm.model, f[0], 1);

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { InputError, ZonalError } from '@zonal/core';
-import { hourlyProfile } from '@zonal/scenario';
+import { clock, hourlyProfile } from '@zonal/scenario';
 import { InfeasibleModelError, ModelBuilder, solve, SolverLimitError, type Solution } from '@zonal/solver';
 import { atPeriods, caseHeader, loadShape } from '../common';
 import type { DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
-import { buildZoneModel, solveZone } from '../zone-model';
+import { buildZoneModel, solveZone, energyPrices } from '../zone-model';
 import { addCommuterEv, commuterDay, type CommuterDay, type CommuterVars } from './commuter-fleet';
 
 /**
@@ -268,16 +268,11 @@ async function runCase(c: PeakValleyCase, ctx: PolicyContext): Promise<PolicyRep
       {
         title: 'load and EV fleet power per period (seed 000 Figures 1–2; EV power > 0 charging)',
         head: ['period from', 'base load (MW)', 'EV fleet (MW)', 'load with EVs (MW)', 'mean energy per EV at start (kWh)'],
-        rows: Array.from(r.baseMw, (b, t) => [clockOf(t * dt), mw(b), mw(r.schedule.evFleetMw[t]), mw(r.schedule.netLoadMw[t]), meanEnergyKwh(t).toFixed(1)]),
+        rows: Array.from(r.baseMw, (b, t) => [clock(t * dt), mw(b), mw(r.schedule.evFleetMw[t]), mw(r.schedule.netLoadMw[t]), meanEnergyKwh(t).toFixed(1)]),
       },
     ],
     notes,
   };
-}
-
-function clockOf(h: number): string {
-  const m = Math.round(h * 60);
-  return `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 }
 
 /**
@@ -286,7 +281,7 @@ function clockOf(h: number): string {
  * (energy at its prices, degradation, targets, consensus terms). Both are LP/QP, no binaries.
  */
 async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
-  const prices = signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+  const prices = energyPrices(zone, signal);
   const T = zone.grid.periods, dt = zone.grid.dtH;
 
   // Stage 1 keeps the zone model's constraints and replaces its objective by the difference alone.

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { InputError } from '@zonal/core';
+import { clock } from '@zonal/scenario';
 import { ModelBuilder, solve, type Solution } from '@zonal/solver';
 import type { DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
-import { buildZoneModel, solveZone } from '../zone-model';
+import { buildZoneModel, solveZone, energyPrices } from '../zone-model';
 import { addSocDependentLp, addSocDependentMilp, lpExactFromDtH, type SocDependentPower } from './soc-dependent-power';
 
 /**
@@ -206,7 +207,7 @@ async function runCase(c: ProfitCase, ctx: PolicyContext): Promise<PolicyReport>
     rows: { averaged: view(averaged), detailed: view(detailed), ratio, increasePct },
     tables: [
       {
-        title: `profit: ${c.fleet.count} EVs of ${c.fleet.capacityKwh} kWh, ${T} periods of ${dt} h from ${clockOf(c.time.startH)} (seed 000 §4)`,
+        title: `profit: ${c.fleet.count} EVs of ${c.fleet.capacityKwh} kWh, ${T} periods of ${dt} h from ${clock(c.time.startH)} (seed 000 §4)`,
         head: ['', `averaged (${c.averagedPowerKw} kW)`, `detailed (${c.detailedPower.pBelowKw}/${c.detailedPower.pAboveKw} kW)`],
         rows: [
           row('energy bought (kWh)', (r) => kwh(r.boughtKwh)),
@@ -223,7 +224,7 @@ async function runCase(c: ProfitCase, ctx: PolicyContext): Promise<PolicyReport>
         title: 'fleet grid power and energy per EV (seed 000 Figures 3–4; power > 0 charging)',
         head: ['period from', 'price (yuan/kWh)', 'averaged (kW)', 'averaged E (kWh)', 'detailed (kW)', 'detailed E (kWh)'],
         rows: Array.from({ length: T }, (_, t) => [
-          clockOf(c.time.startH + t * dt), c.pricesYuanPerKwh[t].toFixed(2),
+          clock(c.time.startH + t * dt), c.pricesYuanPerKwh[t].toFixed(2),
           fleetKw(averaged, t).toFixed(1), averaged.schedule.energyKwh[t].toFixed(1), fleetKw(detailed, t).toFixed(1), detailed.schedule.energyKwh[t].toFixed(1),
         ]),
       },
@@ -232,18 +233,13 @@ async function runCase(c: ProfitCase, ctx: PolicyContext): Promise<PolicyReport>
   };
 }
 
-function clockOf(h: number): string {
-  const m = Math.round(h * 60);
-  return `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-}
-
 /**
  * In the negotiation the zone's margin is energy sold − energy bought at the DSO's prices (or its
  * tariff) − degradation: the zone fleet's own envelope (constant-power chargers) and the DSO's
  * terms. The users' fee is not part of ZoneProblem, so the zone books none (see the report).
  */
 async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
-  const prices = signal.priceYuanPerKwh ?? zone.tariffYuanPerKwh;
+  const prices = energyPrices(zone, signal);
   const zm = buildZoneModel(zone, signal, `zone${zone.zoneId}_profit`);
   for (let t = 0; t < zone.grid.periods; t++) zm.model.setObjectiveCoef(zm.evKw[t], prices[t] * zone.grid.dtH);
   zm.model.addObjectiveConstant(zone.baseNetLoadKw.reduce((a, p, t) => a + prices[t] * p * zone.grid.dtH, 0));
