@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildNegotiationSetup } from '@zonal/coordination';
+import { buildNegotiationSetup, deliverZoneSchedules } from '@zonal/coordination';
 import { InProcessBus } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
@@ -49,6 +49,20 @@ describe('DSO and zone agents on the in-process transport', async () => {
       });
     }
     await Promise.all(zones.map((a) => a.done));
+  });
+
+  it('reports, per zone, the agreed schedule delivered to its EVs (deliverZoneSchedules on the achieved schedules)', () => {
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as typeof report;
+    const delivered = deliverZoneSchedules(setup, report.zones.map((z) => z.achievedKw));
+    json.zones.forEach((z, k) => {
+      const d = delivered[k];
+      // Through JSON as the report went (-0 is written as 0).
+      expect(z.delivery).toEqual(JSON.parse(JSON.stringify({
+        evsFeasible: d.evsFeasible, evsScheduled: d.evsScheduled, shortfallKwh: d.shortfallKwh, overKwh: d.overKwh,
+        requestedChargeKwh: d.requestedChargeKwh, gridShortfallKwh: d.gridShortfallKwh, gridOverKwh: d.gridOverKwh, shortfallKw: Array.from(d.shortfallKw),
+      })));
+      expect(z.delivery.evsFeasible).toBe(z.scheduledEvs);
+    });
   });
 
   it('maps a solve reply back to the answer it came from', () => {

@@ -1,4 +1,4 @@
-import { negotiate, solveCentralised, type NegotiationSetup, type RoundRecord } from '@zonal/coordination';
+import { deliverZoneSchedules, negotiate, solveCentralised, type NegotiationSetup, type RoundRecord } from '@zonal/coordination';
 import { buildDispatchInputs, runDispatch, uncoordinatedEvLoad } from '@zonal/dispatch';
 import { openRecorder, type Transport } from '@zonal/protocol';
 import { buildSimReport, writeSimReport, type SimReport } from './report';
@@ -79,8 +79,10 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     });
     state = negotiation.converged ? 'converged' : 'roundLimit';
     if (negotiation.roundLimitHit) log(`round limit ${setup.scenario.negotiation.maxRounds} reached before convergence`);
+    // The agreed aggregates lie in outer approximations of the fleets: check the EVs can deliver them (SPEC §6).
+    const delivery = deliverZoneSchedules(setup, negotiation.zoneEvKw);
     const centralised = await solveCentralised(setup);
-    const report = buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, centralised });
+    const report = buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, centralised, delivery });
     const files = o.outDir ? writeSimReport(o.outDir, report) : [];
     publishStatus(o.outDir ? `report: ${o.outDir}` : undefined);
     return { report, files };

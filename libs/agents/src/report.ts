@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CentralisedResult, NegotiationResult, NegotiationSetup } from '@zonal/coordination';
+import type { CentralisedResult, NegotiationResult, NegotiationSetup, ZoneDelivery } from '@zonal/coordination';
 import type { CostTable, DispatchResult } from '@zonal/dispatch';
 
 /** The main job's report (SPEC §8 step 5): written as report.json plus CSVs. */
@@ -23,7 +23,7 @@ export interface SimReport {
     reductionPct: number;
   };
   peakShaving: { peakLoadBeforeKw: number; peakLoadAfterKw: number; reductionPct: number; peakPurchaseBeforeKw: number; peakPurchaseAfterKw: number };
-  zones: Array<{ id: number; buses: number[]; evs: number; scheduledEvs: number; targetKw: number[]; achievedKw: number[]; mismatchRmsKw: number; degradationYuan: number }>;
+  zones: Array<{ id: number; buses: number[]; evs: number; scheduledEvs: number; targetKw: number[]; achievedKw: number[]; mismatchRmsKw: number; degradationYuan: number; delivery: DeliveryRow }>;
   tieLines: NegotiationSetup['tieLines'];
   trades: NegotiationResult['evaluation']['trades'];
   ac: { converged: boolean; lossKwh: number; lpLossKwh: number; vminPu: number; vminBus: number; vminHour: number; maxAbsVDiffPu: number; violations: number };
@@ -33,6 +33,22 @@ export interface SimReport {
   roundLog: Array<{ round: number; rho: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; relCostChange: number | null }>;
 }
 
+/**
+ * The agreed schedule disaggregated to the zone's EVs (deliverZoneSchedules, SPEC §6). Battery side:
+ * energy the EVs took less / more than asked; grid side: the same against the agreed grid power.
+ */
+interface DeliveryRow {
+  evsFeasible: number; evsScheduled: number; shortfallKwh: number; overKwh: number; requestedChargeKwh: number;
+  gridShortfallKwh: number; gridOverKwh: number; shortfallKw: number[];
+}
+
+function deliveryRow(d: ZoneDelivery): DeliveryRow {
+  return {
+    evsFeasible: d.evsFeasible, evsScheduled: d.evsScheduled, shortfallKwh: d.shortfallKwh, overKwh: d.overKwh,
+    requestedChargeKwh: d.requestedChargeKwh, gridShortfallKwh: d.gridShortfallKwh, gridOverKwh: d.gridOverKwh, shortfallKw: Array.from(d.shortfallKw),
+  };
+}
+
 function costRows(c: CostTable) {
   return { purchase: c.purchaseYuan, diesel: c.dieselYuan, curtailment: c.curtailmentYuan, carbon: c.carbonYuan, demandCharge: c.demandChargeYuan, total: c.totalYuan, penalties: c.penaltyYuan };
 }
@@ -40,6 +56,8 @@ function costRows(c: CostTable) {
 export function buildSimReport(args: {
   setup: NegotiationSetup; runId: string; transport: string;
   before: DispatchResult; negotiation: NegotiationResult; centralised: CentralisedResult;
+  /** deliverZoneSchedules(setup, negotiation.zoneEvKw), one per zone. */
+  delivery: ZoneDelivery[];
 }): SimReport {
   const { setup, negotiation: n, centralised: c, before } = args;
   const after = n.evaluation.dispatch;
@@ -76,6 +94,7 @@ export function buildSimReport(args: {
       targetKw: Array.from(n.targetKw[k]), achievedKw: Array.from(n.zoneEvKw[k]),
       mismatchRmsKw: rms(n.targetKw[k], n.zoneEvKw[k]),
       degradationYuan: n.answers[k]?.degradationYuan ?? 0,
+      delivery: deliveryRow(args.delivery[k]),
     })),
     tieLines: setup.tieLines,
     trades: n.evaluation.trades,

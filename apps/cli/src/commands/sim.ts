@@ -147,6 +147,16 @@ async function simInProcess(runId: string, outDir: string, setup: NegotiationSet
 
 const f2 = (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
+/** Can the zones' EVs deliver what was agreed (battery side, SPEC §6)? Summed over the zones. */
+function deliveryLine(zones: Array<SimReport['zones'][number]['delivery']>): string {
+  const total = (key: 'evsFeasible' | 'evsScheduled' | 'shortfallKwh' | 'overKwh' | 'requestedChargeKwh') => zones.reduce((a, d) => a + d[key], 0);
+  const feasible = total('evsFeasible'), scheduled = total('evsScheduled'), short = total('shortfallKwh'), over = total('overKwh');
+  const evs = feasible === scheduled ? `all ${scheduled} scheduled EVs feasible` : `only ${feasible} of ${scheduled} scheduled EVs feasible (see report.json)`;
+  const pct = (100 * (short + over)) / Math.max(1e-9, total('requestedChargeKwh'));
+  return `EV delivery: ${evs}; tracking shortfall ${short.toFixed(1)} kWh, over-delivery ${over.toFixed(1)} kWh ` +
+    `(${pct.toFixed(2)}% of the ${total('requestedChargeKwh').toFixed(0)} kWh of EV charging agreed, battery side)`;
+}
+
 function printSummary(r: SimReport, outDir: string): void {
   console.log(`\nZonal negotiation — scenario "${r.scenario}" (seed ${r.seed}), run ${r.runId}, transport ${r.transport}`);
   console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct.toFixed(4)}%`);
@@ -165,6 +175,7 @@ function printSummary(r: SimReport, outDir: string): void {
   const split = (xs: number[]) => `${xs.filter((x) => x > 0).reduce((a, b) => a + b, 0).toFixed(0)} / ${(-xs.filter((x) => x < 0).reduce((a, b) => a + b, 0)).toFixed(0)}`;
   for (const z of r.zones) zones.push([z.id, z.buses.join(','), `${z.scheduledEvs}/${z.evs}`, split(z.targetKw), split(z.achievedKw), z.mismatchRmsKw.toFixed(3)]);
   console.log(zones.toString());
+  console.log(deliveryLine(r.zones.map((z) => z.delivery)));
   if (r.trades.length) {
     const trades = new Table({ head: ['tie line', 'zones', 'energy kWh/day', 'value yuan', 'avg price', 'congestion rent'], style: { head: [] } });
     for (const t of r.trades) trades.push([`${t.from}-${t.to}`, `${t.fromZone}→${t.toZone}`, t.energyKwh.toFixed(0), f2(t.valueYuan), t.avgPriceYuanPerKwh.toFixed(3), f2(t.congestionRentYuan)]);
