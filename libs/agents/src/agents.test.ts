@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildNegotiationSetup, deliverZoneSchedules } from '@zonal/coordination';
 import { InProcessBus } from '@zonal/protocol';
-import { loadScenario } from '@zonal/scenario';
+import { loadScenario, parseScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 import { runDsoAgent } from './dso-agent';
 import { fromSolveReply, fromSolveRequest, toSolveReply, toSolveRequest } from './wire';
@@ -19,6 +19,21 @@ describe('wire mapping', () => {
     expect(fromSolveRequest(toSolveRequest(7, consensus, T))).toEqual(consensus);
     const target = { round: 1, targetKw: Float64Array.from([10, 20, 30, 40]), excessPenaltyYuanPerKwh: 1.68 };
     expect(fromSolveRequest(toSolveRequest(7, target, T))).toEqual(target);
+  });
+});
+
+describe('the seed\'s target/penalty method through the protocol', () => {
+  it('reaches every zone and gets every answer (its requests validate on the wire)', async () => {
+    const scenario = loadScenario('small-test');
+    const setup = await buildNegotiationSetup(parseScenario({ ...scenario, negotiation: { ...scenario.negotiation, method: 'target-penalty' } }));
+    const bus = new InProcessBus();
+    const runId = 'agents-tp';
+    const zones = await Promise.all(setup.zones.map((z) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${z.id}` }), setup, zoneId: z.id })));
+    const { report } = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), setup, transportLabel: 'in-process' });
+    await Promise.all(zones.map((a) => a.done));
+    expect(report.method).toBe('target-penalty');
+    expect(report.incidents).toEqual([]);
+    expect(report.rounds).toBe(1);
   });
 });
 
