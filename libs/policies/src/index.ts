@@ -4,3 +4,4 @@ export { defaultCasePath } from './cases';
 export { addEnvelope, type EnvelopeVars } from './envelope-model';
 export { buildZoneModel, solveZone, zoneCostYuan, type ZoneModel } from './zone-model';
 export { atPeriods, pricesAtPeriods, loadShape } from './common';
+export { benchFleetScheduling, type FleetSchedulingRow, type FleetSchedulingBenchOptions } from './direct-control/bench';

@@ -1,0 +1,165 @@
+import { checkSchedules, type Fleet, type ScheduleCheck } from '@zonal/ev';
+import { ModelBuilder, shutdownSolver, solve, SolverLimitError } from '@zonal/solver';
+import { envelopeSchedule, fleetSchedulingCase } from './fleet-scheduling';
+import { scheduleCostYuan, solvePerEv, type ZoneData } from './per-ev';
+
+/**
+ * `npm run bench` suite 'fleet-scheduling': one zone's direct-control problem (SPEC §7.0) solved
+ * three ways at growing fleet sizes (fleetSchedulingCase: the default scenario scaled):
+ *  (a) per-EV LP, interior point, time-limited: the true optimum (per-ev.ts);
+ *  (b) per-EV MILP, one charge-or-discharge binary per V2G EV and period, time-limited;
+ *  (c) envelope LP (directControl.respond) + disaggregate + checkSchedules (fleet-scheduling.ts).
+ * Every objective is the zone's bill recomputed from the per-EV schedules (base load and EVs at the
+ * tariff, degradation, peak tie-break), so the three compare like with like. Gaps are to (a) at the
+ * same size; `evGapPct` divides the same difference by the part of the bill the EVs can change
+ * (bill minus the base load's fixed bill), which is small and can be negative (V2G earns).
+ *
+ * Memory: RSS sampled every 10 ms and between synchronous steps. HiGHS runs in a worker thread of
+ * this process, so its WebAssembly heap is inside the RSS (solverWorkerStats() reports only how many
+ * workers ran, not their memory); the worker is shut down after each per-EV solve so the next row
+ * does not inherit its heap (WebAssembly memory never shrinks). `startRssMb` is the RSS when the row
+ * began (the fleet of that size is already in memory).
+ */
+export interface FleetSchedulingRow {
+  evs: number;
+  method: string;
+  /** Milliseconds, or why there is no time ('time limit (60 s)', 'skipped'). */
+  ms: number | string;
+  startRssMb?: number;
+  peakRssMb?: number;
+  objectiveYuan?: number;
+  /** (objective − per-EV LP optimum) / per-EV LP optimum, %. */
+  gapPct?: number;
+  evGapPct?: number;
+  /** HiGHS's own relative gap when a MILP stops (b). */
+  mipGapPct?: number;
+  /** (c): energy asked by the envelope LP and not delivered, and delivered beyond the request (kWh). */
+  underKwh?: number;
+  overKwh?: number;
+  /** EVs whose schedule the independent checker accepts (or that had to be left out) / fleet size. */
+  feasible?: string;
+  note: string;
+}
+
+export interface FleetSchedulingBenchOptions {
+  /** Fleet sizes of (c), default 100, 1 000, 10 000, 100 000. */
+  sizes?: number[];
+  /** Sizes at which (a) runs; at the others the row says why not. */
+  perEvLpSizes?: number[];
+  perEvLpTimeLimitS?: number;
+  /** Sizes and time limits of (b). */
+  milp?: Array<{ evs: number; timeLimitS: number }>;
+}
+
+const DEFAULTS: Required<FleetSchedulingBenchOptions> = {
+  sizes: [100, 1_000, 10_000, 100_000],
+  perEvLpSizes: [100, 1_000, 10_000],
+  perEvLpTimeLimitS: 120,
+  milp: [{ evs: 100, timeLimitS: 10 }, { evs: 1_000, timeLimitS: 60 }],
+};
+
+const METHOD = { lp: '(a) per-EV LP, ipm', milp: '(b) per-EV MILP', envelope: '(c) envelope + disaggregation' };
+
+class RssPeak {
+  private peakBytes = 0;
+  private readonly timer = setInterval(() => this.sample(), 10);
+  readonly startMb = process.memoryUsage().rss / 2 ** 20;
+  sample = (): void => {
+    this.peakBytes = Math.max(this.peakBytes, process.memoryUsage.rss());
+  };
+  stop(): number {
+    this.sample();
+    clearInterval(this.timer);
+    return this.peakBytes / 2 ** 20;
+  }
+}
+
+async function measured<T>(run: (probe: () => void) => Promise<T>): Promise<{ value: T; ms: number; startRssMb: number; peakRssMb: number }> {
+  const rss = new RssPeak();
+  const t0 = performance.now();
+  try {
+    const value = await run(rss.sample);
+    return { value, ms: performance.now() - t0, startRssMb: rss.startMb, peakRssMb: rss.stop() };
+  } finally {
+    rss.stop();
+  }
+}
+
+/** "scheduled and proven feasible / fleet", plus the EVs left out (each confirmed unschedulable). */
+function feasibleOf(fleet: Fleet, check: ScheduleCheck): string {
+  const bad = new Set(check.violations.map((v) => v.index)).size;
+  // The checker lists at most 50 violations: beyond that the count of failing EVs is a lower bound.
+  const listedAll = check.violations.length === check.violationCount;
+  return `${check.scheduledEvs - bad}${listedAll ? '' : ' or fewer'} / ${fleet.size} (${check.leftOutEvs} left out)`;
+}
+
+async function warmUpSolver(): Promise<void> {
+  // STACK: the first solve in a process is 4–7x slower (V8 compiles highs.wasm); not a method's cost.
+  const m = new ModelBuilder('warmup');
+  const x = m.addVar('x', [], { lb: 0, ub: 1 });
+  m.setObjectiveCoef(x, 1);
+  await solve(m, { timeLimitS: 10 });
+}
+
+export async function benchFleetScheduling(options: FleetSchedulingBenchOptions = {}): Promise<FleetSchedulingRow[]> {
+  const opts = { ...DEFAULTS, ...options };
+  const rows: FleetSchedulingRow[] = [];
+  for (const evs of opts.sizes) {
+    const { fleet, zone } = fleetSchedulingCase(evs);
+    await warmUpSolver(); // the previous row shut the worker down: (c) should not pay for a new one
+    const c = await runEnvelope(fleet, zone);
+    const lp = opts.perEvLpSizes.includes(evs)
+      ? await runPerEv(fleet, zone, false, opts.perEvLpTimeLimitS)
+      : skipped(evs, METHOD.lp, `not run: ${3 * c.entries + 1} columns; HiGHS in WebAssembly has 2 GiB and aborted at 40 000 EVs (STACK.md)`);
+    const milpRun = opts.milp.find((x) => x.evs === evs);
+    const milp = milpRun
+      ? await runPerEv(fleet, zone, true, milpRun.timeLimitS)
+      : skipped(evs, METHOD.milp, 'not run: STACK.md measured 32 s at 800 EVs; the smaller sizes show the trend');
+    for (const row of [lp, milp, c.row]) {
+      if (row !== lp && lp.objectiveYuan !== undefined && row.objectiveYuan !== undefined) {
+        row.gapPct = (100 * (row.objectiveYuan - lp.objectiveYuan)) / lp.objectiveYuan;
+        row.evGapPct = (100 * (row.objectiveYuan - lp.objectiveYuan)) / Math.abs(lp.objectiveYuan - c.baseBillYuan);
+      }
+    }
+    rows.push(lp, milp, c.row);
+  }
+  return rows;
+}
+
+function skipped(evs: number, method: string, note: string): FleetSchedulingRow {
+  return { evs, method, ms: 'skipped', note };
+}
+
+async function runEnvelope(fleet: Fleet, zone: ZoneData): Promise<{ row: FleetSchedulingRow; entries: number; baseBillYuan: number }> {
+  const { value: r, ms, startRssMb, peakRssMb } = await measured((probe) => envelopeSchedule(fleet, zone, probe));
+  const row: FleetSchedulingRow = {
+    evs: fleet.size, method: METHOD.envelope, ms, startRssMb, peakRssMb, objectiveYuan: r.costYuan,
+    underKwh: r.disaggregation.underKwh, overKwh: r.disaggregation.overKwh, feasible: feasibleOf(fleet, r.check),
+    note: `envelope LP objective ${r.answer.objective.toFixed(1)} yuan (a lower bound on (a)); ` +
+      `${r.disaggregation.excluded.length} EVs left out as unschedulable, ${r.check.ok ? 'all' : 'not all'} confirmed by checkSchedules`,
+  };
+  return { row, entries: r.disaggregation.schedules.offset[fleet.size], baseBillYuan: r.baseBillYuan };
+}
+
+async function runPerEv(fleet: Fleet, zone: ZoneData, integer: boolean, timeLimitS: number): Promise<FleetSchedulingRow> {
+  const method = integer ? METHOD.milp : METHOD.lp;
+  const base = { evs: fleet.size, method };
+  try {
+    const { value: r, ms, startRssMb, peakRssMb } = await measured(async () => {
+      const solved = await solvePerEv(fleet, zone, { integer, solver: integer ? undefined : 'ipm', timeLimitS });
+      return { ...solved, check: checkSchedules(fleet, zone.grid, solved.schedules), cost: scheduleCostYuan(zone, fleet, solved.schedules) };
+    });
+    const stopped = r.sol.status === 'time-limit-feasible';
+    return {
+      ...base, ms: stopped ? `time limit (${timeLimitS} s)` : ms, startRssMb, peakRssMb, objectiveYuan: r.cost.costYuan,
+      ...(r.sol.mipGap !== null ? { mipGapPct: 100 * r.sol.mipGap } : {}),
+      feasible: feasibleOf(fleet, r.check),
+      note: `${r.columns} columns${integer ? `, ${r.binaries} binaries` : ''}; solver objective ${r.sol.objective.toFixed(1)} yuan${stopped ? ', best point found' : ''}`,
+    };
+  } catch (e) {
+    if (!(e instanceof SolverLimitError)) throw e;
+    return { ...base, ms: e.limit === 'time' ? `time limit (${timeLimitS} s)` : 'out of memory (2 GiB)', note: e.message };
+  } finally {
+    await shutdownSolver();
+  }
+}
