@@ -1,5 +1,5 @@
 import { runDispatch, type BuiltDispatch, type DispatchResult } from '@zonal/dispatch';
-import { addEnvelope } from '@zonal/policies';
+import { addEnvelopeGroups } from '@zonal/policies';
 import type { LpExporter } from '@zonal/solver';
 import type { NegotiationSetup, ZoneSetup } from './setup';
 
@@ -36,7 +36,7 @@ export async function solveCentralised(setup: NegotiationSetup, opts: { exporter
 export function addEnvelopeLink(built: BuiltDispatch, zone: ZoneSetup, k: number): { linkRows: number[]; dischargeCols: number[] } {
   const m = built.model;
   const grid = zone.problem.grid;
-  const env = addEnvelope(m, zone.envelope, zone.problem.eta, grid, `z${zone.id}ev`);
+  const env = addEnvelopeGroups(m, zone.problem.envelopeGroups ?? [{ envelope: zone.envelope, shiftPeriods: 0 }], zone.problem.eta, grid, `z${zone.id}ev`);
   const flex = built.vars.flexKw[k];
   const linkRows: number[] = [], dischargeCols: number[] = [];
   for (let t = 0; t < grid.periods; t++) {

@@ -3,7 +3,7 @@ import { buildDispatchInputs, runDispatch, scenarioFleet, type DispatchInputs, t
 import { aggregateEnvelope, Fleet, type AggregateEnvelope } from '@zonal/ev';
 import { buildRadialNetwork, loadFeeder, type Feeder, type RadialNetwork } from '@zonal/feeder';
 import { partitionFeeder, type PartitionInputs, type PartitionResult } from '@zonal/partition';
-import { getPolicy, type ZoneProblem } from '@zonal/policies';
+import { getPolicy, type EnvelopeGroup, type ZoneProblem } from '@zonal/policies';
 import { tariffAtPeriods, timeGrid, type Scenario } from '@zonal/scenario';
 
 /** One aggregation zone as both layers see it (SPEC §5, §8). */
@@ -59,7 +59,7 @@ export async function buildNegotiationSetup(scenario: Scenario, feeder: Feeder =
     const zoneFleet = Fleet.subset(fleet, members);
     const envelope = aggregateEnvelope(zoneFleet, grid);
     const problem: ZoneProblem = {
-      zoneId: id, grid, envelope, eta: scenario.evFleet.eta, tariffYuanPerKwh: tariff,
+      zoneId: id, grid, envelope, envelopeGroups: anchoredEnvelopeGroups(zoneFleet, grid), eta: scenario.evFleet.eta, tariffYuanPerKwh: tariff,
       baseNetLoadKw: zoneBaseNetLoad(inputs, feeder, inZone),
       degradationYuanPerKwh: scenario.zones.degradationYuanPerKwh,
       peakTieBreakYuanPerKw: scenario.zones.peakTieBreakYuanPerKw,
@@ -72,6 +72,37 @@ export async function buildNegotiationSetup(scenario: Scenario, feeder: Feeder =
     .map((br) => ({ from: br.from, to: br.to, fromZone: zoneOf.get(br.from)!, toZone: zoneOf.get(br.to)! }));
   const excludedEvs = zones.flatMap((z) => z.envelope.excluded.map((p) => p.message));
   return { scenario, feeder, net, inputs, zones, partition, tieLines, fleet, excludedEvs };
+}
+
+/**
+ * The fleet split by where its envelope is anchored (E = 0) and by V2G enrolment: at 00:00 for EVs not
+ * plugged in across midnight, else at 12:00, 06:00 or 18:00, the first boundary none of the group's
+ * stays crosses. A
+ * stay across the anchor would split into a head and a tail whose link the per-boundary box loses,
+ * letting the aggregate schedule energy no EV can deliver (SPEC §6's outer approximation, made
+ * much worse): anchored this way each EV's share is exact and only the Minkowski-sum gap remains.
+ */
+export function anchoredEnvelopeGroups(fleet: Fleet, grid: ReturnType<typeof timeGrid>): EnvelopeGroup[] {
+  const T = grid.periods, dt = grid.dtH;
+  const anchors = [0, T / 2, T / 4, (3 * T) / 4].filter((a) => Number.isInteger(a));
+  // V2G EVs apart from the others: summed with charge-only EVs, their bounds let the aggregate
+  // discharge energy the charge-only EVs hold and the V2G ones never had.
+  const members = new Map<string, { shiftPeriods: number; evs: number[] }>();
+  for (let i = 0; i < fleet.size; i++) {
+    const start = Math.ceil(fleet.arrivalH[i] / dt - 1e-9);
+    const length = Math.floor(fleet.departureH[i] / dt + 1e-9) - start;
+    // An anchor b is clean when the stay [start, start + length] does not strictly contain it.
+    const k = anchors.findIndex((b) => { const off = (((b - start) % T) + T) % T; return off === 0 || off >= length; });
+    const shiftPeriods = anchors[k < 0 ? 0 : k];
+    const key = `${shiftPeriods}/${fleet.v2g[i]}`;
+    if (!members.has(key)) members.set(key, { shiftPeriods, evs: [] });
+    members.get(key)!.evs.push(i);
+  }
+  return [...members.values()].map(({ shiftPeriods, evs }) => {
+    const specs = Fleet.toSpecs(Fleet.subset(fleet, evs))
+      .map((ev) => ({ ...ev, arrivalH: ev.arrivalH - shiftPeriods * dt, departureH: ev.departureH - shiftPeriods * dt }));
+    return { envelope: aggregateEnvelope(Fleet.fromSpecs(specs), grid), shiftPeriods };
+  });
 }
 
 /** Grid-side flexible power per bus (charge + discharge limits), from each bus's own EVs. */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Rng } from '@zonal/core';
 import type { AggregateEnvelope, TimeGrid } from '@zonal/ev';
+import type { EnvelopeGroup } from './envelope-model';
 import type { LpExporter } from '@zonal/solver';
 
 /**
@@ -54,8 +55,13 @@ export interface ZoneProblem {
   grid: TimeGrid;
   /** The zone's fixed net load without EVs (load − local generation), kW per period. */
   baseNetLoadKw: Float64Array;
-  /** The zone fleet's aggregate envelope (battery side; SPEC §6). */
+  /** The zone fleet's aggregate envelope (battery side; SPEC §6), anchored at 00:00. */
   envelope: AggregateEnvelope;
+  /**
+   * The same fleet as groups, each anchored where none of its EVs is plugged in (tighter: a stay
+   * across the anchor loosens the envelope). Models use these when given, `envelope` otherwise.
+   */
+  envelopeGroups?: EnvelopeGroup[];
   /** Charging efficiency of the fleet (grid side = battery / eta when charging, × eta when discharging). */
   eta: number;
   /** Energy price the zone pays without any DSO signal (the TOU tariff), yuan/kWh. */

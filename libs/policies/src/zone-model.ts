@@ -1,5 +1,5 @@
 import { ModelBuilder, solve, type Solution } from '@zonal/solver';
-import { addEnvelope, type EnvelopeVars } from './envelope-model';
+import { addEnvelopeGroups, type EnvelopeVars } from './envelope-model';
 import type { DsoSignal, PolicyContext, ZoneAnswer, ZoneProblem } from './policy';
 
 /**
@@ -19,7 +19,7 @@ export function buildZoneModel(zone: ZoneProblem, signal: DsoSignal, name = `zon
   const { grid, envelope, eta } = zone;
   const T = grid.periods, dt = grid.dtH;
   const m = new ModelBuilder(name);
-  const env = addEnvelope(m, envelope, eta, grid);
+  const env = addEnvelopeGroups(m, zone.envelopeGroups ?? [{ envelope, shiftPeriods: 0 }], eta, grid);
   // Every variable gets finite bounds: HiGHS's QP solver needs them (SPEC §8) when ADMM adds ρ/2‖·‖².
   const evKw: number[] = [];
   let peakHi = 0, peakLo = Infinity;
@@ -54,14 +54,25 @@ function addSignalTerms(m: ModelBuilder, zone: ZoneProblem, signal: DsoSignal, e
   if (signal.consensus) {
     const { referenceKw, lambdaYuanPerKwh, rho } = signal.consensus;
     // Augmented-Lagrangian terms per period, weighted by dt like every energy term:
-    // dt·(λ·x + ρ/2 (x − ref)²) = dt·(λ·x + ρ/2 x² − ρ·ref·x) + const.
+    // dt·(λ·x + ρ/2 (x − ref)²). The quadratic is the convex piecewise-linear envelope of its
+    // tangents at ref ± a: HiGHS's active-set QP took minutes on anchored-envelope zone models
+    // (255 s for one 1342-EV zone), the LP takes milliseconds; the tangents are dense near ref,
+    // where a converging negotiation's answers lie (error ρ·δ²/8 for tangent spacing δ).
+    const limit = zone.envelope.pChargeMaxGridKw.reduce((a, v) => Math.max(a, v), 0) + zone.envelope.pDischargeMaxGridKw.reduce((a, v) => Math.max(a, v), 0);
     for (let t = 0; t < T; t++) {
-      m.setObjectiveCoef(evKw[t], dt * (lambdaYuanPerKwh[t] - rho * referenceKw[t]));
-      m.addQuadraticTerm(evKw[t], evKw[t], (dt * rho) / 2);
-      m.addObjectiveConstant(((dt * rho) / 2) * referenceKw[t] * referenceKw[t]);
+      m.setObjectiveCoef(evKw[t], dt * lambdaYuanPerKwh[t]);
+      const s = m.addVar('prox', [t], { lb: 0, ub: rho * (limit + Math.abs(referenceKw[t]) + 1) ** 2 });
+      m.setObjectiveCoef(s, dt);
+      ZONE_TANGENT_OFFSETS_KW.forEach((a, i) => {
+        // s ≥ ρ/2·a² + ρ·a·(x − ref − a), the tangent at x = ref + a.
+        m.addConstraint('proxTan', [t, i], [s, evKw[t]], [1, -rho * a], '>=', -rho * a * (referenceKw[t] + a) + (rho / 2) * a * a);
+      });
     }
   }
 }
+
+/** Tangent offsets (kW) around the reference: 0, ±0.01·2^k up to ±10 MW. */
+const ZONE_TANGENT_OFFSETS_KW = [0, ...Array.from({ length: 21 }, (_, k) => 0.01 * 2 ** k).flatMap((a) => [a, -a])];
 
 /**
  * The energy prices a zone pays in its answer: under consensus ADMM the DSO's multiplier λ prices

@@ -90,7 +90,7 @@ describe('direct-control', () => {
     expect(rows.directControl.costYuan).toBeLessThan(rows.uncoordinated.costYuan);
   });
 
-  it('answers a consensus signal with a QP whose optimum pulls toward the reference as rho grows', async () => {
+  it('answers a consensus signal with an optimum that pulls toward the reference as rho grows', async () => {
     const base = new Float64Array(24).fill(10);
     const zone = zoneOf([ev({}), ev({ id: 'b', arrivalH: 7, departureH: 19, socArrival: 0.4 })], base);
     const ref = new Float64Array(24).fill(1);
