@@ -3,4 +3,5 @@ export { runDsoAgent, type DsoAgentOptions, type DsoOutcome } from './dso-agent'
 export { transportZoneClients } from './zone-clients';
 export { buildSimReport, writeSimReport, type SimReport } from './report';
 export { toSolveRequest, fromSolveRequest, toSolveReply, fromSolveReply, announceBody } from './wire';
-export { benchNegotiation, type NegotiationBenchRow } from './bench';
+export { benchNegotiation, benchSyntheticNegotiation, type NegotiationBenchRow } from './bench';
+export { syntheticNegotiationScenario, subtreeZones, type SyntheticScenarioOptions, type SyntheticScenario } from './synthetic-scenario';

@@ -1,4 +1,4 @@
-import { benchNegotiation } from '@zonal/agents';
+import { benchNegotiation, benchSyntheticNegotiation } from '@zonal/agents';
 import { benchDispatch } from '@zonal/dispatch';
 import { benchEv } from '@zonal/ev';
 import { benchPowerFlow } from '@zonal/feeder';
@@ -52,5 +52,14 @@ export const benchSuites: BenchSuite[] = [
     name: 'fleet-scheduling',
     description: 'one zone, direct-control: (a) per-EV LP (ipm), (b) per-EV MILP, (c) envelope LP + disaggregation; objectives recomputed from the per-EV schedules, gaps to (a) (goal: 100 000 EVs under 5 s, every EV feasible, gap under 0.1%)',
     run: () => benchFleetScheduling(),
+  },
+  {
+    name: 'negotiation-1000',
+    description: 'the negotiation on a synthetic 1 000-bus feeder at the default EV penetration, 20 subtree zones, 100 000 EVs (takes many minutes: the DSO LP has ≈ 485 000 rows)',
+    run: async () => {
+      const rows = await benchSyntheticNegotiation();
+      await shutdownSolver();
+      return rows;
+    },
   },
 ];

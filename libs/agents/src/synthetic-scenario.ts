@@ -1,0 +1,159 @@
+/**
+ * A negotiation scenario on a seeded synthetic feeder, for benchmarks at scale (the negotiation issue,
+ * item 6: a 1 000-bus feeder, 20 zones, 100 000 EVs). It extends the default scenario: the same
+ * profiles, tariff, carbon ladder, fleet laws and negotiation settings; the feeder, the DERs, the fleet
+ * size and the zones change. The feeder is written as a MATPOWER file so the scenario is an ordinary
+ * one (`network.case` is that file's path) that `zonal sim` could run too.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRng, InputError } from '@zonal/core';
+import { buildRadialNetwork, loadFeeder, makeSyntheticFeeder, writeMatpower, type Feeder, type RadialNetwork } from '@zonal/feeder';
+import { loadScenario, parseScenario, type Scenario } from '@zonal/scenario';
+
+export interface SyntheticScenarioOptions {
+  buses: number;
+  zones: number;
+  evs: number;
+  /** Seeds the feeder, the DER placement and (as the scenario seed) the fleet. */
+  seed: number;
+  /** Where the MATPOWER file is written (default: a `zonal-bench` folder in the OS temp dir). */
+  dir?: string;
+}
+
+export interface SyntheticScenario {
+  scenario: Scenario;
+  /** The feeder as the scenario loads it (read back from the written file). */
+  feeder: Feeder;
+  casePath: string;
+  /** Peak base load before and after matching the default's EV penetration (kW). */
+  generatedLoadKw: number;
+  loadKw: number;
+}
+
+/**
+ * Builds the scenario. The synthetic feeder's load is whatever its design voltage drop allows (4–23 MW
+ * at 1 000 buses, by seed), while 100 000 default-fleet EVs need ≈ 540 MWh a day, three times such a
+ * feeder's own energy: the network would be nothing but overloads. So the feeder is scaled to the
+ * default scenario's EV penetration (EVs per kW of peak load): loads × k and impedances ÷ k, which
+ * keeps every per-unit voltage drop and the loss share as generated (a feeder of k× the customers on
+ * k× the conductor), so the negotiation meets the same physics per EV as on IEEE-33.
+ */
+export function syntheticNegotiationScenario(opts: SyntheticScenarioOptions): SyntheticScenario {
+  const base = loadScenario('default');
+  const baseFeeder = loadFeeder(base.network.case);
+  const baseLoadKw = totalLoadKw(baseFeeder);
+  const generated = makeSyntheticFeeder({ buses: opts.buses, seed: opts.seed, name: `synthetic${opts.buses}_seed${opts.seed}` });
+  const generatedLoadKw = totalLoadKw(generated);
+  const k = (opts.evs / base.evFleet.count) * baseLoadKw / generatedLoadKw;
+  const scaled = scaleFeeder(generated, k);
+
+  const dir = opts.dir ?? join(tmpdir(), 'zonal-bench');
+  mkdirSync(dir, { recursive: true });
+  const casePath = join(dir, `${scaled.name}_x${opts.evs}ev.m`);
+  writeFileSync(casePath, writeMatpower(scaled));
+  const feeder = loadFeeder(casePath);
+  const loadKw = totalLoadKw(feeder);
+
+  const net = buildRadialNetwork(feeder);
+  const scenario = parseScenario({
+    ...base,
+    name: `synthetic-${opts.buses}`,
+    description: `Seeded synthetic ${opts.buses}-bus feeder (seed ${opts.seed}) at the default's EV penetration, ${opts.evs} EVs, ${opts.zones} subtree zones; everything else as the default scenario.`,
+    seed: opts.seed,
+    network: { ...base.network, case: casePath },
+    ders: scaledDers(base, feeder, net, loadKw / baseLoadKw, baseFeeder.buses.length - 1, opts.seed),
+    evFleet: { ...base.evFleet, count: opts.evs },
+    zones: { ...base.zones, buses: subtreeZones(net, opts.zones) },
+  }, `synthetic scenario (${opts.buses} buses)`);
+  return { scenario, feeder, casePath, generatedLoadKw, loadKw };
+}
+
+function totalLoadKw(feeder: Feeder): number {
+  return feeder.buses.reduce((a, b) => a + b.pdKw, 0);
+}
+
+function scaleFeeder(feeder: Feeder, k: number): Feeder {
+  return {
+    ...feeder,
+    buses: feeder.buses.map((b) => ({ ...b, pdKw: b.pdKw * k, qdKvar: b.qdKvar * k })),
+    branches: feeder.branches.map((br) => ({ ...br, rOhm: br.rOhm / k, xOhm: br.xOhm / k })),
+  };
+}
+
+/**
+ * The default's DERs at the same density: per kind, as many units per non-slack bus as the default
+ * has on IEEE-33, on seeded distinct non-slack buses, with the kind's total rating (and a diesel's
+ * minimum) scaled by the ratio of peak loads and split evenly.
+ */
+function scaledDers(base: Scenario, feeder: Feeder, net: RadialNetwork, loadRatio: number, baseNonSlack: number, seed: number): Scenario['ders'] {
+  const rng = createRng(seed).fork('ders');
+  const candidates = feeder.buses.filter((_b, pos) => pos !== net.slackPos).map((b) => b.id);
+  const pick = (count: number): number[] => {
+    const pool = [...candidates];
+    const out: number[] = [];
+    for (let i = 0; i < count && pool.length; i++) out.push(pool.splice(rng.int(pool.length), 1)[0]);
+    return out.sort((a, b) => a - b);
+  };
+  const unitsFor = (n: number) => Math.max(1, Math.round((n * candidates.length) / baseNonSlack));
+  const spread = (units: ReadonlyArray<{ pMaxKw: number }>) => {
+    if (!units.length) return [];
+    const buses = pick(unitsFor(units.length));
+    const totalKw = units.reduce((a, u) => a + u.pMaxKw, 0) * loadRatio;
+    return buses.map((bus) => ({ bus, pMaxKw: totalKw / buses.length }));
+  };
+  const diesels = base.ders.diesel;
+  const dieselBuses = diesels.length ? pick(unitsFor(diesels.length)) : [];
+  // Unit i copies the default's unit i mod m (costs, emissions, must-run); its limits are that unit's
+  // scaled by the load ratio and shared among the copies, so each kind's total follows the load.
+  const share = (v: number) => (v * loadRatio * diesels.length) / dieselBuses.length;
+  return {
+    pv: spread(base.ders.pv),
+    wind: spread(base.ders.wind),
+    diesel: dieselBuses.map((bus, i) => {
+      const d = diesels[i % diesels.length];
+      return { ...d, bus, pMinKw: share(d.pMinKw), pMaxKw: share(d.pMaxKw) };
+    }),
+    capacitors: [],
+  };
+}
+
+/**
+ * Cuts a radial feeder into `count` connected zones (bus ids): repeatedly cuts off the subtree, among
+ * what is left, whose size is closest to (buses left) / (zones left), ties to the earlier bus in
+ * breadth-first order; the slack's remainder is the last zone. A cut subtree is connected because
+ * every earlier cut inside it took whole subtrees with it. O(count × buses).
+ */
+export function subtreeZones(net: RadialNetwork, count: number): number[][] {
+  const n = net.nBus;
+  if (!Number.isInteger(count) || count < 1 || count > n) throw new InputError(`must be an integer in [1, ${n}], got ${count}`, 'zones');
+  const zoneOf = new Int32Array(n).fill(-1);
+  const size = new Int32Array(n);
+  let left = n;
+  for (let z = 0; z < count - 1; z++) {
+    size.fill(0);
+    for (let i = n - 1; i >= 0; i--) {
+      const pos = net.order[i];
+      if (zoneOf[pos] >= 0) continue;
+      size[pos] += 1;
+      if (net.parentPos[pos] >= 0) size[net.parentPos[pos]] += size[pos];
+    }
+    const target = left / (count - z);
+    let best = -1;
+    for (let i = 1; i < n; i++) {
+      const pos = net.order[i];
+      if (zoneOf[pos] < 0 && (best < 0 || Math.abs(size[pos] - target) < Math.abs(size[best] - target))) best = pos;
+    }
+    // Breadth-first order puts a parent before its children: one pass marks the subtree.
+    for (let i = 0; i < n; i++) {
+      const pos = net.order[i];
+      if (zoneOf[pos] < 0 && (pos === best || (net.parentPos[pos] >= 0 && zoneOf[net.parentPos[pos]] === z))) zoneOf[pos] = z;
+    }
+    left -= size[best];
+  }
+  for (let pos = 0; pos < n; pos++) if (zoneOf[pos] < 0) zoneOf[pos] = count - 1;
+  const zones: number[][] = Array.from({ length: count }, () => []);
+  net.feeder.buses.forEach((b, pos) => zones[zoneOf[pos]].push(b.id));
+  return zones.map((z) => z.sort((a, b) => a - b));
+}
