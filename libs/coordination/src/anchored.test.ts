@@ -4,16 +4,16 @@ import { aggregateEnvelope, Fleet, type EvSpec } from '@zonal/ev';
 import { getPolicy, type ZoneProblem } from '@zonal/policies';
 import { LpExporter, shutdownSolver } from '@zonal/solver';
 import { deliverZone } from './deliver';
-import { anchoredEnvelopeGroups } from './setup';
+import { anchoredEnvelopeGroups, type EnvelopeGrouping } from './setup';
 
 afterAll(() => shutdownSolver());
 const grid = { periods: 24, dtH: 1 };
 const tou = Float64Array.from({ length: 24 }, (_, h) => (h < 8 ? 0.35 : (h >= 8 && h < 12) || (h >= 17 && h < 22) ? 1.12 : 0.68));
 
-function zoneOf(specs: EvSpec[], grouped: boolean): ZoneProblem {
+function zoneOf(specs: EvSpec[], grouping: EnvelopeGrouping): ZoneProblem {
   const fleet = Fleet.fromSpecs(specs);
   return {
-    zoneId: 1, grid, envelope: aggregateEnvelope(fleet, grid), ...(grouped ? { envelopeGroups: anchoredEnvelopeGroups(fleet, grid) } : {}),
+    zoneId: 1, grid, envelope: aggregateEnvelope(fleet, grid), envelopeGroups: anchoredEnvelopeGroups(fleet, grid, grouping),
     eta: 0.95, baseNetLoadKw: new Float64Array(24).fill(10), tariffYuanPerKwh: tou, degradationYuanPerKwh: 0.05, peakTieBreakYuanPerKw: 0.001,
   };
 }
@@ -45,11 +45,29 @@ describe('envelopes anchored where no EV of the group is plugged in', () => {
         id: `ev${i}`, arrivalH, departureH: arrivalH + stay, capacityKwh: 60, pChargeMaxKw: 7, pDischargeMaxKw: 7, eta: 0.95,
         socMin: 0.2, socMax: 1, socArrival: 0.2 + 0.5 * rng.next(), socTarget: 0.9, v2g: rng.next() < 0.5,
       };
-      const zone = zoneOf([spec], true);
+      const zone = zoneOf([spec], 'anchor');
       const answer = await policy.respond(zone, { round: 0 }, ctx);
       const delivered = deliverZone(1, Fleet.fromSpecs([spec]), grid, 0.95, answer.evKw);
       expect(delivered.evsFeasible, spec.id).toBe(1);
       expect(delivered.shortfallKwh + delivered.overKwh, `${spec.id} parked ${arrivalH}h for ${stay}h`).toBeLessThan(1e-6);
     }
+  });
+
+  it('by whole plug-in window: EVs alike but for their energy deliver the agreed aggregate exactly', async () => {
+    const rng = createRng(5);
+    const policy = getPolicy('direct-control');
+    const specs: EvSpec[] = [];
+    for (const [arrivalH, departureH] of [[18, 31], [8, 17]]) {
+      for (let i = 0; i < 3; i++) {
+        specs.push({
+          id: `ev${specs.length}`, arrivalH, departureH, capacityKwh: 60, pChargeMaxKw: 7, pDischargeMaxKw: 7, eta: 0.95,
+          socMin: 0.2, socMax: 1, socArrival: 0.2 + 0.5 * rng.next(), socTarget: 0.9, v2g: i < 2,
+        });
+      }
+    }
+    const answer = await policy.respond(zoneOf(specs, 'window'), { round: 0 }, { exporter: new LpExporter(undefined), rng });
+    const delivered = deliverZone(1, Fleet.fromSpecs(specs), grid, 0.95, answer.evKw);
+    expect(delivered.evsFeasible).toBe(specs.length);
+    expect(delivered.shortfallKwh + delivered.overKwh).toBeLessThan(1e-6);
   });
 });
