@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '@zonal/core';
-import { aggregateEnvelope, Fleet, type EvSpec } from '@zonal/ev';
+import { aggregateEnvelope, anchoredEnvelopeGroups, Fleet, type EnvelopeGrouping, type EvSpec } from '@zonal/ev';
 import { getPolicy, type ZoneProblem } from '@zonal/policies';
 import { LpExporter, shutdownSolver } from '@zonal/solver';
 import { deliverZone } from './deliver';
-import { anchoredEnvelopeGroups, type EnvelopeGrouping } from './setup';
 
 afterAll(() => shutdownSolver());
 const grid = { periods: 24, dtH: 1 };

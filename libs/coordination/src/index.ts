@@ -1,4 +1,4 @@
-export { buildNegotiationSetup, partitionInputs, anchoredEnvelopeGroups, type EnvelopeGrouping, type NegotiationSetup, type ZoneSetup } from './setup';
+export { buildNegotiationSetup, partitionInputs, type NegotiationSetup, type ZoneSetup } from './setup';
 export { solveCentralised, addZoneTerms, addEnvelopeLink, type CentralisedResult } from './centralised';
 export { evaluateSchedules, type Evaluation, type Trade } from './evaluate';
 export { negotiate, type ZoneClient, type ZoneReply, type RoundRecord, type NegotiationResult, type NegotiationOptions } from './negotiate';

@@ -16,3 +16,4 @@ export {
 } from './socDependent';
 export { classifyUser, classifyFleet, type TouCode, type TouPeriods, type UserClass } from './userClass';
 export { benchEv, type EvBenchRow } from './bench';
+export { anchoredEnvelopeGroups, type AnchoredEnvelope, type EnvelopeGrouping } from './groups';

@@ -1,4 +1,4 @@
-import type { AggregateEnvelope, TimeGrid } from '@zonal/ev';
+import type { AggregateEnvelope, AnchoredEnvelope, TimeGrid } from '@zonal/ev';
 import type { ModelBuilder, VarBlock } from '@zonal/solver';
 
 /**
@@ -19,10 +19,7 @@ export interface EnvelopeVars {
  * day's period (τ + shift) mod T), so that the anchor E = 0 sits at a boundary where none of the
  * group's EVs is plugged in: then each EV's share is exact, not loosened by a stay across the anchor.
  */
-export interface EnvelopeGroup {
-  envelope: AggregateEnvelope;
-  shiftPeriods: number;
-}
+export type EnvelopeGroup = AnchoredEnvelope;
 
 export function addEnvelope(m: ModelBuilder, env: AggregateEnvelope, eta: number, grid: TimeGrid, prefix = 'ev', shiftPeriods = 0): EnvelopeVars & { energyKwh: VarBlock } {
   const T = grid.periods, dt = grid.dtH;

@@ -1,4 +1,4 @@
-import { checkSchedules, type Fleet, type ScheduleCheck } from '@zonal/ev';
+import { checkSchedules, type EnvelopeGrouping, type Fleet, type ScheduleCheck } from '@zonal/ev';
 import { ModelBuilder, shutdownSolver, solve, SolverLimitError } from '@zonal/solver';
 import { envelopeSchedule, fleetSchedulingCase } from './fleet-scheduling';
 import { scheduleCostYuan, solvePerEv, type ZoneData } from './per-ev';
@@ -58,7 +58,7 @@ const DEFAULTS: Required<FleetSchedulingBenchOptions> = {
   milp: [{ evs: 100, timeLimitS: 10 }, { evs: 1_000, timeLimitS: 60 }],
 };
 
-const METHOD = { lp: '(a) per-EV LP, ipm', milp: '(b) per-EV MILP', envelope: '(c) envelope + disaggregation' };
+const METHOD = { lp: '(a) per-EV LP, ipm', milp: '(b) per-EV MILP', envelope: '(c) envelope + disaggregation', windows: "(c') envelopes per plug-in window + disaggregation" };
 
 class RssPeak {
   private peakBytes = 0;
@@ -119,6 +119,7 @@ export async function benchFleetScheduling(options: FleetSchedulingBenchOptions 
     const { fleet, zone } = fleetSchedulingCase(evs);
     await warmUpSolver(); // the previous row shut the worker down: (c) should not pay for a new one
     const c = await runEnvelope(fleet, zone);
+    const cw = await runEnvelope(fleet, zone, 'window');
     const lp = opts.perEvLpSizes.includes(evs)
       ? await runPerEv(fleet, zone, false, opts.perEvLpTimeLimitS)
       : skipped(evs, METHOD.lp, `not run: ${3 * c.entries + 1} columns; HiGHS in WebAssembly has 2 GiB and aborted at 40 000 EVs (STACK.md)`);
@@ -126,13 +127,13 @@ export async function benchFleetScheduling(options: FleetSchedulingBenchOptions 
     const milp = milpRun
       ? await runPerEv(fleet, zone, true, milpRun.timeLimitS)
       : skipped(evs, METHOD.milp, 'not run: STACK.md measured 32 s at 800 EVs; the smaller sizes show the trend');
-    for (const row of [lp, milp, c.row]) {
+    for (const row of [lp, milp, c.row, cw.row]) {
       if (row !== lp && lp.objectiveYuan !== undefined && row.objectiveYuan !== undefined) {
         row.gapPct = (100 * (row.objectiveYuan - lp.objectiveYuan)) / lp.objectiveYuan;
         row.evGapPct = (100 * (row.objectiveYuan - lp.objectiveYuan)) / Math.abs(lp.objectiveYuan - c.baseBillYuan);
       }
     }
-    rows.push(lp, milp, c.row);
+    rows.push(lp, milp, c.row, cw.row);
   }
   return rows.map(inColumnOrder);
 }
@@ -150,18 +151,18 @@ function skipped(evs: number, method: string, note: string): FleetSchedulingRow 
   return { evs, method, ms: 'skipped', note };
 }
 
-async function runEnvelope(fleet: Fleet, zone: ZoneData): Promise<{ row: FleetSchedulingRow; entries: number; baseBillYuan: number }> {
+async function runEnvelope(fleet: Fleet, zone: ZoneData, grouping?: EnvelopeGrouping): Promise<{ row: FleetSchedulingRow; entries: number; baseBillYuan: number }> {
   const stepEndMs: number[] = [];
   const { value: r, ms, startRssMb, peakRssMb } = await measured((sample) => {
     const t0 = performance.now();
     return envelopeSchedule(fleet, zone, () => {
       sample();
       stepEndMs.push(performance.now() - t0);
-    });
+    }, grouping);
   });
   const [envelopeMs, lpMs, disaggregateMs, checkMs] = stepEndMs.map((t, k) => t - (stepEndMs[k - 1] ?? 0));
   const row: FleetSchedulingRow = {
-    evs: fleet.size, method: METHOD.envelope, ms, startRssMb, peakRssMb, objectiveYuan: r.costYuan,
+    evs: fleet.size, method: grouping ? METHOD.windows : METHOD.envelope, ms, startRssMb, peakRssMb, objectiveYuan: r.costYuan,
     underKwh: r.disaggregation.underKwh, overKwh: r.disaggregation.overKwh, feasible: feasibleOf(fleet, r.check),
     note: `steps (ms): envelope ${envelopeMs.toFixed(0)}, LP ${lpMs.toFixed(0)}, disaggregate ${disaggregateMs.toFixed(0)}, check + bill ${checkMs.toFixed(0)}; ` +
       `envelope LP objective ${r.answer.objective.toFixed(1)} yuan (a lower bound on (a)); ` +

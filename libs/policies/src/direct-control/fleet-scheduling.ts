@@ -1,6 +1,6 @@
 import { createRng } from '@zonal/core';
 import {
-  aggregateEnvelope, checkSchedules, disaggregate, sampleDefaultFleet, type Disaggregation, type Fleet, type ScheduleCheck, type TimeGrid,
+  aggregateEnvelope, anchoredEnvelopeGroups, type EnvelopeGrouping, checkSchedules, disaggregate, sampleDefaultFleet, type Disaggregation, type Fleet, type ScheduleCheck, type TimeGrid,
 } from '@zonal/ev';
 import { loadFeeder } from '@zonal/feeder';
 import { loadScenario, tariffAtPeriods, timeGrid, type Scenario } from '@zonal/scenario';
@@ -53,10 +53,12 @@ export interface EnvelopeSchedule {
  * checker and priced from the schedules themselves. `probe` is called between the steps (the
  * benchmark samples memory there: the steps are synchronous, so a timer cannot).
  */
-export async function envelopeSchedule(fleet: Fleet, zone: ZoneData, probe: () => void = () => undefined): Promise<EnvelopeSchedule> {
+export async function envelopeSchedule(fleet: Fleet, zone: ZoneData, probe: () => void = () => undefined, grouping?: EnvelopeGrouping): Promise<EnvelopeSchedule> {
   const envelope = aggregateEnvelope(fleet, zone.grid);
+  // With a grouping, the zone schedules over several envelopes (libs/ev groups.ts), as in zonal sim.
+  const envelopeGroups = grouping ? anchoredEnvelopeGroups(fleet, zone.grid, grouping) : undefined;
   probe();
-  const answer = await directControl.respond({ ...zone, envelope }, { round: 0 }, { exporter: new LpExporter(undefined), rng: createRng(0) });
+  const answer = await directControl.respond({ ...zone, envelope, ...(envelopeGroups ? { envelopeGroups } : {}) }, { round: 0 }, { exporter: new LpExporter(undefined), rng: createRng(0) });
   probe();
   // The answer is grid side (c/eta − d·eta). At positive prices the LP never charges and discharges
   // in one period (it would pay for the losses), so each period's battery-side power is one of the two.

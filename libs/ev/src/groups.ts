@@ -1,0 +1,51 @@
+import { Fleet } from './fleet';
+import { aggregateEnvelope, type AggregateEnvelope } from './region';
+import type { TimeGrid } from './types';
+
+/** An envelope computed on a day rotated by `shiftPeriods`: its period τ is the day's (τ + shift) mod T. */
+export interface AnchoredEnvelope {
+  envelope: AggregateEnvelope;
+  shiftPeriods: number;
+}
+
+/**
+ * How finely a zone's fleet is split into envelopes (SPEC §6's outer approximation shrinks as the
+ * groups get more alike; the models grow with the number of groups):
+ *  - `anchor`: by V2G enrolment and by where the envelope is anchored (E = 0): 00:00 for EVs not
+ *    plugged in across midnight, else 12:00, 06:00 or 18:00, the first boundary none of the group's
+ *    stays crosses — a stay across the anchor splits into a head and a tail whose link is lost;
+ *  - `arrival`: by V2G enrolment and arrival period, anchored at the arrival;
+ *  - `window`: by V2G enrolment and whole plug-in window (EVs alike but for energy), anchored at the
+ *    arrival — nearly exact.
+ * Measured on the default scenario: the EVs had to take 6.4% / 3.3% / 0.02% more energy than the
+ * agreed aggregates, and `zonal sim` took about 7 / 10 / 50 s in process.
+ */
+export type EnvelopeGrouping = 'anchor' | 'arrival' | 'window';
+
+export function anchoredEnvelopeGroups(fleet: Fleet, grid: TimeGrid, grouping: EnvelopeGrouping = 'anchor'): AnchoredEnvelope[] {
+  const T = grid.periods, dt = grid.dtH;
+  const anchors = [0, T / 2, T / 4, (3 * T) / 4].filter((a) => Number.isInteger(a));
+  const members = new Map<string, { shiftPeriods: number; evs: number[] }>();
+  for (let i = 0; i < fleet.size; i++) {
+    const start = Math.ceil(fleet.arrivalH[i] / dt - 1e-9);
+    const length = Math.floor(fleet.departureH[i] / dt + 1e-9) - start;
+    const arrival = ((start % T) + T) % T;
+    let shiftPeriods = arrival;
+    if (grouping === 'anchor') {
+      // An anchor b is clean when the stay [start, start + length] does not strictly contain it.
+      const k = anchors.findIndex((b) => { const off = (((b - start) % T) + T) % T; return off === 0 || off >= length; });
+      shiftPeriods = anchors[k < 0 ? 0 : k];
+    }
+    // V2G EVs apart from the others: summed with charge-only EVs, their bounds let the aggregate
+    // discharge energy the charge-only EVs hold and the V2G ones never had.
+    const key = grouping === 'window' ? `${arrival}/${length}/${fleet.v2g[i]}` : `${shiftPeriods}/${fleet.v2g[i]}`;
+    if (!members.has(key)) members.set(key, { shiftPeriods, evs: [] });
+    members.get(key)!.evs.push(i);
+  }
+  return [...members.values()].map(({ shiftPeriods, evs }) => {
+    const specs = Fleet.toSpecs(Fleet.subset(fleet, evs))
+      .map((ev) => ({ ...ev, arrivalH: ev.arrivalH - shiftPeriods * dt, departureH: ev.departureH - shiftPeriods * dt }));
+    return { envelope: aggregateEnvelope(Fleet.fromSpecs(specs), grid), shiftPeriods };
+  });
+}
+
