@@ -81,13 +81,10 @@ const carbonSchema = z.strictObject({
   }
 });
 
-const normalH = z.strictObject({ mean: z.number().min(-24).max(48), sd: z.number().min(0).max(24) });
+export const normalHSchema = z.strictObject({ mean: z.number().min(-24).max(48), sd: z.number().min(0).max(24) });
 
-export const evFleetSchema = z.strictObject({
-  count: z.number().int().min(0).max(10_000_000),
-  residentialShare: fraction,
-  residential: z.strictObject({ arrivalH: normalH, departureH: normalH }),
-  workplace: z.strictObject({ arrivalH: normalH, departureH: normalH }),
+/** An EV's battery and charger (SPEC §6), shared by every fleet a scenario or a policy case samples. */
+export const evBatteryFields = {
   capacityKwh: z.number().positive().max(1000),
   pChargeMaxKw: z.number().positive().max(1000),
   pDischargeMaxKw: z.number().min(0).max(1000),
@@ -95,6 +92,20 @@ export const evFleetSchema = z.strictObject({
   socMin: fraction,
   socMax: fraction,
   socTarget: fraction,
+};
+
+/** socMin ≤ socMax and socTarget ≤ socMax, named by field. */
+export function checkSocOrder(f: { socMin: number; socMax: number; socTarget: number }, ctx: z.RefinementCtx): void {
+  if (f.socMin > f.socMax) ctx.addIssue({ code: 'custom', path: ['socMin'], message: `(${f.socMin}) must not exceed socMax (${f.socMax})` });
+  if (f.socTarget > f.socMax) ctx.addIssue({ code: 'custom', path: ['socTarget'], message: `(${f.socTarget}) must not exceed socMax (${f.socMax})` });
+}
+
+export const evFleetSchema = z.strictObject({
+  count: z.number().int().min(0).max(10_000_000),
+  residentialShare: fraction,
+  residential: z.strictObject({ arrivalH: normalHSchema, departureH: normalHSchema }),
+  workplace: z.strictObject({ arrivalH: normalHSchema, departureH: normalHSchema }),
+  ...evBatteryFields,
   arrivalSoc: z.strictObject({
     fullSoc: fraction,
     socPerKm: z.number().min(0),
@@ -103,10 +114,7 @@ export const evFleetSchema = z.strictObject({
   dailyKm: z.strictObject({ logMu: z.number(), logSigma: z.number().min(0) }),
   v2gShare: fraction,
   placement: z.literal('by-load'),
-}).superRefine((f, ctx) => {
-  if (f.socMin > f.socMax) ctx.addIssue({ code: 'custom', path: ['socMin'], message: `(${f.socMin}) must not exceed socMax (${f.socMax})` });
-  if (f.socTarget > f.socMax) ctx.addIssue({ code: 'custom', path: ['socTarget'], message: `(${f.socTarget}) must not exceed socMax (${f.socMax})` });
-});
+}).superRefine(checkSocOrder);
 
 const networkSchema = z.strictObject({
   case: z.string().min(1),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkSocOrder, evBatteryFields, normalHSchema } from '@zonal/scenario';
 import { baseLoadSchema, caseHeader, tariffBlocks } from '../common';
 import { judgementIssues, type AhpLimits } from './ahp';
 
@@ -6,27 +7,17 @@ import { judgementIssues, type AhpLimits } from './ahp';
  * The multi-objective case (SPEC §7.4, seed 002 §3): every number of the study, units in the names.
  */
 const fraction = z.number().min(0).max(1);
-const normalH = z.strictObject({ mean: z.number().min(-24).max(48), sd: z.number().min(0).max(24) });
 
 /** Seed 002 fleet (SPEC §6), the fields of @zonal/ev's Seed002FleetParams. */
 const seed002FleetSchema = z.strictObject({
   // Per-EV variables (and binaries in the repair): a building's car park, not a feeder's fleet.
   count: z.number().int().min(1).max(500),
-  arrivalH: normalH,
-  departureH: normalH,
+  arrivalH: normalHSchema,
+  departureH: normalHSchema,
   initialSocRatePerSoc: z.number().min(0).max(100),
-  capacityKwh: z.number().positive().max(1000),
-  pChargeMaxKw: z.number().positive().max(1000),
-  pDischargeMaxKw: z.number().min(0).max(1000),
-  eta: z.number().gt(0).max(1),
-  socMin: fraction,
-  socMax: fraction,
-  socTarget: fraction,
+  ...evBatteryFields,
   v2gShare: fraction,
-}).superRefine((f, ctx) => {
-  if (f.socMin > f.socMax) ctx.addIssue({ code: 'custom', path: ['socMin'], message: `(${f.socMin}) must not exceed socMax (${f.socMax})` });
-  if (f.socTarget > f.socMax) ctx.addIssue({ code: 'custom', path: ['socTarget'], message: `(${f.socTarget}) must not exceed socMax (${f.socMax})` });
-});
+}).superRefine(checkSocOrder);
 
 const bessSchema = z.strictObject({
   capacityKwh: z.number().positive().max(1e6),
