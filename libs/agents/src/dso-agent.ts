@@ -1,4 +1,4 @@
-import { deliverZoneSchedules, negotiate, solveCentralised, type NegotiationSetup, type RoundRecord } from '@zonal/coordination';
+import { deliverZoneSchedules, negotiate, solveCentralised, type CentralisedResult, type NegotiationSetup, type RoundRecord } from '@zonal/coordination';
 import { buildDispatchInputs, runDispatch, uncoordinatedEvLoad } from '@zonal/dispatch';
 import { openRecorder, type Transport } from '@zonal/protocol';
 import { buildSimReport, writeSimReport, type SimReport } from './report';
@@ -15,6 +15,8 @@ export interface DsoAgentOptions {
   announceTimeoutMs?: number;
   log?: (line: string) => void;
   onRound?: (record: RoundRecord) => void;
+  /** The centralised optimum of this setup when the caller has solved it already (it is not solved twice). */
+  centralised?: CentralisedResult;
 }
 
 export interface DsoOutcome {
@@ -81,7 +83,7 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     if (negotiation.roundLimitHit) log(`round limit ${setup.scenario.negotiation.maxRounds} reached before convergence`);
     // The agreed aggregates lie in outer approximations of the fleets: check the EVs can deliver them (SPEC §6).
     const delivery = deliverZoneSchedules(setup, negotiation.zoneEvKw);
-    const centralised = await solveCentralised(setup);
+    const centralised = o.centralised ?? await solveCentralised(setup);
     const report = buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, centralised, delivery });
     const files = o.outDir ? writeSimReport(o.outDir, report) : [];
     publishStatus(o.outDir ? `report: ${o.outDir}` : undefined);

@@ -4,7 +4,7 @@ export { Fleet, validateFleet } from './fleet';
 export { clock } from './grid';
 export {
   sampleDefaultFleet, sampleSeed002Fleet, largestRemainder, truncatedExponential, stayFromClocks,
-  type DefaultFleetParams, type Seed002FleetParams, type NormalH, type BusLoad,
+  type DefaultFleetParams, type Seed002FleetParams, type EvBatteryParams, type NormalH, type BusLoad,
 } from './sampling';
 export { type EvSchedules, netKwByPeriod, evScheduleByPeriod, gridLoadKw } from './schedules';
 export { uncoordinatedProfile, type UncoordinatedProfile } from './uncoordinated';

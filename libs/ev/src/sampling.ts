@@ -18,13 +18,8 @@ export interface BusLoad {
   pKw: number;
 }
 
-/** Seed 001 default fleet (SPEC §6); field names follow the scenario's `evFleet`. */
-export interface DefaultFleetParams {
-  count: number;
-  /** Share of residential EVs; the rest park at work. */
-  residentialShare: number;
-  residential: { arrivalH: NormalH; departureH: NormalH };
-  workplace: { arrivalH: NormalH; departureH: NormalH };
+/** Battery and charger of every EV in a sampled fleet (SPEC §6). */
+export interface EvBatteryParams {
   capacityKwh: number;
   pChargeMaxKw: number;
   pDischargeMaxKw: number;
@@ -32,6 +27,15 @@ export interface DefaultFleetParams {
   socMin: number;
   socMax: number;
   socTarget: number;
+}
+
+/** Seed 001 default fleet (SPEC §6); field names follow the scenario's `evFleet`. */
+export interface DefaultFleetParams extends EvBatteryParams {
+  count: number;
+  /** Share of residential EVs; the rest park at work. */
+  residentialShare: number;
+  residential: { arrivalH: NormalH; departureH: NormalH };
+  workplace: { arrivalH: NormalH; departureH: NormalH };
   /** Arrival SOC = fullSoc - socPerKm * dailyKm, floored at floorSoc. */
   arrivalSoc: { fullSoc: number; socPerKm: number; floorSoc: number };
   /** Daily distance ~ LogNormal(logMu, logSigma) km. */
@@ -42,19 +46,12 @@ export interface DefaultFleetParams {
 }
 
 /** Seed 002 fleet (SPEC §6). */
-export interface Seed002FleetParams {
+export interface Seed002FleetParams extends EvBatteryParams {
   count: number;
   arrivalH: NormalH;
   departureH: NormalH;
   /** Rate of the exponential arrival-SOC law, per unit of SOC (0.3), truncated to [socMin, socMax]. */
   initialSocRatePerSoc: number;
-  capacityKwh: number;
-  pChargeMaxKw: number;
-  pDischargeMaxKw: number;
-  eta: number;
-  socMin: number;
-  socMax: number;
-  socTarget: number;
   v2gShare: number;
   /** Bus of the whole fleet (one building), if placed. */
   bus?: number;

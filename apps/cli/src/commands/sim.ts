@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { InputError } from '@zonal/core';
 import { runDsoAgent, startZoneAgent, type SimReport } from '@zonal/agents';
-import { buildNegotiationSetup, solveCentralised, type NegotiationSetup } from '@zonal/coordination';
+import { buildNegotiationSetup, solveCentralised, type CentralisedResult, type NegotiationSetup } from '@zonal/coordination';
 import { InProcessBus, NatsTransport, natsAvailable, startLocalNatsServer, type LocalNatsServer } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
@@ -70,7 +70,7 @@ async function sim(o: SimOptions): Promise<number> {
   try {
     report = nats
       ? await simOverNats(nats.url, runId, resolvedScenario, outDir, setup, progress, say)
-      : await simInProcess(runId, outDir, setup, progress, say);
+      : await simInProcess(runId, outDir, setup, centralised, progress, say);
   } finally {
     await nats?.local?.stop();
   }
@@ -133,13 +133,13 @@ async function simOverNats(url: string, runId: string, scenarioFile: string, out
   return JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8')) as SimReport;
 }
 
-async function simInProcess(runId: string, outDir: string, setup: NegotiationSetup,
+async function simInProcess(runId: string, outDir: string, setup: NegotiationSetup, centralised: CentralisedResult,
   progress: (r: RoundProgress) => void, say: (l: string) => void): Promise<SimReport> {
   const bus = new InProcessBus();
   const agents = await Promise.all(setup.zones.map((z) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${z.id}` }), setup, zoneId: z.id })));
   const { report } = await runDsoAgent({
     transport: bus.connect({ runId, name: 'dso' }), setup, transportLabel: 'in-process', outDir,
-    log: (l) => say(`  [dso] ${l}`), onRound: progress,
+    log: (l) => say(`  [dso] ${l}`), onRound: progress, centralised,
   });
   await Promise.all(agents.map((a) => a.stop()));
   return report;
