@@ -1,5 +1,5 @@
 import { InputError, ZonalError } from '@zonal/core';
-import type { Fleet } from './fleet';
+import { Fleet } from './fleet';
 import { FlowNetwork } from './maxflow';
 import { allocateSchedules, type EvSchedules } from './schedules';
 import { chargeableKwh, neededKwh, problems, sessions, type Sessions } from './session';
@@ -33,7 +33,10 @@ import type { EvProblem, TimeGrid } from './types';
  * minimises sum |shortfall| * dt (the in-aggregate flow is a maximum flow and the extra energy is the
  * least the targets force); for V2G fleets it matched the LP optimum in every random test so far, but
  * that is not proven. When nothing asks for discharge, V2G EVs are first tried as charge-only (small
- * network); if that is not exact, the full network with V2G chains decides.
+ * network); if that is not exact, the network with V2G chains is tried one way (in each period EVs
+ * may only move energy in the aggregate's direction: an EV discharging into another's charging tracks
+ * as well but loses energy both ways on the grid side), and if that is not exact either, the full
+ * network decides.
  */
 export interface Disaggregation {
   /** Battery-side charge and discharge per EV and plugged period; never both in one period. */
@@ -69,14 +72,75 @@ export function disaggregate(fleet: Fleet, grid: TimeGrid, aggregateKw: ArrayLik
     const chargeOnly = solve(fleet, s, aggregateKw, false);
     if (chargeOnly.exact) return chargeOnly;
   }
+  if (hasV2g) {
+    const oneWay = solve(fleet, s, aggregateKw, true, true);
+    if (oneWay?.exact) return oneWay;
+  }
   return solve(fleet, s, aggregateKw, hasV2g);
 }
 
-function solve(fleet: Fleet, s: Sessions, aggregateKw: ArrayLike<number>, v2gChains: boolean): Disaggregation {
+/**
+ * Disaggregation group by group: each group's own aggregate schedule (net battery-side kW per day
+ * period, e.g. one envelope group's share of a zone's LP answer) to that group's EVs alone. Given
+ * only the zone's total, the flow may meet it by one EV discharging into another's charging in the
+ * same period, which tracks the total exactly but pays the round-trip losses twice; per group, the
+ * split between groups is the optimiser's own. `groups` must partition the fleet.
+ */
+export function disaggregateGroups(
+  fleet: Fleet, grid: TimeGrid, groups: ReadonlyArray<{ evs: ArrayLike<number> }>, groupBatteryKw: ReadonlyArray<ArrayLike<number>>,
+): Disaggregation {
+  if (groupBatteryKw.length !== groups.length) throw new InputError(`has ${groupBatteryKw.length} schedules for ${groups.length} groups`, 'groupBatteryKw');
+  const owner = new Int32Array(fleet.size).fill(-1);
+  groups.forEach((g, k) => {
+    for (let j = 0; j < g.evs.length; j++) {
+      const i = g.evs[j];
+      if (!(i >= 0 && i < fleet.size)) throw new InputError(`group ${k} names EV index ${i}, outside a fleet of ${fleet.size}`, 'groups');
+      if (owner[i] >= 0) throw new InputError(`EV ${fleet.id[i]} is in groups ${owner[i]} and ${k}`, 'groups');
+      owner[i] = k;
+    }
+  });
+  const stray = owner.indexOf(-1);
+  if (stray >= 0) throw new InputError(`EV ${fleet.id[stray]} is in no group`, 'groups');
+
+  const s = sessions(fleet, grid);
+  const T = s.grid.periods;
+  const schedules = allocateSchedules(s, (i) => s.problem[i] === 0);
+  const requestedKw = new Float64Array(T), deliveredKw = new Float64Array(T);
+  let underKwh = 0, overKwh = 0, exact = true;
+  groups.forEach((g, k) => {
+    const part = disaggregate(Fleet.subset(fleet, g.evs), grid, groupBatteryKw[k]);
+    for (let j = 0; j < g.evs.length; j++) {
+      const i = g.evs[j], from = part.schedules.offset[j], len = part.schedules.offset[j + 1] - from;
+      if (len === 0) continue;
+      schedules.chargeKw.set(part.schedules.chargeKw.subarray(from, from + len), schedules.offset[i]);
+      schedules.dischargeKw.set(part.schedules.dischargeKw.subarray(from, from + len), schedules.offset[i]);
+    }
+    for (let t = 0; t < T; t++) {
+      requestedKw[t] += part.requestedKw[t];
+      deliveredKw[t] += part.deliveredKw[t];
+    }
+    underKwh += part.underKwh;
+    overKwh += part.overKwh;
+    exact &&= part.exact;
+  });
+  const shortfallKw = requestedKw.map((r, t) => r - deliveredKw[t]);
+  return { schedules, requestedKw, deliveredKw, shortfallKw, underKwh, overKwh, exact, excluded: problems(fleet, s) };
+}
+
+function solve(fleet: Fleet, s: Sessions, aggregateKw: ArrayLike<number>, v2gChains: boolean, oneWay: true): Disaggregation | null;
+function solve(fleet: Fleet, s: Sessions, aggregateKw: ArrayLike<number>, v2gChains: boolean): Disaggregation;
+function solve(fleet: Fleet, s: Sessions, aggregateKw: ArrayLike<number>, v2gChains: boolean, oneWay = false): Disaggregation | null {
   const T = s.grid.periods, dt = s.grid.dtH;
   const schedules = allocateSchedules(s, (i) => s.problem[i] === 0);
   const net = buildNetwork(s, schedules, aggregateKw, v2gChains);
-  runStages(net);
+  if (oneWay) closeCounterFlow(net, s, schedules, aggregateKw);
+  // Without counter-flow some EV may have no way to its target (it is plugged in only where the
+  // aggregate goes the other way): no answer, the caller solves the full network.
+  const unrouted = runStages(net);
+  if (unrouted) {
+    if (oneWay) return null;
+    throw new ZonalError(`internal: disaggregation left ${unrouted[0]} kWh of EV needs and ${unrouted[1]} kWh of surplus unrouted`, 'disaggregate');
+  }
   readSchedules(net, s, schedules);
 
   const requestedKw = Float64Array.from(aggregateKw), deliveredKw = new Float64Array(T), shortfallKw = new Float64Array(T);
@@ -210,6 +274,17 @@ function addChargeEdgesEarliestDeparture(
   }
 }
 
+/** Closes discharging in periods that ask for charge and charging in periods that ask for discharge. */
+function closeCounterFlow(net: Network, s: Sessions, sched: EvSchedules, aggregateKw: ArrayLike<number>): void {
+  const T = s.grid.periods;
+  for (let i = 0; i < s.size; i++) {
+    for (let e = sched.offset[i], t = s.start[i]; e < sched.offset[i + 1]; e++, t = t + 1 === T ? 0 : t + 1) {
+      if (aggregateKw[t] >= 0 && net.dischargeEdge[e] >= 0) net.flow.close(net.dischargeEdge[e]);
+      if (aggregateKw[t] < 0) net.flow.close(net.chargeEdge[e]);
+    }
+  }
+}
+
 function setAll(net: Network, edges: Int32Array, caps: Float64Array | null): void {
   for (let k = 0; k < edges.length; k++) {
     if (edges[k] < 0) continue;
@@ -224,7 +299,8 @@ function unmetKwh(net: Network, edges: Int32Array, caps: Float64Array): number {
   return unmet;
 }
 
-function runStages(net: Network): void {
+/** Runs the stages; returns the kWh of needs and surplus it could not route, or null when all went. */
+function runStages(net: Network): [number, number] | null {
   const { flow } = net;
   const tolKwh = (caps: Float64Array): number => 1e-9 * (1 + caps.reduce((a, b) => a + b, 0));
   // 1) Aggregate energy (and arrival surplus) to needs and discharge requests.
@@ -247,9 +323,7 @@ function runStages(net: Network): void {
     flow.maxFlow(SOURCE, SINK, FLOW_EPS_KWH);
   }
   const left = [unmetKwh(net, net.need, net.needCapKwh), unmetKwh(net, net.surplus, net.surplusCapKwh)];
-  if (left[0] > tolKwh(net.needCapKwh) || left[1] > tolKwh(net.surplusCapKwh)) {
-    throw new ZonalError(`internal: disaggregation left ${left[0]} kWh of EV needs and ${left[1]} kWh of surplus unrouted`, 'disaggregate');
-  }
+  return left[0] > tolKwh(net.needCapKwh) || left[1] > tolKwh(net.surplusCapKwh) ? [left[0], left[1]] : null;
 }
 
 /** Flows to kW; a charge and a discharge in one period are netted (battery side: no loss, same energy). */

@@ -6,6 +6,8 @@ import type { TimeGrid } from './types';
 export interface AnchoredEnvelope {
   envelope: AggregateEnvelope;
   shiftPeriods: number;
+  /** The group's EVs (indices into the fleet it was built from), so its schedule can be disaggregated to them alone. */
+  evs?: Int32Array;
 }
 
 /**
@@ -15,8 +17,11 @@ export interface AnchoredEnvelope {
  *    plugged in across midnight, else 12:00, 06:00 or 18:00, the first boundary none of the group's
  *    stays crosses — a stay across the anchor splits into a head and a tail whose link is lost;
  *  - `arrival`: by V2G enrolment and arrival period, anchored at the arrival;
- *  - `window`: by V2G enrolment and whole plug-in window (EVs alike but for energy), anchored at the
- *    arrival — nearly exact.
+ *  - `window`: EVs alike in all but a little arrival energy: the same V2G enrolment, plug-in window
+ *    and battery and charger parameters, and arrival energy within one period of full-power charging
+ *    of each other (bins of pChargeMax·dt kWh), anchored at the arrival. Identical EVs sum exactly
+ *    (n copies of one convex region is n times that region), so each group's envelope is nearly its
+ *    fleet's exact feasible set.
  * Measured on the default scenario: the EVs had to take 6.4% / 3.3% / 0.02% more energy than the
  * agreed aggregates, and `zonal sim` took about 7 / 10 / 50 s in process.
  */
@@ -38,14 +43,27 @@ export function anchoredEnvelopeGroups(fleet: Fleet, grid: TimeGrid, grouping: E
     }
     // V2G EVs apart from the others: summed with charge-only EVs, their bounds let the aggregate
     // discharge energy the charge-only EVs hold and the V2G ones never had.
-    const key = grouping === 'window' ? `${arrival}/${length}/${fleet.v2g[i]}` : `${shiftPeriods}/${fleet.v2g[i]}`;
-    if (!members.has(key)) members.set(key, { shiftPeriods, evs: [] });
-    members.get(key)!.evs.push(i);
+    const key = grouping === 'window' ? windowKey(fleet, i, arrival, length, dt) : `${shiftPeriods}/${fleet.v2g[i]}`;
+    let group = members.get(key);
+    if (!group) members.set(key, group = { shiftPeriods, evs: [] });
+    group.evs.push(i);
   }
   return [...members.values()].map(({ shiftPeriods, evs }) => {
-    const specs = Fleet.toSpecs(Fleet.subset(fleet, evs))
-      .map((ev) => ({ ...ev, arrivalH: ev.arrivalH - shiftPeriods * dt, departureH: ev.departureH - shiftPeriods * dt }));
-    return { envelope: aggregateEnvelope(Fleet.fromSpecs(specs), grid), shiftPeriods };
+    const members = Fleet.subset(fleet, evs);
+    for (let k = 0; k < members.size; k++) {
+      members.arrivalH[k] -= shiftPeriods * dt;
+      members.departureH[k] -= shiftPeriods * dt;
+    }
+    return { envelope: aggregateEnvelope(members, grid), shiftPeriods, evs: Int32Array.from(evs) };
   });
 }
 
+function windowKey(fleet: Fleet, i: number, arrival: number, length: number, dt: number): string {
+  const stepKwh = fleet.pChargeMaxKw[i] * dt;
+  const needKwh = (fleet.socTarget[i] - fleet.socArrival[i]) * fleet.capacityKwh[i];
+  const energyBin = stepKwh > 0 ? Math.floor(needKwh / stepKwh) : 0;
+  return [
+    arrival, length, fleet.v2g[i], energyBin, fleet.capacityKwh[i], fleet.pChargeMaxKw[i], fleet.pDischargeMaxKw[i],
+    fleet.eta[i], fleet.socMin[i], fleet.socMax[i], fleet.socTarget[i],
+  ].join('/');
+}

@@ -12,6 +12,18 @@ export interface EnvelopeVars {
   dischargeKw: VarBlock; // [T], battery side, indexed by day period
   /** Grid-side power of period t = Σ coefs · cols (charging positive). */
   gridTerms(t: number): { cols: number[]; coefs: number[] };
+  /** Each envelope group's own charge and discharge columns per day period (one entry without groups). */
+  groups: EnvelopeGroupCols[];
+}
+
+/** Column of a group's battery-side charge (discharge) in each day period, -1 where it has none. */
+export interface EnvelopeGroupCols {
+  chargeCols: Int32Array;
+  dischargeCols: Int32Array;
+}
+
+function blockCols(block: VarBlock, T: number): Int32Array {
+  return Int32Array.from({ length: T }, (_, t) => block.at(t));
 }
 
 /**
@@ -31,7 +43,8 @@ export function addEnvelope(m: ModelBuilder, env: AggregateEnvelope, eta: number
     m.addConstraint(`${prefix}Soc`, [tau], [energyKwh.at(tau + 1), energyKwh.at(tau), chargeKw.at(tau), dischargeKw.at(tau)], [1, -1, -dt, dt], '=', 0);
   }
   if (shiftPeriods === 0) {
-    return { chargeKw, dischargeKw, energyKwh, gridTerms: (t) => ({ cols: [chargeKw.at(t), dischargeKw.at(t)], coefs: [1 / eta, -eta] }) };
+    return { chargeKw, dischargeKw, energyKwh, gridTerms: (t) => ({ cols: [chargeKw.at(t), dischargeKw.at(t)], coefs: [1 / eta, -eta] }),
+      groups: [{ chargeCols: blockCols(chargeKw, T), dischargeCols: blockCols(dischargeKw, T) }] };
   }
   // Day-indexed views of the rotated blocks, so callers never see the rotation.
   const dayCharge = m.addVars(`${prefix}Cday`, [T], ([t]) => ({ lb: 0, ub: Math.max(0, env.pMaxKw[(t - shiftPeriods + T) % T]) }));
@@ -41,24 +54,80 @@ export function addEnvelope(m: ModelBuilder, env: AggregateEnvelope, eta: number
     m.addConstraint(`${prefix}Crot`, [t], [dayCharge.at(t), chargeKw.at(tau)], [1, -1], '=', 0);
     m.addConstraint(`${prefix}Drot`, [t], [dayDischarge.at(t), dischargeKw.at(tau)], [1, -1], '=', 0);
   }
-  return { chargeKw: dayCharge, dischargeKw: dayDischarge, energyKwh, gridTerms: (t) => ({ cols: [dayCharge.at(t), dayDischarge.at(t)], coefs: [1 / eta, -eta] }) };
+  return {
+    chargeKw: dayCharge, dischargeKw: dayDischarge, energyKwh,
+    gridTerms: (t) => ({ cols: [dayCharge.at(t), dayDischarge.at(t)], coefs: [1 / eta, -eta] }),
+    groups: [{ chargeCols: blockCols(dayCharge, T), dischargeCols: blockCols(dayDischarge, T) }],
+  };
 }
 
 /**
  * Several envelope groups of one fleet as one: combined charge and discharge per day period are the
  * sums over the groups (explicit columns, so a policy prices discharge on one block).
+ *
+ * Each group is written compactly (addGroupColumns): columns only for the periods in which its EVs
+ * can charge or discharge, directly on day periods, so a zone of thousands of groups (one per plug-in
+ * window and arrival energy, libs/ev groups.ts) stays a small LP.
  */
 export function addEnvelopeGroups(m: ModelBuilder, groups: readonly EnvelopeGroup[], eta: number, grid: TimeGrid, prefix = 'ev'): EnvelopeVars {
   if (groups.length === 1) return addEnvelope(m, groups[0].envelope, eta, grid, prefix, groups[0].shiftPeriods);
   const T = grid.periods;
-  const parts = groups.map((g, i) => addEnvelope(m, g.envelope, eta, grid, `${prefix}${i}`, g.shiftPeriods));
+  const parts = groups.map((g, k) => addGroupColumns(m, g, grid, `${prefix}G`, k));
   const chargeKw = m.addVars(`${prefix}C`, [T], { lb: 0 });
   const dischargeKw = m.addVars(`${prefix}D`, [T], { lb: 0 });
   for (let t = 0; t < T; t++) {
-    m.setColBounds(chargeKw.at(t), 0, parts.reduce((a, p) => a + m.colUpperBound(p.chargeKw.at(t)), 0));
-    m.setColBounds(dischargeKw.at(t), 0, parts.reduce((a, p) => a + m.colUpperBound(p.dischargeKw.at(t)), 0));
-    m.addConstraint(`${prefix}Csum`, [t], [chargeKw.at(t), ...parts.map((p) => p.chargeKw.at(t))], [1, ...parts.map(() => -1)], '=', 0);
-    m.addConstraint(`${prefix}Dsum`, [t], [dischargeKw.at(t), ...parts.map((p) => p.dischargeKw.at(t))], [1, ...parts.map(() => -1)], '=', 0);
+    for (const [total, which] of [[chargeKw, 'chargeCols'], [dischargeKw, 'dischargeCols']] as const) {
+      const cols = parts.map((p) => p[which][t]).filter((c) => c >= 0);
+      m.setColBounds(total.at(t), 0, cols.reduce((a, c) => a + m.colUpperBound(c), 0));
+      m.addConstraint(`${prefix}${which === 'chargeCols' ? 'C' : 'D'}sum`, [t], [total.at(t), ...cols], [1, ...cols.map(() => -1)], '=', 0);
+    }
   }
-  return { chargeKw, dischargeKw, gridTerms: (t) => ({ cols: [chargeKw.at(t), dischargeKw.at(t)], coefs: [1 / eta, -eta] }) };
+  return {
+    chargeKw, dischargeKw, gridTerms: (t) => ({ cols: [chargeKw.at(t), dischargeKw.at(t)], coefs: [1 / eta, -eta] }),
+    groups: parts,
+  };
+}
+
+/**
+ * One group's envelope on day periods, with columns only where its EVs can move energy: charge and
+ * discharge where their limits are not zero, and the energy gained after each such period. Across a
+ * period in which no EV of the group is plugged in the energy cannot change, so that boundary's
+ * bounds tighten the current energy column instead of adding one; before the first active period the
+ * energy is the anchor's 0.
+ */
+function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, family: string, k: number): EnvelopeGroupCols {
+  const { envelope: env, shiftPeriods } = group;
+  const T = grid.periods, dt = grid.dtH;
+  const chargeCols = new Int32Array(T).fill(-1), dischargeCols = new Int32Array(T).fill(-1);
+  let energy = -1;
+  for (let tau = 0; tau < T; tau++) {
+    const t = (tau + shiftPeriods) % T;
+    const up = Math.max(0, env.pMaxKw[tau]), down = Math.max(0, -env.pMinKw[tau]);
+    const lo = env.eMinKwh[tau + 1], hi = env.eMaxKwh[tau + 1];
+    if (up === 0 && down === 0) {
+      if (energy >= 0) m.setColBounds(energy, Math.max(lo, m.colLowerBound(energy)), Math.min(hi, m.colUpperBound(energy)));
+      else if (lo > 0 || hi < 0) energy = m.addVar(`${family}E`, [k, t], { lb: lo, ub: hi }); // infeasible; HiGHS names it
+      continue;
+    }
+    // next − energy − c·dt + d·dt = 0
+    const next = m.addVar(`${family}E`, [k, t], { lb: lo, ub: hi });
+    const cols = [next], coefs = [1];
+    if (energy >= 0) {
+      cols.push(energy);
+      coefs.push(-1);
+    }
+    if (up > 0) {
+      chargeCols[t] = m.addVar(`${family}C`, [k, t], { lb: 0, ub: up });
+      cols.push(chargeCols[t]);
+      coefs.push(-dt);
+    }
+    if (down > 0) {
+      dischargeCols[t] = m.addVar(`${family}D`, [k, t], { lb: 0, ub: down });
+      cols.push(dischargeCols[t]);
+      coefs.push(dt);
+    }
+    m.addConstraint(`${family}Soc`, [k, t], cols, coefs, '=', 0);
+    energy = next;
+  }
+  return { chargeCols, dischargeCols };
 }

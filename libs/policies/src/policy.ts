@@ -102,4 +102,9 @@ export interface ZoneAnswer {
   degradationYuan: number;
   /** The objective of the zone's solve (its own terms plus the coordination terms). */
   objective: number;
+  /**
+   * Net battery-side power per day period of each envelope group (zone.envelopeGroups order, or the
+   * one envelope), kW: what to disaggregate to each group's EVs (libs/ev disaggregateGroups).
+   */
+  groupBatteryKw?: Float64Array[];
 }

@@ -99,5 +99,7 @@ export async function solveZone(zm: ZoneModel, zone: ZoneProblem, prices: Float6
   const netLoadKw = evKw.map((x, t) => x + zone.baseNetLoadKw[t]);
   const discharge = sol.values(zm.env.dischargeKw);
   const degradationYuan = discharge.reduce((a, d) => a + zone.degradationYuanPerKwh * d * zone.grid.dtH, 0);
-  return { sol, answer: { evKw, netLoadKw, costYuan: zoneCostYuan(zone, prices, netLoadKw, discharge), degradationYuan, objective: sol.objective } };
+  const at = (col: number): number => (col >= 0 ? sol.value(col) : 0);
+  const groupBatteryKw = zm.env.groups.map((g) => Float64Array.from(g.chargeCols, (c, t) => at(c) - at(g.dischargeCols[t])));
+  return { sol, answer: { evKw, netLoadKw, costYuan: zoneCostYuan(zone, prices, netLoadKw, discharge), degradationYuan, objective: sol.objective, groupBatteryKw } };
 }

@@ -1,6 +1,6 @@
 import { createRng } from '@zonal/core';
 import {
-  aggregateEnvelope, anchoredEnvelopeGroups, type EnvelopeGrouping, checkSchedules, disaggregate, sampleDefaultFleet, type Disaggregation, type Fleet, type ScheduleCheck, type TimeGrid,
+  aggregateEnvelope, anchoredEnvelopeGroups, type EnvelopeGrouping, checkSchedules, disaggregate, disaggregateGroups, sampleDefaultFleet, type Disaggregation, type Fleet, type ScheduleCheck, type TimeGrid,
 } from '@zonal/ev';
 import { loadFeeder } from '@zonal/feeder';
 import { loadScenario, tariffAtPeriods, timeGrid, type Scenario } from '@zonal/scenario';
@@ -45,12 +45,14 @@ export interface EnvelopeSchedule {
   /** The zone's bill recomputed from the disaggregated per-EV schedules. */
   costYuan: number;
   baseBillYuan: number;
+  /** Envelopes the zone's LP scheduled over (1 without a grouping). */
+  envelopes: number;
 }
 
 /**
- * Method (c): the zone's aggregate envelope, direct-control's envelope LP against the tariff, the
- * aggregate schedule disaggregated to every EV, the schedules proven feasible by the independent
- * checker and priced from the schedules themselves. `probe` is called between the steps (the
+ * Method (c): the zone's envelopes (one per group of `grouping`, or one for the fleet), direct-control's
+ * envelope LP against the tariff, each group's schedule disaggregated to its EVs, the schedules
+ * proven feasible by the independent checker and priced from the schedules themselves. `probe` is called between the steps (the
  * benchmark samples memory there: the steps are synchronous, so a timer cannot).
  */
 export async function envelopeSchedule(fleet: Fleet, zone: ZoneData, probe: () => void = () => undefined, grouping?: EnvelopeGrouping): Promise<EnvelopeSchedule> {
@@ -63,10 +65,13 @@ export async function envelopeSchedule(fleet: Fleet, zone: ZoneData, probe: () =
   // The answer is grid side (c/eta − d·eta). At positive prices the LP never charges and discharges
   // in one period (it would pay for the losses), so each period's battery-side power is one of the two.
   const batteryKw = answer.evKw.map((kw) => (kw >= 0 ? kw * zone.eta : kw / zone.eta));
-  const disaggregation = disaggregate(fleet, zone.grid, batteryKw);
+  // With groups, each group's own schedule goes to its own EVs (no EV discharging into another's charging).
+  const disaggregation = envelopeGroups && answer.groupBatteryKw
+    ? disaggregateGroups(fleet, zone.grid, envelopeGroups.map((g) => ({ evs: g.evs! })), answer.groupBatteryKw)
+    : disaggregate(fleet, zone.grid, batteryKw);
   probe();
   const check = checkSchedules(fleet, zone.grid, disaggregation.schedules);
   const { costYuan, baseBillYuan } = scheduleCostYuan(zone, fleet, disaggregation.schedules);
   probe();
-  return { answer, disaggregation, check, costYuan, baseBillYuan };
+  return { answer, disaggregation, check, costYuan, baseBillYuan, envelopes: envelopeGroups?.length ?? 1 };
 }
