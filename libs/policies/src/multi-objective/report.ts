@@ -27,6 +27,11 @@ function repairRow(p: ScheduledPoint) {
   };
 }
 
+/** The outcome scored under both modes' weights (the schedules as repaired, F2 and F3 exact). */
+function scores(s: Study, o: AreaOutcome) {
+  return { economy: weightedScore(s, 'economy', o), response: weightedScore(s, 'response', o) };
+}
+
 function modeRow(s: Study, m: ModeName) {
   const p = s.modes[m];
   return {
@@ -34,11 +39,17 @@ function modeRow(s: Study, m: ModeName) {
     normalisedObjectives: normalised(s.norm, objectivesOf(p.outcome)),
     weightedObjective: p.run.lp.weightedObjective,
     ...metrics(p.outcome),
+    scores: scores(s, p.outcome),
     beforeRepair: metrics(p.lpOutcome),
     repair: repairRow(p),
     scheduleCheck: { ok: p.check.ok, violations: p.check.violations.map((v) => v.message) },
     profile: { netLoadKw: Array.from(p.outcome.netLoadKw), evKw: Array.from(p.outcome.evKw), bessKw: Array.from(p.outcome.bessKw) },
   };
+}
+
+/** Σ ω_k · F~_k of an outcome: what a mode minimises, with its AHP weights, on the payoff table's scale. */
+export function weightedScore(s: Study, m: ModeName, o: AreaOutcome): number {
+  return normalised(s.norm, objectivesOf(o)).reduce((a, f, k) => a + s.modes[m].weights[k] * f, 0);
 }
 
 function seedTable(c: MultiObjectiveCase, s: Study): ReportTable {
@@ -53,6 +64,8 @@ function seedTable(c: MultiObjectiveCase, s: Study): ReportTable {
       row('total op. cost F1 (yuan)', (o) => fmt(o.totalCostYuan, 2)),
       row('net-load std (kW)', (o) => fmt(o.stdKw)),
       row('peak-to-valley (kW)', (o) => fmt(o.peakValleyKw)),
+      row('economy score Σω·F~ (lower is better)', (o) => fmt(weightedScore(s, 'economy', o), 4)),
+      row('response score Σω·F~ (lower is better)', (o) => fmt(weightedScore(s, 'response', o), 4)),
     ],
   };
 }
@@ -120,7 +133,7 @@ export function toReport(c: MultiObjectiveCase, s: Study, segmentWidthKw: number
   return {
     policy: 'multi-objective', caseName: c.name, seed: c.seed, objective: s.solves.at(-1)!.objective,
     rows: {
-      uncoordinated: metrics(s.uncoordinated),
+      uncoordinated: { ...metrics(s.uncoordinated), scores: scores(s, s.uncoordinated) },
       economy: modeRow(s, 'economy'),
       response: modeRow(s, 'response'),
       payoff: { objectives: ['F1 cost + degradation (yuan)', 'F2 net-load variance (kW²)', 'F3 peak-to-valley (kW)'], table: s.norm.table, ideal: s.norm.ideal, nadir: s.norm.nadir },
