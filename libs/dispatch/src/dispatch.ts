@@ -1,5 +1,5 @@
 import { runPowerFlow, type PowerFlowResult } from '@zonal/feeder';
-import { solve, type LpExporter, type Solution } from '@zonal/solver';
+import { solve, type LpExporter, type SimplexBasis, type Solution } from '@zonal/solver';
 import { carbonCostYuan } from './carbon';
 import type { DispatchInputs } from './inputs';
 import { buildDispatchModel, type BuiltDispatch, type DispatchVars, type FlexibleLoad } from './model';
@@ -19,6 +19,8 @@ export interface DispatchOptions {
   initialLossSqPu?: Float64Array[];
   /** Most loss-correction re-solves (default: the scenario's lossCorrection.maxRounds; 0 = one solve). */
   maxLossRounds?: number;
+  /** A basis of an earlier dispatch of the same shape (`DispatchResult.basis`) to start the first round from. */
+  warmStart?: SimplexBasis | null;
 }
 
 /** Seed 001's cost table (yuan per day); penalties on their own row, outside `totalYuan`. */
@@ -84,6 +86,8 @@ export interface DispatchResult {
   /** AC flow into each bus position from its parent and that branch's loss, per period (kW). */
   acBranchPKw: Float64Array[];
   acBranchLossKw: Float64Array[];
+  /** The final LP's simplex basis, to warm-start a later dispatch of the same shape (null for a QP). */
+  basis: SimplexBasis | null;
 }
 
 /**
@@ -98,11 +102,14 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
   const flexible = opts.flexible ?? [];
   let lossSqPu: Float64Array[] | null = opts.initialLossSqPu ?? null;
   const solveMs: number[] = [];
+  // Each round changes only the loss constants: the previous optimum's basis is a few pivots away.
+  let basis = opts.warmStart ?? null;
   for (let round = 0; ; round++) {
     const built = buildDispatchModel(inp, lossSqPu, flexible);
     opts.extend?.(built);
-    const sol = await solve(built.model, { solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: built.model.isQuadratic ? undefined : opts.exporter });
+    const sol = await solve(built.model, { solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: built.model.isQuadratic ? undefined : opts.exporter, warmStart: basis });
     solveMs.push(sol.solveTimeMs);
+    basis = sol.basis ?? basis;
     const flows = acFlows(inp, sol, built.vars, flexible);
     // A lossless first round is never final; after that, stop once the LP's voltages meet the AC's.
     const lossAware = lossSqPu !== null;
@@ -121,6 +128,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
         lossSqPu: flows.map((pf) => pf.branchCurrentSqPu),
         acBranchPKw: flows.map((pf) => pf.branchPKw),
         acBranchLossKw: flows.map((pf) => pf.branchLossKw),
+        basis: sol.basis,
       };
     }
     lossSqPu = flows.map((pf) => pf.branchCurrentSqPu);

@@ -10,7 +10,7 @@
  */
 import type { Highs, Model, ModelData } from 'highs';
 import type { ModelArrays } from './model';
-import { iisTimeLimitS, type JobOptions, type SolveReply } from './protocol';
+import { iisTimeLimitS, type JobOptions, type SimplexBasis, type SolveReply } from './protocol';
 
 /** A heap this close to the 2 GiB ceiling when HiGHS aborts means the abort was an allocation failure. */
 const OUT_OF_MEMORY_BYTES = 1.9 * 2 ** 30;
@@ -44,13 +44,16 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays, option
       iis_strategy: IIS_ROW_PRIORITY,
       iis_time_limit: iisTimeLimitS(options.timeLimitS),
     });
+    const warmStarted = options.basis !== undefined && !isMip && !isQp && startFrom(model, options.basis, arrays);
     let status: number = model.run().modelStatus;
     if (status === highs.constants.modelStatus.unboundedOrInfeasible) {
       model.options.set('presolve', 'off');
       model.clearSolver();
       status = model.run().modelStatus;
     }
-    return done(interpret(highs, model, status, isMip, options));
+    const outcome = interpret(highs, model, status, isMip, options);
+    if (outcome.kind !== 'solved') return done(outcome);
+    return done({ ...outcome, basis: isMip || isQp || outcome.status !== 'optimal' ? null : finalBasis(highs, model), warmStarted });
   } catch (e) {
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     return done({ kind: 'crashed' as const, message, outOfMemory: highs.memoryBytes >= OUT_OF_MEMORY_BYTES });
@@ -61,6 +64,30 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays, option
       // An aborted instance may refuse even this; the worker is being replaced anyway.
     }
   }
+}
+
+/**
+ * Installs a basis from an earlier solve of an LP of the same shape; false (and a cold start) when
+ * its sizes do not match or HiGHS refuses it. A valid basis makes HiGHS skip presolve and run simplex
+ * from it: loss-correction rounds and negotiation rounds change a few bounds and costs, so the old
+ * optimum's basis is a few pivots from the new one.
+ */
+function startFrom(model: Model, basis: SimplexBasis, arrays: ModelArrays): boolean {
+  if (basis.colStatus.length !== arrays.numCols || basis.rowStatus.length !== arrays.numRows) return false;
+  try {
+    model.setBasis({ colStatus: basis.colStatus, rowStatus: basis.rowStatus });
+    return true;
+  } catch {
+    model.clearSolver();
+    return false;
+  }
+}
+
+function finalBasis(highs: Highs, model: Model): SimplexBasis | null {
+  const valid = safely(() => Number(model.info.get('basis_validity')) === highs.constants.basisValidity.valid);
+  if (!valid) return null;
+  const b = safely(() => model.getBasis());
+  return b ? { colStatus: Int32Array.from(b.colStatus), rowStatus: Int32Array.from(b.rowStatus) } : null;
 }
 
 type Outcome = SolveReply extends infer R ? (R extends unknown ? Omit<R, 'id' | 'memoryBytes' | 'solveTimeMs'> : never) : never;
@@ -95,6 +122,7 @@ function interpret(highs: Highs, model: Model, status: number, isMip: boolean, o
 function solved(model: Model, status: 'optimal' | 'time-limit-feasible', isMip: boolean, withDuals: boolean): Outcome {
   const sol = model.getSolution();
   return {
+    basis: null, warmStarted: false,
     kind: 'solved',
     status,
     objective: model.getObjectiveValue(),

@@ -1,7 +1,7 @@
 export { ModelBuilder, type Sense, type VarOptions, type ObjectiveSense, type ModelArrays } from './model';
 export { VarBlock } from './var-block';
 export { solve, type SolveOptions, type Solution } from './solve';
-export type { Algorithm } from './protocol';
+export type { Algorithm, SimplexBasis } from './protocol';
 export { configureSolver, solverConfig, shutdownSolver, solverWorkerStats, type SolverConfig } from './worker-client';
 export { LpExporter } from './lp-export';
 export { toCplexLp, type LpFormatOptions } from './lp-format';

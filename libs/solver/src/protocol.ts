@@ -12,6 +12,17 @@ export interface JobOptions {
   mipRelGap?: number;
   /** HiGHS presolve (default on). */
   presolve?: boolean;
+  /** A simplex basis to start from (an LP of the same shape solved before). */
+  basis?: SimplexBasis;
+}
+
+/**
+ * HiGHS's basis status of every column and row (0 at lower, 1 basic, 2 at upper, 3 zero, 4
+ * nonbasic): what a simplex solve ends on and another can start from.
+ */
+export interface SimplexBasis {
+  colStatus: Int32Array;
+  rowStatus: Int32Array;
 }
 
 /** Time HiGHS may spend looking for an IIS after proving infeasibility, s. */
@@ -48,6 +59,10 @@ export type SolveReply = ReplyBase &
         /** null for a MIP or a stopped solve: those duals mean nothing. */
         rowDual: Float64Array | null;
         mipGap: number | null;
+        /** The final simplex basis of an LP solved to optimality, when HiGHS has a valid one. */
+        basis: SimplexBasis | null;
+        /** Whether the basis passed in was accepted as the starting point. */
+        warmStarted: boolean;
       }
     | { kind: 'infeasible'; iisRows: Int32Array; iisCols: Int32Array }
     /** `orInfeasible`: HiGHS could not tell unbounded from infeasible, even without presolve. */

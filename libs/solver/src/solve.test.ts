@@ -126,6 +126,64 @@ describe('solve: LPs with hand-known optima and duals', () => {
   });
 });
 
+describe('solve: warm start from an earlier basis', () => {
+  it('starts Wyndor with 20 plant-3 hours from the 18-hour optimum\'s basis and reaches the cold optimum, 38', async () => {
+    const first = await solve(wyndor('maximize').m);
+    expect(first.basis).not.toBeNull();
+    expect(first.warmStarted).toBe(false);
+    const warm = await solve(wyndor('maximize', 20).m, { warmStart: first.basis });
+    expect(warm.warmStarted).toBe(true);
+    // Plant 3 binds with y = 6: x = (20 - 12) / 3, z = 3x + 30 = 38.
+    expect(warm.objective).toBeCloseTo(38, 9);
+    expect(warm.dual(2)).toBeCloseTo(1, 9);
+  });
+
+  it('agrees with a cold solve and with vertex enumeration on 30 random LPs re-solved after a change of bounds', async () => {
+    const rng = createRng(20251123).fork('warm-lp');
+    let warmed = 0;
+    for (let k = 0; k < 30; k++) {
+      const n = 3;
+      const p: DenseProblem = {
+        c: Array.from({ length: n }, () => rng.int(21) - 10),
+        a: Array.from({ length: 4 }, () => Array.from({ length: n }, () => rng.int(11) - 5)),
+        sense: Array.from({ length: 4 }, () => (['<=', '>='] as const)[rng.int(2)]),
+        b: Array.from({ length: 4 }, () => rng.int(21) - 5),
+        lb: Array.from({ length: n }, () => -rng.int(5)),
+        ub: Array.from({ length: n }, () => 1 + rng.int(8)),
+      };
+      if (solveByVertices(p) === null) continue;
+      const first = await solve(denseModel(p, `first${k}`));
+      const changed = { ...p, b: p.b.map((b) => b + rng.int(3) - 1), ub: p.ub.map((u) => u + rng.int(2)) };
+      const reference = solveByVertices(changed);
+      if (reference === null) continue;
+      const warm = await solve(denseModel(changed, `warm${k}`), { warmStart: first.basis });
+      const cold = await solve(denseModel(changed, `cold${k}`));
+      expect(warm.objective, `LP ${k}`).toBeCloseTo(reference.objective, 7);
+      expect(warm.objective, `LP ${k}`).toBeCloseTo(cold.objective, 9);
+      if (warm.warmStarted) warmed++;
+    }
+    expect(warmed).toBeGreaterThan(10);
+  });
+
+  it('starts cold when the basis does not fit the model, and gives a MIP neither a basis nor a warm start', async () => {
+    const wyndorBasis = (await solve(wyndor('maximize').m)).basis;
+    const m = new ModelBuilder('other-shape');
+    const xs = m.addVars('x', [3], { lb: 0, ub: 1 });
+    for (const j of xs.columns()) m.setObjectiveCoef(j, -1);
+    const sol = await solve(m, { warmStart: wyndorBasis });
+    expect(sol.warmStarted).toBe(false);
+    expect(sol.objective).toBeCloseTo(-3, 12);
+    const mip = new ModelBuilder('mip');
+    const z = mip.addVar('z', [], { lb: 0, ub: 10, integer: true });
+    mip.setObjectiveCoef(z, -1);
+    mip.addConstraint('cap', [], [z], [2], '<=', 7);
+    const mipSol = await solve(mip, { warmStart: { colStatus: Int32Array.of(1), rowStatus: Int32Array.of(0) } });
+    expect(mipSol.objective).toBeCloseTo(-3, 9);
+    expect(mipSol.basis).toBeNull();
+    expect(mipSol.warmStarted).toBe(false);
+  });
+});
+
 describe('solve: MILP', () => {
   it('finds the integer optimum where the LP relaxation is fractional (and reports no duals)', async () => {
     // max x + y, -x + y <= 1, 3x + 2y <= 12, 2x + 3y <= 12: LP optimum (2.4, 2.4) = 4.8; integer optimum 4.

@@ -12,7 +12,7 @@ import { ZonalError } from '@zonal/core';
 import { InfeasibleModelError, SolverFailureError, SolverLimitError, UnboundedModelError, UnsupportedModelError } from './errors';
 import type { LpExporter } from './lp-export';
 import type { ModelArrays, ModelBuilder } from './model';
-import type { Algorithm, Fault, JobOptions } from './protocol';
+import type { Algorithm, Fault, JobOptions, SimplexBasis } from './protocol';
 import type { VarBlock } from './var-block';
 import { runJob, solverConfig, type JobOutcome } from './worker-client';
 
@@ -27,6 +27,12 @@ export interface SolveOptions {
   presolve?: boolean;
   /** When given, the model is written (one file per solve) before it is solved. */
   exportLp?: LpExporter;
+  /**
+   * Start simplex from this basis (`Solution.basis` of an earlier solve of an LP with the same
+   * columns and rows, e.g. the previous loss-correction or negotiation round). Ignored, with a cold
+   * start, when the shape differs or the model is a MIP or QP; the optimum is the same either way.
+   */
+  warmStart?: SimplexBasis | null;
 }
 
 export interface Solution {
@@ -45,6 +51,10 @@ export interface Solution {
   rowActivity: Float64Array;
   /** HiGHS's relative gap for a MIP, null for an LP/QP. */
   mipGap: number | null;
+  /** The final simplex basis of an LP solved to optimality (null otherwise), for `warmStart`. */
+  basis: SimplexBasis | null;
+  /** The solve started from `warmStart`'s basis. */
+  warmStarted: boolean;
   /** In the worker: loading the arrays into HiGHS, solving, reading the solution. */
   solveTimeMs: number;
   /** In this thread: assembling the builder's arrays and checking them. */
@@ -83,6 +93,7 @@ function checkOptions(modelName: string, opts: SolveOptions): JobOptions {
     timeLimitS,
     ...(opts.mipRelGap !== undefined ? { mipRelGap: opts.mipRelGap } : {}),
     ...(opts.presolve === false ? { presolve: false } : {}),
+    ...(opts.warmStart ? { basis: opts.warmStart } : {}),
   };
 }
 
@@ -152,7 +163,7 @@ export function toSolution(model: ModelBuilder, outcome: JobOutcome, opts: JobOp
   const r = outcome.reply;
   switch (r.kind) {
     case 'solved':
-      return new SolutionImpl(name, r.status, r.objective, r.colValue, r.rowValue, r.rowDual, r.solveTimeMs, buildTimeMs, r.mipGap);
+      return new SolutionImpl(name, r.status, r.objective, r.colValue, r.rowValue, r.rowDual, r.solveTimeMs, buildTimeMs, r.mipGap, r.basis, r.warmStarted);
     case 'infeasible': {
       const rows = unique(Array.from(r.iisRows, (i) => model.rowFamily(i)));
       const cols = unique(Array.from(r.iisCols, (j) => model.colFamily(j)));
@@ -201,6 +212,8 @@ class SolutionImpl implements Solution {
     readonly solveTimeMs: number,
     readonly buildTimeMs: number,
     readonly mipGap: number | null = null,
+    readonly basis: SimplexBasis | null = null,
+    readonly warmStarted = false,
   ) {
     this.hasDuals = duals !== null;
     this.rowDuals = duals ?? new Float64Array(0);

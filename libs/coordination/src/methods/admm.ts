@@ -68,6 +68,9 @@ export function createAdmm(setup: NegotiationSetup): CoordinationMethod {
         flexible,
         initialLossSqPu: lossSqPu,
         maxLossRounds: 0,
+        // No warm start here: the proximal tangents move every round, and simplex from the old
+        // basis without presolve measured twice as slow as a cold solve (0.77 vs 1.46 s a round).
+        warmStart: null,
         extend: (built) => {
           setup.zones.forEach((z, k) => {
             addEnvelopeLink(built, z, k);
