@@ -64,15 +64,19 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     const ev = uncoordinatedEvLoad(setup.scenario, setup.feeder);
     const before = await runDispatch(buildDispatchInputs(setup.scenario, setup.feeder, ev.busLoadKw));
 
+    // The centralised oracle first: ADMM's warm start is that same model, so it is solved once.
+    const centralised = o.centralised ?? await solveCentralised(setup);
+
     state = 'running';
     publishStatus();
     const recorder = await openRecorder(transport);
     const negotiation = await negotiate(setup, transportZoneClients(transport, setup), {
+      centralised,
       onRound: async (r) => {
         round = r.round;
         await recorder.record({
           round: r.round, method: r.method, rho: r.rho, primalResidualKw: r.primalResidualKw, dualResidualKw: r.dualResidualKw,
-          totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange, converged: r.converged,
+          totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange, converged: r.converged, centralisedCostYuan: centralised.totalCostYuan,
           zones: r.zones.map((z) => ({ zoneId: String(z.zoneId), status: z.status, costYuan: z.costYuan, pKw: z.evKw, ...(z.detail ? { detail: z.detail } : {}) })),
         });
         publishStatus();
@@ -83,7 +87,6 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     if (negotiation.roundLimitHit) log(`round limit ${setup.scenario.negotiation.maxRounds} reached before convergence`);
     // The agreed aggregates lie in outer approximations of the fleets: check the EVs can deliver them (SPEC §6).
     const delivery = deliverZoneSchedules(setup, negotiation.zoneEvKw);
-    const centralised = o.centralised ?? await solveCentralised(setup);
     const report = buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, centralised, delivery });
     const files = o.outDir ? writeSimReport(o.outDir, report) : [];
     publishStatus(o.outDir ? `report: ${o.outDir}` : undefined);

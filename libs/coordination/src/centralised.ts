@@ -10,6 +10,8 @@ export interface CentralisedResult {
   degradationYuan: number;
   /** SPEC §8's total cost for the gap: eq 1 (purchase + diesel + carbon + curtailment) + EV degradation. */
   totalCostYuan: number;
+  /** Per zone and period, the dual of the row linking its flexible load to its envelope (yuan per kW per period). */
+  linkDuals: Float64Array[];
 }
 
 /**
@@ -20,13 +22,17 @@ export interface CentralisedResult {
 export async function solveCentralised(setup: NegotiationSetup, opts: { exporter?: LpExporter } = {}): Promise<CentralisedResult> {
   let degradation: Array<{ cols: number[]; coef: number; linkRows: number[] }> = [];
   let degradationYuan = 0;
+  let linkDuals: Float64Array[] = [];
   const dispatch = await runDispatch(setup.inputs, {
     exporter: opts.exporter,
     flexible: setup.zones.map((z) => z.flexible),
     extend: (built) => { degradation = setup.zones.map((z, k) => addZoneTerms(built, z, k, setup)); },
-    onSolved: (_built, sol) => { degradationYuan = degradation.reduce((a, d) => a + d.cols.reduce((s, c) => s + d.coef * sol.value(c), 0), 0); },
+    onSolved: (_built, sol) => {
+      degradationYuan = degradation.reduce((a, d) => a + d.cols.reduce((s, c) => s + d.coef * sol.value(c), 0), 0);
+      linkDuals = degradation.map((d) => Float64Array.from(d.linkRows, (r) => sol.dual(r)));
+    },
   });
-  return { dispatch, zoneEvKw: dispatch.flexKw, degradationYuan, totalCostYuan: dispatch.costs.totalYuan + degradationYuan };
+  return { dispatch, zoneEvKw: dispatch.flexKw, degradationYuan, totalCostYuan: dispatch.costs.totalYuan + degradationYuan, linkDuals };
 }
 
 /**

@@ -40,6 +40,16 @@ describe('consensus ADMM with in-process zones (small-test scenario)', async () 
     });
     expect(n.evaluation.degradationYuan).toBeCloseTo(n.answers.reduce((a, x) => a + x!.degradationYuan, 0), 9);
   });
+
+  it('starts from the caller\'s centralised solve (the same model as its warm start) and negotiates the same rounds', async () => {
+    const reused = await negotiate(setup, inProcessZoneClients(setup), { centralised: central });
+    expect(reused.rounds.length).toBe(n.rounds.length);
+    reused.rounds.forEach((r, k) => {
+      expect(r.totalCostYuan).toBeCloseTo(n.rounds[k].totalCostYuan, 6);
+      expect(r.primalResidualKw).toBeCloseTo(n.rounds[k].primalResidualKw, 6);
+    });
+    expect(central.linkDuals.map((d) => d.length)).toEqual(setup.zones.map(() => small.time.periods));
+  });
 });
 
 describe('zones that fail (small-test scenario, ADMM)', async () => {

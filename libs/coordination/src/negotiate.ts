@@ -1,6 +1,7 @@
 import { ZonalError } from '@zonal/core';
 import type { DsoSignal, ZoneAnswer } from '@zonal/policies';
 import type { LpExporter } from '@zonal/solver';
+import type { CentralisedResult } from './centralised';
 import { evaluateSchedules, type Evaluation } from './evaluate';
 import { createMethod } from './methods';
 import type { NegotiationSetup, ZoneSetup } from './setup';
@@ -46,6 +47,8 @@ export interface NegotiationResult {
 
 export interface NegotiationOptions {
   exporter?: LpExporter;
+  /** The centralised optimum of this setup, when the caller has it: a method may start from it (CoordinationMethod.initialise). */
+  centralised?: CentralisedResult;
   onRound?: (record: RoundRecord) => void | Promise<void>;
 }
 
@@ -58,7 +61,7 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   const { maxRounds, zoneTimeoutMs, method: methodName } = setup.scenario.negotiation;
   const method = createMethod(methodName, setup);
   checkClients(setup, clients);
-  await method.initialise();
+  await method.initialise(opts.centralised);
   const answers: Array<ZoneAnswer | null> = setup.zones.map(() => null);
   const targetKw: Float64Array[] = setup.zones.map((z) => new Float64Array(z.flexible.lbKw.length));
   const rounds: RoundRecord[] = [];

@@ -208,6 +208,8 @@ export const roundRecordBody = z
     relCostChange: nonNegative.nullable(),
     converged: z.boolean(),
     zones: z.array(zoneRoundOutcome),
+    /** The centralised optimum's cost, when the DSO has solved it, so a watcher can show the gap. */
+    centralisedCostYuan: z.number().optional(),
   })
   .superRefine((b, ctx) => {
     checkUnique(b.zones, (zone) => zone.zoneId, 'zone', ctx, ['zones']);

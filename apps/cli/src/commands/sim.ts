@@ -16,7 +16,7 @@ import { DSO_APP, ZONE_APP } from './agents';
 /** Where `zonal sim` looks for NATS first; ZONAL_NATS_URL changes it (the tests point it elsewhere). */
 const DEFAULT_NATS = process.env.ZONAL_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-interface RoundProgress { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number }
+interface RoundProgress { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; centralisedCostYuan?: number }
 
 interface SimOptions { scenario: string; out: string; nats?: string; json?: boolean; mode: string }
 
@@ -48,8 +48,8 @@ async function sim(o: SimOptions): Promise<number> {
   say(`scenario "${scenario.name}" (seed ${scenario.seed}): building zones and envelopes…`);
   const setup = await buildNegotiationSetup(scenario);
   say(`${setup.zones.length} zones: ${setup.zones.map((z) => `${z.id} [${z.buses.join(',')}] ${z.fleet.size} EVs`).join('; ')}`);
-  const centralised = await solveCentralised(setup);
   if (o.mode === 'centralised') {
+    const centralised = await solveCentralised(setup);
     const c = centralised.dispatch.costs;
     const out = { mode: 'centralised', scenario: scenario.name, seed: scenario.seed, totalCostYuan: centralised.totalCostYuan, degradationYuan: centralised.degradationYuan, objective: centralised.dispatch.objective, costs: c };
     if (o.json) printJson(out);
@@ -61,16 +61,19 @@ async function sim(o: SimOptions): Promise<number> {
   const resolvedScenario = join(outDir, 'scenario.resolved.json');
   writeFileSync(resolvedScenario, `${JSON.stringify({ ...scenario, zones: { ...scenario.zones, buses: setup.zones.map((z) => z.buses) } }, null, 2)}\n`);
   const runId = `sim-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  const progress = (r: { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number }) => say(
-    `round ${String(r.round).padStart(3)}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, ` +
-    `cost ${r.totalCostYuan.toFixed(2)} yuan, gap to centralised ${((100 * (r.totalCostYuan - centralised.totalCostYuan)) / centralised.totalCostYuan).toFixed(3)}%`);
+  const progress = (r: RoundProgress) => {
+    const gap = r.centralisedCostYuan === undefined ? '' : `, gap to centralised ${((100 * (r.totalCostYuan - r.centralisedCostYuan)) / r.centralisedCostYuan).toFixed(3)}%`;
+    say(`round ${String(r.round).padStart(3)}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan${gap}`);
+  };
 
   const nats = await chooseNats(o.nats, say);
   let report: SimReport;
   try {
+    // Over NATS the DSO process solves the centralised oracle (and puts its cost in each round
+    // record); in process it is solved here and handed to the DSO agent.
     report = nats
       ? await simOverNats(nats.url, runId, resolvedScenario, outDir, setup, progress, say)
-      : await simInProcess(runId, outDir, setup, centralised, progress, say);
+      : await simInProcess(runId, outDir, setup, await solveCentralised(setup), progress, say);
   } finally {
     await nats?.local?.stop();
   }
@@ -139,7 +142,7 @@ async function simInProcess(runId: string, outDir: string, setup: NegotiationSet
   const agents = await Promise.all(setup.zones.map((z) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${z.id}` }), setup, zoneId: z.id })));
   const { report } = await runDsoAgent({
     transport: bus.connect({ runId, name: 'dso' }), setup, transportLabel: 'in-process', outDir,
-    log: (l) => say(`  [dso] ${l}`), onRound: progress, centralised,
+    log: (l) => say(`  [dso] ${l}`), onRound: (r) => progress({ ...r, centralisedCostYuan: centralised.totalCostYuan }), centralised,
   });
   await Promise.all(agents.map((a) => a.stop()));
   return report;

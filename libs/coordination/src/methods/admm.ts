@@ -39,7 +39,15 @@ export function createAdmm(setup: NegotiationSetup): CoordinationMethod {
   return {
     name: 'admm',
 
-    async initialise() {
+    async initialise(centralised) {
+      // The warm start is the centralised model itself (every zone's envelope at its declared costs):
+      // reuse the caller's solve of it when there is one.
+      if (centralised) {
+        u = centralised.linkDuals.map((duals) => duals.map((d) => d / dt / rho));
+        y = centralised.zoneEvKw.map((a) => Float64Array.from(a));
+        lossSqPu = centralised.dispatch.lossSqPu;
+        return;
+      }
       let links: number[][] = [];
       const warm = await runDispatch(setup.inputs, {
         flexible,

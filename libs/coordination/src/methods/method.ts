@@ -1,4 +1,5 @@
 import type { DsoSignal, ZoneAnswer } from '@zonal/policies';
+import type { CentralisedResult } from '../centralised';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 
 /**
@@ -8,7 +9,12 @@ import type { NegotiationSetup, ZoneSetup } from '../setup';
  */
 export interface CoordinationMethod {
   readonly name: string;
-  initialise(): Promise<void>;
+  /**
+   * `centralised`: the centralised optimum of the same setup when the caller has solved it (the DSO
+   * agent solves it for the report): a method whose first solve is that same model takes it from
+   * there instead of solving it again.
+   */
+  initialise(centralised?: CentralisedResult): Promise<void>;
   signal(zone: ZoneSetup, round: number): DsoSignal;
   /** `answers[k]`: zone k's answer this round, or its last one (timed out), or null (never answered). */
   update(answers: ReadonlyArray<ZoneAnswer | null>, round: number): Promise<RoundUpdate>;
