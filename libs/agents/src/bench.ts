@@ -21,7 +21,7 @@ export interface NegotiationBenchRow {
   /** solveCentralised on its own (successive LP with loss correction), and its LP solves. */
   centralisedMs: number;
   centralisedLpSolvesMs: string;
-  /** The DSO agent end to end: uncoordinated baseline, warm start, rounds, evaluation, centralised, report. */
+  /** The DSO agent end to end, given the centralised solve: uncoordinated baseline, warm start (from it), rounds, evaluation, delivery, report. */
   negotiationMs: number;
   rounds: number;
   /** Mean wall time of rounds 2…N (round 1 also carries the baseline and the warm start); null with one round. */
@@ -69,7 +69,8 @@ async function benchSetup(setup: NegotiationSetup, setupMs: number): Promise<Neg
   const agents = await Promise.all(setup.zones.map((z) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${z.id}` }), setup, zoneId: z.id })));
   const roundEndMs: number[] = [];
   const t2 = performance.now();
-  const { report } = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), setup, transportLabel: 'in-process', onRound: () => { roundEndMs.push(performance.now()); } });
+  // As `zonal sim` does, the DSO gets the centralised solve instead of solving it again.
+  const { report } = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), setup, transportLabel: 'in-process', centralised, onRound: () => { roundEndMs.push(performance.now()); } });
   const negotiationMs = performance.now() - t2;
   await Promise.all(agents.map((a) => a.stop()));
   const later = roundEndMs.length - 1;

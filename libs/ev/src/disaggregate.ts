@@ -33,10 +33,10 @@ import type { EvProblem, TimeGrid } from './types';
  * minimises sum |shortfall| * dt (the in-aggregate flow is a maximum flow and the extra energy is the
  * least the targets force); for V2G fleets it matched the LP optimum in every random test so far, but
  * that is not proven. When nothing asks for discharge, V2G EVs are first tried as charge-only (small
- * network); if that is not exact, the network with V2G chains is tried one way (in each period EVs
- * may only move energy in the aggregate's direction: an EV discharging into another's charging tracks
- * as well but loses energy both ways on the grid side), and if that is not exact either, the full
- * network decides.
+ * network); if that is not exact, the full network with V2G chains decides. With `oneWayFirst`, a
+ * network in which each period's EVs may only move energy in the aggregate's direction is tried
+ * before the full one (an EV discharging into another's charging tracks as well, but loses energy
+ * both ways on the grid side).
  */
 export interface Disaggregation {
   /** Battery-side charge and discharge per EV and plugged period; never both in one period. */
@@ -55,7 +55,16 @@ export interface Disaggregation {
 
 const FLOW_EPS_KWH = 1e-9;
 
-export function disaggregate(fleet: Fleet, grid: TimeGrid, aggregateKw: ArrayLike<number>): Disaggregation {
+export interface DisaggregateOptions {
+  /**
+   * Try first with every EV moving energy only in its period's aggregate direction (see the header).
+   * Worth it for an aggregate from one envelope group's LP, which never charges and discharges in one
+   * period; for a zone's total it usually fails and costs a second flow (twice the time measured at 100 000 EVs).
+   */
+  oneWayFirst?: boolean;
+}
+
+export function disaggregate(fleet: Fleet, grid: TimeGrid, aggregateKw: ArrayLike<number>, opts: DisaggregateOptions = {}): Disaggregation {
   const s = sessions(fleet, grid);
   const T = s.grid.periods;
   if (aggregateKw.length !== T) throw new InputError(`has ${aggregateKw.length} values; the grid has ${T} periods`, 'aggregateKw');
@@ -72,7 +81,8 @@ export function disaggregate(fleet: Fleet, grid: TimeGrid, aggregateKw: ArrayLik
     const chargeOnly = solve(fleet, s, aggregateKw, false);
     if (chargeOnly.exact) return chargeOnly;
   }
-  if (hasV2g) {
+  // (With nothing asking for discharge, one way is charge-only: tried above.)
+  if (opts.oneWayFirst && hasV2g && asksDischarge) {
     const oneWay = solve(fleet, s, aggregateKw, true, true);
     if (oneWay?.exact) return oneWay;
   }
@@ -84,7 +94,9 @@ export function disaggregate(fleet: Fleet, grid: TimeGrid, aggregateKw: ArrayLik
  * period, e.g. one envelope group's share of a zone's LP answer) to that group's EVs alone. Given
  * only the zone's total, the flow may meet it by one EV discharging into another's charging in the
  * same period, which tracks the total exactly but pays the round-trip losses twice; per group, the
- * split between groups is the optimiser's own. `groups` must partition the fleet.
+ * split between groups is the optimiser's own. `groups` must partition the fleet. `requestedKw`,
+ * `deliveredKw` and `shortfallKw` are the fleet's sums; `underKwh` and `overKwh` add up each group's
+ * own (one group's shortfall is not netted against another's excess), `exact` holds for every group.
  */
 export function disaggregateGroups(
   fleet: Fleet, grid: TimeGrid, groups: ReadonlyArray<{ evs: ArrayLike<number> }>, groupBatteryKw: ReadonlyArray<ArrayLike<number>>,
@@ -108,7 +120,7 @@ export function disaggregateGroups(
   const requestedKw = new Float64Array(T), deliveredKw = new Float64Array(T);
   let underKwh = 0, overKwh = 0, exact = true;
   groups.forEach((g, k) => {
-    const part = disaggregate(Fleet.subset(fleet, g.evs), grid, groupBatteryKw[k]);
+    const part = disaggregate(Fleet.subset(fleet, g.evs), grid, groupBatteryKw[k], { oneWayFirst: true });
     for (let j = 0; j < g.evs.length; j++) {
       const i = g.evs[j], from = part.schedules.offset[j], len = part.schedules.offset[j + 1] - from;
       if (len === 0) continue;

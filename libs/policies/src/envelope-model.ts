@@ -105,7 +105,7 @@ function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, 
     const up = Math.max(0, env.pMaxKw[tau]), down = Math.max(0, -env.pMinKw[tau]);
     const lo = env.eMinKwh[tau + 1], hi = env.eMaxKwh[tau + 1];
     if (up === 0 && down === 0) {
-      if (energy >= 0) m.setColBounds(energy, Math.max(lo, m.colLowerBound(energy)), Math.min(hi, m.colUpperBound(energy)));
+      if (energy >= 0) tightenBounds(m, energy, lo, hi);
       else if (lo > 0 || hi < 0) energy = m.addVar(`${family}E`, [k, t], { lb: lo, ub: hi }); // infeasible; HiGHS names it
       continue;
     }
@@ -130,4 +130,11 @@ function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, 
     energy = next;
   }
   return { chargeCols, dischargeCols };
+}
+
+/** Intersects a column's bounds with [lo, hi]; bounds crossed by rounding alone (1e-9 kWh) meet in the middle. */
+function tightenBounds(m: ModelBuilder, col: number, lo: number, hi: number): void {
+  let lb = Math.max(lo, m.colLowerBound(col)), ub = Math.min(hi, m.colUpperBound(col));
+  if (lb > ub && lb - ub <= 1e-9 * (1 + Math.abs(ub))) lb = ub = (lb + ub) / 2;
+  m.setColBounds(col, lb, ub);
 }
