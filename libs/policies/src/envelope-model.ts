@@ -99,6 +99,15 @@ function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, 
   const { envelope: env, shiftPeriods } = group;
   const T = grid.periods, dt = grid.dtH;
   const chargeCols = new Int32Array(T).fill(-1), dischargeCols = new Int32Array(T).fill(-1);
+  if (boundsOnlyAtEnd(env, dt)) {
+    // Box and total energy say it all: one row instead of an energy column per period.
+    const cols: number[] = [];
+    for (let tau = 0; tau < T; tau++) {
+      if (env.pMaxKw[tau] > 0) cols.push(chargeCols[(tau + shiftPeriods) % T] = m.addVar(`${family}C`, [k, (tau + shiftPeriods) % T], { lb: 0, ub: env.pMaxKw[tau] }));
+    }
+    m.addRangeConstraint(`${family}Total`, [k], cols, cols.map(() => dt), env.eMinKwh[T], env.eMaxKwh[T]);
+    return { chargeCols, dischargeCols };
+  }
   let energy = -1;
   for (let tau = 0; tau < T; tau++) {
     const t = (tau + shiftPeriods) % T;
@@ -137,4 +146,25 @@ function tightenBounds(m: ModelBuilder, col: number, lo: number, hi: number): vo
   let lb = Math.max(lo, m.colLowerBound(col)), ub = Math.min(hi, m.colUpperBound(col));
   if (lb > ub && lb - ub <= 1e-9 * (1 + Math.abs(ub))) lb = ub = (lb + ub) / 2;
   m.setColBounds(col, lb, ub);
+}
+
+/**
+ * True when a charge-only envelope's energy bounds before the last boundary follow from its power
+ * limits and its final bounds (as for EVs alike in window, charger, need and room: libs/ev groups.ts
+ * 'window-energy'): energy gained by boundary k is then at least eMin[T] − (most it can still gain)
+ * and at most min(most it can have gained, eMax[T]) anyway.
+ */
+function boundsOnlyAtEnd(env: AggregateEnvelope, dt: number): boolean {
+  const T = env.pMaxKw.length;
+  if (env.pMinKw.some((p) => p < 0)) return false;
+  const tol = 1e-9 * (1 + Math.abs(env.eMaxKwh[T]));
+  const after = new Float64Array(T + 1);
+  for (let k = T - 1; k >= 0; k--) after[k] = after[k + 1] + Math.max(0, env.pMaxKw[k]) * dt;
+  let before = 0;
+  for (let k = 0; k <= T; k++) {
+    const impliedLo = Math.max(0, env.eMinKwh[T] - after[k]), impliedHi = Math.min(before, env.eMaxKwh[T]);
+    if (env.eMinKwh[k] > impliedLo + tol || env.eMaxKwh[k] < impliedHi - tol) return false;
+    if (k < T) before += Math.max(0, env.pMaxKw[k]) * dt;
+  }
+  return true;
 }

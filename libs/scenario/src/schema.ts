@@ -148,8 +148,8 @@ const zonesSchema = z.strictObject({
   policy: z.string().min(1),
   degradationYuanPerKwh: z.number().min(0),
   peakTieBreakYuanPerKw: z.number().min(0),
-  /** How finely each zone's fleet is split into envelopes: anchor | arrival | window (coordination/setup.ts). */
-  envelopeGrouping: z.enum(['anchor', 'arrival', 'window']),
+  /** How finely each zone's fleet is split into envelopes: anchor | arrival | window | window-energy (libs/ev groups.ts). */
+  envelopeGrouping: z.enum(['anchor', 'arrival', 'window', 'window-energy']),
   partition: partitionSchema,
   /** Explicit zones (bus ids) instead of the computed partition. */
   buses: z.array(z.array(z.number().int().min(1)).min(1)).min(1).optional(),

@@ -8,7 +8,7 @@ import { scheduleCostYuan, solvePerEv, type ZoneData } from './per-ev';
  * three ways at growing fleet sizes (fleetSchedulingCase: the default scenario scaled):
  *  (a) per-EV LP, interior point, time-limited: the true optimum (per-ev.ts);
  *  (b) per-EV MILP, one charge-or-discharge binary per V2G EV and period, time-limited;
- *  (c) envelopes per plug-in window and arrival energy (libs/ev groups.ts, 'window'), their LP
+ *  (c) envelopes per plug-in window and arrival energy (libs/ev groups.ts, 'window-energy'), their LP
  *      (directControl.respond), each group's schedule disaggregated to its EVs, checkSchedules
  *      (fleet-scheduling.ts): the method that meets the goal;
  *  (c1) the same with one envelope for the whole fleet, to show what the grouping buys.
@@ -124,7 +124,7 @@ export async function benchFleetScheduling(options: FleetSchedulingBenchOptions 
   for (const evs of opts.sizes) {
     const { fleet, zone } = fleetSchedulingCase(evs);
     await warmUpSolver(); // the previous row shut the worker down: (c) should not pay for a new one
-    const c = await runEnvelope(fleet, zone, 'window');
+    const c = await runEnvelope(fleet, zone, 'window-energy');
     const c1 = opts.oneEnvelopeSizes.includes(evs)
       ? (await runEnvelope(fleet, zone)).row
       : skipped(evs, METHOD.one, 'not run: (c) is the method; the smaller sizes show what one envelope costs');
