@@ -8,7 +8,7 @@ import { scheduleCostYuan, solvePerEv, type ZoneData } from './per-ev';
  * three ways at growing fleet sizes (fleetSchedulingCase: the default scenario scaled):
  *  (a) per-EV LP, interior point, time-limited: the true optimum (per-ev.ts);
  *  (b) per-EV MILP, one charge-or-discharge binary per V2G EV and period, time-limited;
- *  (c) envelopes per plug-in window and arrival energy (libs/ev groups.ts, 'window-energy'), their LP
+ *  (c) envelopes per plug-in window, need and room (libs/ev groups.ts, 'window-energy'), their LP
  *      (directControl.respond), each group's schedule disaggregated to its EVs, checkSchedules
  *      (fleet-scheduling.ts): the method that meets the goal;
  *  (c1) the same with one envelope for the whole fleet, to show what the grouping buys.
@@ -64,7 +64,7 @@ const DEFAULTS: Required<FleetSchedulingBenchOptions> = {
   milp: [{ evs: 100, timeLimitS: 10 }, { evs: 1_000, timeLimitS: 60 }],
 };
 
-const METHOD = { lp: '(a) per-EV LP, ipm', milp: '(b) per-EV MILP', windows: '(c) envelopes per plug-in window + disaggregation', one: '(c1) one envelope + disaggregation' };
+const METHOD = { lp: '(a) per-EV LP, ipm', milp: '(b) per-EV MILP', windows: '(c) envelopes per window, need and room + disaggregation', one: '(c1) one envelope + disaggregation' };
 
 class RssPeak {
   private peakBytes = 0;
