@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '@zonal/core';
-import { aggregateEnvelope, Fleet, type EvSpec } from '@zonal/ev';
+import { aggregateEnvelope, Fleet, sampleDefaultFleet, type EvSpec } from '@zonal/ev';
 import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { LpExporter, ModelBuilder, shutdownSolver, solve, solveLpFile } from '@zonal/solver';
 import { defaultCasePath } from '../cases';
+import { atPeriods, pricesAtPeriods } from '../common';
 import type { ZoneProblem } from '../policy';
 import { directControl } from './direct-control';
+import { solvePerEv } from './per-ev';
 
 afterAll(() => shutdownSolver());
 const grid = { periods: 24, dtH: 1 };
@@ -86,9 +88,23 @@ describe('direct-control', () => {
     const glpk = solveLpFile(exporter.files.at(-1)!, 'glpsol');
     expect(glpk.status).toBe('optimal');
     expect(Math.abs(glpk.objective! - report.objective) / report.objective).toBeLessThan(1e-7);
-    const rows = report.rows as { uncoordinated: { costYuan: number }; directControl: { costYuan: number } };
+    const rows = report.rows as {
+      uncoordinated: { costYuan: number }; directControl: { costYuan: number };
+      evs: { envelopes: number; provenFeasible: boolean; trackedExactly: boolean };
+    };
     expect(rows.directControl.costYuan).toBeLessThan(rows.uncoordinated.costYuan);
-  });
+    // Its schedule reaches every EV (per-group disaggregation, each EV's schedule proven feasible)...
+    expect(rows.evs).toMatchObject({ provenFeasible: true, trackedExactly: true });
+    expect(rows.evs.envelopes).toBeGreaterThan(1);
+    // ...and its optimum is the per-EV LP's on the same fleet (an independent model, interior point).
+    const fleet = sampleDefaultFleet(c.fleet, createRng(c.seed));
+    const perEv = await solvePerEv(fleet, {
+      zoneId: 1, grid, eta: c.fleet.eta, tariffYuanPerKwh: pricesAtPeriods(c.tariff, grid),
+      baseNetLoadKw: atPeriods(c.baseLoadKw.profile, grid, c.baseLoadKw.peakKw),
+      degradationYuanPerKwh: c.degradationYuanPerKwh, peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw,
+    }, { solver: 'ipm', timeLimitS: 60 });
+    expect(Math.abs(report.objective - perEv.sol.objective) / perEv.sol.objective).toBeLessThan(1e-7);
+  }, 60_000);
 
   it('answers a consensus signal with an optimum that pulls toward the reference as rho grows', async () => {
     const base = new Float64Array(24).fill(10);

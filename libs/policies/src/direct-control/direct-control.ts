@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { aggregateEnvelope, sampleDefaultFleet, uncoordinatedProfile } from '@zonal/ev';
+import { aggregateEnvelope, anchoredEnvelopeGroups, checkSchedules, disaggregateGroups, sampleDefaultFleet, uncoordinatedProfile, type ScheduleCheck } from '@zonal/ev';
 import { evFleetSchema } from '@zonal/scenario';
 import { atPeriods, baseLoadSchema, caseHeader, loadShape, pricesAtPeriods, tariffBlocks } from '../common';
 import type { DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
@@ -34,14 +34,21 @@ async function runCase(c: DirectControlCase, ctx: PolicyContext): Promise<Policy
   const grid = { periods: c.time.periods, dtH: c.time.dtH };
   const fleet = sampleDefaultFleet(c.fleet, ctx.rng);
   const envelope = aggregateEnvelope(fleet, grid);
+  // One envelope per group of EVs alike in window, charger, need and room (libs/ev groups.ts): their
+  // sum is the fleet's feasible set (one envelope for the fleet would be 8% optimistic here), and each
+  // group's schedule goes to its own EVs, every EV's schedule then proven feasible.
+  const envelopeGroups = anchoredEnvelopeGroups(fleet, grid, 'window-energy');
   const tariff = pricesAtPeriods(c.tariff, grid);
   const zone: ZoneProblem = {
-    zoneId: 1, grid, envelope, eta: c.fleet.eta, tariffYuanPerKwh: tariff,
+    zoneId: 1, grid, envelope, envelopeGroups, eta: c.fleet.eta, tariffYuanPerKwh: tariff,
     baseNetLoadKw: atPeriods(c.baseLoadKw.profile, grid, c.baseLoadKw.peakKw),
     degradationYuanPerKwh: c.degradationYuanPerKwh, peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw,
   };
   const answer = await respond(zone, { round: 0 }, ctx);
+  const delivery = disaggregateGroups(fleet, grid, envelopeGroups.map((g) => ({ evs: g.evs! })), answer.groupBatteryKw!);
+  const check = checkSchedules(fleet, grid, delivery.schedules);
   const unco = uncoordinatedProfile(fleet, grid);
+  const uncoCheck = checkSchedules(fleet, grid, unco.schedules);
   const uncoNet = zone.baseNetLoadKw.map((p, t) => p + unco.gridKw[t]);
   const uncoCost = zoneCostYuan(zone, tariff, uncoNet, new Float64Array(grid.periods));
   const before = loadShape(uncoNet), after = loadShape(answer.netLoadKw);
@@ -59,7 +66,11 @@ async function runCase(c: DirectControlCase, ctx: PolicyContext): Promise<Policy
       uncoordinated: { costYuan: uncoCost, ...before, evKwh: evKwh(unco.gridKw), evKwhByBlock: { valley: bv, offPeak: bo, peak: bp } },
       directControl: { costYuan: answer.costYuan, ...after, evKwh: evKwh(answer.evKw), evKwhByBlock: { valley: av, offPeak: ao, peak: ap } },
       costReductionPct: (100 * (uncoCost - answer.costYuan)) / uncoCost,
-      evs: { count: fleet.size, scheduled: envelope.evCount, excluded },
+      evs: {
+        count: fleet.size, scheduled: envelope.evCount, excluded, envelopes: envelopeGroups.length,
+        provenFeasible: check.ok, uncoordinatedProvenFeasible: uncoCheck.ok,
+        trackedExactly: delivery.exact, shortfallKwh: delivery.underKwh, overKwh: delivery.overKwh,
+      },
       schedule: { evKw: Array.from(answer.evKw), netLoadKw: Array.from(answer.netLoadKw), uncoordinatedEvKw: Array.from(unco.gridKw) },
     },
     tables: [{
@@ -71,10 +82,26 @@ async function runCase(c: DirectControlCase, ctx: PolicyContext): Promise<Policy
         ['valley net load (kW)', before.valleyKw.toFixed(1), after.valleyKw.toFixed(1)],
         ['net-load std (kW)', before.stdKw.toFixed(1), after.stdKw.toFixed(1)],
         ['EV energy in valley / off-peak / peak (kWh)', `${bv.toFixed(0)} / ${bo.toFixed(0)} / ${bp.toFixed(0)}`, `${av.toFixed(0)} / ${ao.toFixed(0)} / ${ap.toFixed(0)}`],
+        ['EVs given a schedule / proven feasible', feasibility(uncoCheck), feasibility(check)],
       ],
     }],
-    notes: excluded.length ? [`${excluded.length} EV(s) left out and reported, e.g. ${excluded[0]}`] : [],
+    notes: [
+      `${envelopeGroups.length} envelopes (EVs alike in window, charger, need and room); each group's schedule disaggregated to its EVs: ` +
+        (delivery.exact ? 'tracked exactly' : `${delivery.underKwh.toFixed(3)} kWh short, ${delivery.overKwh.toFixed(3)} kWh beyond`) +
+        (check.ok ? ', every EV schedule proven feasible' : `; ${check.violationCount} violation(s), e.g. ${check.violations[0]?.message}`),
+      ...(excluded.length ? [`${excluded.length} EV(s) left out and reported, e.g. ${excluded[0]}`] : []),
+      ...(unco.shortOfTarget.length
+        ? [`uncoordinated: ${unco.shortOfTarget.length} EV(s) cannot reach their target and charge at full power short of it (the checker's violations), e.g. ${unco.shortOfTarget[0].message}`]
+        : []),
+    ],
   };
+}
+
+/** "given a schedule / proven feasible" for the report's table (the checker lists up to 50 violations). */
+function feasibility(check: ScheduleCheck): string {
+  const failing = new Set(check.violations.map((v) => v.index)).size;
+  const listedAll = check.violations.length === check.violationCount;
+  return `${check.scheduledEvs} / ${check.scheduledEvs - failing}${listedAll ? '' : ' or fewer'}`;
 }
 
 export const directControl: ZonePolicy<DirectControlCase> = {
