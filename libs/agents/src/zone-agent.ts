@@ -2,7 +2,7 @@ import { createRng } from '@zonal/core';
 import type { NegotiationSetup } from '@zonal/coordination';
 import { getPolicy } from '@zonal/policies';
 import type { Transport } from '@zonal/protocol';
-import { LpExporter, type SimplexBasis } from '@zonal/solver';
+import { LpExporter } from '@zonal/solver';
 import { announceBody, fromSolveRequest, toSolveReply } from './wire';
 
 export interface ZoneAgentOptions {
@@ -32,8 +32,7 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   const zone = setup.zones.find((z) => z.id === zoneId);
   if (!zone) throw new Error(`zone ${zoneId} is not in this scenario (zones 1..${setup.zones.length})`);
   const policy = getPolicy(setup.scenario.zones.policy);
-  // `bases`: each round's model starts from the previous round's simplex basis.
-  const ctx = { exporter: new LpExporter(undefined), rng: createRng(setup.scenario.seed).fork(`zone${zoneId}`), bases: new Map<string, SimplexBasis>() };
+  const ctx = { exporter: new LpExporter(undefined), rng: createRng(setup.scenario.seed).fork(`zone${zoneId}`) };
   const subjects = transport.subjects;
   let stopped = false;
   let finish!: () => void;

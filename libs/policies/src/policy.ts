@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Rng } from '@zonal/core';
 import type { AggregateEnvelope, TimeGrid } from '@zonal/ev';
 import type { EnvelopeGroup } from './envelope-model';
-import type { LpExporter, SimplexBasis } from '@zonal/solver';
+import type { LpExporter } from '@zonal/solver';
 
 /**
  * A zone policy (SPEC §7, STYLE lesson 3): one module implementing this interface, registered by
@@ -28,11 +28,6 @@ export interface PolicyContext {
   exporter: LpExporter;
   /** The case's seeded generator (its seed is printed in the report). */
   rng: Rng;
-  /**
-   * The last simplex basis of each model, by model name, kept by an agent between rounds so the next
-   * round's solve of the same model starts from it (solve's warmStart; the optimum is the same).
-   */
-  bases?: Map<string, SimplexBasis>;
 }
 
 /** A table as a policy's source document prints it. */

@@ -94,8 +94,7 @@ export function zoneCostYuan(zone: ZoneProblem, prices: Float64Array, netLoadKw:
 }
 
 export async function solveZone(zm: ZoneModel, zone: ZoneProblem, prices: Float64Array, ctx: PolicyContext): Promise<{ sol: Solution; answer: ZoneAnswer }> {
-  const sol = await solve(zm.model, { exportLp: ctx.exporter.enabled && !zm.model.isQuadratic ? ctx.exporter : undefined, warmStart: ctx.bases?.get(zm.model.name) });
-  if (sol.basis) ctx.bases?.set(zm.model.name, sol.basis);
+  const sol = await solve(zm.model, { exportLp: ctx.exporter.enabled && !zm.model.isQuadratic ? ctx.exporter : undefined });
   const evKw = Float64Array.from(zm.evKw, (c) => sol.value(c));
   const netLoadKw = evKw.map((x, t) => x + zone.baseNetLoadKw[t]);
   const discharge = sol.values(zm.env.dischargeKw);

@@ -55,7 +55,7 @@ export const benchSuites: BenchSuite[] = [
   },
   {
     name: 'negotiation-1000',
-    description: 'the negotiation on a synthetic 1 000-bus feeder at the default EV penetration, 20 subtree zones, 100 000 EVs (≈ 3 min on 2 shared cores: every DSO solve is an LP of ≈ 495 000 rows, 11–30 s in HiGHS simplex)',
+    description: 'the negotiation on a synthetic 1 000-bus feeder at the default EV penetration, 20 subtree zones, 100 000 EVs (≈ 3–4 min on 2 shared cores: every DSO solve is an LP of ≈ 500 000 rows, 8–75 s in HiGHS simplex)',
     run: async () => {
       const rows = await benchSyntheticNegotiation();
       await shutdownSolver();
