@@ -84,7 +84,7 @@ describe('fleet scheduling: per-EV LP (a), per-EV MILP (b), envelope + disaggreg
     expect(relDiff(c.costYuan, a.sol.objective)).toBeGreaterThan(0.05);
   });
 
-  it('(c) is exact for a charge-only fleet, where exactness is proven (groups.test.ts): EVs alike in window, charger, need and room', async () => {
+  it('(c) is exact for a charge-only fleet, where exactness is proven (groups.ts; random vertices in groups.test.ts)', async () => {
     const scenario = loadScenario('default');
     const chargeOnly = fleetSchedulingCase(200, { ...scenario, evFleet: { ...scenario.evFleet, v2gShare: 0 } });
     const exact = await solvePerEv(chargeOnly.fleet, chargeOnly.zone, { solver: 'ipm', timeLimitS: 60 });
