@@ -156,8 +156,10 @@ function deliveryLine(zones: Array<SimReport['zones'][number]['delivery']>): str
   const feasible = total('evsFeasible'), scheduled = total('evsScheduled'), short = total('shortfallKwh'), over = total('overKwh');
   const evs = feasible === scheduled ? `all ${scheduled} scheduled EVs feasible` : `only ${feasible} of ${scheduled} scheduled EVs feasible (see report.json)`;
   const pct = (100 * (short + over)) / Math.max(1e-9, total('requestedChargeKwh'));
+  // Beyond rounding, the envelopes were too loose for the fleet: say how to get deliverable aggregates.
+  const hint = pct >= 0.1 ? `; finer envelopes deliver exactly: "zones": {"envelopeGrouping": "window-energy"} in the scenario (README, Known limits)` : '';
   return `EV delivery: ${evs}; tracking shortfall ${short.toFixed(1)} kWh, over-delivery ${over.toFixed(1)} kWh ` +
-    `(${pct.toFixed(2)}% of the ${total('requestedChargeKwh').toFixed(0)} kWh of EV charging agreed, battery side)`;
+    `(${pct.toFixed(2)}% of the ${total('requestedChargeKwh').toFixed(0)} kWh of EV charging agreed, battery side)${hint}`;
 }
 
 function printSummary(r: SimReport, outDir: string): void {
