@@ -29,7 +29,7 @@ export interface SolveOptions {
   exportLp?: LpExporter;
   /**
    * Start simplex from this basis (`Solution.basis` of an earlier solve of an LP with the same
-   * columns and rows, e.g. the previous loss-correction or negotiation round). Ignored, with a cold
+   * columns and rows, e.g. the previous loss-correction round). Ignored, with a cold
    * start, when the shape differs or the model is a MIP or QP; the optimum is the same either way.
    */
   warmStart?: SimplexBasis | null;

@@ -35,7 +35,7 @@ async function runCase(c: DirectControlCase, ctx: PolicyContext): Promise<Policy
   const fleet = sampleDefaultFleet(c.fleet, ctx.rng);
   const envelope = aggregateEnvelope(fleet, grid);
   // One envelope per group of EVs alike in window, charger, need and room (libs/ev groups.ts): their
-  // sum is the fleet's feasible set (one envelope for the fleet would be 8% optimistic here), and each
+  // sum is the fleet's feasible set (one envelope for the fleet is about 8% optimistic on such fleets), and each
   // group's schedule goes to its own EVs, every EV's schedule then proven feasible.
   const envelopeGroups = anchoredEnvelopeGroups(fleet, grid, 'window-energy');
   const tariff = pricesAtPeriods(c.tariff, grid);
