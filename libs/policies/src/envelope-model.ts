@@ -33,44 +33,32 @@ function blockCols(block: VarBlock, T: number): Int32Array {
  */
 export type EnvelopeGroup = AnchoredEnvelope;
 
-export function addEnvelope(m: ModelBuilder, env: AggregateEnvelope, eta: number, grid: TimeGrid, prefix = 'ev', shiftPeriods = 0): EnvelopeVars & { energyKwh: VarBlock } {
+/** One envelope anchored at 00:00 (E[0] = 0), every day period a column. */
+export function addEnvelope(m: ModelBuilder, env: AggregateEnvelope, eta: number, grid: TimeGrid, prefix = 'ev'): EnvelopeVars & { energyKwh: VarBlock } {
   const T = grid.periods, dt = grid.dtH;
-  // Variables are indexed by the envelope's own (rotated) period τ; day period t = (τ + shift) mod T.
-  const chargeKw = m.addVars(`${prefix}C`, [T], ([tau]) => ({ lb: 0, ub: Math.max(0, env.pMaxKw[tau]) }));
-  const dischargeKw = m.addVars(`${prefix}D`, [T], ([tau]) => ({ lb: 0, ub: Math.max(0, -env.pMinKw[tau]) }));
+  const chargeKw = m.addVars(`${prefix}C`, [T], ([t]) => ({ lb: 0, ub: Math.max(0, env.pMaxKw[t]) }));
+  const dischargeKw = m.addVars(`${prefix}D`, [T], ([t]) => ({ lb: 0, ub: Math.max(0, -env.pMinKw[t]) }));
   const energyKwh = m.addVars(`${prefix}E`, [T + 1], ([k]) => (k === 0 ? { lb: 0, ub: 0 } : { lb: env.eMinKwh[k], ub: env.eMaxKwh[k] }));
-  for (let tau = 0; tau < T; tau++) {
-    m.addConstraint(`${prefix}Soc`, [tau], [energyKwh.at(tau + 1), energyKwh.at(tau), chargeKw.at(tau), dischargeKw.at(tau)], [1, -1, -dt, dt], '=', 0);
-  }
-  if (shiftPeriods === 0) {
-    return { chargeKw, dischargeKw, energyKwh, gridTerms: (t) => ({ cols: [chargeKw.at(t), dischargeKw.at(t)], coefs: [1 / eta, -eta] }),
-      groups: [{ chargeCols: blockCols(chargeKw, T), dischargeCols: blockCols(dischargeKw, T) }] };
-  }
-  // Day-indexed views of the rotated blocks, so callers never see the rotation.
-  const dayCharge = m.addVars(`${prefix}Cday`, [T], ([t]) => ({ lb: 0, ub: Math.max(0, env.pMaxKw[(t - shiftPeriods + T) % T]) }));
-  const dayDischarge = m.addVars(`${prefix}Dday`, [T], ([t]) => ({ lb: 0, ub: Math.max(0, -env.pMinKw[(t - shiftPeriods + T) % T]) }));
   for (let t = 0; t < T; t++) {
-    const tau = (t - shiftPeriods + T) % T;
-    m.addConstraint(`${prefix}Crot`, [t], [dayCharge.at(t), chargeKw.at(tau)], [1, -1], '=', 0);
-    m.addConstraint(`${prefix}Drot`, [t], [dayDischarge.at(t), dischargeKw.at(tau)], [1, -1], '=', 0);
+    m.addConstraint(`${prefix}Soc`, [t], [energyKwh.at(t + 1), energyKwh.at(t), chargeKw.at(t), dischargeKw.at(t)], [1, -1, -dt, dt], '=', 0);
   }
   return {
-    chargeKw: dayCharge, dischargeKw: dayDischarge, energyKwh,
-    gridTerms: (t) => ({ cols: [dayCharge.at(t), dayDischarge.at(t)], coefs: [1 / eta, -eta] }),
-    groups: [{ chargeCols: blockCols(dayCharge, T), dischargeCols: blockCols(dayDischarge, T) }],
+    chargeKw, dischargeKw, energyKwh, gridTerms: (t) => ({ cols: [chargeKw.at(t), dischargeKw.at(t)], coefs: [1 / eta, -eta] }),
+    groups: [{ chargeCols: blockCols(chargeKw, T), dischargeCols: blockCols(dischargeKw, T) }],
   };
 }
 
 /**
- * Several envelope groups of one fleet as one: combined charge and discharge per day period are the
- * sums over the groups (explicit columns, so a policy prices discharge on one block).
+ * Several envelope groups of one fleet as one (or one group anchored elsewhere than 00:00): combined
+ * charge and discharge per day period are the sums over the groups (explicit columns, so a policy
+ * prices discharge on one block).
  *
  * Each group is written compactly (addGroupColumns): columns only for the periods in which its EVs
  * can charge or discharge, directly on day periods, so a zone of thousands of groups (one per plug-in
  * window and arrival energy, libs/ev groups.ts) stays a small LP.
  */
 export function addEnvelopeGroups(m: ModelBuilder, groups: readonly EnvelopeGroup[], eta: number, grid: TimeGrid, prefix = 'ev'): EnvelopeVars {
-  if (groups.length === 1) return addEnvelope(m, groups[0].envelope, eta, grid, prefix, groups[0].shiftPeriods);
+  if (groups.length === 1 && groups[0].shiftPeriods === 0) return addEnvelope(m, groups[0].envelope, eta, grid, prefix);
   const T = grid.periods;
   const parts = groups.map((g, k) => addGroupColumns(m, g, grid, `${prefix}G`, k));
   const chargeKw = m.addVars(`${prefix}C`, [T], { lb: 0 });

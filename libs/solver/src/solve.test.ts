@@ -1,4 +1,4 @@
-import { createRng, ZonalError } from '@zonal/core';
+import { createRng, ZonalError, type Rng } from '@zonal/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InfeasibleModelError, SolverLimitError, UnboundedModelError, UnsupportedModelError } from './errors';
 import { ModelBuilder } from './model';
@@ -27,6 +27,19 @@ function wyndor(sense: 'minimize' | 'maximize', plantThreeHours = 18) {
     m.addConstraint('plant', [3], [x, y], [3, 2], '<=', plantThreeHours),
   ];
   return { m, x, y, plants };
+}
+
+/** A small random bounded LP: 3 integer-valued variables, 4 rows of the given senses. */
+function randomLp(rng: Rng, senses: ReadonlyArray<'<=' | '>=' | '='>): DenseProblem {
+  const n = 3;
+  return {
+    c: Array.from({ length: n }, () => rng.int(21) - 10),
+    a: Array.from({ length: 4 }, () => Array.from({ length: n }, () => rng.int(11) - 5)),
+    sense: Array.from({ length: 4 }, () => senses[rng.int(senses.length)]),
+    b: Array.from({ length: 4 }, () => rng.int(21) - 5),
+    lb: Array.from({ length: n }, () => -rng.int(5)),
+    ub: Array.from({ length: n }, () => 1 + rng.int(8)),
+  };
 }
 
 describe('solve: LPs with hand-known optima and duals', () => {
@@ -89,15 +102,7 @@ describe('solve: LPs with hand-known optima and duals', () => {
     const rng = createRng(20251123).fork('random-lp');
     let compared = 0;
     for (let k = 0; k < 30; k++) {
-      const n = 3;
-      const p: DenseProblem = {
-        c: Array.from({ length: n }, () => rng.int(21) - 10),
-        a: Array.from({ length: 4 }, () => Array.from({ length: n }, () => rng.int(11) - 5)),
-        sense: Array.from({ length: 4 }, () => (['<=', '>=', '='] as const)[rng.int(3)]),
-        b: Array.from({ length: 4 }, () => rng.int(21) - 5),
-        lb: Array.from({ length: n }, () => -rng.int(5)),
-        ub: Array.from({ length: n }, () => 1 + rng.int(8)),
-      };
+      const p = randomLp(rng, ['<=', '>=', '=']);
       const reference = solveByVertices(p);
       const model = denseModel(p, `lp${k}`);
       if (reference === null) {
@@ -142,15 +147,7 @@ describe('solve: warm start from an earlier basis', () => {
     const rng = createRng(20251123).fork('warm-lp');
     let warmed = 0;
     for (let k = 0; k < 30; k++) {
-      const n = 3;
-      const p: DenseProblem = {
-        c: Array.from({ length: n }, () => rng.int(21) - 10),
-        a: Array.from({ length: 4 }, () => Array.from({ length: n }, () => rng.int(11) - 5)),
-        sense: Array.from({ length: 4 }, () => (['<=', '>='] as const)[rng.int(2)]),
-        b: Array.from({ length: 4 }, () => rng.int(21) - 5),
-        lb: Array.from({ length: n }, () => -rng.int(5)),
-        ub: Array.from({ length: n }, () => 1 + rng.int(8)),
-      };
+      const p = randomLp(rng, ['<=', '>=']);
       if (solveByVertices(p) === null) continue;
       const first = await solve(denseModel(p, `first${k}`));
       const changed = { ...p, b: p.b.map((b) => b + rng.int(3) - 1), ub: p.ub.map((u) => u + rng.int(2)) };
