@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Rng } from '@zonal/core';
-import type { AggregateEnvelope, TimeGrid } from '@zonal/ev';
+import type { AggregateEnvelope, EvSchedules, Fleet, TimeGrid, TouCode } from '@zonal/ev';
 import type { EnvelopeGroup } from './envelope-model';
 import type { LpExporter } from '@zonal/solver';
 
@@ -9,8 +9,8 @@ import type { LpExporter } from '@zonal/solver';
  * name in registry.ts. It does two jobs:
  *  - `runCase`: its source document's own study, standalone (`zonal policy <name>`), on a case file
  *    validated by `caseSchema` (the shipped `cases/<name>.json` is the default);
- *  - `respond`: inside the negotiation (SPEC §8), schedule a zone's flexibility against the DSO's
- *    signal (targets, prices, coordination terms) and return the zone's net load.
+ *  - `respond`: inside the negotiation (SPEC §8), schedule the zone's own EVs against the DSO's
+ *    signal (targets, prices, coordination terms) and return what they will draw, EV by EV.
  */
 export interface ZonePolicy<Case = unknown> {
   readonly name: string;
@@ -20,6 +20,15 @@ export interface ZonePolicy<Case = unknown> {
   readonly source: string;
   readonly caseSchema: z.ZodType<Case>;
   runCase(c: Case, ctx: PolicyContext): Promise<PolicyReport>;
+  /**
+   * The policy's parameters in a zone file (`policy.params`); absent when it takes none. Validated
+   * when the zone file loads, so a bad parameter is refused by name before the zone announces.
+   */
+  readonly paramsSchema?: z.ZodType<unknown>;
+  /**
+   * Schedule the zone's own EVs against the DSO's signal: the aggregate and every EV's schedule,
+   * checked feasible (zone-model.ts `deliverToEvs`); `evKw` is what those schedules draw.
+   */
   respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer>;
 }
 
@@ -49,27 +58,52 @@ export interface PolicyReport {
   notes: string[];
 }
 
-/** What a zone aggregator knows of itself in the negotiation. */
-export interface ZoneProblem {
+/**
+ * What both layers know of a zone: its announce (SPEC §8 step 1). The DSO's model of a zone is built
+ * from this alone — aggregates per period and declared marginal costs, never an EV.
+ */
+export interface ZoneBid {
   zoneId: number;
   grid: TimeGrid;
   /** The zone's fixed net load without EVs (load − local generation), kW per period. */
   baseNetLoadKw: Float64Array;
-  /** The zone fleet's aggregate envelope (battery side; SPEC §6), anchored at 00:00. */
+  /** The sum of the zone's envelope groups (battery side; SPEC §6), anchored at 00:00. */
   envelope: AggregateEnvelope;
   /**
-   * The same fleet as groups, each anchored where none of its EVs is plugged in (tighter: a stay
-   * across the anchor loosens the envelope). Models use these when given, `envelope` otherwise.
+   * The zone's fleet as envelope groups, each anchored where none of its EVs is plugged in. On the
+   * zone's side each group names its EVs (`evs`, indices into `ZoneProblem.fleet`); the DSO gets
+   * the envelopes only.
    */
-  envelopeGroups?: EnvelopeGroup[];
+  envelopeGroups: EnvelopeGroup[];
   /** Charging efficiency of the fleet (grid side = battery / eta when charging, × eta when discharging). */
   eta: number;
+  /** EV degradation cost on discharged energy (SPEC §7.0), yuan/kWh: a declared marginal cost. */
+  degradationYuanPerKwh: number;
+  /** Tie-break on the zone's peak net load (SPEC §7), yuan/kW: a declared marginal cost. */
+  peakTieBreakYuanPerKw: number;
+}
+
+/** A zone's local resources beside its EVs (from its zone file). */
+export interface ZoneResources {
+  /** Stationary batteries the zone dispatches (seed 002's BESS); battery-side kW and kWh. */
+  storage: Array<{ id: string; energyKwh: number; powerKw: number; eta: number; socMin: number; socMax: number; socInitial: number }>;
+}
+
+/**
+ * What a zone aggregator holds of itself (SPEC §8 step 0): its bid, and the private data behind it —
+ * its own EVs (charging sessions), the prices its users face, its local resources and its policy's
+ * parameters. None of it leaves the zone.
+ */
+export interface ZoneProblem extends ZoneBid {
+  /** The zone's own EVs; `envelopeGroups[k].evs` index into it and partition it. */
+  fleet: Fleet;
   /** Energy price the zone pays without any DSO signal (the TOU tariff), yuan/kWh. */
   tariffYuanPerKwh: Float64Array;
-  /** EV degradation cost on discharged energy (SPEC §7.0), yuan/kWh. */
-  degradationYuanPerKwh: number;
-  /** Tie-break on the zone's peak net load (SPEC §7), yuan/kW. */
-  peakTieBreakYuanPerKw: number;
+  /** TOU class (peak p, off-peak o, valley v) of every period, for pricing policies. */
+  tariffCodes: readonly TouCode[];
+  /** The policy's parameters from the zone file, already validated by `ZonePolicy.paramsSchema` (undefined: the policy's defaults). */
+  params?: unknown;
+  resources?: ZoneResources;
 }
 
 /**
@@ -91,8 +125,34 @@ export interface DsoSignal {
   consensus?: { referenceKw: Float64Array; lambdaYuanPerKwh: Float64Array; rho: number };
 }
 
+/**
+ * What a zone's EVs will do (SPEC §8 step 3): the figures of its per-EV schedules that a zone may
+ * report (counts and kWh, never an EV). Battery side, against the aggregate its policy solved.
+ */
+export interface ZoneDeliveryFigures {
+  /** EVs in the zone, EVs given a schedule, those of them proven feasible (`checkSchedules`), and those left out. */
+  evs: number;
+  evsScheduled: number;
+  evsFeasible: number;
+  evsLeftOut: number;
+  /** Energy the EVs take beyond, and short of, the aggregate the policy solved (kWh, battery side). */
+  overKwh: number;
+  shortfallKwh: number;
+}
+
+/** elasticity-pricing's books in the negotiation (seed 001 §2.7–2.8): users, price changes, shifts. */
+export interface ZonePricing {
+  /** Price-responsive users of each type (seed 001 §2.8), V2G users dispatched directly, users left out. */
+  usersByType: { '1': number; '2': number; '3': number; '4': number };
+  v2gDirect: number;
+  /** Relative price change of each TOU class, percent (within ±50%). */
+  priceChangePct: { p: number; o: number; v: number };
+  /** Battery-side energy of the price-responsive users per class, before and after the response (kWh). */
+  classEnergyKwh: { before: { p: number; o: number; v: number }; after: { p: number; o: number; v: number } };
+}
+
 export interface ZoneAnswer {
-  /** Grid-side EV power per period (charging positive), kW. */
+  /** Grid-side EV power per period (charging positive), kW: the sum of what the EVs' schedules draw. */
   evKw: Float64Array;
   /** baseNetLoadKw + evKw. */
   netLoadKw: Float64Array;
@@ -103,8 +163,13 @@ export interface ZoneAnswer {
   /** The objective of the zone's solve (its own terms plus the coordination terms). */
   objective: number;
   /**
-   * Net battery-side power per day period of each envelope group (zone.envelopeGroups order, or the
-   * one envelope), kW: what to disaggregate to each group's EVs (libs/ev disaggregateGroups).
+   * Net battery-side power per day period of each envelope group (zone.envelopeGroups order), kW:
+   * the aggregate the policy solved, before it went to the EVs.
    */
   groupBatteryKw?: Float64Array[];
+  /** Every EV's battery-side schedule (fleet order), each checked feasible. Stays in the zone. */
+  schedules: EvSchedules;
+  delivery: ZoneDeliveryFigures;
+  /** elasticity-pricing only. */
+  pricing?: ZonePricing;
 }

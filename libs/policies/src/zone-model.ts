@@ -1,6 +1,8 @@
+import { ZonalError } from '@zonal/core';
+import { checkSchedules, disaggregateGroups, gridLoadKw, type EvSchedules } from '@zonal/ev';
 import { ModelBuilder, solve, type Solution } from '@zonal/solver';
 import { addEnvelopeGroups, type EnvelopeVars } from './envelope-model';
-import type { DsoSignal, PolicyContext, ZoneAnswer, ZoneProblem } from './policy';
+import type { DsoSignal, PolicyContext, ZoneAnswer, ZoneBid, ZoneDeliveryFigures, ZoneProblem } from './policy';
 
 /**
  * The zone's own model in the negotiation, shared by the policies: its fleet envelope, its net load
@@ -15,7 +17,7 @@ export interface ZoneModel {
   peakKw: number;
 }
 
-export function buildZoneModel(zone: ZoneProblem, signal: DsoSignal, name = `zone${zone.zoneId}`): ZoneModel {
+export function buildZoneModel(zone: ZoneBid, signal: DsoSignal, name = `zone${zone.zoneId}`): ZoneModel {
   const { grid, envelope, eta } = zone;
   const T = grid.periods, dt = grid.dtH;
   const m = new ModelBuilder(name);
@@ -40,7 +42,7 @@ export function buildZoneModel(zone: ZoneProblem, signal: DsoSignal, name = `zon
   return { model: m, env, evKw, peakKw };
 }
 
-function addSignalTerms(m: ModelBuilder, zone: ZoneProblem, signal: DsoSignal, evKw: number[]): void {
+function addSignalTerms(m: ModelBuilder, zone: ZoneBid, signal: DsoSignal, evKw: number[]): void {
   const T = zone.grid.periods, dt = zone.grid.dtH;
   if (signal.targetKw && signal.excessPenaltyYuanPerKwh !== undefined) {
     // One-sided penalty on consumption above PZ (SPEC §8, seed 001 scheme with w_cg).
@@ -85,7 +87,7 @@ export function energyPrices(zone: ZoneProblem, signal: DsoSignal): Float64Array
 }
 
 /** Energy cost at `prices` of the zone's net load, plus degradation on discharged energy. */
-export function zoneCostYuan(zone: ZoneProblem, prices: Float64Array, netLoadKw: Float64Array, dischargeKw: Float64Array): number {
+export function zoneCostYuan(zone: ZoneBid, prices: Float64Array, netLoadKw: Float64Array, dischargeKw: Float64Array): number {
   let cost = 0;
   for (let t = 0; t < zone.grid.periods; t++) {
     cost += (prices[t] * netLoadKw[t] + zone.degradationYuanPerKwh * dischargeKw[t]) * zone.grid.dtH;
@@ -93,13 +95,57 @@ export function zoneCostYuan(zone: ZoneProblem, prices: Float64Array, netLoadKw:
   return cost;
 }
 
+/**
+ * Solves a zone model and hands each envelope group's schedule to that group's own EVs
+ * (`deliverToEvs`): the answer is what the EVs will draw, not the envelope's aggregate.
+ */
 export async function solveZone(zm: ZoneModel, zone: ZoneProblem, prices: Float64Array, ctx: PolicyContext): Promise<{ sol: Solution; answer: ZoneAnswer }> {
   const sol = await solve(zm.model, { exportLp: ctx.exporter.enabled && !zm.model.isQuadratic ? ctx.exporter : undefined });
-  const evKw = Float64Array.from(zm.evKw, (c) => sol.value(c));
-  const netLoadKw = evKw.map((x, t) => x + zone.baseNetLoadKw[t]);
-  const discharge = sol.values(zm.env.dischargeKw);
-  const degradationYuan = discharge.reduce((a, d) => a + zone.degradationYuanPerKwh * d * zone.grid.dtH, 0);
   const at = (col: number): number => (col >= 0 ? sol.value(col) : 0);
   const groupBatteryKw = zm.env.groups.map((g) => Float64Array.from(g.chargeCols, (c, t) => at(c) - at(g.dischargeCols[t])));
-  return { sol, answer: { evKw, netLoadKw, costYuan: zoneCostYuan(zone, prices, netLoadKw, discharge), degradationYuan, objective: sol.objective, groupBatteryKw } };
+  return { sol, answer: deliverToEvs(zone, groupBatteryKw, prices, sol.objective) };
+}
+
+/**
+ * What the zone's EVs will do (SPEC §8 step 3): each envelope group's net battery-side schedule
+ * (`groupBatteryKw[k]` for `zone.envelopeGroups[k]`) disaggregated to the group's own EVs
+ * (`disaggregateGroups`: never breaks an EV, tracks as closely as it can), every EV's schedule proven
+ * feasible from its own data (`checkSchedules`), and the answer's aggregate, cost and degradation
+ * recomputed from those schedules. So an agreed aggregate is deliverable by construction; where the
+ * envelopes promised more than the EVs can do, the answer is what they can (SPEC §6's re-offer), and
+ * the gap is in `delivery.overKwh` / `shortfallKwh`. An EV schedule that fails the check is a bug in
+ * the disaggregation, not the zone's choice: it is thrown, naming the EV, and the reply says so.
+ */
+export function deliverToEvs(zone: ZoneProblem, groupBatteryKw: ReadonlyArray<ArrayLike<number>>, prices: Float64Array, objective: number): ZoneAnswer {
+  const d = disaggregateGroups(zone.fleet, zone.grid, zone.envelopeGroups.map((g) => ({ evs: g.evs ?? [] })), groupBatteryKw);
+  const answer = answerFromSchedules(zone, d.schedules, prices, objective, { overKwh: d.overKwh, shortfallKwh: d.underKwh });
+  return { ...answer, groupBatteryKw: groupBatteryKw.map((g) => Float64Array.from(g)) };
+}
+
+/**
+ * A zone answer from per-EV schedules a policy built itself (battery side, fleet order): checked
+ * feasible, summed grid side EV by EV with each EV's own eta, priced at `prices` plus degradation.
+ * `tracking` is how far the schedules are from the aggregate the policy solved (0 when it scheduled
+ * the EVs directly).
+ */
+export function answerFromSchedules(
+  zone: ZoneProblem, schedules: EvSchedules, prices: Float64Array, objective: number,
+  tracking: { overKwh: number; shortfallKwh: number } = { overKwh: 0, shortfallKwh: 0 },
+): ZoneAnswer {
+  const check = checkSchedules(zone.fleet, zone.grid, schedules);
+  if (!check.ok) {
+    throw new ZonalError(`${check.violationCount} EV schedule(s) of zone ${zone.zoneId} fail the feasibility check, e.g. ${check.violations[0]?.message}`, `zone ${zone.zoneId}`);
+  }
+  const evKw = gridLoadKw(zone.fleet, schedules).totalKw;
+  const netLoadKw = evKw.map((x, t) => x + zone.baseNetLoadKw[t]);
+  let dischargedKwh = 0;
+  for (let e = 0; e < schedules.dischargeKw.length; e++) dischargedKwh += schedules.dischargeKw[e] * zone.grid.dtH;
+  const degradationYuan = zone.degradationYuanPerKwh * dischargedKwh;
+  let energyYuan = 0;
+  for (let t = 0; t < zone.grid.periods; t++) energyYuan += prices[t] * netLoadKw[t] * zone.grid.dtH;
+  const delivery: ZoneDeliveryFigures = {
+    evs: zone.fleet.size, evsScheduled: check.scheduledEvs, evsFeasible: check.scheduledEvs, evsLeftOut: check.leftOutEvs,
+    overKwh: tracking.overKwh, shortfallKwh: tracking.shortfallKwh,
+  };
+  return { evKw, netLoadKw, costYuan: energyYuan + degradationYuan, degradationYuan, objective, schedules, delivery };
 }
