@@ -1,6 +1,6 @@
 import { InputError } from '@zonal/core';
 import { buildRadialNetwork, runPowerFlow, type Feeder, type RadialNetwork } from '@zonal/feeder';
-import { profileAtPeriods, tariffAtPeriods, timeGrid, type Scenario, type TimeGrid } from '@zonal/scenario';
+import { profileAtPeriods, tariffAtPeriods, timeGrid, type NetworkScenario, type TimeGrid } from '@zonal/scenario';
 
 /** A generating unit at a bus with its available power per period (PV and wind: profile × rating). */
 export interface RenewableUnit {
@@ -32,7 +32,7 @@ export interface CapacitorBank {
  * feeder's bus table). Built once from a scenario, a feeder and the fixed EV charging load.
  */
 export interface DispatchInputs {
-  scenario: Scenario;
+  scenario: NetworkScenario;
   net: RadialNetwork;
   grid: TimeGrid;
   /** Fixed demand per period and bus position: base load × profile (+ EV charging when given). */
@@ -73,7 +73,7 @@ export function declaredRatingsKva(net: RadialNetwork, multiple: number): Float6
   return s;
 }
 
-export function buildDispatchInputs(scenario: Scenario, feeder: Feeder, evPKwByPeriod?: Float64Array[]): DispatchInputs {
+export function buildDispatchInputs(scenario: NetworkScenario, feeder: Feeder, evPKwByPeriod?: Float64Array[]): DispatchInputs {
   const net = buildRadialNetwork(feeder);
   const grid = timeGrid(scenario);
   const T = grid.periods, n = net.nBus;

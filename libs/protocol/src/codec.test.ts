@@ -96,9 +96,9 @@ describe('decode refuses bad input with the field named', () => {
 
   it('a missing or wrong protocol version', () => {
     expectError(decode(mutated('status', (m) => delete m.v)), 'malformed', 'v');
-    const error = expectError(decode(mutated('status', (m) => (m.v = 2))), 'version', 'v');
-    expect(error?.message).toBe('v: version 2 is not supported (this agent speaks 1)');
-    expectError(decode(mutated('status', (m) => (m.v = '1'))), 'version', 'v');
+    const error = expectError(decode(mutated('status', (m) => (m.v = 1))), 'version', 'v');
+    expect(error?.message).toBe('v: version 1 is not supported (this agent speaks 2)');
+    expectError(decode(mutated('status', (m) => (m.v = '2'))), 'version', 'v');
   });
 
   it('an unknown type, and a type string too long to quote in full', () => {
@@ -109,7 +109,7 @@ describe('decode refuses bad input with the field named', () => {
 
   it('a missing body field, a misspelt one, a wrong envelope field', () => {
     expectError(decode(mutated('solveRequest', (m) => delete m.body.priceYuanPerKwh)), 'malformed', 'body.priceYuanPerKwh');
-    const misspelt = decode(mutated('announce', (m) => (m.body.pmaxKw = m.body.pMaxKw)));
+    const misspelt = decode(mutated('announce', (m) => (m.body.pmaxKw = m.body.groups[0].pMaxKw)));
     expect(expectError(misspelt, 'malformed')?.message).toMatch(/pmaxKw/);
     expectError(decode(mutated('status', (m) => (m.seq = -1))), 'malformed', 'seq');
     expectError(decode(mutated('status', (m) => (m.runId = 'a.b'))), 'malformed', 'runId');
@@ -118,14 +118,15 @@ describe('decode refuses bad input with the field named', () => {
 
   it('a non-finite number (1e400 parses to Infinity) or a string in a series', () => {
     const overflow = text(sampleMessage('announce')).replace('"pMaxKw":[14,', '"pMaxKw":[1e400,');
-    expectError(decode(overflow), 'malformed', 'body.pMaxKw[0]');
+    expectError(decode(overflow), 'malformed', 'body.groups[0].pMaxKw[0]');
     expectError(decode(mutated('solveReply', (m) => (m.body.qKvar[2] = '45'))), 'malformed', 'body.qKvar[2]');
   });
 
   it('series of different lengths, naming both', () => {
     const error = expectError(decode(mutated('solveRequest', (m) => m.body.priceYuanPerKwh.pop())), 'malformed', 'body.priceYuanPerKwh');
     expect(error?.message).toMatch(/has 2 periods, but targetPKw has 3/);
-    expectError(decode(mutated('announce', (m) => m.body.eMaxKwh.push(40))), 'malformed', 'body.eMaxKwh');
+    expectError(decode(mutated('announce', (m) => m.body.groups[0].eMaxKwh.push(40))), 'malformed', 'body.groups[0].eMaxKwh');
+    expectError(decode(mutated('announce', (m) => m.body.busProfiles[0].uncoordinatedKw.push(1))), 'malformed', 'body.busProfiles[0].uncoordinatedKw');
     expectError(decode(mutated('solveRequest', (m) => m.body.consensus[1].reference.pop())), 'malformed', 'body.consensus[1].reference');
     expectError(decode(mutated('solveRequest', (m) => m.body.consensus[0].scaledDual.push(0))), 'malformed', 'body.consensus[0].scaledDual');
     expectError(decode(mutated('solveReply', (m) => m.body.tieLineFlows[0].qKvar.pop())), 'malformed', 'body.tieLineFlows[0].qKvar');
@@ -135,10 +136,10 @@ describe('decode refuses bad input with the field named', () => {
   });
 
   it('an envelope whose lower bound exceeds its upper bound, beyond ORDER_TOLERANCE', () => {
-    const error = expectError(decode(mutated('announce', (m) => (m.body.pMinKw[2] = 7.5))), 'malformed', 'body.pMinKw[2]');
+    const error = expectError(decode(mutated('announce', (m) => (m.body.groups[0].pMinKw[2] = 7.5))), 'malformed', 'body.groups[0].pMinKw[2]');
     expect(error?.message).toMatch(/pMinKw\[2\] = 7.5 exceeds pMaxKw\[2\] = 7/);
-    expectError(decode(mutated('announce', (m) => (m.body.eMinKwh[1] = 29))), 'malformed', 'body.eMinKwh[1]');
-    const withinNoise = decode(mutated('announce', (m) => (m.body.eMinKwh[2] = 30 + ORDER_TOLERANCE / 2)));
+    expectError(decode(mutated('announce', (m) => (m.body.groups[0].eMinKwh[2] = 29))), 'malformed', 'body.groups[0].eMinKwh[2]');
+    const withinNoise = decode(mutated('announce', (m) => (m.body.groups[0].eMinKwh[3] = 30 + ORDER_TOLERANCE / 2)));
     expect(withinNoise.ok).toBe(true);
   });
 

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
  * Slack on `pMin <= pMax` and `eMin <= eMax`: boundaries computed by two different formulas can cross
@@ -86,20 +86,73 @@ function checkBranchEnds(l: { fromBus: number; toBus: number }, ctx: Ctx) {
   if (l.fromBus === l.toBus) ctx.addIssue({ code: 'custom', path: ['toBus'], message: `equals fromBus (${l.fromBus})` });
 }
 
-/** Zone → DSO (SPEC §8 step 1): who the zone is and how flexible it is. */
+/**
+ * One envelope group of a zone's fleet (SPEC §6, libs/ev groups.ts): the per-period sums of its EVs'
+ * battery-side power limits and energy bounds — an aggregate, never an EV. Its day is rotated so the
+ * anchor (energy 0) sits where none of its EVs is plugged in: its period τ is the day's
+ * (τ + shiftPeriods) mod T. The series cover τ = 0..span−1 (energies: boundaries 0..span); after the
+ * span no EV of the group moves energy, so its powers are 0 and its energy bounds stay at the last.
+ */
+const envelopeGroupBody = z
+  .strictObject({
+    shiftPeriods: z.int().min(0),
+    evCount: z.int().min(0),
+    pMinKw: series,
+    pMaxKw: series,
+    eMinKwh: series,
+    eMaxKwh: series,
+  })
+  .superRefine((g, ctx) => {
+    checkSameLength(g, ['pMinKw', 'pMaxKw'], ctx);
+    for (const key of ['eMinKwh', 'eMaxKwh'] as const) {
+      if (g[key].length !== g.pMinKw.length + 1) ctx.addIssue({ code: 'custom', path: [key], message: `has ${g[key].length} boundaries, expected pMinKw's ${g.pMinKw.length} periods + 1` });
+    }
+    checkOrdered(g.pMinKw, g.pMaxKw, 'pMinKw', 'pMaxKw', ctx, []);
+    checkOrdered(g.eMinKwh, g.eMaxKwh, 'eMinKwh', 'eMaxKwh', ctx, []);
+  });
+
+/**
+ * Per bus of the zone: how its flexibility spreads over the zone's buses (grid-side charge plus
+ * discharge limits, kW per period: the DSO places the zone's EV power by these weights), and the
+ * bus's EV load if every EV charged at full power from arrival (the DSO's "before coordination").
+ */
+const busProfileBody = z.strictObject({ bus: busId, flexKw: series, uncoordinatedKw: series })
+  .superRefine((b, ctx) => checkSameLength(b, ['flexKw', 'uncoordinatedKw'], ctx));
+
+/**
+ * Zone → DSO (SPEC §8 step 1): who the zone is, its flexibility as aggregates per period (envelope
+ * groups and bus profiles) and its declared marginal costs. Nothing in it describes one EV.
+ */
 export const announceBody = z
   .strictObject({
     zoneId: token,
     buses: z.array(busId).min(1),
+    periods: z.int().min(1),
     dtH: z.number().positive(),
     policy: token,
-    ...flexibilityFields,
+    /** One charging efficiency for the zone's EVs (grid side = battery / eta, × eta discharging). */
+    eta: z.number().gt(0).max(1),
+    degradationYuanPerKwh: nonNegative,
+    peakTieBreakYuanPerKw: nonNegative,
     baseNetLoadKw: series.min(1),
+    groups: z.array(envelopeGroupBody),
+    busProfiles: z.array(busProfileBody),
+    /** EVs summed into the groups, and EVs the zone left out (short stay, unreachable target): counts only. */
+    evCount: z.int().min(0),
+    evsLeftOut: z.int().min(0),
   })
   .superRefine((b, ctx) => {
-    checkSameLength(b, ['baseNetLoadKw', ...ENVELOPE_SERIES], ctx);
-    checkEnvelope(b, ctx, []);
+    if (b.baseNetLoadKw.length !== b.periods) ctx.addIssue({ code: 'custom', path: ['baseNetLoadKw'], message: `has ${b.baseNetLoadKw.length} periods, but periods is ${b.periods}` });
+    b.groups.forEach((g, i) => {
+      if (g.pMinKw.length > b.periods) ctx.addIssue({ code: 'custom', path: ['groups', i, 'pMinKw'], message: `spans ${g.pMinKw.length} periods, more than the day's ${b.periods}` });
+      if (g.shiftPeriods >= b.periods) ctx.addIssue({ code: 'custom', path: ['groups', i, 'shiftPeriods'], message: `is ${g.shiftPeriods}, not below periods (${b.periods})` });
+    });
+    b.busProfiles.forEach((p, i) => {
+      if (p.flexKw.length !== b.periods) ctx.addIssue({ code: 'custom', path: ['busProfiles', i, 'flexKw'], message: `has ${p.flexKw.length} periods, but periods is ${b.periods}` });
+      if (!b.buses.includes(p.bus)) ctx.addIssue({ code: 'custom', path: ['busProfiles', i, 'bus'], message: `bus ${p.bus} is not one of the zone's buses` });
+    });
     checkUnique(b.buses, String, 'bus', ctx, ['buses']);
+    checkUnique(b.busProfiles, (p) => String(p.bus), 'bus profile', ctx, ['busProfiles']);
   });
 
 /**
@@ -149,6 +202,30 @@ const tieLineFlow = z
 /** Its series are checked against the reply's own period count (in solveReplyBody). */
 const envelopeUpdate = z.strictObject(flexibilityFields).superRefine((e, ctx) => checkEnvelope(e, ctx, []));
 
+/**
+ * What the zone's EVs will do, in figures (SPEC §8 step 3): the reply's pKw is the sum of per-EV
+ * schedules the zone checked feasible; these count them and say how far they are from the aggregate
+ * the zone's policy solved (battery-side kWh). Per-EV schedules stay in the zone.
+ */
+const deliveryBody = z.strictObject({
+  evs: z.int().min(0),
+  evsScheduled: z.int().min(0),
+  evsFeasible: z.int().min(0),
+  evsLeftOut: z.int().min(0),
+  overKwh: nonNegative,
+  shortfallKwh: nonNegative,
+});
+
+const byTouClass = z.strictObject({ p: z.number(), o: z.number(), v: z.number() });
+
+/** elasticity-pricing's books (seed 001 §2.7–2.8): users per type, class price changes, energy per class. */
+const pricingBody = z.strictObject({
+  usersByType: z.strictObject({ 1: z.int().min(0), 2: z.int().min(0), 3: z.int().min(0), 4: z.int().min(0) }),
+  v2gDirect: z.int().min(0),
+  priceChangePct: byTouClass,
+  classEnergyKwh: z.strictObject({ before: byTouClass, after: byTouClass }),
+});
+
 /** A schedule is usable only with these statuses; the others may carry empty series and a null cost. */
 export const SCHEDULE_STATUSES = ['optimal', 'feasible'] as const;
 
@@ -167,6 +244,8 @@ export const solveReplyBody = z
     degradationYuan: z.number().optional(),
     tieLineFlows: z.array(tieLineFlow),
     envelope: envelopeUpdate.optional(),
+    delivery: deliveryBody.optional(),
+    pricing: pricingBody.optional(),
   })
   .superRefine((b, ctx) => {
     checkSameLength(b, ['pKw', 'qKvar'], ctx);

@@ -7,6 +7,7 @@ import { InputError, ZonalError } from '@zonal/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encode } from '../codec';
 import type { Draft, Message, MessageType } from '../messages';
+import { PROTOCOL_VERSION } from '../messages';
 import { subjects } from '../subjects';
 import type { RequestOutcome, Transport } from '../transport';
 import { sampleDraft, sampleMessage } from './samples';
@@ -94,7 +95,7 @@ export function transportContract(label: string, fixture: () => TransportFixture
       expect(outcome.reply.type).toBe('solveReply');
       expect(outcome.reply.body.round).toBe(11);
       expect(outcome.reply.body.pKw).toEqual(draft.body.targetPKw);
-      expect([outcome.reply.runId, outcome.reply.sender, outcome.reply.v]).toEqual([runId, 'zone-z1', 1]);
+      expect([outcome.reply.runId, outcome.reply.sender, outcome.reply.v]).toEqual([runId, 'zone-z1', PROTOCOL_VERSION]);
       const second = await request(dso);
       expect(second.ok && second.reply.seq).toBe(outcome.reply.seq + 1);
     });
@@ -111,7 +112,7 @@ export function transportContract(label: string, fixture: () => TransportFixture
       const cases: { name: string; payload: Uint8Array; code: string; where?: string }[] = [
         { name: 'not JSON', payload: new TextEncoder().encode('{"v":1, oops'), code: 'malformed' },
         { name: 'missing field', payload: bytes({ ...good, body: missingField }), code: 'malformed', where: 'body.priceYuanPerKwh' },
-        { name: 'wrong v', payload: bytes({ ...good, v: 2 }), code: 'version', where: 'v' },
+        { name: 'wrong v', payload: bytes({ ...good, v: 1 }), code: 'version', where: 'v' },
         { name: 'other run', payload: encode(sampleMessage('solveRequest', 'someOtherRun')), code: 'run', where: 'runId' },
         { name: 'wrong type', payload: encode(sampleMessage('status', runId)), code: 'malformed', where: 'type' },
       ];

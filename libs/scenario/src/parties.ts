@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { scenarioSchema, tariffSchema, timeSchema, type Scenario } from './schema';
+
+/**
+ * The parties' own files (SPEC §8 step 0: a party holds only its own data). `zonal split` writes
+ * one DSO file and one zone file per zone from a scenario; `zonal dso --config` and `zonal zone
+ * --config` run from them, and `zonal sim` runs the same files.
+ *
+ *  - The DSO file holds the network, its DERs, the tariff, carbon, the negotiation settings and the
+ *    zone list (ids and buses): no EV. The DSO knows a zone only through what it announces.
+ *  - A zone file holds the zone's id and buses, its charging sessions (inline, or a CSV / JSON file
+ *    beside it), its base net load, its policy and the policy's parameters, its declared marginal
+ *    costs and its local storage.
+ */
+
+export const DSO_FORMAT = 'zonal-dso/1';
+export const ZONE_FORMAT = 'zonal-zone/1';
+
+const busIds = z.array(z.int().min(1)).min(1).superRefine((buses, ctx) => {
+  const seen = new Set<number>();
+  buses.forEach((b, i) => {
+    if (seen.has(b)) ctx.addIssue({ code: 'custom', path: [i], message: `bus ${b} is listed twice` });
+    seen.add(b);
+  });
+});
+
+export const zoneListEntrySchema = z.strictObject({ id: z.int().min(1), buses: busIds });
+
+/** The scenario without its EVs and zone policies: what a DSO dispatches and negotiates with. */
+export const dsoFileSchema = scenarioSchema
+  .omit({ evFleet: true, zones: true })
+  .extend({
+    format: z.literal(DSO_FORMAT),
+    zones: z.array(zoneListEntrySchema).min(1),
+  })
+  .superRefine((f, ctx) => {
+    const ids = new Set<number>(), owner = new Map<number, number>();
+    f.zones.forEach((zone, k) => {
+      if (ids.has(zone.id)) ctx.addIssue({ code: 'custom', path: ['zones', k, 'id'], message: `zone id ${zone.id} is used twice` });
+      ids.add(zone.id);
+      for (const b of zone.buses) {
+        if (owner.has(b)) ctx.addIssue({ code: 'custom', path: ['zones', k, 'buses'], message: `bus ${b} is in zone ${owner.get(b)} and zone ${zone.id}` });
+        owner.set(b, zone.id);
+      }
+    });
+  });
+
+/** What the DSO's dispatch reads of a scenario (no EV, no zone policy): a DSO file is one. */
+export type NetworkScenario = Omit<Scenario, 'evFleet' | 'zones'>;
+export type DsoConfig = z.infer<typeof dsoFileSchema>;
+export type ZoneListEntry = z.infer<typeof zoneListEntrySchema>;
+
+const storageSchema = z.strictObject({
+  id: z.string().min(1),
+  energyKwh: z.number().positive(),
+  powerKw: z.number().min(0),
+  eta: z.number().gt(0).max(1),
+  socMin: z.number().min(0).max(1),
+  socMax: z.number().min(0).max(1),
+  socInitial: z.number().min(0).max(1),
+}).superRefine((s, ctx) => {
+  if (s.socMin > s.socMax) ctx.addIssue({ code: 'custom', path: ['socMin'], message: `(${s.socMin}) must not exceed socMax (${s.socMax})` });
+  if (s.socInitial < s.socMin || s.socInitial > s.socMax) ctx.addIssue({ code: 'custom', path: ['socInitial'], message: `(${s.socInitial}) must lie in [socMin, socMax]` });
+});
+
+/** Values for session columns a charge-point export leaves out (libs/ev sessions-file.ts). */
+export const sessionDefaultsSchema = z.strictObject({
+  eta: z.number().gt(0).max(1).optional(),
+  minSoc: z.number().min(0).max(1).optional(),
+  maxSoc: z.number().min(0).max(1).optional(),
+  dischargeKw: z.number().min(0).optional(),
+  v2g: z.boolean().optional(),
+});
+
+export const zoneFileSchema = z.strictObject({
+  format: z.literal(ZONE_FORMAT),
+  id: z.int().min(1),
+  description: z.string().optional(),
+  buses: busIds,
+  /** Seeds the zone's own random draws (a policy's sampling); printed in its output. */
+  seed: z.int().min(0).max(0xffffffff),
+  time: timeSchema,
+  /** The TOU tariff the zone's users face (the base price of its pricing policies). */
+  tariff: tariffSchema,
+  /** The zone's fixed net load without EVs (its buses' load less local PV and wind), kW per period. */
+  baseNetLoadKw: z.array(z.number()).min(1),
+  policy: z.strictObject({ name: z.string().min(1), params: z.unknown().optional() }),
+  /** Declared marginal costs the zone announces (SPEC §7.0, §7). */
+  degradationYuanPerKwh: z.number().min(0),
+  peakTieBreakYuanPerKw: z.number().min(0),
+  /** How the zone aggregates its fleet for its announce (libs/ev groups.ts); window-energy is exact. */
+  envelopeGrouping: z.enum(['anchor', 'arrival', 'window', 'window-energy']),
+  /** The zone's charging sessions: a CSV or JSON file (path relative to the zone file), or inline records. */
+  sessions: z.union([z.string().min(1), z.array(z.record(z.string(), z.unknown()))]),
+  sessionDefaults: sessionDefaultsSchema.optional(),
+  storage: z.array(storageSchema).optional(),
+}).superRefine((f, ctx) => {
+  if (f.baseNetLoadKw.length !== f.time.periods) {
+    ctx.addIssue({ code: 'custom', path: ['baseNetLoadKw'], message: `has ${f.baseNetLoadKw.length} values; time.periods is ${f.time.periods}` });
+  }
+});
+
+export type ZoneConfig = z.infer<typeof zoneFileSchema>;
+export type SessionDefaults = z.infer<typeof sessionDefaultsSchema>;
