@@ -1,48 +1,66 @@
 /**
- * `zonal-dso --scenario FILE --nats URL --run-id ID [--out DIR] [--mode negotiate|centralised]`:
- * the DSO coordinator process (SPEC §8). `negotiate` waits for the zones' announces, runs the
- * negotiation over NATS and writes the report; `centralised` solves the monolithic problem of the
- * same scenario over the same aggregate envelopes and prints its costs.
+ * `zonal-dso --config dso.json --nats URL --run-id ID [--out DIR] [--oracle DIR]` (or `--scenario FILE`):
+ * the DSO coordinator process (SPEC §8). From its own file — network, DERs, tariff, negotiation
+ * settings, zone list; no EV — it waits for the zones' announces, negotiates over NATS and writes the
+ * report. Given the zone files (`--oracle DIR`) it also solves the centralised optimum of the same
+ * zones and reports the gap; `--mode centralised` prints only that optimum.
  */
 import { Command } from 'commander';
-import { isZonalError } from '@zonal/core';
+import { InputError, isZonalError } from '@zonal/core';
 import { runDsoAgent } from '@zonal/agents';
-import { buildNegotiationSetup, solveCentralised } from '@zonal/coordination';
+import { buildDsoNetwork, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, zonePartyOf, type DsoNetwork, type ZoneParty } from '@zonal/coordination';
 import { NatsTransport } from '@zonal/protocol';
-import { loadScenario } from '@zonal/scenario';
+import { loadScenario, type DsoConfig } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 
 const opts = new Command('zonal-dso')
-  .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
+  .option('--config <file>', 'the DSO file (zonal split writes dso.json)')
+  .option('--scenario <file>', 'scenario JSON file or built-in name, split as zonal split does (the DSO keeps its own part)')
   .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
   .option('--run-id <id>', 'run id shared with the zones', 'default')
   .option('--out <dir>', 'write report.json and CSVs here')
-  .option('--mode <mode>', 'negotiate (default) or centralised', 'negotiate')
+  .option('--oracle <dir>', 'a directory with the zones\' files, to solve the centralised optimum and report the gap')
+  .option('--mode <mode>', 'negotiate (default) or centralised (needs the zone files: --oracle DIR or --scenario)', 'negotiate')
   .option('--announce-timeout-ms <ms>', 'wait this long for every zone to announce', '60000')
   .parse(process.argv)
-  .opts<{ scenario: string; nats: string; runId: string; out?: string; mode: string; announceTimeoutMs: string }>();
+  .opts<{ config?: string; scenario?: string; nats: string; runId: string; out?: string; oracle?: string; mode: string; announceTimeoutMs: string }>();
+
+/** The DSO's own file, and the zone parties only where the caller handed them over for the oracle. */
+async function ownPart(): Promise<{ dso: DsoConfig; oracleZones: ZoneParty[] | null }> {
+  if (opts.config && opts.scenario) throw new InputError('give either --config dso.json or --scenario FILE', '--config');
+  if (opts.config) return { dso: loadDsoFile(opts.config), oracleZones: opts.oracle ? loadZoneDir(opts.oracle) : null };
+  const split = await splitScenario(loadScenario(opts.scenario ?? 'default'));
+  if (opts.oracle) throw new InputError('goes with --config: with --scenario the zones come from the scenario', '--oracle');
+  // With a whole scenario the DSO process keeps its own part; the zones' parts serve only --mode centralised.
+  return { dso: split.dso, oracleZones: opts.mode === 'centralised' ? split.zones.map((z) => zonePartyOf(z.config, z.sessions)) : null };
+}
 
 try {
-  const setup = await buildNegotiationSetup(loadScenario(opts.scenario));
+  const { dso, oracleZones } = await ownPart();
+  const network: DsoNetwork = buildDsoNetwork(dso);
+  const oracle = oracleZones ? () => solveCentralised(simSetupOf(dso, oracleZones, network.feeder)) : undefined;
   if (opts.mode === 'centralised') {
-    const c = await solveCentralised(setup);
-    process.stdout.write(`${JSON.stringify({ mode: 'centralised', scenario: setup.scenario.name, seed: setup.scenario.seed, totalCostYuan: c.totalCostYuan, degradationYuan: c.degradationYuan, objective: c.dispatch.objective, costs: c.dispatch.costs })}\n`);
+    if (!oracle) throw new InputError('needs the zones\' files: pass --oracle DIR (or --scenario FILE)', '--mode centralised');
+    const c = await oracle();
+    process.stdout.write(`${JSON.stringify({ mode: 'centralised', scenario: dso.name, seed: dso.seed, totalCostYuan: c.totalCostYuan, degradationYuan: c.degradationYuan, objective: c.dispatch.objective, costs: c.dispatch.costs })}\n`);
   } else if (opts.mode === 'negotiate') {
+    const timeoutMs = Number(opts.announceTimeoutMs);
+    if (!(timeoutMs > 0)) throw new InputError(`must be a positive number of milliseconds, got "${opts.announceTimeoutMs}"`, '--announce-timeout-ms');
     const transport = await NatsTransport.connect({ servers: opts.nats, name: 'dso', runId: opts.runId });
     const { report } = await runDsoAgent({
-      transport, setup, transportLabel: `nats ${opts.nats}`, outDir: opts.out,
-      announceTimeoutMs: Number(opts.announceTimeoutMs),
+      transport, network, transportLabel: `nats ${opts.nats}`, outDir: opts.out, announceTimeoutMs: timeoutMs, oracle,
       log: (l) => process.stderr.write(`dso: ${l}\n`),
       onRound: (r) => process.stderr.write(`round ${r.round}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan\n`),
     });
     await transport.close();
     process.stdout.write(`${JSON.stringify({ mode: 'negotiate', converged: report.converged, rounds: report.rounds, gapToCentralisedPct: report.gapToCentralisedPct })}\n`);
   } else {
-    throw Object.assign(new Error(`--mode: must be negotiate or centralised, got "${opts.mode}"`), { zonal: true });
+    throw new InputError(`must be negotiate or centralised, got "${opts.mode}"`, '--mode');
   }
   await shutdownSolver();
 } catch (e) {
   process.stderr.write(`error: ${(e as Error).message}\n`);
-  process.exitCode = isZonalError(e) || (e as { zonal?: boolean }).zonal ? 2 : 70;
+  process.exitCode = isZonalError(e) ? 2 : 70;
+  if (process.env.ZONAL_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
   await shutdownSolver();
 }

@@ -1,40 +1,56 @@
 /**
- * `zonal-zone --zone ID --scenario FILE --nats URL --run-id ID`: one zone aggregator process
- * (SPEC §8). It runs on any machine that reaches the NATS server: it derives its zone, fleet and
- * envelope from the scenario alone, announces itself and answers the DSO until told to shut down.
+ * `zonal-zone --config zone-<id>.json --nats URL --run-id ID [--out DIR]` (or `--zone ID --scenario FILE`):
+ * one zone aggregator process (SPEC §8). It runs on any machine that reaches the NATS server, from its
+ * own zone file — its EVs, its policy — announces itself (aggregates only) and answers the DSO until
+ * told to shut down; then it writes its per-EV schedules under --out. With --scenario the process
+ * splits the scenario as `zonal split` does and keeps only its own zone.
  */
 import { Command } from 'commander';
-import { isZonalError } from '@zonal/core';
+import { InputError, isZonalError } from '@zonal/core';
 import { startZoneAgent } from '@zonal/agents';
-import { buildNegotiationSetup } from '@zonal/coordination';
+import { loadZoneParty, splitScenario, zonePartyOf, type ZoneParty } from '@zonal/coordination';
 import { NatsTransport } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 
 const opts = new Command('zonal-zone')
-  .requiredOption('--zone <id>', 'zone id (1..number of zones)')
-  .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
+  .option('--config <file>', 'the zone file (zonal split writes one per zone)')
+  .option('--zone <id>', 'with --scenario: which zone of it to run')
+  .option('--scenario <file>', 'scenario JSON file or built-in name, split as zonal split does')
   .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
   .option('--run-id <id>', 'run id shared with the DSO', 'default')
+  .option('--out <dir>', 'write the zone\'s per-EV schedules here when the run ends')
   .parse(process.argv)
-  .opts<{ zone: string; scenario: string; nats: string; runId: string }>();
+  .opts<{ config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string }>();
+
+async function ownParty(): Promise<ZoneParty> {
+  if (opts.config) {
+    if (opts.scenario || opts.zone) throw new InputError('give either --config FILE or --zone ID --scenario FILE', '--config');
+    return loadZoneParty(opts.config);
+  }
+  if (!opts.zone) throw new InputError('give --config zone-<id>.json, or --zone ID with --scenario FILE', '--config');
+  const split = await splitScenario(loadScenario(opts.scenario ?? 'default'));
+  const zone = split.zones.find((z) => String(z.config.id) === opts.zone);
+  if (!zone) throw new InputError(`must be one of ${split.zones.map((z) => z.config.id).join(', ')}, got "${opts.zone}"`, '--zone');
+  return zonePartyOf(zone.config, zone.sessions);
+}
 
 try {
-  const zoneId = Number(opts.zone);
-  const setup = await buildNegotiationSetup(loadScenario(opts.scenario));
-  if (!Number.isInteger(zoneId) || !setup.zones.some((z) => z.id === zoneId)) {
-    throw Object.assign(new Error(`--zone: must be one of ${setup.zones.map((z) => z.id).join(', ')}, got "${opts.zone}"`), { zonal: true });
-  }
+  const party = await ownParty();
+  const zoneId = party.config.id;
   const transport = await NatsTransport.connect({ servers: opts.nats, name: `zone${zoneId}`, runId: opts.runId, requireJetStream: false });
-  const agent = await startZoneAgent({ transport, setup, zoneId, log: (l) => process.stderr.write(`${l}\n`) });
+  const agent = await startZoneAgent({ transport, party, outDir: opts.out, log: (l) => process.stderr.write(`${l}\n`) });
   const stop = () => void agent.stop();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  await agent.done;
+  const end = await agent.done;
   await transport.close();
   await shutdownSolver();
+  for (const f of end.files) process.stderr.write(`zone ${zoneId}: wrote ${f}\n`);
+  if (end.reason === 'refused') process.exitCode = 2;
 } catch (e) {
   process.stderr.write(`error: ${(e as Error).message}\n`);
-  process.exitCode = isZonalError(e) || (e as { zonal?: boolean }).zonal ? 2 : 70;
+  process.exitCode = isZonalError(e) ? 2 : 70;
+  if (process.env.ZONAL_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
   await shutdownSolver();
 }

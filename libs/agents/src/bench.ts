@@ -1,11 +1,11 @@
-import { addZoneTerms, buildNegotiationSetup, solveCentralised, type NegotiationSetup } from '@zonal/coordination';
+import { addZoneTerms, announceOf, buildSimSetup, solveCentralised, type NegotiationSetup, type SimSetup } from '@zonal/coordination';
 import { buildDispatchModel } from '@zonal/dispatch';
 import { encode, InProcessBus, PROTOCOL_VERSION, type Message } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { runDsoAgent } from './dso-agent';
 import { syntheticNegotiationScenario, type SyntheticScenarioOptions } from './synthetic-scenario';
 import type { SimReport } from './report';
-import { toSolveReply, toSolveRequest } from './wire';
+import { toAnnounceBody, toSolveReply, toSolveRequest } from './wire';
 import { startZoneAgent } from './zone-agent';
 
 export interface NegotiationBenchRow {
@@ -16,12 +16,12 @@ export interface NegotiationBenchRow {
   /** Rows and columns of the DSO's centralised LP (first, lossless round). */
   lpRows: number;
   lpCols: number;
-  /** buildNegotiationSetup: feeder, fleet, per-bus and per-zone envelopes, dispatch inputs. */
+  /** buildSimSetup: feeder, fleet, partition, zone files in memory, each zone's envelope groups and announce. */
   setupMs: number;
   /** solveCentralised on its own (successive LP with loss correction), and its LP solves. */
   centralisedMs: number;
   centralisedLpSolvesMs: string;
-  /** The DSO agent end to end, given the centralised solve: uncoordinated baseline, warm start (from it), rounds, evaluation, delivery, report. */
+  /** The DSO agent end to end from the zones' announces: uncoordinated baseline, clearing of the bids (the warm start), rounds (each zone delivering to its EVs), evaluation, report. */
   negotiationMs: number;
   rounds: number;
   /** Mean wall time of rounds 2…N (round 1 also carries the baseline and the warm start); null with one round. */
@@ -30,6 +30,12 @@ export interface NegotiationBenchRow {
   messagesPerRound: number;
   /** Encoded size of one round's solve requests and replies. */
   bytesPerRound: number;
+  /** Encoded size of every zone's announce (the largest is what NATS's max_payload must hold). */
+  announceBytes: number;
+  maxAnnounceBytes: number;
+  /** Energy the EVs took beyond / short of the aggregates their zones' policies solved, summed (kWh). */
+  overKwh: number;
+  shortfallKwh: number;
 }
 
 /** The negotiation of a built-in scenario on the in-process transport (DSO + zone agents). */
@@ -37,7 +43,7 @@ export async function benchNegotiation(scenarios: readonly string[] = ['small-te
   const rows: NegotiationBenchRow[] = [];
   for (const name of scenarios) {
     const t0 = performance.now();
-    const setup = await buildNegotiationSetup(loadScenario(name));
+    const setup = await buildSimSetup(loadScenario(name));
     rows.push(await benchSetup(setup, performance.now() - t0));
   }
   return rows;
@@ -53,11 +59,11 @@ export async function benchSyntheticNegotiation(
 ): Promise<NegotiationBenchRow[]> {
   const t0 = performance.now();
   const { scenario } = syntheticNegotiationScenario(opts);
-  const setup = await buildNegotiationSetup(scenario);
+  const setup = await buildSimSetup(scenario);
   return [await benchSetup(setup, performance.now() - t0)];
 }
 
-async function benchSetup(setup: NegotiationSetup, setupMs: number): Promise<NegotiationBenchRow> {
+async function benchSetup(setup: SimSetup, setupMs: number): Promise<NegotiationBenchRow> {
   const name = setup.scenario.name;
   const lp = centralisedLpSize(setup);
   const t1 = performance.now();
@@ -66,28 +72,32 @@ async function benchSetup(setup: NegotiationSetup, setupMs: number): Promise<Neg
 
   const bus = new InProcessBus();
   const runId = `bench-${name}`;
-  const agents = await Promise.all(setup.zones.map((z) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${z.id}` }), setup, zoneId: z.id })));
+  const agents = await Promise.all(setup.parties.map((party) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${party.config.id}` }), party })));
   const roundEndMs: number[] = [];
   const t2 = performance.now();
-  // As `zonal sim` does, the DSO gets the centralised solve instead of solving it again.
-  const { report } = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), setup, transportLabel: 'in-process', centralised, onRound: () => { roundEndMs.push(performance.now()); } });
+  // As `zonal sim` does, the harness hands the DSO its oracle (solved above) for the report's gap.
+  const { report } = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), network: setup, transportLabel: 'in-process', oracle: async () => centralised, onRound: () => { roundEndMs.push(performance.now()); } });
   const negotiationMs = performance.now() - t2;
   await Promise.all(agents.map((a) => a.stop()));
   const later = roundEndMs.length - 1;
+  const announces = setup.parties.map((p) => encode({ v: PROTOCOL_VERSION, type: 'announce', runId, sender: 'zone', seq: 1, body: toAnnounceBody(announceOf(p)) } as Message).length);
+  const delivered = (key: 'overKwh' | 'shortfallKwh') => report.zones.reduce((a, z) => a + (z.delivery?.[key] ?? 0), 0);
   return {
-    scenario: name, buses: setup.feeder.buses.length, zones: setup.zones.length, evs: setup.fleet.size,
+    scenario: name, buses: setup.feeder.buses.length, zones: setup.zones.length, evs: setup.parties.reduce((a, p) => a + p.problem.fleet.size, 0),
     lpRows: lp.rows, lpCols: lp.cols, setupMs, centralisedMs,
     centralisedLpSolvesMs: centralised.dispatch.solveMs.map((ms) => ms.toFixed(0)).join(' + '),
     negotiationMs, rounds: report.rounds,
     msPerRound: later > 0 ? (roundEndMs[later] - roundEndMs[0]) / later : null,
-    gapPct: report.gapToCentralisedPct, messagesPerRound: 2 * setup.zones.length, bytesPerRound: roundBytes(setup, report, runId),
+    gapPct: report.gapToCentralisedPct ?? NaN, messagesPerRound: 2 * setup.zones.length, bytesPerRound: roundBytes(setup, report, runId),
+    announceBytes: announces.reduce((a, b) => a + b, 0), maxAnnounceBytes: Math.max(...announces),
+    overKwh: delivered('overKwh'), shortfallKwh: delivered('shortfallKwh'),
   };
 }
 
 /** Built, not solved: the centralised model's size (the ADMM step adds 25 tangent rows per zone-period). */
 function centralisedLpSize(setup: NegotiationSetup): { rows: number; cols: number } {
   const built = buildDispatchModel(setup.inputs, null, setup.zones.map((z) => z.flexible));
-  setup.zones.forEach((z, k) => addZoneTerms(built, z, k, setup));
+  setup.zones.forEach((z, k) => addZoneTerms(built, z, k));
   return { rows: built.model.numRows, cols: built.model.numCols };
 }
 
@@ -97,7 +107,8 @@ function roundBytes(setup: NegotiationSetup, report: SimReport, runId: string): 
   return setup.zones.reduce((sum, z, k) => {
     const signal = { round: 1, consensus: { referenceKw: Float64Array.from(report.zones[k].targetKw), lambdaYuanPerKwh: new Float64Array(T).fill(0.5), rho: 0.01 } };
     const evKw = Float64Array.from(report.zones[k].achievedKw);
-    const answer = { evKw, netLoadKw: evKw, costYuan: 1, degradationYuan: 1, objective: 1 };
+    const delivery = report.zones[k].delivery ?? { evs: 0, evsScheduled: 0, evsFeasible: 0, evsLeftOut: 0, overKwh: 0, shortfallKwh: 0 };
+    const answer = { evKw, netLoadKw: evKw, costYuan: 1, degradationYuan: 1, objective: 1, delivery };
     const wrap = (type: 'solveRequest' | 'solveReply', body: unknown) => encode({ v: PROTOCOL_VERSION, type, runId, sender: 'dso', seq: 1, body } as Message).length;
     return sum + wrap('solveRequest', toSolveRequest(z.id, signal, T)) + wrap('solveReply', toSolveReply(z.id, 1, answer));
   }, 0);

@@ -1,12 +1,18 @@
-import { deliverZoneSchedules, negotiate, solveCentralised, type CentralisedResult, type NegotiationSetup, type RoundRecord } from '@zonal/coordination';
-import { buildDispatchInputs, runDispatch, uncoordinatedEvLoad } from '@zonal/dispatch';
+import { InputError } from '@zonal/core';
+import {
+  negotiate, negotiationSetup, refuseAnnounce, uncoordinatedBusLoadKw,
+  type CentralisedResult, type DsoNetwork, type RoundRecord, type ZoneAnnounce,
+} from '@zonal/coordination';
+import { buildDispatchInputs, runDispatch } from '@zonal/dispatch';
 import { openRecorder, type Transport } from '@zonal/protocol';
-import { buildSimReport, writeSimReport, type SimReport } from './report';
+import { buildSimReport, withOracle, writeSimReport, type SimReport } from './report';
+import { fromAnnounceBody } from './wire';
 import { transportZoneClients } from './zone-clients';
 
 export interface DsoAgentOptions {
   transport: Transport;
-  setup: NegotiationSetup;
+  /** The DSO's own file and feeder: no EV. Zones join by announcing themselves. */
+  network: DsoNetwork;
   /** How the transport is described in the report ("nats nats://…", "in-process"). */
   transportLabel: string;
   /** Where report.json and the CSVs go; nothing is written without it. */
@@ -15,8 +21,12 @@ export interface DsoAgentOptions {
   announceTimeoutMs?: number;
   log?: (line: string) => void;
   onRound?: (record: RoundRecord) => void;
-  /** The centralised optimum of this setup when the caller has solved it already (it is not solved twice). */
-  centralised?: CentralisedResult;
+  /**
+   * The centralised oracle, when whoever runs the DSO holds the zone files for that purpose (the
+   * harness, or `zonal dso --oracle DIR`): the report then carries the gap. The DSO never solves
+   * over private data itself.
+   */
+  oracle?: () => Promise<CentralisedResult>;
 }
 
 export interface DsoOutcome {
@@ -25,58 +35,63 @@ export interface DsoOutcome {
 }
 
 /**
- * The DSO coordinator (SPEC §8): collects the zones' announces, negotiates with the zones over the
- * transport (every round kept on JetStream), solves the centralised oracle of the same scenario,
- * compares, and writes the report. It ends by telling the zone agents to shut down.
+ * The DSO coordinator (SPEC §8): collects the zones' announces — refusing, by name, one that does not
+ * fit its zone list or time grid, and going on — builds its model of each zone from what it announced,
+ * negotiates with the zones over the transport (every round kept on JetStream), and writes the report
+ * with each zone's delivery figures as the zone reported them. It ends by telling the zones to shut down.
  */
 export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
-  const { transport, setup } = o;
+  const { transport, network } = o;
   const log = o.log ?? (() => {});
   const s = transport.subjects;
-  const expected = new Set(setup.zones.map((z) => String(z.id)));
-  const known = new Set<string>();
+  const expected = network.scenario.zones.map((z) => z.id);
+  const announces = new Map<number, ZoneAnnounce>();
   let state: 'waiting' | 'running' | 'converged' | 'roundLimit' = 'waiting';
   let round: number | null = null;
   let allAnnounced!: () => void;
   const announced = new Promise<void>((resolve) => { allAnnounced = resolve; });
+  const known = () => [...announces.keys()].sort((a, b) => a - b).map(String);
 
-  const announces = transport.serve(s.anyZoneAnnounce, (message) => {
+  const serving = transport.serve(s.anyZoneAnnounce, (message) => {
     if (message.type !== 'announce') throw new Error(`unexpected ${message.type}`);
-    const id = message.body.zoneId;
-    if (!expected.has(id)) throw new Error(`zone ${id} is not in this scenario (zones ${[...expected].join(', ')})`);
-    if (known.has(id)) log(`zone ${id} announced again (rejoined)`);
-    known.add(id);
-    if ([...expected].every((z) => known.has(z))) allAnnounced();
-    return { type: 'status', body: { state, round, zonesKnown: [...known].sort() } };
+    const announce = fromAnnounceBody(message.body);
+    const refused = refuseAnnounce(network, announce);
+    if (refused) throw new InputError(refused, `announce of zone ${message.body.zoneId}`);
+    const id = announce.bid.zoneId;
+    if (announces.has(id)) log(`zone ${id} announced again (rejoined)`);
+    // Once the rounds run, the DSO's model of each zone is fixed: a rejoining zone answers against it.
+    if (state === 'waiting') announces.set(id, announce);
+    if (expected.every((z) => announces.has(z))) allAnnounced();
+    return { type: 'status', body: { state, round, zonesKnown: known() } };
   }, { accepts: ['announce'], onError: (e) => log(`announce refused: ${(e as Error).message}`) });
   await transport.flush();
 
-  const publishStatus = (detail?: string) => transport.publish(s.dsoStatus, { type: 'status', body: { state, round, zonesKnown: [...known].sort(), ...(detail ? { detail } : {}) } });
+  const publishStatus = (detail?: string) => transport.publish(s.dsoStatus, { type: 'status', body: { state, round, zonesKnown: known(), ...(detail ? { detail } : {}) } });
   try {
     const timeoutMs = o.announceTimeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
     const waited = await Promise.race([announced.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), timeoutMs); })]);
     clearTimeout(timer);
-    if (!waited) log(`starting without zone(s) ${[...expected].filter((z) => !known.has(z)).join(', ')}: no announce within ${timeoutMs} ms`);
-    else log(`all ${expected.size} zones announced`);
+    const missing = expected.filter((z) => !announces.has(z));
+    if (!waited) log(`starting without zone(s) ${missing.join(', ')}: no announce within ${timeoutMs} ms (their buses keep their base load; they have no EVs in the DSO's model)`);
+    else log(`all ${expected.length} zones announced`);
+    if (announces.size === 0) throw new InputError(`no zone announced itself within ${timeoutMs} ms`, 'zonal dso');
+    const setup = negotiationSetup(network, [...announces.values()]);
 
-    // Before coordination: the same feeder with every EV charging on arrival (SPEC §4).
-    const ev = uncoordinatedEvLoad(setup.scenario, setup.feeder);
-    const before = await runDispatch(buildDispatchInputs(setup.scenario, setup.feeder, ev.busLoadKw));
-
-    // The centralised oracle first: ADMM's warm start is that same model, so it is solved once.
-    const centralised = o.centralised ?? await solveCentralised(setup);
+    // Before coordination: the same feeder with every EV charging on arrival, as the zones announced it (SPEC §4).
+    const before = await runDispatch(buildDispatchInputs(network.scenario, network.feeder, uncoordinatedBusLoadKw(setup)));
+    const centralised = o.oracle ? await o.oracle() : undefined;
 
     state = 'running';
     publishStatus();
     const recorder = await openRecorder(transport);
     const negotiation = await negotiate(setup, transportZoneClients(transport, setup), {
-      centralised,
       onRound: async (r) => {
         round = r.round;
         await recorder.record({
           round: r.round, method: r.method, rho: r.rho, primalResidualKw: r.primalResidualKw, dualResidualKw: r.dualResidualKw,
-          totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange, converged: r.converged, centralisedCostYuan: centralised.totalCostYuan,
+          totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange, converged: r.converged,
+          ...(centralised ? { centralisedCostYuan: centralised.totalCostYuan } : {}),
           zones: r.zones.map((z) => ({ zoneId: String(z.zoneId), status: z.status, costYuan: z.costYuan, pKw: z.evKw, ...(z.detail ? { detail: z.detail } : {}) })),
         });
         publishStatus();
@@ -84,15 +99,14 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
       },
     });
     state = negotiation.converged ? 'converged' : 'roundLimit';
-    if (negotiation.roundLimitHit) log(`round limit ${setup.scenario.negotiation.maxRounds} reached before convergence`);
-    // The agreed aggregates lie in outer approximations of the fleets: check the EVs can deliver them (SPEC §6).
-    const delivery = deliverZoneSchedules(setup, negotiation.zoneEvKw);
-    const report = buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, centralised, delivery });
+    if (negotiation.roundLimitHit) log(`round limit ${network.scenario.negotiation.maxRounds} reached before convergence`);
+    const bare = buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, missingZones: missing });
+    const report = centralised ? withOracle(bare, centralised) : bare;
     const files = o.outDir ? writeSimReport(o.outDir, report) : [];
     publishStatus(o.outDir ? `report: ${o.outDir}` : undefined);
     return { report, files };
   } finally {
-    announces.unsubscribe();
+    serving.unsubscribe();
     transport.publish(s.control, { type: 'control', body: { command: 'shutdown', reason: 'negotiation finished' } });
     await transport.flush();
   }

@@ -1,7 +1,7 @@
-export { startZoneAgent, type ZoneAgentOptions, type RunningZoneAgent } from './zone-agent';
+export { startZoneAgent, type ZoneAgentOptions, type RunningZoneAgent, type ZoneAgentEnd } from './zone-agent';
 export { runDsoAgent, type DsoAgentOptions, type DsoOutcome } from './dso-agent';
 export { transportZoneClients } from './zone-clients';
-export { buildSimReport, writeSimReport, type SimReport } from './report';
-export { toSolveRequest, fromSolveRequest, toSolveReply, fromSolveReply, announceBody } from './wire';
+export { buildSimReport, withOracle, writeSimReport, type SimReport } from './report';
+export { toSolveRequest, fromSolveRequest, toSolveReply, fromSolveReply, toAnnounceBody, fromAnnounceBody } from './wire';
 export { benchNegotiation, benchSyntheticNegotiation, type NegotiationBenchRow } from './bench';
 export { syntheticNegotiationScenario, subtreeZones, type SyntheticScenarioOptions, type SyntheticScenario } from './synthetic-scenario';

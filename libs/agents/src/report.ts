@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CentralisedResult, NegotiationResult, NegotiationSetup, ZoneDelivery } from '@zonal/coordination';
+import type { CentralisedResult, NegotiationResult, NegotiationSetup } from '@zonal/coordination';
+import type { ZoneDeliveryFigures, ZonePricing } from '@zonal/policies';
 import type { CostTable, DispatchResult } from '@zonal/dispatch';
 
 /** The main job's report (SPEC §8 step 5): written as report.json plus CSVs. */
@@ -14,54 +15,49 @@ export interface SimReport {
   roundLimitHit: boolean;
   rounds: number;
   maxRounds: number;
-  /** (negotiated total − centralised total) / centralised total, in percent (SPEC §8 totals). */
-  gapToCentralisedPct: number;
+  /**
+   * (negotiated total − centralised total) / centralised total, in percent (SPEC §8 totals); null when
+   * the report was made without the oracle (a deployed DSO not given the zone files).
+   */
+  gapToCentralisedPct: number | null;
   costs: {
     beforeCoordination: ReturnType<typeof costRows>;
     negotiated: ReturnType<typeof costRows> & { degradation: number; totalWithDegradation: number };
-    centralised: ReturnType<typeof costRows> & { degradation: number; totalWithDegradation: number };
+    centralised: (ReturnType<typeof costRows> & { degradation: number; totalWithDegradation: number }) | null;
     reductionPct: number;
   };
   peakShaving: { peakLoadBeforeKw: number; peakLoadAfterKw: number; reductionPct: number; peakPurchaseBeforeKw: number; peakPurchaseAfterKw: number };
-  zones: Array<{ id: number; buses: number[]; evs: number; scheduledEvs: number; targetKw: number[]; achievedKw: number[]; mismatchRmsKw: number; degradationYuan: number; delivery: DeliveryRow }>;
+  zones: Array<{
+    id: number; buses: number[]; policy: string; evs: number; scheduledEvs: number; targetKw: number[]; achievedKw: number[]; mismatchRmsKw: number; degradationYuan: number;
+    /** What the zone reported of its EVs' schedules in its last answer (null: it never answered). */
+    delivery: ZoneDeliveryFigures | null;
+    /** elasticity-pricing zones: users per type, class price changes (percent), energy per class. */
+    pricing?: ZonePricing;
+  }>;
+  /** Zones in the DSO's list that never announced themselves (negotiated without). */
+  missingZones: number[];
   tieLines: NegotiationSetup['tieLines'];
   trades: NegotiationResult['evaluation']['trades'];
   ac: { converged: boolean; lossKwh: number; lpLossKwh: number; vminPu: number; vminBus: number; vminHour: number; maxAbsVDiffPu: number; violations: number };
   acBefore: { lossKwh: number; vminPu: number; vminBus: number; violations: number };
   incidents: NegotiationResult['incidents'];
+  /** The EVs the zones left out, named: only a harness that holds the zone files fills this (a DSO knows counts). */
   excludedEvs: string[];
   roundLog: Array<{ round: number; rho: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; relCostChange: number | null }>;
-}
-
-/**
- * The agreed schedule disaggregated to the zone's EVs (deliverZoneSchedules, SPEC §6). Battery side:
- * energy the EVs took less / more than asked; grid side: the same against the agreed grid power.
- */
-interface DeliveryRow {
-  evsFeasible: number; evsScheduled: number; shortfallKwh: number; overKwh: number; requestedChargeKwh: number;
-  gridShortfallKwh: number; gridOverKwh: number; shortfallKw: number[];
-}
-
-function deliveryRow(d: ZoneDelivery): DeliveryRow {
-  return {
-    evsFeasible: d.evsFeasible, evsScheduled: d.evsScheduled, shortfallKwh: d.shortfallKwh, overKwh: d.overKwh,
-    requestedChargeKwh: d.requestedChargeKwh, gridShortfallKwh: d.gridShortfallKwh, gridOverKwh: d.gridOverKwh, shortfallKw: Array.from(d.shortfallKw),
-  };
 }
 
 function costRows(c: CostTable) {
   return { purchase: c.purchaseYuan, diesel: c.dieselYuan, curtailment: c.curtailmentYuan, carbon: c.carbonYuan, demandCharge: c.demandChargeYuan, total: c.totalYuan, penalties: c.penaltyYuan };
 }
 
+/** The report of a negotiation as the DSO knows it: no oracle yet (see `withOracle`). */
 export function buildSimReport(args: {
   setup: NegotiationSetup; runId: string; transport: string;
-  before: DispatchResult; negotiation: NegotiationResult; centralised: CentralisedResult;
-  /** deliverZoneSchedules(setup, negotiation.zoneEvKw), one per zone. */
-  delivery: ZoneDelivery[];
+  before: DispatchResult; negotiation: NegotiationResult;
+  missingZones?: number[];
 }): SimReport {
-  const { setup, negotiation: n, centralised: c, before } = args;
+  const { setup, negotiation: n, before } = args;
   const after = n.evaluation.dispatch;
-  const gap = (100 * (n.evaluation.totalCostYuan - c.totalCostYuan)) / c.totalCostYuan;
   const peak = (xs: number[]) => Math.max(...xs);
   const rms = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, v, t) => s + (v - b[t]) ** 2, 0) / Math.max(1, a.length));
   const beforeTotal = before.costs.totalYuan;
@@ -75,11 +71,11 @@ export function buildSimReport(args: {
     roundLimitHit: n.roundLimitHit,
     rounds: n.rounds.length,
     maxRounds: setup.scenario.negotiation.maxRounds,
-    gapToCentralisedPct: gap,
+    gapToCentralisedPct: null,
     costs: {
       beforeCoordination: costRows(before.costs),
       negotiated: { ...costRows(after.costs), degradation: n.evaluation.degradationYuan, totalWithDegradation: n.evaluation.totalCostYuan },
-      centralised: { ...costRows(c.dispatch.costs), degradation: c.degradationYuan, totalWithDegradation: c.totalCostYuan },
+      centralised: null,
       reductionPct: (100 * (beforeTotal - n.evaluation.totalCostYuan)) / beforeTotal,
     },
     peakShaving: {
@@ -89,13 +85,18 @@ export function buildSimReport(args: {
       peakPurchaseBeforeKw: peak(before.schedule.pGridKw),
       peakPurchaseAfterKw: peak(after.schedule.pGridKw),
     },
-    zones: setup.zones.map((z, k) => ({
-      id: z.id, buses: z.buses, evs: z.fleet.size, scheduledEvs: z.envelope.evCount,
-      targetKw: Array.from(n.targetKw[k]), achievedKw: Array.from(n.zoneEvKw[k]),
-      mismatchRmsKw: rms(n.targetKw[k], n.zoneEvKw[k]),
-      degradationYuan: n.answers[k]?.degradationYuan ?? 0,
-      delivery: deliveryRow(args.delivery[k]),
-    })),
+    zones: setup.zones.map((z, k) => {
+      const answer = n.answers[k];
+      return {
+        id: z.id, buses: z.buses, policy: z.policy, evs: z.evCount + z.evsLeftOut, scheduledEvs: answer?.delivery.evsScheduled ?? 0,
+        targetKw: Array.from(n.targetKw[k]), achievedKw: Array.from(n.zoneEvKw[k]),
+        mismatchRmsKw: rms(n.targetKw[k], n.zoneEvKw[k]),
+        degradationYuan: answer?.degradationYuan ?? 0,
+        delivery: answer ? { ...answer.delivery } : null,
+        ...(answer?.pricing ? { pricing: answer.pricing } : {}),
+      };
+    }),
+    missingZones: args.missingZones ?? [],
     tieLines: setup.tieLines,
     trades: n.evaluation.trades,
     ac: {
@@ -105,8 +106,20 @@ export function buildSimReport(args: {
     },
     acBefore: { lossKwh: before.acCheck.lossKwh, vminPu: before.acCheck.vminPu, vminBus: before.acCheck.vminBusId, violations: before.acCheck.violations.length },
     incidents: n.incidents,
-    excludedEvs: setup.excludedEvs,
+    excludedEvs: [],
     roundLog: n.rounds.map((r) => ({ round: r.round, rho: r.rho, primalResidualKw: r.primalResidualKw, dualResidualKw: r.dualResidualKw, totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange })),
+  };
+}
+
+/**
+ * The report with the centralised oracle of the same zones (SPEC §8): the harness's, or one a DSO
+ * computed from zone files it was given for that purpose.
+ */
+export function withOracle(report: SimReport, c: CentralisedResult): SimReport {
+  return {
+    ...report,
+    gapToCentralisedPct: (100 * (report.costs.negotiated.totalWithDegradation - c.totalCostYuan)) / c.totalCostYuan,
+    costs: { ...report.costs, centralised: { ...costRows(c.dispatch.costs), degradation: c.degradationYuan, totalWithDegradation: c.totalCostYuan } },
   };
 }
 
@@ -120,8 +133,8 @@ export function writeSimReport(dir: string, report: SimReport): string[] {
     ['costs.csv', csv(['row', 'beforeCoordination', 'negotiated', 'centralised'],
       [
         ...(['purchase', 'diesel', 'curtailment', 'carbon', 'demandCharge', 'total', 'penalties'] as const)
-          .map((k): Array<string | number> => [k, report.costs.beforeCoordination[k], report.costs.negotiated[k], report.costs.centralised[k]]),
-        ['degradation', 0, report.costs.negotiated.degradation, report.costs.centralised.degradation],
+          .map((k): Array<string | number> => [k, report.costs.beforeCoordination[k], report.costs.negotiated[k], report.costs.centralised?.[k] ?? '']),
+        ['degradation', 0, report.costs.negotiated.degradation, report.costs.centralised?.degradation ?? ''],
       ])],
     ['zones.csv', csv(['zone', 'period', 'targetKw', 'achievedKw'],
       report.zones.flatMap((z) => z.targetKw.map((v, t) => [z.id, t, v, z.achievedKw[t]])))],

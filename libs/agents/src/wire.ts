@@ -1,5 +1,6 @@
-import type { ZoneSetup } from '@zonal/coordination';
-import type { DsoSignal, ZoneAnswer } from '@zonal/policies';
+import { envelopeOfGroups, type ZoneAnnounce } from '@zonal/coordination';
+import type { AggregateEnvelope } from '@zonal/ev';
+import type { DsoSignal, EnvelopeGroup, ZoneAnswer, ZoneBid, ZoneReport } from '@zonal/policies';
 import type { BodyOf } from '@zonal/protocol';
 
 /**
@@ -34,37 +35,93 @@ export function fromSolveRequest(body: BodyOf<'solveRequest'>): DsoSignal {
   };
 }
 
-export function toSolveReply(zoneId: number, round: number, answer: ZoneAnswer): BodyOf<'solveReply'> {
+/** The zone's reply: the aggregate its EVs will draw and the figures of their schedules (never the schedules). */
+export function toSolveReply(zoneId: number, round: number, answer: ZoneAnswer | ZoneReport): BodyOf<'solveReply'> {
   return {
     zoneId: String(zoneId), round, status: 'optimal',
     pKw: Array.from(answer.evKw), qKvar: new Array(answer.evKw.length).fill(0),
     costYuan: answer.costYuan, degradationYuan: answer.degradationYuan, tieLineFlows: [],
+    delivery: { ...answer.delivery },
+    ...(answer.pricing ? { pricing: answer.pricing } : {}),
   };
 }
 
-export function fromSolveReply(body: BodyOf<'solveReply'>, zone: ZoneSetup): ZoneAnswer {
+export function fromSolveReply(body: BodyOf<'solveReply'>, bid: ZoneBid): ZoneReport {
   const evKw = Float64Array.from(body.pKw);
   return {
     evKw,
-    netLoadKw: evKw.map((x, t) => x + zone.problem.baseNetLoadKw[t]),
+    netLoadKw: evKw.map((x, t) => x + bid.baseNetLoadKw[t]),
     costYuan: body.costYuan ?? 0,
     degradationYuan: body.degradationYuan ?? 0,
     objective: body.costYuan ?? 0,
+    // A reply without figures claims nothing about its EVs: counted as none scheduled.
+    delivery: body.delivery ?? { evs: 0, evsScheduled: 0, evsFeasible: 0, evsLeftOut: 0, overKwh: 0, shortfallKwh: 0 },
+    ...(body.pricing ? { pricing: body.pricing } : {}),
   };
 }
 
-/** The zone's announce (SPEC §8 step 1): its buses, policy and envelope (energy at period ends). */
-export function announceBody(zone: ZoneSetup, policy: string): BodyOf<'announce'> {
-  const env = zone.envelope;
+/**
+ * The zone's announce (SPEC §8 step 1) on the wire. Each envelope group is sent over its active span
+ * from its anchor only (after it no EV of the group moves energy), which keeps a zone of a thousand
+ * groups within NATS's default 1 MB payload.
+ */
+export function toAnnounceBody(a: ZoneAnnounce): BodyOf<'announce'> {
+  const { bid } = a;
   return {
-    zoneId: String(zone.id),
-    buses: zone.buses,
-    dtH: zone.problem.grid.dtH,
-    policy,
-    pMinKw: Array.from(env.pDischargeMaxGridKw, (v) => -v),
-    pMaxKw: Array.from(env.pChargeMaxGridKw),
-    eMinKwh: Array.from(env.eMinKwh.subarray(1)),
-    eMaxKwh: Array.from(env.eMaxKwh.subarray(1)),
-    baseNetLoadKw: Array.from(zone.problem.baseNetLoadKw),
+    zoneId: String(bid.zoneId),
+    buses: a.buses,
+    periods: bid.grid.periods,
+    dtH: bid.grid.dtH,
+    policy: a.policy,
+    eta: bid.eta,
+    degradationYuanPerKwh: bid.degradationYuanPerKwh,
+    peakTieBreakYuanPerKw: bid.peakTieBreakYuanPerKw,
+    baseNetLoadKw: Array.from(bid.baseNetLoadKw),
+    groups: bid.envelopeGroups.map(({ envelope: e, shiftPeriods }) => {
+      const span = activeSpan(e);
+      return {
+        shiftPeriods, evCount: e.evCount,
+        pMinKw: Array.from(e.pMinKw.subarray(0, span)), pMaxKw: Array.from(e.pMaxKw.subarray(0, span)),
+        eMinKwh: Array.from(e.eMinKwh.subarray(0, span + 1)), eMaxKwh: Array.from(e.eMaxKwh.subarray(0, span + 1)),
+      };
+    }),
+    busProfiles: a.busProfiles.map((p) => ({ bus: p.bus, flexKw: Array.from(p.flexKw), uncoordinatedKw: Array.from(p.uncoordinatedKw) })),
+    evCount: a.evCount,
+    evsLeftOut: a.evsLeftOut,
   };
+}
+
+/** The announce as the DSO reads it: each group back on the whole rotated day. */
+export function fromAnnounceBody(body: BodyOf<'announce'>): ZoneAnnounce {
+  const grid = { periods: body.periods, dtH: body.dtH };
+  const T = body.periods;
+  const envelopeGroups: EnvelopeGroup[] = body.groups.map((g) => {
+    const span = g.pMinKw.length;
+    const pMinKw = new Float64Array(T), pMaxKw = new Float64Array(T);
+    pMinKw.set(g.pMinKw);
+    pMaxKw.set(g.pMaxKw);
+    const eMinKwh = new Float64Array(T + 1).fill(g.eMinKwh[span]), eMaxKwh = new Float64Array(T + 1).fill(g.eMaxKwh[span]);
+    eMinKwh.set(g.eMinKwh);
+    eMaxKwh.set(g.eMaxKwh);
+    const envelope: AggregateEnvelope = {
+      pMinKw, pMaxKw, eMinKwh, eMaxKwh, evCount: g.evCount, excluded: [],
+      pChargeMaxGridKw: pMaxKw.map((p) => Math.max(0, p) / body.eta), pDischargeMaxGridKw: pMinKw.map((p) => Math.max(0, -p) * body.eta),
+    };
+    return { envelope, shiftPeriods: g.shiftPeriods };
+  });
+  const bid: ZoneBid = {
+    zoneId: Number(body.zoneId), grid, eta: body.eta, baseNetLoadKw: Float64Array.from(body.baseNetLoadKw),
+    envelopeGroups, envelope: envelopeOfGroups(envelopeGroups, grid, body.evCount),
+    degradationYuanPerKwh: body.degradationYuanPerKwh, peakTieBreakYuanPerKw: body.peakTieBreakYuanPerKw,
+  };
+  return {
+    bid, buses: body.buses, policy: body.policy, evCount: body.evCount, evsLeftOut: body.evsLeftOut,
+    busProfiles: body.busProfiles.map((p) => ({ bus: p.bus, flexKw: Float64Array.from(p.flexKw), uncoordinatedKw: Float64Array.from(p.uncoordinatedKw) })),
+  };
+}
+
+/** Periods from the anchor up to the last in which the group can move energy. */
+function activeSpan(e: AggregateEnvelope): number {
+  for (let tau = e.pMaxKw.length - 1; tau >= 0; tau--) if (e.pMaxKw[tau] > 0 || e.pMinKw[tau] < 0) return tau + 1;
+  return 0;
 }

@@ -1,48 +1,59 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRng } from '@zonal/core';
-import type { NegotiationSetup } from '@zonal/coordination';
-import { getPolicy } from '@zonal/policies';
+import { announceOf, type ZoneParty } from '@zonal/coordination';
+import type { ZoneAnswer } from '@zonal/policies';
 import type { Transport } from '@zonal/protocol';
 import { LpExporter } from '@zonal/solver';
-import { announceBody, fromSolveRequest, toSolveReply } from './wire';
+import { fromSolveRequest, toAnnounceBody, toSolveReply } from './wire';
 
 export interface ZoneAgentOptions {
   transport: Transport;
-  setup: NegotiationSetup;
-  zoneId: number;
+  /** The zone's own file, EVs and policy: all it knows. */
+  party: ZoneParty;
   log?: (line: string) => void;
   /** Between announce attempts while the DSO is not there yet (ms). */
   announceRetryMs?: number;
+  /** Where the zone writes its per-EV schedules when the run ends; nothing is written without it. */
+  outDir?: string;
 }
 
+/** How a zone agent's run ended. */
+export type ZoneAgentEnd =
+  | { reason: 'shutdown' | 'stopped'; files: string[] }
+  /** The DSO refused the announce (the zone does not fit its zone list): nothing to negotiate. */
+  | { reason: 'refused'; detail: string; files: string[] };
+
 export interface RunningZoneAgent {
-  /** Resolves when the DSO sends `shutdown` (or stop() is called). */
-  done: Promise<void>;
+  done: Promise<ZoneAgentEnd>;
   stop(): Promise<void>;
 }
 
 /**
- * One zone aggregator (SPEC §8): announces its flexibility to the DSO, then answers every solve
- * request with its policy's schedule. A restarted agent announces again and answers the next round,
- * so it rejoins a running negotiation. Bad requests get an error reply from the transport layer and
- * the agent keeps serving.
+ * One zone aggregator (SPEC §8): announces its flexibility to the DSO (aggregates only), then answers
+ * every solve request with what its own EVs will do under its policy — every EV's schedule checked
+ * feasible in the zone, the reply carrying only their sum and figures. A restarted agent announces
+ * again and answers the next round, so it rejoins a running negotiation. Bad requests get an error
+ * reply from the transport layer and the agent keeps serving. When the run ends it writes its per-EV
+ * schedules to its own output, never to the wire.
  */
 export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAgent> {
-  const { transport, setup, zoneId } = o;
+  const { transport, party } = o;
+  const zoneId = party.config.id;
   const log = o.log ?? (() => {});
-  const zone = setup.zones.find((z) => z.id === zoneId);
-  if (!zone) throw new Error(`zone ${zoneId} is not in this scenario (zones 1..${setup.zones.length})`);
-  const policy = getPolicy(setup.scenario.zones.policy);
-  const ctx = { exporter: new LpExporter(undefined), rng: createRng(setup.scenario.seed).fork(`zone${zoneId}`) };
+  const ctx = { exporter: new LpExporter(undefined), rng: createRng(party.config.seed).fork(`zone${zoneId}`) };
   const subjects = transport.subjects;
   let stopped = false;
-  let finish!: () => void;
-  const done = new Promise<void>((resolve) => { finish = resolve; });
+  let last: ZoneAnswer | null = null;
+  let finish!: (end: ZoneAgentEnd) => void;
+  const done = new Promise<ZoneAgentEnd>((resolve) => { finish = resolve; });
 
   const solving = transport.serve(subjects.zoneSolve(String(zoneId)), async (message) => {
     if (message.type !== 'solveRequest') throw new Error(`unexpected ${message.type}`);
     const signal = fromSolveRequest(message.body);
     try {
-      const answer = await policy.respond(zone.problem, signal, ctx);
+      const answer = await party.policy.respond(party.problem, signal, ctx);
+      last = answer;
       return { type: 'solveReply', body: toSolveReply(zoneId, message.body.round, answer) };
     } catch (e) {
       return {
@@ -52,28 +63,62 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
     }
   }, { accepts: ['solveRequest'], onError: (e) => log(`zone ${zoneId}: ${(e as Error).message}`) });
   const control = transport.subscribe(subjects.control, (message) => {
-    if (message.type === 'control' && message.body.command === 'shutdown') void stop();
+    if (message.type === 'control' && message.body.command === 'shutdown') void end({ reason: 'shutdown', files: [] });
   });
   await transport.flush();
 
-  async function stop(): Promise<void> {
+  async function end(how: ZoneAgentEnd): Promise<void> {
     if (stopped) return;
     stopped = true;
     solving.unsubscribe();
     control.unsubscribe();
-    finish();
+    const files = o.outDir && last ? writeZoneOutput(o.outDir, party, last) : [];
+    finish({ ...how, files });
   }
 
   // Announce until the DSO answers: it may start after us, or be busy starting. Solve once first, so
   // the first round does not pay for compiling the solver (seconds on a loaded machine).
   void (async () => {
-    await policy.respond(zone.problem, { round: 0 }, ctx).catch(() => undefined);
-    const body = announceBody(zone, policy.name);
+    await party.policy.respond(party.problem, { round: 0 }, ctx).catch(() => undefined);
+    const body = toAnnounceBody(announceOf(party));
     while (!stopped) {
       const outcome = await transport.request(subjects.zoneAnnounce(String(zoneId)), { type: 'announce', body }, { timeoutMs: 2000, expect: 'status' });
-      if (outcome.ok) { log(`zone ${zoneId}: announced (${zone.fleet.size} EVs on buses ${zone.buses.join(',')})`); return; }
+      if (outcome.ok) {
+        log(`zone ${zoneId}: announced (${party.problem.fleet.size} EVs, ${party.problem.envelopeGroups.length} envelope groups, buses ${party.config.buses.join(',')})`);
+        return;
+      }
+      if (outcome.failure.kind === 'errorReply' && outcome.failure.error.code === 'refused') {
+        log(`zone ${zoneId}: the DSO refused the announce: ${outcome.failure.error.message}`);
+        await end({ reason: 'refused', detail: outcome.failure.error.message, files: [] });
+        return;
+      }
       await new Promise((r) => setTimeout(r, o.announceRetryMs ?? 500));
     }
   })();
-  return { done, stop };
+  return { done, stop: () => end({ reason: 'stopped', files: [] }) };
+}
+
+/**
+ * The zone's own record of its last answer: every EV's schedule (battery side and grid side, per
+ * plugged period) and a summary with the EVs it left out, named — data that never leaves the zone.
+ */
+function writeZoneOutput(dir: string, party: ZoneParty, answer: ZoneAnswer): string[] {
+  mkdirSync(dir, { recursive: true });
+  const { fleet, grid } = party.problem;
+  const s = answer.schedules;
+  const rows = ['ev,bus,period,chargeKw,dischargeKw,gridKw'];
+  for (let i = 0; i < fleet.size; i++) {
+    for (let e = s.offset[i], t = s.start[i]; e < s.offset[i + 1]; e++, t = (t + 1) % grid.periods) {
+      const gridKw = s.chargeKw[e] / fleet.eta[i] - s.dischargeKw[e] * fleet.eta[i];
+      rows.push(`${fleet.id[i]},${fleet.bus[i]},${t},${s.chargeKw[e]},${s.dischargeKw[e]},${gridKw}`);
+    }
+  }
+  const id = party.config.id;
+  const schedules = join(dir, `zone-${id}-schedules.csv`), summary = join(dir, `zone-${id}-summary.json`);
+  writeFileSync(schedules, `${rows.join('\n')}\n`);
+  writeFileSync(summary, `${JSON.stringify({
+    zone: id, policy: party.policy.name, source: party.source, evKw: Array.from(answer.evKw), costYuan: answer.costYuan,
+    delivery: answer.delivery, ...(answer.pricing ? { pricing: answer.pricing } : {}), leftOut: party.excluded.map((p) => p.message),
+  }, null, 2)}\n`);
+  return [schedules, summary];
 }

@@ -7,7 +7,7 @@ export function transportZoneClients(transport: Transport, setup: NegotiationSet
   return setup.zones.map((zone) => ({
     zoneId: zone.id,
     async solve(signal, timeoutMs) {
-      const periods = zone.problem.grid.periods;
+      const periods = zone.bid.grid.periods;
       const outcome = await transport.request(transport.subjects.zoneSolve(String(zone.id)),
         { type: 'solveRequest', body: toSolveRequest(zone.id, signal, periods) }, { timeoutMs, expect: 'solveReply' });
       if (!outcome.ok) {
@@ -17,7 +17,7 @@ export function transportZoneClients(transport: Transport, setup: NegotiationSet
       const body = outcome.reply.body;
       if (body.status !== 'optimal' && body.status !== 'feasible') return { status: 'error', detail: body.detail ?? body.status };
       if (body.pKw.length !== periods) return { status: 'error', detail: `reply has ${body.pKw.length} periods, expected ${periods}` };
-      return { status: 'replied', answer: fromSolveReply(body, zone) };
+      return { status: 'replied', answer: fromSolveReply(body, zone.bid) };
     },
   }));
 }

@@ -15,9 +15,11 @@ export interface CentralisedResult {
 }
 
 /**
- * The monolithic problem (SPEC §8): the DSO's dispatch with every zone's aggregate envelope inside
- * it, over the same envelopes the zones announce (never per-EV variables), with each zone's own
- * terms (V2G degradation, the peak tie-break). The oracle every negotiation is measured against.
+ * The monolithic problem (SPEC §8): the DSO's dispatch with every zone's envelope groups inside it,
+ * over the same envelopes the zones announce (never per-EV variables), with each zone's declared
+ * terms (V2G degradation, the peak tie-break). The oracle every negotiation is measured against —
+ * the harness's job (`zonal sim`, or a DSO given the zone files): over exact groupings
+ * (window-energy) it is the per-EV optimum of the whole feeder for direct-control zones.
  */
 export async function solveCentralised(setup: NegotiationSetup, opts: { exporter?: LpExporter } = {}): Promise<CentralisedResult> {
   let degradation: Array<{ cols: number[]; coef: number; linkRows: number[] }> = [];
@@ -26,7 +28,7 @@ export async function solveCentralised(setup: NegotiationSetup, opts: { exporter
   const dispatch = await runDispatch(setup.inputs, {
     exporter: opts.exporter,
     flexible: setup.zones.map((z) => z.flexible),
-    extend: (built) => { degradation = setup.zones.map((z, k) => addZoneTerms(built, z, k, setup)); },
+    extend: (built) => { degradation = setup.zones.map((z, k) => addZoneTerms(built, z, k)); },
     onSolved: (_built, sol) => {
       degradationYuan = degradation.reduce((a, d) => a + d.cols.reduce((s, c) => s + d.coef * sol.value(c), 0), 0);
       linkDuals = degradation.map((d) => Float64Array.from(d.linkRows, (r) => sol.dual(r)));
@@ -41,8 +43,8 @@ export async function solveCentralised(setup: NegotiationSetup, opts: { exporter
  */
 export function addEnvelopeLink(built: BuiltDispatch, zone: ZoneSetup, k: number): { linkRows: number[]; dischargeCols: number[] } {
   const m = built.model;
-  const grid = zone.problem.grid;
-  const env = addEnvelopeGroups(m, zone.problem.envelopeGroups ?? [{ envelope: zone.envelope, shiftPeriods: 0 }], zone.problem.eta, grid, `z${zone.id}ev`);
+  const grid = zone.bid.grid;
+  const env = addEnvelopeGroups(m, zone.bid.envelopeGroups, zone.bid.eta, grid, `z${zone.id}ev`);
   const flex = built.vars.flexKw[k];
   const linkRows: number[] = [], dischargeCols: number[] = [];
   for (let t = 0; t < grid.periods; t++) {
@@ -57,16 +59,16 @@ export function addEnvelopeLink(built: BuiltDispatch, zone: ZoneSetup, k: number
  * A zone's envelope and its private terms (as direct-control has them): discharge pays degradation,
  * the zone's net-load peak pays the tie-break. Returns the degradation columns and their cost per kW.
  */
-export function addZoneTerms(built: BuiltDispatch, zone: ZoneSetup, k: number, setup: NegotiationSetup): { cols: number[]; coef: number; linkRows: number[] } {
+export function addZoneTerms(built: BuiltDispatch, zone: ZoneSetup, k: number): { cols: number[]; coef: number; linkRows: number[] } {
   const m = built.model;
-  const grid = zone.problem.grid, dt = grid.dtH;
+  const grid = zone.bid.grid, dt = grid.dtH;
   const { dischargeCols, linkRows } = addEnvelopeLink(built, zone, k);
   const flex = built.vars.flexKw[k];
   const peak = m.addVar(`z${zone.id}peak`, [], { lb: -1e7, ub: 1e7 });
   for (let t = 0; t < grid.periods; t++) {
-    m.addConstraint(`z${zone.id}peakDef`, [t], [peak, flex.at(t)], [1, -1], '>=', zone.problem.baseNetLoadKw[t]);
-    m.setObjectiveCoef(dischargeCols[t], zone.problem.degradationYuanPerKwh * dt);
+    m.addConstraint(`z${zone.id}peakDef`, [t], [peak, flex.at(t)], [1, -1], '>=', zone.bid.baseNetLoadKw[t]);
+    m.setObjectiveCoef(dischargeCols[t], zone.bid.degradationYuanPerKwh * dt);
   }
-  m.setObjectiveCoef(peak, setup.scenario.zones.peakTieBreakYuanPerKw);
-  return { cols: dischargeCols, coef: zone.problem.degradationYuanPerKwh * dt, linkRows };
+  m.setObjectiveCoef(peak, zone.bid.peakTieBreakYuanPerKw);
+  return { cols: dischargeCols, coef: zone.bid.degradationYuanPerKwh * dt, linkRows };
 }

@@ -1,6 +1,6 @@
 import { InputError } from '@zonal/core';
 import { checkSchedules, disaggregate, Fleet, gridLoadKw, type EvSchedules, type ScheduleViolation, type TimeGrid } from '@zonal/ev';
-import type { NegotiationSetup } from './setup';
+import type { SimSetup } from './harness';
 
 /**
  * Can each zone's EVs deliver the aggregate schedule the negotiation agreed (SPEC §6)? The zones
@@ -57,12 +57,15 @@ export function batteryKwOfGridKw(gridKw: number, eta: number): number {
   return gridKw >= 0 ? gridKw * eta : gridKw / eta;
 }
 
-/** Every zone's agreed grid-side EV schedule (`zoneEvKw[k]` for `setup.zones[k]`), delivered to its EVs. */
-export function deliverZoneSchedules(setup: NegotiationSetup, zoneEvKw: ReadonlyArray<ArrayLike<number>>): ZoneDelivery[] {
-  if (zoneEvKw.length !== setup.zones.length) {
-    throw new InputError(`has schedules for ${zoneEvKw.length} zones; the setup has ${setup.zones.length}`, 'zoneEvKw');
+/**
+ * The harness's independent check (it sees every zone's EVs): every zone's agreed grid-side EV
+ * schedule (`zoneEvKw[k]` for `sim.zones[k]`) disaggregated afresh to its EVs as one total.
+ */
+export function deliverZoneSchedules(sim: SimSetup, zoneEvKw: ReadonlyArray<ArrayLike<number>>): ZoneDelivery[] {
+  if (zoneEvKw.length !== sim.zones.length) {
+    throw new InputError(`has schedules for ${zoneEvKw.length} zones; the setup has ${sim.zones.length}`, 'zoneEvKw');
   }
-  return setup.zones.map((zone, k) => deliverZone(zone.id, zone.fleet, setup.inputs.grid, zone.problem.eta, zoneEvKw[k], `zoneEvKw[${k}] (zone ${zone.id})`));
+  return sim.parties.map((party, k) => deliverZone(party.config.id, party.problem.fleet, sim.inputs.grid, party.problem.eta, zoneEvKw[k], `zoneEvKw[${k}] (zone ${party.config.id})`));
 }
 
 /** One zone: `agreedGridKw` per period, grid side, over the zone's one `eta` (see the header). */

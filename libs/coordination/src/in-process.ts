@@ -1,21 +1,21 @@
 import { createRng } from '@zonal/core';
-import { getPolicy } from '@zonal/policies';
 import { LpExporter } from '@zonal/solver';
-import type { ZoneClient } from './negotiate';
-import type { NegotiationSetup } from './setup';
+import type { SimSetup } from './harness';
+import { zoneReportOf, type ZoneClient } from './negotiate';
 
-/** Zone agents as plain function calls (no transport): for the centralised-vs-negotiated tests. */
-export function inProcessZoneClients(setup: NegotiationSetup): ZoneClient[] {
-  const policy = getPolicy(setup.scenario.zones.policy);
-  return setup.zones.map((zone) => ({
-    zoneId: zone.id,
-    async solve(signal) {
-      try {
-        const answer = await policy.respond(zone.problem, signal, { exporter: new LpExporter(undefined), rng: createRng(setup.scenario.seed).fork(`zone${zone.id}`) });
-        return { status: 'replied', answer };
-      } catch (e) {
-        return { status: 'error', detail: (e as Error).message };
-      }
-    },
-  }));
+/** Zone agents as plain function calls (no transport): each zone party answers with its own policy. */
+export function inProcessZoneClients(sim: SimSetup): ZoneClient[] {
+  return sim.parties.map((party) => {
+    const ctx = { exporter: new LpExporter(undefined), rng: createRng(party.config.seed).fork(`zone${party.config.id}`) };
+    return {
+      zoneId: party.config.id,
+      async solve(signal) {
+        try {
+          return { status: 'replied', answer: zoneReportOf(await party.policy.respond(party.problem, signal, ctx)) };
+        } catch (e) {
+          return { status: 'error', detail: (e as Error).message };
+        }
+      },
+    };
+  });
 }

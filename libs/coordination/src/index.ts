@@ -1,7 +1,14 @@
-export { buildNegotiationSetup, partitionInputs, type NegotiationSetup, type ZoneSetup } from './setup';
+export {
+  buildDsoNetwork, negotiationSetup, zoneSetupOf, refuseAnnounce, uncoordinatedBusLoadKw,
+  type DsoNetwork, type NegotiationSetup, type ZoneSetup, type ZoneAnnounce,
+} from './setup';
+export { loadZoneParty, zonePartyOf, announceOf, envelopeOfGroups, type ZoneParty } from './zone-party';
+export { splitScenario, partitionInputs, type SplitScenario } from './split';
+export { buildSimSetup, simSetupOf, excludedEvMessages, type SimSetup } from './harness';
 export { solveCentralised, addZoneTerms, addEnvelopeLink, type CentralisedResult } from './centralised';
 export { evaluateSchedules, type Evaluation, type Trade } from './evaluate';
-export { negotiate, type ZoneClient, type ZoneReply, type RoundRecord, type NegotiationResult, type NegotiationOptions } from './negotiate';
+export { negotiate, zoneReportOf, type ZoneClient, type ZoneReply, type RoundRecord, type NegotiationResult, type NegotiationOptions } from './negotiate';
 export { createMethod, type CoordinationMethod, type RoundUpdate } from './methods';
 export { inProcessZoneClients } from './in-process';
 export { deliverZoneSchedules, deliverZone, batteryKwOfGridKw, feasibleEvCount, type ZoneDelivery } from './deliver';
+export { writePartyFiles, loadDsoFile, loadZoneDir, DSO_FILE, zoneFileName, sessionsFileName } from './party-files';

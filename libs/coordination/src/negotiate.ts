@@ -1,7 +1,6 @@
 import { ZonalError } from '@zonal/core';
-import type { DsoSignal, ZoneAnswer } from '@zonal/policies';
+import type { DsoSignal, ZoneAnswer, ZoneReport } from '@zonal/policies';
 import type { LpExporter } from '@zonal/solver';
-import type { CentralisedResult } from './centralised';
 import { evaluateSchedules, type Evaluation } from './evaluate';
 import { createMethod } from './methods';
 import type { NegotiationSetup, ZoneSetup } from './setup';
@@ -13,7 +12,7 @@ export interface ZoneClient {
 }
 
 export type ZoneReply =
-  | { status: 'replied'; answer: ZoneAnswer }
+  | { status: 'replied'; answer: ZoneReport }
   | { status: 'timeout' | 'error'; detail: string };
 
 /** One round as reported and kept on JetStream (SPEC §8 step 5). */
@@ -35,9 +34,9 @@ export interface NegotiationResult {
   converged: boolean;
   /** True when the round limit stopped the negotiation (SPEC §8: reported, never silent). */
   roundLimitHit: boolean;
-  /** Each zone's last schedule (grid-side EV kW per period) and answer. */
+  /** Each zone's last schedule (grid-side EV kW per period) and what it reported of its answer. */
   zoneEvKw: Float64Array[];
-  answers: Array<ZoneAnswer | null>;
+  answers: Array<ZoneReport | null>;
   /** What the DSO last asked of each zone's EVs (kW): its copy under ADMM, PZ less the base load under target-penalty. */
   targetKw: Float64Array[];
   /** Zones that timed out or failed at some round, with what happened. */
@@ -47,8 +46,6 @@ export interface NegotiationResult {
 
 export interface NegotiationOptions {
   exporter?: LpExporter;
-  /** The centralised optimum of this setup, when the caller has it: a method may start from it (CoordinationMethod.initialise). */
-  centralised?: CentralisedResult;
   onRound?: (record: RoundRecord) => void | Promise<void>;
 }
 
@@ -61,8 +58,8 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   const { maxRounds, zoneTimeoutMs, method: methodName } = setup.scenario.negotiation;
   const method = createMethod(methodName, setup);
   checkClients(setup, clients);
-  await method.initialise(opts.centralised);
-  const answers: Array<ZoneAnswer | null> = setup.zones.map(() => null);
+  await method.initialise();
+  const answers: Array<ZoneReport | null> = setup.zones.map(() => null);
   const targetKw: Float64Array[] = setup.zones.map((z) => new Float64Array(z.flexible.lbKw.length));
   const rounds: RoundRecord[] = [];
   const incidents: NegotiationResult['incidents'] = [];
@@ -72,7 +69,7 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     const signals = setup.zones.map((zone) => method.signal(zone, round));
     // The EV part of what the DSO asked: its copy (ADMM), or PZ less the zone's base load (target-penalty).
     signals.forEach((sig, k) => {
-      const base = setup.zones[k].problem.baseNetLoadKw;
+      const base = setup.zones[k].bid.baseNetLoadKw;
       if (sig.consensus) targetKw[k] = Float64Array.from(sig.consensus.referenceKw);
       else if (sig.targetKw) targetKw[k] = sig.targetKw.map((v, t) => v - base[t]);
     });
@@ -140,6 +137,12 @@ function checkClients(setup: NegotiationSetup, clients: readonly ZoneClient[]): 
  * grid-side discharge is eta·d, so d = −x/eta at the least, priced as the zone's own terms price it.
  */
 function impliedDegradationYuan(zone: ZoneSetup, evKw: Float64Array): number {
-  const { eta, degradationYuanPerKwh, grid } = zone.problem;
+  const { eta, degradationYuanPerKwh, grid } = zone.bid;
   return evKw.reduce((a, x) => a + Math.max(0, -x) / eta, 0) * degradationYuanPerKwh * grid.dtH;
+}
+
+/** The part of a zone's answer that leaves the zone (its per-EV schedules stay). */
+export function zoneReportOf(answer: ZoneAnswer): ZoneReport {
+  const { schedules: _schedules, groupBatteryKw: _groups, ...report } = answer;
+  return report;
 }

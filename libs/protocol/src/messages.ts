@@ -315,7 +315,7 @@ export const statusBody = z.strictObject({
   detail: z.string().optional(),
 });
 
-export const ERROR_CODES = ['malformed', 'version', 'run', 'internal'] as const;
+export const ERROR_CODES = ['malformed', 'version', 'run', 'refused', 'internal'] as const;
 
 /** The answer to a request that could not be served; `where` names the offending field. */
 export const errorBody = z.strictObject({

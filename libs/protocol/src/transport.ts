@@ -5,7 +5,7 @@
  * transport itself and the service keeps serving; a request's failure (timeout, no responder, error
  * reply) is a typed value naming the subject, never an exception (STYLE.md lesson 11).
  */
-import { isZonalError, ZonalError } from '@zonal/core';
+import { InputError, isZonalError, ZonalError } from '@zonal/core';
 import { decode, type DecodeError, encode } from './codec';
 import type { Draft, ErrorBody, Message, MessageType } from './messages';
 import { PROTOCOL_VERSION } from './messages';
@@ -33,7 +33,7 @@ export interface ServeContext {
   subject: string;
 }
 
-/** Answers one decoded request. May throw: the transport turns that into an 'internal' error reply. */
+/** Answers one decoded request. May throw: the transport turns that into a 'refused' (InputError) or 'internal' error reply. */
 export type Handler = (message: Message, context: ServeContext) => Draft | Promise<Draft>;
 
 export interface ServeOptions {
@@ -153,7 +153,10 @@ export async function answerRequest(
     options.onError?.(e, message);
     const where = isZonalError(e) ? e.where : undefined;
     const text = isZonalError(e) ? e.message : `internal error while answering ${message.type}: ${describe(e)}`;
-    return encodeError(stamper, { code: 'internal', message: text, ...(where ? { where } : {}), inReplyTo });
+    // A well-formed request the service will not take (an InputError, e.g. an announce that does not
+    // fit the DSO's zone list) is 'refused': the sender should stop, not retry.
+    const code = e instanceof InputError ? 'refused' : 'internal';
+    return encodeError(stamper, { code, message: text, ...(where ? { where } : {}), inReplyTo });
   }
 }
 

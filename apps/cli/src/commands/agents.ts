@@ -20,24 +20,37 @@ export function runApp(entry: string, args: string[]): Promise<number> {
   }));
 }
 
+/** Flags passed through to an agent app as they were given. */
+function pass(flags: Record<string, string | undefined>): string[] {
+  return Object.entries(flags).flatMap(([flag, v]) => (v === undefined ? [] : [flag, v]));
+}
+
 export function registerAgents(program: Command): void {
   program
     .command('zone')
-    .description('run one zone aggregator agent (its policy from the scenario) against a NATS server')
-    .requiredOption('--zone <id>', 'zone id (see zonal partition)')
-    .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
+    .description('run one zone aggregator agent from its own zone file (zonal split writes them) against a NATS server')
+    .option('--config <file>', 'the zone file, e.g. parties/zone-1.json')
+    .option('--zone <id>', 'instead of --config: this zone of --scenario')
+    .option('--scenario <file>', 'with --zone: scenario JSON file or built-in name, split as zonal split does')
     .option('--nats <url>', 'NATS server URL', 'nats://127.0.0.1:4222')
     .option('--run-id <id>', 'run id shared by the DSO and the zones of one run', 'default')
-    .action(action(async (o: { zone: string; scenario: string; nats: string; runId: string }) =>
-      runApp(ZONE_APP, ['--zone', o.zone, '--scenario', o.scenario, '--nats', o.nats, '--run-id', o.runId])));
+    .option('--out <dir>', 'where the zone writes its per-EV schedules when the run ends')
+    .action(action(async (o: { config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string }) =>
+      runApp(ZONE_APP, pass({ '--config': o.config, '--zone': o.zone, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out }))));
   program
     .command('dso')
-    .description('run the DSO coordinator against a NATS server (or --mode centralised: the monolithic solve)')
-    .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
+    .description('run the DSO coordinator from its own file (no EV) against a NATS server; --oracle DIR adds the gap to the centralised optimum')
+    .option('--config <file>', 'the DSO file, e.g. parties/dso.json')
+    .option('--scenario <file>', 'instead of --config: scenario JSON file or built-in name (the DSO keeps its own part)')
     .option('--nats <url>', 'NATS server URL', 'nats://127.0.0.1:4222')
     .option('--run-id <id>', 'run id shared by the DSO and the zones of one run', 'default')
     .option('--out <dir>', 'write report.json and CSVs here')
+    .option('--oracle <dir>', 'the zones\' files (a directory of zone-<id>.json), to solve the centralised optimum and report the gap')
+    .option('--announce-timeout-ms <ms>', 'wait this long for every zone to announce', '60000')
     .option('--mode <mode>', 'negotiate or centralised', 'negotiate')
-    .action(action(async (o: { scenario: string; nats: string; runId: string; out?: string; mode: string }) =>
-      runApp(DSO_APP, ['--scenario', o.scenario, '--nats', o.nats, '--run-id', o.runId, '--mode', o.mode, ...(o.out ? ['--out', o.out] : [])])));
+    .action(action(async (o: { config?: string; scenario?: string; nats: string; runId: string; out?: string; oracle?: string; announceTimeoutMs: string; mode: string }) =>
+      runApp(DSO_APP, pass({
+        '--config': o.config, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out,
+        '--oracle': o.oracle, '--announce-timeout-ms': o.announceTimeoutMs, '--mode': o.mode,
+      }))));
 }

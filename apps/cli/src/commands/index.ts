@@ -5,10 +5,12 @@ import { registerAgents } from './agents';
 import { registerDispatch } from './dispatch';
 import { registerPartition } from './partition';
 import { registerPolicy } from './policy';
+import { registerSplit } from './split';
 
 /** Every `zonal` sub-command, in the order `zonal --help` lists them. One file per command. */
 export function registerCommands(program: Command): void {
   registerSim(program);
+  registerSplit(program);
   registerPf(program);
   registerDispatch(program);
   registerPolicy(program);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { buildNegotiationSetup, type NegotiationSetup } from '@zonal/coordination';
+import { buildSimSetup, type SimSetup } from '@zonal/coordination';
 import type { PartitionResult } from '@zonal/partition';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
@@ -14,7 +14,7 @@ export function registerPartition(program: Command): void {
     .option('--json', 'print one JSON object instead of tables')
     .action(action(async (opts: { scenario: string; json?: boolean }) => {
       try {
-        const report = partitionReport(await buildNegotiationSetup(loadScenario(opts.scenario)));
+        const report = partitionReport(await buildSimSetup(loadScenario(opts.scenario)));
         if (opts.json) printJson(report);
         else if (report.source === 'computed') printPartitionTables(report);
         else printExplicitZones(report);
@@ -24,7 +24,7 @@ export function registerPartition(program: Command): void {
     }));
 }
 
-/** What the partitioner worked from (SPEC §5): P_a^d and P_d^an, as buildNegotiationSetup derives them. */
+/** What the partitioner worked from (SPEC §5): P_a^d and P_d^an, as buildSimSetup derives them. */
 const COMPUTED_INPUTS = 'flexibility = EV envelope upper minus lower power per bus; net load = load minus the DERs of the no-EV base dispatch';
 
 type ComputedReport = PartitionResult & { scenario: string; seed: number; feeder: string; source: 'computed'; inputs: string };
@@ -37,7 +37,7 @@ type ExplicitReport = Pick<PartitionResult, 'tieLines' | 'busZone'> & {
  * The zones the negotiation will use: the computed partition with every index, or, when the
  * scenario lists `zones.buses`, those zones as given (nothing is computed then).
  */
-function partitionReport(setup: NegotiationSetup): ComputedReport | ExplicitReport {
+function partitionReport(setup: SimSetup): ComputedReport | ExplicitReport {
   const { scenario, feeder, partition } = setup;
   const header = { scenario: scenario.name, seed: scenario.seed, feeder: feeder.name };
   if (partition) return { ...header, source: 'computed', inputs: COMPUTED_INPUTS, ...partition };

@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { InputError } from '@zonal/core';
-import { runDsoAgent, startZoneAgent, type SimReport } from '@zonal/agents';
-import { buildNegotiationSetup, solveCentralised, type CentralisedResult, type NegotiationSetup } from '@zonal/coordination';
+import { runDsoAgent, startZoneAgent, withOracle, writeSimReport, type SimReport } from '@zonal/agents';
+import {
+  DSO_FILE, excludedEvMessages, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, writePartyFiles, zoneFileName,
+  type CentralisedResult, type SimSetup,
+} from '@zonal/coordination';
 import { InProcessBus, NatsTransport, natsAvailable, startLocalNatsServer, type LocalNatsServer } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
@@ -18,14 +21,15 @@ const DEFAULT_NATS = process.env.ZONAL_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 interface RoundProgress { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; centralisedCostYuan?: number }
 
-interface SimOptions { scenario: string; out: string; nats?: string; json?: boolean; mode: string }
+interface SimOptions { scenario?: string; config?: string; out: string; nats?: string; json?: boolean; mode: string }
 
 export function registerSim(program: Command): void {
   program
     .command('sim')
     .description('the main job: a local multi-zone negotiation (DSO + one process per zone over NATS), checked against the centralised optimum')
-    .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
-    .option('--out <dir>', 'where report.json and the CSVs go', 'zonal-report')
+    .option('--scenario <file>', 'scenario JSON file or built-in name (default: default), split into the parties\' files under OUT/parties')
+    .option('--config <dir>', 'instead of --scenario: a directory of parties\' files (zonal split --out DIR)')
+    .option('--out <dir>', 'where report.json, the CSVs, the parties\' files and each zone\'s schedules go', 'zonal-report')
     .option('--nats <url>', `NATS server to use (default: ${DEFAULT_NATS} if it answers, else a local nats-server, else in-process)`)
     .option('--mode <mode>', 'negotiate (default) or centralised', 'negotiate')
     .option('--json', 'print the report as one JSON object instead of tables')
@@ -42,41 +46,52 @@ async function sim(o: SimOptions): Promise<number> {
   const t0 = performance.now();
   const say = (line: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}\n`);
   if (o.mode !== 'negotiate' && o.mode !== 'centralised') throw new InputError(`must be negotiate or centralised, got "${o.mode}"`, '--mode');
-  const scenario = loadScenario(o.scenario);
+  if (o.scenario && o.config) throw new InputError('give either --scenario FILE or --config DIR', '--config');
   const outDir = resolve(o.out);
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new InputError('is a file, not a directory', '--out');
   mkdirSync(outDir, { recursive: true });
-  say(`scenario "${scenario.name}" (seed ${scenario.seed}): building zones and envelopes…`);
-  const setup = await buildNegotiationSetup(scenario);
-  say(`${setup.zones.length} zones: ${setup.zones.map((z) => `${z.id} [${z.buses.join(',')}] ${z.fleet.size} EVs`).join('; ')}`);
+
+  // The harness runs the parties' own files: a scenario is split into them first (as `zonal split`).
+  let partiesDir = o.config ? resolve(o.config) : join(outDir, 'parties');
+  if (!o.config) {
+    const scenario = loadScenario(o.scenario ?? 'default');
+    say(`scenario "${scenario.name}" (seed ${scenario.seed}): splitting into the DSO's and the zones' files…`);
+    writePartyFiles(partiesDir, await splitScenario(scenario));
+  }
+  const sim = simSetupOf(loadDsoFile(join(partiesDir, DSO_FILE)), loadZoneDir(partiesDir));
+  const dso = sim.scenario;
+  say(`${sim.zones.length} zones (files in ${partiesDir}): ${sim.parties.map((p) => `${p.config.id} [${p.config.buses.join(',')}] ${p.problem.fleet.size} EVs, ${p.policy.name}`).join('; ')}`);
   if (o.mode === 'centralised') {
-    const centralised = await solveCentralised(setup);
+    const centralised = await solveCentralised(sim);
     const c = centralised.dispatch.costs;
-    const out = { mode: 'centralised', scenario: scenario.name, seed: scenario.seed, totalCostYuan: centralised.totalCostYuan, degradationYuan: centralised.degradationYuan, objective: centralised.dispatch.objective, costs: c };
+    const out = { mode: 'centralised', scenario: dso.name, seed: dso.seed, totalCostYuan: centralised.totalCostYuan, degradationYuan: centralised.degradationYuan, objective: centralised.dispatch.objective, costs: c };
     if (o.json) printJson(out);
     else console.log(`centralised optimum: ${centralised.totalCostYuan.toFixed(2)} yuan (eq 1 ${c.totalYuan.toFixed(2)} + degradation ${centralised.degradationYuan.toFixed(2)})`);
     return 0;
   }
 
-  // The partition is resolved once here and handed to every agent, so none repeats it.
-  const resolvedScenario = join(outDir, 'scenario.resolved.json');
-  writeFileSync(resolvedScenario, `${JSON.stringify({ ...scenario, zones: { ...scenario.zones, buses: setup.zones.map((z) => z.buses) } }, null, 2)}\n`);
   const runId = `sim-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  // The oracle is the harness's: it holds every zone file. Solved beside the negotiation.
+  let oracleCost: number | undefined;
+  const oracle = solveCentralised(sim).then((c) => { oracleCost = c.totalCostYuan; return c; });
+  oracle.catch(() => undefined);
   const progress = (r: RoundProgress) => {
-    const gap = r.centralisedCostYuan === undefined ? '' : `, gap to centralised ${((100 * (r.totalCostYuan - r.centralisedCostYuan)) / r.centralisedCostYuan).toFixed(3)}%`;
+    const ref = r.centralisedCostYuan ?? oracleCost;
+    const gap = ref === undefined ? '' : `, gap to centralised ${((100 * (r.totalCostYuan - ref)) / ref).toFixed(3)}%`;
     say(`round ${String(r.round).padStart(3)}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan${gap}`);
   };
 
   const nats = await chooseNats(o.nats, say);
   let report: SimReport;
   try {
-    // Over NATS the DSO process solves the centralised oracle (and puts its cost in each round
-    // record); in process it is solved here and handed to the DSO agent.
     report = nats
-      ? await simOverNats(nats.url, runId, resolvedScenario, outDir, setup, progress, say)
-      : await simInProcess(runId, outDir, setup, await solveCentralised(setup), progress, say);
+      ? await simOverNats(nats.url, runId, partiesDir, outDir, sim, progress, say)
+      : await simInProcess(runId, outDir, sim, oracle, progress, say);
   } finally {
     await nats?.local?.stop();
   }
+  report = { ...withOracle(report, await oracle), excludedEvs: excludedEvMessages(sim) };
+  writeSimReport(outDir, report);
   if (o.json) printJson(report);
   else printSummary(report, outDir);
   return 0;
@@ -103,20 +118,20 @@ async function chooseNats(explicit: string | undefined, say: (l: string) => void
   return null;
 }
 
-async function simOverNats(url: string, runId: string, scenarioFile: string, outDir: string, setup: NegotiationSetup,
+async function simOverNats(url: string, runId: string, partiesDir: string, outDir: string, setup: SimSetup,
   progress: (r: RoundProgress) => void, say: (l: string) => void): Promise<SimReport> {
   const watcher = await NatsTransport.connect({ servers: url, name: 'sim', runId, requireJetStream: false });
   const rounds = watcher.subscribe(watcher.subjects.round, (m) => { if (m.type === 'roundRecord') progress(m.body); });
   await watcher.flush();
-  const common = ['--scenario', scenarioFile, '--nats', url, '--run-id', runId];
+  const common = ['--nats', url, '--run-id', runId];
   const spawnApp = (entry: string, args: string[], label: string): ChildProcess => {
     const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => { for (const line of d.toString().split('\n')) if (line.trim() && !line.startsWith('round ')) say(`  [${label}] ${line}`); });
     return child;
   };
   say(`run ${runId}: starting the DSO and ${setup.zones.length} zone processes`);
-  const zones = setup.zones.map((z) => spawnApp(ZONE_APP, ['--zone', String(z.id), ...common], `zone ${z.id}`));
-  const dso = spawnApp(DSO_APP, [...common, '--out', outDir], 'dso');
+  const zones = setup.zones.map((z) => spawnApp(ZONE_APP, ['--config', join(partiesDir, zoneFileName(z.id)), '--out', join(outDir, 'zones'), ...common], `zone ${z.id}`));
+  const dso = spawnApp(DSO_APP, ['--config', join(partiesDir, DSO_FILE), '--out', outDir, ...common], 'dso');
   // A zone that refuses its input (exit 2) would only be waited for: stop the run and say why.
   let refused: string | undefined;
   zones.forEach((z, k) => z.on('exit', (code) => {
@@ -136,51 +151,51 @@ async function simOverNats(url: string, runId: string, scenarioFile: string, out
   return JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8')) as SimReport;
 }
 
-async function simInProcess(runId: string, outDir: string, setup: NegotiationSetup, centralised: CentralisedResult,
+async function simInProcess(runId: string, outDir: string, sim: SimSetup, oracle: Promise<CentralisedResult>,
   progress: (r: RoundProgress) => void, say: (l: string) => void): Promise<SimReport> {
   const bus = new InProcessBus();
-  const agents = await Promise.all(setup.zones.map((z) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${z.id}` }), setup, zoneId: z.id })));
+  const agents = await Promise.all(sim.parties.map((party) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${party.config.id}` }), party, outDir: join(outDir, 'zones') })));
   const { report } = await runDsoAgent({
-    transport: bus.connect({ runId, name: 'dso' }), setup, transportLabel: 'in-process', outDir,
-    log: (l) => say(`  [dso] ${l}`), onRound: (r) => progress({ ...r, centralisedCostYuan: centralised.totalCostYuan }), centralised,
+    transport: bus.connect({ runId, name: 'dso' }), network: sim, transportLabel: 'in-process', outDir,
+    log: (l) => say(`  [dso] ${l}`), onRound: progress, oracle: () => oracle,
   });
-  await Promise.all(agents.map((a) => a.stop()));
+  await Promise.all(agents.map((a) => a.done));
   return report;
 }
 
 const f2 = (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-/** Can the zones' EVs deliver what was agreed (battery side, SPEC §6)? Summed over the zones. */
-function deliveryLine(zones: Array<SimReport['zones'][number]['delivery']>): string {
-  const total = (key: 'evsFeasible' | 'evsScheduled' | 'shortfallKwh' | 'overKwh' | 'requestedChargeKwh') => zones.reduce((a, d) => a + d[key], 0);
-  const feasible = total('evsFeasible'), scheduled = total('evsScheduled'), short = total('shortfallKwh'), over = total('overKwh');
-  const evs = feasible === scheduled ? `all ${scheduled} scheduled EVs feasible` : `only ${feasible} of ${scheduled} scheduled EVs feasible (see report.json)`;
-  const pct = (100 * (short + over)) / Math.max(1e-9, total('requestedChargeKwh'));
-  // Beyond rounding, the envelopes were too loose for the fleet: say how to get deliverable aggregates.
-  const hint = pct >= 0.1 ? `; finer envelopes deliver exactly: "zones": {"envelopeGrouping": "window-energy"} in the scenario (README, Known limits)` : '';
-  return `EV delivery: ${evs}; tracking shortfall ${short.toFixed(1)} kWh, over-delivery ${over.toFixed(1)} kWh ` +
-    `(${pct.toFixed(2)}% of the ${total('requestedChargeKwh').toFixed(0)} kWh of EV charging agreed, battery side)${hint}`;
+/** What the zones reported of their EVs' schedules (SPEC §8 step 3), summed over the zones. */
+function deliveryLine(zones: SimReport['zones']): string {
+  const rows = zones.flatMap((z) => (z.delivery ? [z.delivery] : []));
+  const total = (key: 'evsFeasible' | 'evsScheduled' | 'shortfallKwh' | 'overKwh') => rows.reduce((a, d) => a + d[key], 0);
+  const feasible = total('evsFeasible'), scheduled = total('evsScheduled');
+  const evs = feasible === scheduled ? `all ${scheduled} scheduled EVs proven feasible in their zones` : `only ${feasible} of ${scheduled} scheduled EVs feasible (see report.json)`;
+  const silent = zones.length - rows.length;
+  return `EV delivery: ${evs}; the EVs take ${total('overKwh').toFixed(6)} kWh beyond and ${total('shortfallKwh').toFixed(6)} kWh short of the aggregates their zones solved` +
+    `${silent ? `; ${silent} zone(s) never answered` : ''}`;
 }
 
 function printSummary(r: SimReport, outDir: string): void {
   console.log(`\nZonal negotiation — scenario "${r.scenario}" (seed ${r.seed}), run ${r.runId}, transport ${r.transport}`);
-  console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct.toFixed(4)}%`);
+  console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct === null ? 'not computed' : `${r.gapToCentralisedPct.toFixed(4)}%`}`);
   const c = r.costs;
+  const oracle = (v: number | undefined) => (v === undefined ? '–' : f2(v));
   const costs = new Table({ head: ['cost (yuan/day)', 'before coordination', 'negotiated', 'centralised'], colAligns: ['left', 'right', 'right', 'right'], style: { head: [] } });
   for (const [label, key] of [['purchase', 'purchase'], ['diesel', 'diesel'], ['curtailment', 'curtailment'], ['carbon', 'carbon'], ['total (seed 001)', 'total']] as const) {
-    costs.push([label, f2(c.beforeCoordination[key]), f2(c.negotiated[key]), f2(c.centralised[key])]);
+    costs.push([label, f2(c.beforeCoordination[key]), f2(c.negotiated[key]), oracle(c.centralised?.[key])]);
   }
-  costs.push(['EV degradation', '0.00', f2(c.negotiated.degradation), f2(c.centralised.degradation)]);
-  costs.push(['total + degradation', f2(c.beforeCoordination.total), f2(c.negotiated.totalWithDegradation), f2(c.centralised.totalWithDegradation)]);
-  costs.push(['penalties (soft limits)', f2(c.beforeCoordination.penalties), f2(c.negotiated.penalties), f2(c.centralised.penalties)]);
+  costs.push(['EV degradation', '0.00', f2(c.negotiated.degradation), oracle(c.centralised?.degradation)]);
+  costs.push(['total + degradation', f2(c.beforeCoordination.total), f2(c.negotiated.totalWithDegradation), oracle(c.centralised?.totalWithDegradation)]);
+  costs.push(['penalties (soft limits)', f2(c.beforeCoordination.penalties), f2(c.negotiated.penalties), oracle(c.centralised?.penalties)]);
   console.log(costs.toString());
   console.log(`cost reduction by coordination: ${c.reductionPct.toFixed(1)}%; peak load ${r.peakShaving.peakLoadBeforeKw.toFixed(0)} → ${r.peakShaving.peakLoadAfterKw.toFixed(0)} kW (peak shaving ${r.peakShaving.reductionPct.toFixed(1)}%)`);
 
-  const zones = new Table({ head: ['zone', 'buses', 'EVs', 'target kWh (charge / discharge)', 'achieved kWh', 'RMS mismatch kW'], style: { head: [] } });
+  const zones = new Table({ head: ['zone', 'policy', 'buses', 'EVs', 'target kWh (charge / discharge)', 'achieved kWh', 'RMS mismatch kW'], style: { head: [] } });
   const split = (xs: number[]) => `${xs.filter((x) => x > 0).reduce((a, b) => a + b, 0).toFixed(0)} / ${(-xs.filter((x) => x < 0).reduce((a, b) => a + b, 0)).toFixed(0)}`;
-  for (const z of r.zones) zones.push([z.id, z.buses.join(','), `${z.scheduledEvs}/${z.evs}`, split(z.targetKw), split(z.achievedKw), z.mismatchRmsKw.toFixed(3)]);
+  for (const z of r.zones) zones.push([z.id, z.policy, z.buses.join(','), `${z.scheduledEvs}/${z.evs}`, split(z.targetKw), split(z.achievedKw), z.mismatchRmsKw.toFixed(3)]);
   console.log(zones.toString());
-  console.log(deliveryLine(r.zones.map((z) => z.delivery)));
+  console.log(deliveryLine(r.zones));
   if (r.trades.length) {
     const trades = new Table({ head: ['tie line', 'zones', 'energy kWh/day', 'value yuan', 'avg price', 'congestion rent'], style: { head: [] } });
     for (const t of r.trades) trades.push([`${t.from}-${t.to}`, `${t.fromZone}→${t.toZone}`, t.energyKwh.toFixed(0), f2(t.valueYuan), t.avgPriceYuanPerKwh.toFixed(3), f2(t.congestionRentYuan)]);

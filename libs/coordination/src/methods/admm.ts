@@ -1,6 +1,6 @@
 import { runDispatch } from '@zonal/dispatch';
 import type { ModelBuilder } from '@zonal/solver';
-import type { DsoSignal, ZoneAnswer } from '@zonal/policies';
+import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addEnvelopeLink, addZoneTerms } from '../centralised';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 import { rms, type CoordinationMethod, type RoundUpdate } from './method';
@@ -21,9 +21,10 @@ import { rms, type CoordinationMethod, type RoundUpdate } from './method';
  * scaled to the last residual: an LP (GLPK-checkable) whose error ρ·δ²/8 (δ: tangent spacing near v)
  * shrinks as the rounds converge. The zones' steps stay exact QPs (a few hundred variables each).
  *
- * Warm start: y⁰ is the DSO's dispatch over the zones' announced envelopes, u⁰ = λ⁰/ρ with λ⁰ the
- * duals of the envelope links (the marginal cost of each zone's power), so a zone whose private costs
- * the DSO already priced agrees at once, and the rounds only settle what the DSO could not know.
+ * Warm start: y⁰ is the DSO's clearing of the zones' bids — its dispatch over their announced
+ * envelope groups at their declared marginal costs, never a solve over private data — and u⁰ = λ⁰/ρ
+ * with λ⁰ the duals of the envelope links (the marginal cost of each zone's power), so a zone whose
+ * private costs the bid already declared agrees at once, and the rounds only settle the rest.
  */
 export function createAdmm(setup: NegotiationSetup): CoordinationMethod {
   const p = setup.scenario.negotiation.admm;
@@ -39,22 +40,14 @@ export function createAdmm(setup: NegotiationSetup): CoordinationMethod {
   return {
     name: 'admm',
 
-    async initialise(centralised) {
-      // The warm start is the centralised model itself (every zone's envelope at its declared costs):
-      // reuse the caller's solve of it when there is one.
-      if (centralised) {
-        u = centralised.linkDuals.map((duals) => duals.map((d) => d / dt / rho));
-        y = centralised.zoneEvKw.map((a) => Float64Array.from(a));
-        lossSqPu = centralised.dispatch.lossSqPu;
-        return;
-      }
+    async initialise() {
       let links: number[][] = [];
       const warm = await runDispatch(setup.inputs, {
         flexible,
         // The announce carries each zone's envelope and its declared marginal costs (degradation,
         // peak tie-break), so the warm start is the clearing of those bids; policies with other
         // private objectives are what the rounds then settle.
-        extend: (built) => { links = setup.zones.map((z, k) => addZoneTerms(built, z, k, setup).linkRows); },
+        extend: (built) => { links = setup.zones.map((z, k) => addZoneTerms(built, z, k).linkRows); },
         onSolved: (_built, sol) => { u = links.map((rows) => Float64Array.from(rows, (r) => sol.dual(r) / dt / rho)); },
       });
       y = warm.flexKw.map((a) => Float64Array.from(a));
@@ -67,7 +60,7 @@ export function createAdmm(setup: NegotiationSetup): CoordinationMethod {
       return { round, consensus: { referenceKw: Float64Array.from(y[k]), lambdaYuanPerKwh: u[k].map((v) => rho * v), rho } };
     },
 
-    async update(answers: ReadonlyArray<ZoneAnswer | null>): Promise<RoundUpdate> {
+    async update(answers: ReadonlyArray<ZoneReport | null>): Promise<RoundUpdate> {
       // A zone that never answered keeps the DSO's own copy: it neither pulls nor pushes.
       const x = answers.map((a, k) => a?.evKw ?? y[k]);
       const xHat = x.map((xk, k) => xk.map((v, t) => p.overRelaxation * v + (1 - p.overRelaxation) * y[k][t]));

@@ -1,5 +1,4 @@
-import type { DsoSignal, ZoneAnswer } from '@zonal/policies';
-import type { CentralisedResult } from '../centralised';
+import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 
 /**
@@ -9,15 +8,11 @@ import type { NegotiationSetup, ZoneSetup } from '../setup';
  */
 export interface CoordinationMethod {
   readonly name: string;
-  /**
-   * `centralised`: the centralised optimum of the same setup when the caller has solved it (the DSO
-   * agent solves it for the report): a method whose first solve is that same model takes it from
-   * there instead of solving it again.
-   */
-  initialise(centralised?: CentralisedResult): Promise<void>;
+  /** The DSO's first solve, over the zones' announced bids only. */
+  initialise(): Promise<void>;
   signal(zone: ZoneSetup, round: number): DsoSignal;
   /** `answers[k]`: zone k's answer this round, or its last one (timed out), or null (never answered). */
-  update(answers: ReadonlyArray<ZoneAnswer | null>, round: number): Promise<RoundUpdate>;
+  update(answers: ReadonlyArray<ZoneReport | null>, round: number): Promise<RoundUpdate>;
 }
 
 export interface RoundUpdate {

@@ -1,5 +1,5 @@
 import { runDispatch, type BuiltDispatch } from '@zonal/dispatch';
-import type { DsoSignal, ZoneAnswer } from '@zonal/policies';
+import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addEnvelopeLink } from '../centralised';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 import { rms, type CoordinationMethod, type RoundUpdate } from './method';
@@ -42,9 +42,9 @@ export function createTargetPenalty(setup: NegotiationSetup): CoordinationMethod
     signal(zone: ZoneSetup, round: number): DsoSignal {
       const k = setup.zones.indexOf(zone);
       // The zone schedules at the TOU tariff (sent explicitly: a request always carries its prices).
-      return { round, targetKw: zone.problem.baseNetLoadKw.map((b, t) => b + pzEv[k][t]), excessPenaltyYuanPerKwh: penalty, priceYuanPerKwh: zone.problem.tariffYuanPerKwh };
+      return { round, targetKw: zone.bid.baseNetLoadKw.map((b, t) => b + pzEv[k][t]), excessPenaltyYuanPerKwh: penalty, priceYuanPerKwh: Float64Array.from(setup.inputs.priceYuanPerKwh) };
     },
-    async update(answers: ReadonlyArray<ZoneAnswer | null>): Promise<RoundUpdate> {
+    async update(answers: ReadonlyArray<ZoneReport | null>): Promise<RoundUpdate> {
       const x = answers.map((a, k) => a?.evKw ?? y[k]);
       const cost = answers.reduce((a, ans) => a + (ans?.costYuan ?? 0), 0);
       return { rho: 0, primalResidualKw: rms(x.map((xk, k) => [xk, y[k]] as [Float64Array, Float64Array])), dualResidualKw: 0, totalCostYuan: cost, converged: true, dsoEvKw: y.map((a) => Float64Array.from(a)) };

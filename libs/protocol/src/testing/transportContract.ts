@@ -144,6 +144,9 @@ export function transportContract(label: string, fixture: () => TransportFixture
           reply.body.pKw[0] = Number.NaN;
           return reply;
         },
+        () => {
+          throw new InputError('zone z1 is not in the DSO\'s zone list', 'announce of zone z1');
+        },
         () => sampleDraft('solveReply'),
       ];
       const reported: unknown[] = [];
@@ -151,7 +154,7 @@ export function transportContract(label: string, fixture: () => TransportFixture
       zone.serve(zone.subjects.zoneSolve('z1'), () => behaviours[call++](), { onError: (e) => reported.push(e) });
       await zone.flush();
       const errors = [];
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 4; i++) {
         const failure = expectFailure(await request(dso), 'errorReply');
         if (failure.kind === 'errorReply') errors.push(failure.error);
       }
@@ -159,11 +162,12 @@ export function transportContract(label: string, fixture: () => TransportFixture
         ['internal', 'ev.12'],
         ['internal', undefined],
         ['internal', 'body.pKw[0]'],
+        ['refused', 'announce of zone z1'],
       ]);
       expect(errors[0].message).toMatch(/EV 12 cannot reach 90% SOC/);
       expect(errors[1].message).toMatch(/internal error while answering solveRequest: x is undefined/);
       expect(errors[2].inReplyTo).toMatchObject({ type: 'solveRequest', sender: 'dso' });
-      expect(reported).toHaveLength(3);
+      expect(reported).toHaveLength(4);
       expect((await request(dso)).ok).toBe(true);
     });
 
