@@ -57,7 +57,7 @@ export interface NegotiationSetup extends DsoNetwork {
 
 /** The DSO's network from its file; the zone list must cover the feeder's buses exactly once. */
 export function buildDsoNetwork(config: DsoConfig, feeder: Feeder = loadFeeder(config.network.case)): DsoNetwork {
-  checkZoneList(config.zones, feeder);
+  checkZoneList(config.zones, feeder, (k) => `zones[${k}].buses`, 'zones');
   const net = buildRadialNetwork(feeder);
   const inputs = buildDispatchInputs(config, feeder);
   const zoneOf = new Map(config.zones.flatMap((z) => z.buses.map((b) => [b, z.id] as const)));
@@ -137,13 +137,14 @@ function flexibleLoad(id: number, buses: number[], feeder: Feeder, env: Aggregat
   return { name: `zone${id}`, lbKw: env.pDischargeMaxGridKw.map((v) => -v), ubKw: Float64Array.from(env.pChargeMaxGridKw), busShares };
 }
 
-function checkZoneList(zones: readonly ZoneListEntry[], feeder: Feeder): void {
+/** Every feeder bus in exactly one zone; errors name the field (`whereOf(k)` for zone k's buses). */
+export function checkZoneList(zones: readonly ZoneListEntry[], feeder: Feeder, whereOf: (k: number) => string, whereAll: string): void {
   const seen = new Map<number, number>();
   zones.forEach((zone, k) => zone.buses.forEach((b) => {
-    if (!feeder.buses.some((x) => x.id === b)) throw new InputError(`bus ${b} is not in feeder "${feeder.name}"`, `zones[${k}].buses`);
-    if (seen.has(b)) throw new InputError(`bus ${b} is in zone ${seen.get(b)} and zone ${zone.id}`, `zones[${k}].buses`);
+    if (!feeder.buses.some((x) => x.id === b)) throw new InputError(`bus ${b} is not in feeder "${feeder.name}"`, whereOf(k));
+    if (seen.has(b)) throw new InputError(`bus ${b} is in zone ${seen.get(b)} and zone ${zone.id}`, whereOf(k));
     seen.set(b, zone.id);
   }));
   const missing = feeder.buses.filter((b) => !seen.has(b.id)).map((b) => b.id);
-  if (missing.length) throw new InputError(`bus(es) ${missing.join(', ')} belong to no zone`, 'zones');
+  if (missing.length) throw new InputError(`bus(es) ${missing.join(', ')} belong to no zone`, whereAll);
 }

@@ -1,10 +1,10 @@
-import { InputError } from '@zonal/core';
 import { buildDispatchInputs, runDispatch, scenarioFleet, type DispatchInputs } from '@zonal/dispatch';
 import { aggregateEnvelope, Fleet, type AggregateEnvelope, type EvSpec } from '@zonal/ev';
 import { buildRadialNetwork, loadFeeder, type Feeder, type RadialNetwork } from '@zonal/feeder';
 import { partitionFeeder, type PartitionInputs, type PartitionResult } from '@zonal/partition';
 import { getPolicy } from '@zonal/policies';
 import { DSO_FORMAT, timeGrid, ZONE_FORMAT, type DsoConfig, type Scenario, type TimeGrid, type ZoneConfig } from '@zonal/scenario';
+import { checkZoneList } from './setup';
 
 /** A scenario split into its parties' files (`zonal split`): the DSO's, and each zone's with its sessions. */
 export interface SplitScenario {
@@ -29,6 +29,7 @@ export async function splitScenario(scenario: Scenario, feeder: Feeder = loadFee
   const inputs = buildDispatchInputs(scenario, feeder);
   const partition = scenario.zones.buses ? null : await partitionFeeder(await partitionInputs(net, inputs, envelopesByBus(fleet, feeder, grid)), scenario.zones.partition);
   const zoneBuses = (scenario.zones.buses ?? partition!.zones.map((z) => z.buses)).map((b) => [...b].sort((x, y) => x - y));
+  checkZoneList(zoneBuses.map((buses, k) => ({ id: k + 1, buses })), feeder, (k) => `zones.buses[${k}]`, 'zones.buses');
   const specs = Fleet.toSpecs(fleet);
   const { evFleet: _fleet, zones: zoneSettings, ...network } = scenario;
   const dso: DsoConfig = { format: DSO_FORMAT, ...network, zones: zoneBuses.map((buses, k) => ({ id: k + 1, buses })) };
@@ -45,8 +46,6 @@ export async function splitScenario(scenario: Scenario, feeder: Feeder = loadFee
     };
     return { config, sessions: specs.filter((ev) => ev.bus !== undefined && inZone.has(ev.bus)) };
   });
-  const placed = zones.reduce((a, z) => a + z.sessions.length, 0);
-  if (placed !== specs.length) throw new InputError(`${specs.length - placed} EV(s) sit on buses in no zone`, 'zones.buses');
   return { dso, zones, partition };
 }
 
