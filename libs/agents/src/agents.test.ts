@@ -2,15 +2,26 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildNegotiationSetup, deliverZoneSchedules } from '@zonal/coordination';
-import { InProcessBus } from '@zonal/protocol';
+import { announceOf, buildDsoNetwork, buildSimSetup, solveCentralised, type SimSetup } from '@zonal/coordination';
+import { checkSchedules, gridLoadKw } from '@zonal/ev';
+import { encode, InProcessBus, PROTOCOL_VERSION, type Message } from '@zonal/protocol';
 import { loadScenario, parseScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 import { runDsoAgent } from './dso-agent';
-import { fromSolveReply, fromSolveRequest, toSolveReply, toSolveRequest } from './wire';
+import { fromAnnounceBody, fromSolveReply, fromSolveRequest, toAnnounceBody, toSolveReply, toSolveRequest } from './wire';
 import { startZoneAgent } from './zone-agent';
 
 afterAll(() => shutdownSolver());
+
+/** Every zone of a harness setup as an agent, and the DSO from its own network, on one in-process bus. */
+async function runInProcess(sim: SimSetup, runId: string, opts: { outDir?: string; oracle?: boolean } = {}) {
+  const bus = new InProcessBus();
+  const zones = await Promise.all(sim.parties.map((party) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${party.config.id}` }), party, outDir: opts.outDir && join(opts.outDir, 'zones') })));
+  const oracle = opts.oracle ? () => solveCentralised(sim) : undefined;
+  const outcome = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), network: buildDsoNetwork(sim.scenario, sim.feeder), transportLabel: 'in-process', outDir: opts.outDir, oracle });
+  const ends = await Promise.all(zones.map((a) => a.done));
+  return { ...outcome, ends };
+}
 
 describe('wire mapping', () => {
   it('carries a consensus signal and a target-penalty signal through the protocol bodies unchanged', () => {
@@ -20,70 +31,113 @@ describe('wire mapping', () => {
     const target = { round: 1, targetKw: Float64Array.from([10, 20, 30, 40]), excessPenaltyYuanPerKwh: 1.68 };
     expect(fromSolveRequest(toSolveRequest(7, target, T))).toEqual(target);
   });
+
+  it('carries a zone\'s announce to the DSO as the same bid the harness builds from the zone file', async () => {
+    const sim = await buildSimSetup(loadScenario('small-test'));
+    for (const party of sim.parties) {
+      const local = announceOf(party);
+      const body = toAnnounceBody(local);
+      const message = { v: PROTOCOL_VERSION, type: 'announce', runId: 'r', sender: 'z', seq: 0, body } as Message;
+      expect(encode(message).length, `zone ${party.config.id} announce`).toBeLessThan(1024 * 1024);
+      const remote = fromAnnounceBody(body);
+      expect(remote.bid.envelopeGroups).toHaveLength(local.bid.envelopeGroups.length);
+      // The DSO's groups are the zone's (sent over their active span only): every bound equal.
+      remote.bid.envelopeGroups.forEach((g, k) => {
+        const mine = local.bid.envelopeGroups[k];
+        expect(g.shiftPeriods).toBe(mine.shiftPeriods);
+        for (const key of ['pMinKw', 'pMaxKw', 'eMinKwh', 'eMaxKwh', 'pChargeMaxGridKw', 'pDischargeMaxGridKw'] as const) {
+          Array.from(g.envelope[key]).forEach((v, t) => expect(Math.abs(v - mine.envelope[key][t]), `zone ${party.config.id} group ${k} ${key}[${t}]`).toBeLessThan(1e-12));
+        }
+      });
+      expect(Array.from(remote.bid.envelope.pChargeMaxGridKw)).toEqual(Array.from(local.bid.envelope.pChargeMaxGridKw));
+      expect([remote.evCount, remote.evsLeftOut]).toEqual([local.evCount, local.evsLeftOut]);
+    }
+  });
+
+  it('maps a solve reply back to the report it came from, delivery figures included', async () => {
+    const sim = await buildSimSetup(loadScenario('small-test'));
+    const zone = sim.zones[0];
+    const evKw = Float64Array.from({ length: 24 }, (_, t) => t - 5);
+    const report = {
+      evKw, netLoadKw: evKw.map((x, t) => x + zone.bid.baseNetLoadKw[t]), costYuan: 12.5, degradationYuan: 2.5, objective: 12.5,
+      delivery: { evs: 10, evsScheduled: 9, evsFeasible: 9, evsLeftOut: 1, overKwh: 0, shortfallKwh: 0 },
+    };
+    expect(fromSolveReply(toSolveReply(zone.id, 1, report), zone.bid)).toEqual(report);
+  });
 });
 
 describe('the seed\'s target/penalty method through the protocol', () => {
   it('reaches every zone and gets every answer (its requests validate on the wire)', async () => {
     const scenario = loadScenario('small-test');
-    const setup = await buildNegotiationSetup(parseScenario({ ...scenario, negotiation: { ...scenario.negotiation, method: 'target-penalty' } }));
-    const bus = new InProcessBus();
-    const runId = 'agents-tp';
-    const zones = await Promise.all(setup.zones.map((z) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${z.id}` }), setup, zoneId: z.id })));
-    const { report } = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), setup, transportLabel: 'in-process' });
-    await Promise.all(zones.map((a) => a.done));
+    const sim = await buildSimSetup(parseScenario({ ...scenario, negotiation: { ...scenario.negotiation, method: 'target-penalty' } }));
+    const { report } = await runInProcess(sim, 'agents-tp');
     expect(report.method).toBe('target-penalty');
     expect(report.incidents).toEqual([]);
     expect(report.rounds).toBe(1);
+    // No zone files were handed to the DSO: it reports no gap rather than one it cannot know.
+    expect(report.gapToCentralisedPct).toBeNull();
+    expect(report.costs.centralised).toBeNull();
   });
 });
 
 describe('DSO and zone agents on the in-process transport', async () => {
-  const setup = await buildNegotiationSetup(loadScenario('small-test'));
-  const bus = new InProcessBus();
-  const runId = 'agents-test';
-  const zones = await Promise.all(setup.zones.map((z) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${z.id}` }), setup, zoneId: z.id })));
+  const sim = await buildSimSetup(loadScenario('small-test'));
   const out = mkdtempSync(join(tmpdir(), 'zonal-agents-'));
-  const { report, files } = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), setup, transportLabel: 'in-process', outDir: out });
+  const { report, files, ends } = await runInProcess(sim, 'agents-test', { outDir: out, oracle: true });
 
   it('converges within 0.5% of the centralised optimum and writes report.json with gapToCentralisedPct', () => {
     expect(report.converged).toBe(true);
-    expect(Math.abs(report.gapToCentralisedPct)).toBeLessThanOrEqual(0.5);
+    expect(Math.abs(report.gapToCentralisedPct!)).toBeLessThanOrEqual(0.5);
     expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual(['costs.csv', 'report.json', 'rounds.csv', 'trades.csv', 'zones.csv']);
     const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(json.gapToCentralisedPct).toBeCloseTo(report.gapToCentralisedPct, 12);
-    expect(readFileSync(join(out, 'zones.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + setup.zones.length * 24);
+    expect(json.gapToCentralisedPct).toBeCloseTo(report.gapToCentralisedPct!, 12);
+    expect(readFileSync(join(out, 'zones.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + sim.zones.length * 24);
   });
 
-  it('reports the zones\' schedules as they replied, and the zones stop on the DSO\'s shutdown', async () => {
+  it('reports the zones\' schedules as they replied, inside their envelopes; the zones stop on the DSO\'s shutdown', () => {
     for (const [k, z] of report.zones.entries()) {
       expect(z.achievedKw).toHaveLength(24);
-      const env = setup.zones[k].envelope;
+      const env = sim.zones[k].envelope;
       z.achievedKw.forEach((x, t) => {
         expect(x).toBeLessThanOrEqual(env.pChargeMaxGridKw[t] + 1e-6);
         expect(x).toBeGreaterThanOrEqual(-env.pDischargeMaxGridKw[t] - 1e-6);
       });
     }
-    await Promise.all(zones.map((a) => a.done));
+    expect(ends.map((e) => e.reason)).toEqual(sim.zones.map(() => 'shutdown'));
   });
 
-  it('reports, per zone, the agreed schedule delivered to its EVs (deliverZoneSchedules on the achieved schedules)', () => {
-    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as typeof report;
-    const delivered = deliverZoneSchedules(setup, report.zones.map((z) => z.achievedKw));
-    json.zones.forEach((z, k) => {
-      const d = delivered[k];
-      // Through JSON as the report went (-0 is written as 0).
-      expect(z.delivery).toEqual(JSON.parse(JSON.stringify({
-        evsFeasible: d.evsFeasible, evsScheduled: d.evsScheduled, shortfallKwh: d.shortfallKwh, overKwh: d.overKwh,
-        requestedChargeKwh: d.requestedChargeKwh, gridShortfallKwh: d.gridShortfallKwh, gridOverKwh: d.gridOverKwh, shortfallKw: Array.from(d.shortfallKw),
-      })));
-      expect(z.delivery.evsFeasible).toBe(z.scheduledEvs);
-    });
+  it('keeps each zone\'s delivery as the zone reported it: every scheduled EV feasible, nothing beyond or short of the aggregate', () => {
+    for (const [k, z] of report.zones.entries()) {
+      const party = sim.parties[k];
+      expect(z.delivery).not.toBeNull();
+      expect(z.delivery!.evs).toBe(party.problem.fleet.size);
+      expect(z.delivery!.evsFeasible).toBe(z.delivery!.evsScheduled);
+      expect(z.delivery!.evsScheduled + z.delivery!.evsLeftOut).toBe(party.problem.fleet.size);
+      expect(z.delivery!.overKwh).toBeLessThanOrEqual(1e-6);
+      expect(z.delivery!.shortfallKwh).toBeLessThanOrEqual(1e-6);
+    }
   });
 
-  it('maps a solve reply back to the answer it came from', () => {
-    const zone = setup.zones[0];
-    const answer = { evKw: Float64Array.from({ length: 24 }, (_, t) => t - 5), netLoadKw: new Float64Array(24), costYuan: 12.5, degradationYuan: 2.5, objective: 12.5 };
-    answer.netLoadKw = answer.evKw.map((x, t) => x + zone.problem.baseNetLoadKw[t]);
-    expect(fromSolveReply(toSolveReply(zone.id, 1, answer), zone)).toEqual(answer);
+  it('each zone writes its own per-EV schedules: they pass the feasibility checker and sum to what it agreed', () => {
+    for (const [k, end] of ends.entries()) {
+      const { fleet, grid } = sim.parties[k].problem;
+      const rows = readFileSync(end.files.find((f) => f.endsWith('-schedules.csv'))!, 'utf8').trim().split('\n').slice(1).map((r) => r.split(','));
+      // Rebuilt from the file alone, EV by EV in time order from arrival (the compact form of libs/ev).
+      const byEv = new Map<string, string[][]>();
+      for (const r of rows) byEv.set(r[0], [...(byEv.get(r[0]) ?? []), r]);
+      const offset = new Int32Array(fleet.size + 1), start = new Int32Array(fleet.size).fill(-1);
+      fleet.id.forEach((id, i) => {
+        const mine = byEv.get(id) ?? [];
+        offset[i + 1] = offset[i] + mine.length;
+        if (mine.length) start[i] = Number(mine[0][2]);
+      });
+      const flat = fleet.id.flatMap((id) => byEv.get(id) ?? []);
+      const schedules = { periods: grid.periods, start, offset, chargeKw: Float64Array.from(flat, (r) => Number(r[3])), dischargeKw: Float64Array.from(flat, (r) => Number(r[4])) };
+      const check = checkSchedules(fleet, grid, schedules);
+      expect(check.violations, `zone ${k + 1}`).toEqual([]);
+      expect(check.scheduledEvs).toBe(report.zones[k].delivery!.evsScheduled);
+      const drawn = gridLoadKw(fleet, schedules).totalKw;
+      drawn.forEach((v, t) => expect(Math.abs(v - report.zones[k].achievedKw[t]), `zone ${k + 1} period ${t}`).toBeLessThan(1e-6));
+    }
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildNegotiationSetup } from '@zonal/coordination';
+import { buildSimSetup } from '@zonal/coordination';
 import { buildRadialNetwork, loadFeeder, makeSyntheticFeeder, runPowerFlow, type Feeder } from '@zonal/feeder';
 import { loadScenario } from '@zonal/scenario';
 import { subtreeZones, syntheticNegotiationScenario } from './synthetic-scenario';
@@ -89,9 +89,9 @@ describe('syntheticNegotiationScenario', () => {
   it('is a scenario the negotiation builds: its zones, its fleet, one tie line per cut', async () => {
     expect(syn.scenario.network.case).toBe(syn.casePath);
     expect(syn.scenario.evFleet.count).toBe(opts.evs);
-    const setup = await buildNegotiationSetup(syn.scenario);
+    const setup = await buildSimSetup(syn.scenario);
     expect(setup.zones).toHaveLength(opts.zones);
-    expect(setup.fleet.size).toBe(opts.evs);
+    expect(setup.parties.reduce((a, p) => a + p.problem.fleet.size, 0)).toBe(opts.evs);
     // Cutting a tree into z connected parts cuts exactly z − 1 branches.
     expect(setup.tieLines).toHaveLength(opts.zones - 1);
     expect(syntheticNegotiationScenario(opts).scenario).toEqual(syn.scenario);

@@ -1,4 +1,4 @@
-import { envelopeOfGroups, type ZoneAnnounce } from '@zonal/coordination';
+import { announcedEnvelope, envelopeOfGroups, type ZoneAnnounce } from '@zonal/coordination';
 import type { AggregateEnvelope } from '@zonal/ev';
 import type { DsoSignal, EnvelopeGroup, ZoneAnswer, ZoneBid, ZoneReport } from '@zonal/policies';
 import type { BodyOf } from '@zonal/protocol';
@@ -103,11 +103,8 @@ export function fromAnnounceBody(body: BodyOf<'announce'>): ZoneAnnounce {
     const eMinKwh = new Float64Array(T + 1).fill(g.eMinKwh[span]), eMaxKwh = new Float64Array(T + 1).fill(g.eMaxKwh[span]);
     eMinKwh.set(g.eMinKwh);
     eMaxKwh.set(g.eMaxKwh);
-    const envelope: AggregateEnvelope = {
-      pMinKw, pMaxKw, eMinKwh, eMaxKwh, evCount: g.evCount, excluded: [],
-      pChargeMaxGridKw: pMaxKw.map((p) => Math.max(0, p) / body.eta), pDischargeMaxGridKw: pMinKw.map((p) => Math.max(0, -p) * body.eta),
-    };
-    return { envelope, shiftPeriods: g.shiftPeriods };
+    const battery = { pMinKw, pMaxKw, eMinKwh, eMaxKwh, evCount: g.evCount } as AggregateEnvelope;
+    return { envelope: announcedEnvelope(battery, body.eta), shiftPeriods: g.shiftPeriods };
   });
   const bid: ZoneBid = {
     zoneId: Number(body.zoneId), grid, eta: body.eta, baseNetLoadKw: Float64Array.from(body.baseNetLoadKw),

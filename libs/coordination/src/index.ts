@@ -2,7 +2,7 @@ export {
   buildDsoNetwork, negotiationSetup, zoneSetupOf, refuseAnnounce, uncoordinatedBusLoadKw,
   type DsoNetwork, type NegotiationSetup, type ZoneSetup, type ZoneAnnounce,
 } from './setup';
-export { loadZoneParty, zonePartyOf, announceOf, envelopeOfGroups, type ZoneParty } from './zone-party';
+export { loadZoneParty, zonePartyOf, announceOf, announcedEnvelope, envelopeOfGroups, type ZoneParty } from './zone-party';
 export { splitScenario, partitionInputs, type SplitScenario } from './split';
 export { buildSimSetup, simSetupOf, excludedEvMessages, type SimSetup } from './harness';
 export { solveCentralised, addZoneTerms, addEnvelopeLink, type CentralisedResult } from './centralised';

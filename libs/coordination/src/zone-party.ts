@@ -80,7 +80,7 @@ export function announceOf(party: ZoneParty): ZoneAnnounce {
   }
   const T = p.grid.periods;
   // The groups' envelopes without their EVs (indices, and the messages of EVs left out).
-  const envelopeGroups = p.envelopeGroups.map(({ envelope, shiftPeriods }) => ({ envelope: { ...envelope, excluded: [] }, shiftPeriods }));
+  const envelopeGroups = p.envelopeGroups.map(({ envelope, shiftPeriods }) => ({ envelope: announcedEnvelope(envelope, p.eta), shiftPeriods }));
   return {
     bid: {
       zoneId: p.zoneId, grid: p.grid, eta: p.eta, baseNetLoadKw: p.baseNetLoadKw,
@@ -110,6 +110,17 @@ function oneEfficiency(fleet: Fleet, source: string): number {
     }
   }
   return eta;
+}
+
+/**
+ * A group's envelope as announced: its battery-side bounds, with the grid-side limits the DSO derives
+ * from them and the zone's one eta, and no EV (the wire's reading, libs/agents wire.ts, gives the same).
+ */
+export function announcedEnvelope(e: AggregateEnvelope, eta: number): AggregateEnvelope {
+  return {
+    pMinKw: e.pMinKw, pMaxKw: e.pMaxKw, eMinKwh: e.eMinKwh, eMaxKwh: e.eMaxKwh, evCount: e.evCount, excluded: [],
+    pChargeMaxGridKw: e.pMaxKw.map((p) => Math.max(0, p) / eta), pDischargeMaxGridKw: e.pMinKw.map((p) => Math.max(0, -p) * eta),
+  };
 }
 
 /**
