@@ -58,6 +58,54 @@ describe('checkSchedules, the independent feasibility proof', () => {
   });
 });
 
+describe('checkSchedules and the SOC-dependent limit (seed 000 §4, SPEC §6)', () => {
+  /** 60 kWh, 7 kW each way below 48 kWh, 3.5 kW charging (and, by the same ratio, discharging) above. */
+  const curved = (id: string, socArrival: number, v2g = false): Fleet => Fleet.fromSpecs([ev({
+    id, arrivalH: 22, departureH: 26, socArrival, socTarget: 0.9, v2g, pDischargeMaxKw: v2g ? 7 : 0,
+    socDependent: { breakpointKwh: 48, pAboveKw: 3.5 },
+  })]);
+
+  it('accepts a schedule that follows the curve, switching limit mid-period (42 -> 48.5 -> 52 -> 54 -> 54 kWh)', () => {
+    // 6/7 h at 7 kW to the breakpoint, then 1/7 h at 3.5 kW: 6.5 kWh in the first hour.
+    expect(messages(schedule([6.5, 3.5, 2, 0]), curved('c', 0.7))).toEqual([]);
+  });
+
+  it('flags charging at pChargeMax above the breakpoint, naming the EV, the period and the numbers', () => {
+    expect(messages(schedule([7, 0, 0, 0]), curved('c', 0.85))).toEqual([
+      'EV c: period 22: charges 7 kW from 51 to 58 kWh, above the 54.5 kWh its SOC-dependent limit allows (7 kW below 48 kWh, 3.5 kW above)',
+    ]);
+    expect(messages(schedule([7, 3, 2, 0]), curved('c', 0.7))[0]).toMatch(/^EV c: period 22: charges 7 kW from 42 to 49 kWh, above the 48\.5\d* kWh/);
+  });
+
+  it('cuts discharging above the breakpoint by the same ratio (3.5 kW of 7)', () => {
+    expect(messages(schedule([0, 3.5, 3.5, 3.5], [4, 0, 0, 0]), curved('d', 0.85, true))).toEqual([]);
+    expect(messages(schedule([0, 3.5, 3.5, 3.5], [7, 0, 0, 0]), curved('d', 0.85, true))).toEqual([
+      'EV d: period 22: discharges 7 kW from 51 to 44 kWh, below the 47 kWh its SOC-dependent limit allows (7 kW below 48 kWh, 3.5 kW above)',
+    ]);
+  });
+
+  it('agrees with the SPEC rows where they are exact: 120 kWh, 160/40 kW at 100 kWh, dt 0.5 h, 90 -> at most 75 + 20 + 22.5 = 117.5 kWh', () => {
+    const spec = Fleet.fromSpecs([ev({
+      id: 's', arrivalH: 0, departureH: 1, capacityKwh: 120, pChargeMaxKw: 160, socArrival: 0.75, socTarget: 0.75,
+      socDependent: { breakpointKwh: 100, pAboveKw: 40 },
+    })]);
+    const halfHourly = (chargeKw: number[]): string[] => checkSchedules(spec, { periods: 48, dtH: 0.5 }, {
+      periods: 48, start: Int32Array.of(0), offset: Int32Array.of(0, 2), chargeKw: Float64Array.from(chargeKw), dischargeKw: new Float64Array(2),
+    }).violations.map((v) => v.message);
+    expect(halfHourly([55, 5])).toEqual([]);
+    expect(halfHourly([55.2, 0])[0]).toMatch(/^EV s: period 0: charges 55.2 kW from 90 to 117.6 kWh, above the 117.5 kWh/);
+  });
+
+  it('accepts leaving out an EV that only the curve keeps from its target', () => {
+    const none: EvSchedules = { periods: 24, start: Int32Array.of(-1), offset: Int32Array.of(0, 0), chargeKw: new Float64Array(0), dischargeKw: new Float64Array(0) };
+    // 18 kWh + 9 h x 7 kW would reach 54 kWh; at 1 kW above 30 kWh it reaches about 37.
+    const slow = Fleet.fromSpecs([ev({ id: 'slow', socDependent: { breakpointKwh: 30, pAboveKw: 1 } })]);
+    expect(checkSchedules(slow, grid, none)).toMatchObject({ ok: true, leftOutEvs: 1 });
+    const fast = Fleet.fromSpecs([ev({ id: 'fast', socDependent: { breakpointKwh: 50, pAboveKw: 1 } })]);
+    expect(messages(none, fast)).toEqual([expect.stringMatching(/^EV fast: left without a schedule although it can reach 54 kWh/)]);
+  });
+});
+
 describe('the test generator of random feasible schedules', () => {
   it('produces schedules the checker accepts, for sampled fleets on hourly and 15-minute grids', () => {
     for (const f of [sampleDefaultFleet({ ...DEFAULT_FLEET_PARAMS, count: 500 }, createRng(5)), sampleSeed002Fleet(SEED002_FLEET_PARAMS, createRng(5))]) {

@@ -1,13 +1,15 @@
-import type { Fleet } from './fleet';
+import { socDependentLimitOf, type Fleet } from './fleet';
 import type { EvSchedules } from './schedules';
+import { socDependentReachKwh, type SocDependentLimit } from './socDependent';
 import type { TimeGrid } from './types';
 
 /**
  * Proves every EV's schedule feasible, from the EV's own data and nothing the scheduler computed:
  * which periods it is plugged in (tested period by period against the parking window, not by the
  * rounding the scheduler uses), charger limits, no charging and discharging in one period, stored
- * energy within [socMin, socMax] at every boundary, the target held at departure, and that every EV
- * left without a schedule really could not have had one.
+ * energy within [socMin, socMax] at every boundary, the target held at departure, the SOC-dependent
+ * limit of an EV that has one (by events within the period, not by LP rows, which are exact only for
+ * long periods), and that every EV left without a schedule really could not have had one.
  */
 export interface ScheduleViolation {
   index: number;
@@ -58,6 +60,17 @@ function pluggedPeriods(fleet: Fleet, i: number, grid: TimeGrid): number[] {
   return inside.sort((a, b) => a.sinceArrivalH - b.sinceArrivalH).map((p) => p.t);
 }
 
+function curveText(l: SocDependentLimit): string {
+  return `(${l.pBelowKw} kW below ${l.breakpointKwh} kWh, ${l.pAboveKw} kW above)`;
+}
+
+/** Stored energy after charging at the curve's limit for `periods` periods from `eKwh`. */
+function fullChargeKwh(l: SocDependentLimit, eKwh: number, periods: number, dtH: number): number {
+  let e = eKwh;
+  for (let k = 0; k < periods; k++) e = socDependentReachKwh(l, e, dtH, true);
+  return e;
+}
+
 export function checkSchedules(fleet: Fleet, grid: TimeGrid, schedules: EvSchedules, tol: CheckTolerances = {}): ScheduleCheck {
   const tolKw = tol.kw ?? 1e-6, tolKwh = tol.kwh ?? 1e-6;
   const result: ScheduleCheck = { ok: true, scheduledEvs: 0, leftOutEvs: 0, violationCount: 0, violations: [] };
@@ -76,9 +89,15 @@ export function checkSchedules(fleet: Fleet, grid: TimeGrid, schedules: EvSchedu
     const cap = fleet.capacityKwh[i];
     const eMin = fleet.socMin[i] * cap, eMax = fleet.socMax[i] * cap;
     const eDeparture = Math.max(fleet.socTarget[i], fleet.socMin[i]) * cap;
+    const chargeMax = fleet.pChargeMaxKw[i], dischargeMax = fleet.v2g[i] ? fleet.pDischargeMaxKw[i] : 0;
+    const curve = socDependentLimitOf(fleet, i);
+    // Discharging above the breakpoint is cut by the charging curve's ratio (socDependent.ts, SPEC §6).
+    const dischargeCurve: SocDependentLimit | null = curve && { ...curve, pBelowKw: dischargeMax, pAboveKw: (dischargeMax * curve.pAboveKw) / curve.pBelowKw };
     const from = schedules.offset[i], to = schedules.offset[i + 1];
     if (to === from) {
-      const reachableKwh = fleet.socArrival[i] * cap + plugged.length * fleet.pChargeMaxKw[i] * dt;
+      const reachableKwh = curve
+        ? fullChargeKwh(curve, fleet.socArrival[i] * cap, plugged.length, dt)
+        : fleet.socArrival[i] * cap + plugged.length * chargeMax * dt;
       // Within the tolerance either way, leaving the EV out is as right as scheduling it.
       if (plugged.length === 0 || reachableKwh < eDeparture + tolKwh) result.leftOutEvs++;
       else flag(i, `left without a schedule although it can reach ${eDeparture} kWh (up to ${reachableKwh} kWh)`);
@@ -90,7 +109,6 @@ export function checkSchedules(fleet: Fleet, grid: TimeGrid, schedules: EvSchedu
         `${plugged.length} from period ${plugged[0] ?? 'none'}`);
       continue;
     }
-    const chargeMax = fleet.pChargeMaxKw[i], dischargeMax = fleet.v2g[i] ? fleet.pDischargeMaxKw[i] : 0;
     let e = fleet.socArrival[i] * cap;
     for (let k = 0; k < plugged.length; k++) {
       const c = schedules.chargeKw[from + k], d = schedules.dischargeKw[from + k];
@@ -100,7 +118,16 @@ export function checkSchedules(fleet: Fleet, grid: TimeGrid, schedules: EvSchedu
       if (c > chargeMax + tolKw) flag(i, `${at}: charges ${c} kW, above its ${chargeMax} kW limit`);
       if (d > dischargeMax + tolKw) flag(i, `${at}: discharges ${d} kW, above its ${dischargeMax} kW limit`);
       if (c > tolKw && d > tolKw) flag(i, `${at}: charges (${c} kW) and discharges (${d} kW) at once`);
+      const before = e;
       e += (c - d) * dt;
+      if (curve && c > tolKw) {
+        const highest = socDependentReachKwh(curve, before, dt, true);
+        if (e > highest + tolKwh) flag(i, `${at}: charges ${c} kW from ${before} to ${e} kWh, above the ${highest} kWh its SOC-dependent limit allows ${curveText(curve)}`);
+      }
+      if (dischargeCurve && d > tolKw) {
+        const lowest = socDependentReachKwh(dischargeCurve, before, dt, false);
+        if (e < lowest - tolKwh) flag(i, `${at}: discharges ${d} kW from ${before} to ${e} kWh, below the ${lowest} kWh its SOC-dependent limit allows ${curveText(dischargeCurve)}`);
+      }
       if (e < eMin - tolKwh) flag(i, `${at}: stored energy ${e} kWh falls below socMin (${eMin} kWh)`);
       if (e > eMax + tolKwh) flag(i, `${at}: stored energy ${e} kWh rises above socMax (${eMax} kWh)`);
     }

@@ -1,4 +1,5 @@
 import { InputError } from '@zonal/core';
+import type { SocDependentLimit } from './socDependent';
 import type { EvSpec } from './types';
 
 /**
@@ -23,6 +24,10 @@ export interface Fleet {
   readonly socTarget: Float64Array;
   /** 1 if V2G-enrolled. */
   readonly v2g: Uint8Array;
+  /** Stored energy at which the SOC-dependent charging limit drops (EvSpec.socDependent); NaN = no curve. */
+  readonly socBreakpointKwh: Float64Array;
+  /** Battery-side charging limit above that breakpoint; NaN = no curve. */
+  readonly pChargeAboveKw: Float64Array;
 }
 
 const NUMERIC_FIELDS = [
@@ -39,6 +44,7 @@ function allocate(size: number): MutableFleet {
     size, id: new Array<string>(size), bus: new Int32Array(size).fill(-1),
     arrivalH: f(), departureH: f(), capacityKwh: f(), pChargeMaxKw: f(), pDischargeMaxKw: f(), eta: f(),
     socMin: f(), socMax: f(), socArrival: f(), socTarget: f(), v2g: new Uint8Array(size),
+    socBreakpointKwh: f().fill(Number.NaN), pChargeAboveKw: f().fill(Number.NaN),
   };
 }
 
@@ -58,6 +64,14 @@ function fromSpecs(specs: readonly EvSpec[]): Fleet {
     }
     if (typeof ev.v2g !== 'boolean') throw new InputError(`v2g must be true or false, got ${String(ev.v2g)}`, `EV ${ev.id}`);
     fleet.v2g[i] = ev.v2g ? 1 : 0;
+    if (ev.socDependent !== undefined) {
+      for (const field of ['breakpointKwh', 'pAboveKw'] as const) {
+        const v = ev.socDependent?.[field];
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`socDependent.${field} must be a finite number, got ${String(v)}`, `EV ${ev.id}`);
+      }
+      fleet.socBreakpointKwh[i] = ev.socDependent.breakpointKwh;
+      fleet.pChargeAboveKw[i] = ev.socDependent.pAboveKw;
+    }
   });
   validateFleet(fleet);
   return fleet;
@@ -73,6 +87,7 @@ function toSpecs(fleet: Fleet): EvSpec[] {
       socTarget: fleet.socTarget[i], v2g: fleet.v2g[i] === 1,
     };
     if (fleet.bus[i] >= 0) ev.bus = fleet.bus[i];
+    if (!Number.isNaN(fleet.socBreakpointKwh[i])) ev.socDependent = { breakpointKwh: fleet.socBreakpointKwh[i], pAboveKw: fleet.pChargeAboveKw[i] };
     specs.push(ev);
   }
   return specs;
@@ -87,6 +102,8 @@ function subset(fleet: Fleet, indices: ArrayLike<number>): Fleet {
     out.id[k] = fleet.id[i];
     out.bus[k] = fleet.bus[i];
     out.v2g[k] = fleet.v2g[i];
+    out.socBreakpointKwh[k] = fleet.socBreakpointKwh[i];
+    out.pChargeAboveKw[k] = fleet.pChargeAboveKw[i];
     for (const field of NUMERIC_FIELDS) out[field][k] = fleet[field][i];
   }
   return out;
@@ -119,7 +136,25 @@ export function validateFleet(fleet: Fleet): void {
     if (fleet.socTarget[i] > fleet.socMax[i]) bad(`socTarget (${fleet.socTarget[i]}) exceeds socMax (${fleet.socMax[i]})`);
     const bus = fleet.bus[i];
     if (bus < -1) bad(`bus must be a bus id >= 0, got ${bus}`);
+    validateCurve(fleet, i, bad);
   }
+}
+
+function validateCurve(fleet: Fleet, i: number, bad: (message: string) => never): void {
+  const breakpoint = fleet.socBreakpointKwh[i], pAbove = fleet.pChargeAboveKw[i];
+  if (Number.isNaN(breakpoint) && Number.isNaN(pAbove)) return;
+  if (Number.isNaN(breakpoint) || Number.isNaN(pAbove)) bad(`socBreakpointKwh (${breakpoint}) and pChargeAboveKw (${pAbove}) go together: give both or neither`);
+  const cap = fleet.capacityKwh[i], pMax = fleet.pChargeMaxKw[i];
+  if (!(breakpoint > 0 && breakpoint < cap)) bad(`socBreakpointKwh must be in (0, capacityKwh = ${cap}), got ${breakpoint}`);
+  // The curve's ratio pAbove / pChargeMax also scales discharging above the breakpoint (socDependent.ts).
+  if (!(pMax > 0)) bad(`a SOC-dependent limit needs pChargeMaxKw > 0, got ${pMax}`);
+  if (!(pAbove >= 0 && pAbove <= pMax)) bad(`pChargeAboveKw must be in [0, pChargeMaxKw = ${pMax}], got ${pAbove}`);
+}
+
+/** EV `i`'s SOC-dependent charging limit in the form of socDependent.ts, or null if it has none. */
+export function socDependentLimitOf(fleet: Fleet, i: number): SocDependentLimit | null {
+  if (Number.isNaN(fleet.socBreakpointKwh[i])) return null;
+  return { capacityKwh: fleet.capacityKwh[i], breakpointKwh: fleet.socBreakpointKwh[i], pBelowKw: fleet.pChargeMaxKw[i], pAboveKw: fleet.pChargeAboveKw[i] };
 }
 
 export const Fleet = { fromSpecs, toSpecs, subset, allocate };

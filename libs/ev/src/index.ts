@@ -1,6 +1,6 @@
 export type { EvSpec, TimeGrid, EvProblem, EvProblemKind } from './types';
 export { gridKw } from './types';
-export { Fleet, validateFleet } from './fleet';
+export { Fleet, validateFleet, socDependentLimitOf } from './fleet';
 export { clock } from './grid';
 export {
   sampleDefaultFleet, sampleSeed002Fleet, largestRemainder, truncatedExponential, stayFromClocks,
@@ -12,8 +12,11 @@ export { checkSchedules, type ScheduleCheck, type ScheduleViolation, type CheckT
 export { evRegion, checkEvFeasibility, aggregateEnvelope, type EvRegion, type AggregateEnvelope } from './region';
 export { disaggregate, disaggregateGroups, type Disaggregation, type DisaggregateOptions } from './disaggregate';
 export {
-  socDependentLpRows, socDependentMilpRows, socDependentExactFromDtH, type SocDependentLimit, type EnergyStepRow,
+  socDependentLpRows, socDependentMilpRows, socDependentExactFromDtH, socDependentReachKwh, type SocDependentLimit, type EnergyStepRow,
 } from './socDependent';
 export { classifyUser, classifyFleet, type TouCode, type TouPeriods, type UserClass } from './userClass';
 export { benchEv, type EvBenchRow } from './bench';
 export { anchoredEnvelopeGroups, type AnchoredEnvelope, type EnvelopeGrouping } from './groups';
+export {
+  parseSessionsCsv, parseSessionsJson, readSessionsFile, writeSessionsCsv, type SessionDefaults,
+} from './sessions-file';

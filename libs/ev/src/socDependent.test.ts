@@ -1,32 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { socDependentExactFromDtH, socDependentLpRows, socDependentMilpRows, type EnergyStepRow, type SocDependentLimit } from './socDependent';
+import {
+  socDependentExactFromDtH, socDependentLpRows, socDependentMilpRows, socDependentReachKwh, type EnergyStepRow, type SocDependentLimit,
+} from './socDependent';
 
 /** Seed 000 §4: 120 kWh, 160 kW below 100 kWh, 40 kW above. */
 const SEED000: SocDependentLimit = { capacityKwh: 120, breakpointKwh: 100, pBelowKw: 160, pAboveKw: 40 };
 
-/**
- * The physics, by events rather than lines: charge (or discharge) at the limit for the energy held,
- * switching limit when the breakpoint is crossed, stopping at the capacity (or at empty).
- */
-function reachable(l: SocDependentLimit, e: number, dtH: number, charging: boolean): number {
-  let left = dtH;
-  if (charging) {
-    if (e < l.breakpointKwh) {
-      const toBreak = (l.breakpointKwh - e) / l.pBelowKw;
-      if (left <= toBreak) return e + l.pBelowKw * left;
-      e = l.breakpointKwh;
-      left -= toBreak;
-    }
-    return Math.min(l.capacityKwh, e + l.pAboveKw * left);
-  }
-  if (e > l.breakpointKwh) {
-    const toBreak = (e - l.breakpointKwh) / l.pAboveKw;
-    if (left <= toBreak) return e - l.pAboveKw * left;
-    e = l.breakpointKwh;
-    left -= toBreak;
-  }
-  return Math.max(0, e - l.pBelowKw * left);
-}
+const reachable = socDependentReachKwh;
 
 /** [lowest, highest] next energy the rows allow from `e` with the binaries fixed; null if the region rows refuse. */
 function interval(rows: EnergyStepRow[], e: number, z1 = 0, z2 = 0): [number, number] | null {

@@ -42,6 +42,32 @@ export function socDependentExactFromDtH(l: SocDependentLimit): number {
   return (l.capacityKwh - l.breakpointKwh) / l.pAboveKw;
 }
 
+/**
+ * The physics the rows describe, by events: the highest (charging) or lowest (discharging) stored
+ * energy one period can reach from `eKwh`, at the limit for the energy held, switching limit when the
+ * breakpoint is crossed, stopping at the capacity (or at empty). Exact for any step, unlike the LP rows,
+ * so `checkSchedules` tests schedules against it. No validation: a zero limit is allowed here.
+ */
+export function socDependentReachKwh(l: SocDependentLimit, eKwh: number, dtH: number, charging: boolean): number {
+  let e = eKwh, left = dtH;
+  if (charging) {
+    if (e < l.breakpointKwh) {
+      const toBreakH = (l.breakpointKwh - e) / l.pBelowKw;
+      if (left <= toBreakH) return e + l.pBelowKw * left;
+      e = l.breakpointKwh;
+      left -= toBreakH;
+    }
+    return Math.min(l.capacityKwh, e + l.pAboveKw * left);
+  }
+  if (e > l.breakpointKwh) {
+    const toBreakH = (e - l.breakpointKwh) / l.pAboveKw;
+    if (left <= toBreakH) return e - l.pAboveKw * left;
+    e = l.breakpointKwh;
+    left -= toBreakH;
+  }
+  return Math.max(0, e - l.pBelowKw * left);
+}
+
 const row = (name: string, coefE: number, coefENext: number, rhsKwh: number, coefZ1 = 0, coefZ2 = 0): EnergyStepRow =>
   ({ name, coefE, coefENext, coefZ1, coefZ2, rhsKwh });
 

@@ -34,6 +34,12 @@ export interface EvSpec {
   /** SOC the EV must hold at departure. */
   socTarget: number;
   v2g: boolean;
+  /**
+   * SOC-dependent charging limit (seed 000 §4, SPEC §6): `pChargeMaxKw` while stored energy is below
+   * `breakpointKwh`, `pAboveKw` (<= pChargeMaxKw) above it; discharging above the breakpoint is scaled
+   * by the same ratio (see socDependent.ts). Absent: the charger limit holds at every SOC.
+   */
+  socDependent?: { breakpointKwh: number; pAboveKw: number };
 }
 
 /**

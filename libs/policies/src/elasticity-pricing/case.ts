@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { evFleetSchema } from '@zonal/scenario';
+import { evFleetSchema, parseWithSchema, readJsonFile } from '@zonal/scenario';
+import { defaultCasePath } from '../cases';
 import { baseLoadSchema, caseHeader, tariffBlocks } from '../common';
 
 /**
@@ -7,6 +8,10 @@ import { baseLoadSchema, caseHeader, tariffBlocks } from '../common';
  * EV fleet, the TOU tariff as base charging price, the elasticity matrix, and the zone target PZ.
  */
 const row = z.tuple([z.number().min(-10).max(10), z.number().min(-10).max(10), z.number().min(-10).max(10)]);
+
+const priceChangeMin = z.number().min(-1).max(0);
+const priceChangeMax = z.number().min(0).max(10);
+const priceChangeWeight = z.number().min(0).max(1e6);
 
 const zoneTarget = z.discriminatedUnion('kind', [
   /**
@@ -26,9 +31,9 @@ export const elasticityCaseSchema = z.strictObject({
   fleet: evFleetSchema,
   /** Rows and columns in the order p, o, v (seed 001 eq 35). */
   elasticityMatrix: z.tuple([row, row, row]),
-  relativePriceChange: z.strictObject({ min: z.number().min(-1).max(0), max: z.number().min(0).max(10) }),
+  relativePriceChange: z.strictObject({ min: priceChangeMin, max: priceChangeMax }),
   /** Weight of sum_class |relative price change| in the objective (kWh of deviation per unit). */
-  priceChangeWeight: z.number().min(0).max(1e6),
+  priceChangeWeight,
   /**
    * Weight per kWh discharged by a V2G user (kWh of deviation). Must exceed 1/eta - eta: charging and
    * discharging at once lifts the draw by that much per kWh cycled, which would otherwise "track" PZ by
@@ -60,3 +65,39 @@ export const elasticityCaseSchema = z.strictObject({
 });
 
 export type ElasticityCase = z.infer<typeof elasticityCaseSchema>;
+
+let shipped: ElasticityCase | undefined;
+/** The shipped case (cases/elasticity-pricing.json): the defaults of a zone's parameters. */
+export function shippedCase(): ElasticityCase {
+  if (!shipped) {
+    const path = defaultCasePath('elasticity-pricing');
+    if (!path) throw new Error('the elasticity-pricing policy ships cases/elasticity-pricing.json');
+    shipped = parseWithSchema(elasticityCaseSchema, readJsonFile(path), path);
+  }
+  return shipped;
+}
+
+/**
+ * w_cg, yuan per kWh over PZ (SPEC §8): 1.5x the peak tariff, so exceeding PZ never beats buying at
+ * peak. The shipped case has no field for it (its standalone target carries no price), so the
+ * default is declared here; a zone file sets `excessPenaltyYuanPerKwh`.
+ */
+const EXCESS_PENALTY_DEFAULT_YUAN_PER_KWH = 1.68;
+
+/**
+ * The policy's parameters in a zone file (`policy.params`, SPEC §7.1 in the negotiation). Every field
+ * is optional; its default is the shipped case's (read when a zone file leaves it out), w_cg's SPEC §8's.
+ * w_cg applies when the DSO's signal carries no penalty of its own (round 0, consensus ADMM).
+ */
+export const elasticityParamsSchema = z.strictObject({
+  elasticityMatrix: z.tuple([row, row, row]).default(() => shippedCase().elasticityMatrix),
+  relativePriceChange: z.strictObject({
+    min: priceChangeMin.default(() => shippedCase().relativePriceChange.min),
+    max: priceChangeMax.default(() => shippedCase().relativePriceChange.max),
+  }).default(() => ({ ...shippedCase().relativePriceChange })),
+  /** Yuan per unit of sum_class |relative price change| (SPEC §7.1: 0.01). */
+  priceChangeWeight: priceChangeWeight.default(() => shippedCase().priceChangeWeight),
+  excessPenaltyYuanPerKwh: z.number().min(0).max(1e6).default(EXCESS_PENALTY_DEFAULT_YUAN_PER_KWH),
+});
+
+export type ElasticityParams = z.infer<typeof elasticityParamsSchema>;

@@ -1,33 +1,21 @@
 import { sampleDefaultFleet, uncoordinatedProfile, type EvSchedules, type Fleet, type TimeGrid, type UserClass } from '@zonal/ev';
-import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { atPeriods, loadShape } from '../common';
-import { defaultCasePath } from '../cases';
-import type { DsoSignal, PolicyContext, PolicyReport, ReportTable, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
-import { buildZoneModel, solveZone, energyPrices } from '../zone-model';
-import { elasticityCaseSchema, type ElasticityCase } from './case';
-import { elasticResponse, PRICE_CLASSES, renormalisedClassEnergy } from './response';
-import { solveTracking, type Pricing, type TrackingResult } from './tracking-lp';
-import { touCodes, zoneUsers, type PricedUser, type ZoneUsers } from './users';
+import type { PolicyContext, PolicyReport, ReportTable, ZonePolicy } from '../policy';
+import { elasticityCaseSchema, elasticityParamsSchema, type ElasticityCase } from './case';
+import { scheduleZone, type PipelineResult } from './pipeline';
+import { respond } from './respond';
+import { classEnergies, elasticResponse, PRICE_CLASSES } from './response';
+import type { TrackingResult } from './tracking-lp';
+import { touCodes, zoneUsers, type ZoneUsers } from './users';
 
 /**
  * elasticity-pricing (seed 001 §2.7–2.8, SPEC §7.1): the zone sets relative TOU price changes for
  * its EV users' charging; price-responsive users shift energy between price classes through the
  * elasticity matrix (response.ts); the zone then schedules them class by class against its target
- * PZ, and dispatches its V2G-enrolled users directly.
- *
- * Stages, each an L1 target-tracking LP (tracking-lp.ts):
- *  0. pricing: the price change x and every user's schedule at once (the joint optimum, a bound);
- *  1–3. with x fixed, the seed's order: type 4 first (their cheap hours cannot cover their need, so
- *       they get the valley and off-peak room first), then type 1 (one class: no room to shift
- *       between classes), then types 2 and 3 together, each stage on top of the load fixed before it;
- *  4. the V2G users, directly, on top of everything: the reported plan, the last LP.
+ * PZ, and dispatches its V2G-enrolled users directly (pipeline.ts). Standalone (`runCase`, this file)
+ * every stage tracks a declared PZ in L1; in the negotiation (`respond`, respond.ts) every stage
+ * minimises the zone's own cost with a one-sided penalty over the DSO's PZ.
  */
-const STAGES: { label: string; types: UserClass[] }[] = [
-  { label: 'type 4', types: [4] },
-  { label: 'type 1', types: [1] },
-  { label: 'types 2 and 3', types: [2, 3] },
-];
-
 export interface ZonePlan {
   fleet: Fleet;
   grid: TimeGrid;
@@ -37,7 +25,7 @@ export interface ZonePlan {
   uncoordinatedNetKw: Float64Array;
   joint: TrackingResult;
   /** Every stage in order; a stage with no users is not solved (result null). */
-  stages: { label: string; types: UserClass[]; users: number; result: TrackingResult | null }[];
+  stages: PipelineResult['stages'];
   final: TrackingResult;
   /** The reported per-EV schedules (battery side), fleet order, for @zonal/ev checkSchedules. */
   schedules: EvSchedules;
@@ -58,60 +46,14 @@ export async function planZone(c: ElasticityCase, ctx: PolicyContext): Promise<Z
   const unco = uncoordinatedProfile(fleet, grid);
   const uncoordinatedNetKw = baseKw.map((p, t) => p + unco.gridKw[t]);
   const targetKw = zoneTarget(c, grid, uncoordinatedNetKw);
-  const common = {
-    grid, targetKw, v2gDischargeWeightPerKwh: c.v2gDischargeWeightPerKwh, peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw,
-  };
-  const joint = await solveTracking({
-    ...common, name: 'elasticity-pricing', fixedKw: baseKw, priced: users.priced, direct: users.direct,
-    pricing: { kind: 'variable', matrix: c.elasticityMatrix, min: c.relativePriceChange.min, max: c.relativePriceChange.max, weight: c.priceChangeWeight },
+  const plan = await scheduleZone({
+    name: 'elasticity-pricing', grid, fleetSize: fleet.size, users, baseKw,
+    pricing: { matrix: c.elasticityMatrix, min: c.relativePriceChange.min, max: c.relativePriceChange.max, weight: c.priceChangeWeight },
+    peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw,
+    objective: () => ({ kind: 'track', targetKw, v2gDischargeWeightPerKwh: c.v2gDischargeWeightPerKwh }),
+    groupUsers: false,
   }, ctx.exporter);
-  const fixedPricing: Pricing = { kind: 'fixed', matrix: c.elasticityMatrix, x: joint.x, weight: c.priceChangeWeight };
-  let fixedKw = baseKw;
-  const stages: ZonePlan['stages'] = [];
-  const pricedSchedules = new Map<number, Float64Array>();
-  for (const stage of STAGES) {
-    const priced = users.priced.filter((u) => stage.types.includes(u.type));
-    if (priced.length === 0) {
-      stages.push({ ...stage, users: 0, result: null });
-      continue;
-    }
-    const result = await solveTracking({ ...common, name: 'elasticity-pricing', fixedKw, priced, direct: [], pricing: fixedPricing }, ctx.exporter);
-    priced.forEach((u, k) => pricedSchedules.set(u.index, result.pricedChargeKw[k]));
-    stages.push({ ...stage, users: priced.length, result });
-    fixedKw = result.netLoadKw;
-  }
-  const final = await solveTracking({ ...common, name: 'elasticity-pricing', fixedKw, priced: [], direct: users.direct, pricing: fixedPricing }, ctx.exporter);
-  stages.push({ label: 'V2G (direct)', types: [], users: users.direct.length, result: final });
-  return { fleet, grid, users, baseKw, targetKw, uncoordinatedNetKw, joint, stages, final, schedules: toSchedules(fleet, grid, users, pricedSchedules, final) };
-}
-
-function toSchedules(fleet: Fleet, grid: TimeGrid, users: ZoneUsers, priced: Map<number, Float64Array>, final: TrackingResult): EvSchedules {
-  const charge = new Map<number, Float64Array>(priced), discharge = new Map<number, Float64Array>();
-  const start = new Int32Array(fleet.size).fill(-1);
-  for (const u of users.priced) start[u.index] = u.periods[0];
-  users.direct.forEach((u, k) => {
-    start[u.index] = u.region.periods[0];
-    charge.set(u.index, final.directChargeKw[k]);
-    discharge.set(u.index, final.directDischargeKw[k]);
-  });
-  const offset = new Int32Array(fleet.size + 1);
-  for (let i = 0; i < fleet.size; i++) offset[i + 1] = offset[i] + (charge.get(i)?.length ?? 0);
-  const chargeKw = new Float64Array(offset[fleet.size]), dischargeKw = new Float64Array(offset[fleet.size]);
-  for (const [i, c] of charge) chargeKw.set(c, offset[i]);
-  for (const [i, d] of discharge) dischargeKw.set(d, offset[i]);
-  return { periods: grid.periods, start, offset, chargeKw, dischargeKw };
-}
-
-function classEnergies(priced: readonly PricedUser[], matrix: ElasticityCase['elasticityMatrix'], x: readonly number[]) {
-  const baseline = [0, 0, 0], responded = [0, 0, 0];
-  for (const u of priced) {
-    const e = renormalisedClassEnergy(u.needKwh, u.shares, matrix, x);
-    for (let c = 0; c < 3; c++) {
-      baseline[c] += u.needKwh * u.shares[c];
-      responded[c] += e[c];
-    }
-  }
-  return { baseline, responded };
+  return { fleet, grid, users, baseKw, targetKw, uncoordinatedNetKw, joint: plan.joint, stages: plan.stages, final: plan.final, schedules: plan.schedules };
 }
 
 async function runCase(c: ElasticityCase, ctx: PolicyContext): Promise<PolicyReport> {
@@ -192,51 +134,12 @@ function deviation(kw: Float64Array, targetKw: Float64Array, dtH: number): numbe
   return kw.reduce((acc, p, t) => acc + Math.abs(p - targetKw[t]) * dtH, 0);
 }
 
-let shippedCase: ElasticityCase | undefined;
-function shippedWeights(): ElasticityCase {
-  if (!shippedCase) {
-    const path = defaultCasePath('elasticity-pricing');
-    if (!path) throw new Error('the elasticity-pricing policy ships cases/elasticity-pricing.json');
-    shippedCase = parseWithSchema(elasticityCaseSchema, readJsonFile(path), path);
-  }
-  return shippedCase;
-}
-
-/**
- * In the negotiation (SPEC §8) a zone knows its fleet only as an envelope, so there are no users to
- * price: the whole envelope is dispatched directly with the same L1 tracking of PZ (the DSO's target,
- * or without one a flat line at the day's mean of the base load plus the fleet's least energy), the
- * shipped case's V2G discharge weight, plus the zone model's own terms. An LP (a QP under ADMM).
- */
-async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
-  const w = shippedWeights();
-  const { grid, envelope, eta } = zone;
-  const T = grid.periods, dt = grid.dtH;
-  const prices = energyPrices(zone, signal);
-  let target = signal.targetKw;
-  if (!target) {
-    const meanKw = (zone.baseNetLoadKw.reduce((a, x) => a + x, 0) * dt + Math.max(0, envelope.eMinKwh[T]) / eta) / (T * dt);
-    target = new Float64Array(T).fill(meanKw);
-  }
-  const zm = buildZoneModel(zone, signal, `elasticity${zone.zoneId}`);
-  const room = envelope.pChargeMaxGridKw.reduce((a, x) => a + x, 0) + envelope.pDischargeMaxGridKw.reduce((a, x) => a + x, 0);
-  for (let t = 0; t < T; t++) {
-    const span = room + Math.abs(zone.baseNetLoadKw[t]) + Math.abs(target[t]);
-    const over = zm.model.addVar('over', [t], { lb: 0, ub: span });
-    const under = zm.model.addVar('under', [t], { lb: 0, ub: span });
-    zm.model.addConstraint('deviation', [t], [zm.evKw[t], over, under], [1, -1, 1], '=', target[t] - zone.baseNetLoadKw[t]);
-    zm.model.setObjectiveCoef(over, dt);
-    zm.model.setObjectiveCoef(under, dt);
-    zm.model.setObjectiveCoef(zm.env.dischargeKw.at(t), w.v2gDischargeWeightPerKwh * dt);
-  }
-  return (await solveZone(zm, zone, prices, ctx)).answer;
-}
-
 export const elasticityPricing: ZonePolicy<ElasticityCase> = {
   name: 'elasticity-pricing',
-  summary: 'TOU price changes through a price-elasticity matrix, four user classes scheduled in the seed\'s order, V2G users dispatched directly, all tracking the zone target PZ (L1)',
+  summary: 'TOU price changes through a price-elasticity matrix, four user classes scheduled in the seed\'s order, V2G users dispatched directly; standalone tracking the zone target PZ (L1), in the negotiation the zone\'s cost with a one-sided penalty over PZ',
   source: 'seed 001 §2.7–2.8, SPEC §7.1',
   caseSchema: elasticityCaseSchema,
+  paramsSchema: elasticityParamsSchema,
   runCase,
   respond,
 };

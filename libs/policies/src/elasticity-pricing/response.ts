@@ -49,3 +49,16 @@ export function multiplicativeClassEnergy(needKwh: number, shares: readonly numb
   const total = shares.reduce((acc, s, c) => acc + s * (1 + a[c]), 0);
   return shares.map((s, c) => (needKwh * s * (1 + a[c])) / total);
 }
+
+/** Battery-side energy of the price-responsive users per class (p, o, v): baseline and after the response to x. */
+export function classEnergies(priced: readonly { needKwh: number; shares: readonly number[] }[], matrix: Matrix3, x: readonly number[]) {
+  const baseline = [0, 0, 0], responded = [0, 0, 0];
+  for (const u of priced) {
+    const e = renormalisedClassEnergy(u.needKwh, u.shares, matrix, x);
+    for (let c = 0; c < 3; c++) {
+      baseline[c] += u.needKwh * u.shares[c];
+      responded[c] += e[c];
+    }
+  }
+  return { baseline, responded };
+}

@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evRegion, type EvSpec } from '@zonal/ev';
+import { aggregateEnvelope, evRegion, Fleet, type EvSpec } from '@zonal/ev';
 import { LpExporter, shutdownSolver, solveLpFile } from '@zonal/solver';
-import { solveTracking, type TrackingInput } from './tracking-lp';
+import { solveStage, solveTracking, type TrackingInput, type ZoneObjective } from './tracking-lp';
 import type { DirectUser, PricedUser } from './users';
 
 afterAll(() => shutdownSolver());
@@ -80,5 +80,53 @@ describe('L1 target-tracking LP against hand-solved cases', () => {
       expect(ext.status, ext.output).toBe('optimal');
       expect(ext.objective!).toBeCloseTo(r.objective, 6);
     }
+  });
+});
+
+describe('the negotiation objective (zone cost + one-sided excess over PZ, SPEC §7.1) against hand-solved cases', () => {
+  // One valley user, 7 kWh over hours 0–1 at up to 7 kW; the zone's base load is 0; price 0.3 then 0.5.
+  const u = priced({ type: 1, priceClass: Int8Array.from([2, 2]), needKwh: 7, shares: [0, 0, 1] });
+  const spec: EvSpec = {
+    id: 'u', arrivalH: 0, departureH: 2, capacityKwh: 60, pChargeMaxKw: 7, pDischargeMaxKw: 7, eta: 1,
+    socMin: 0.2, socMax: 1, socArrival: 0.5, socTarget: 0.5 + 7 / 60, v2g: false,
+  };
+  const zone = {
+    zoneId: 1, grid, baseNetLoadKw: new Float64Array(4), envelope: aggregateEnvelope(Fleet.fromSpecs([spec]), grid), envelopeGroups: [], eta: 1,
+    degradationYuanPerKwh: 0.05, peakTieBreakYuanPerKw: 0,
+  };
+  const objective = (over: Partial<ZoneObjective>): ZoneObjective => ({
+    kind: 'zone', zone, targetKw: Float64Array.from([3, 10, 10, 10]), excessPenaltyYuanPerKwh: 1.68,
+    pricesYuanPerKwh: Float64Array.from([0.3, 0.5, 1, 1]), fixedEvKw: new Float64Array(4), ...over,
+  });
+  const stage = (o: ZoneObjective) => solveStage({
+    name: 'zone', grid, fixedKw: new Float64Array(4), priced: [u], direct: [], pricing: { kind: 'fixed', matrix: E, x: [0, 0, 0], weight: 0.01 },
+    peakTieBreakYuanPerKw: 0, objective: o,
+  }, undefined);
+
+  it('PZ 3 kW in the cheap hour: 3 kWh there and 4 in the dear one (0.9 + 2.0 = 2.9 yuan), since 0.3 + 1.68 > 0.5', async () => {
+    const r = await stage(objective({}));
+    expect(r.pricedChargeKw[0][0]).toBeCloseTo(3, 9);
+    expect(r.pricedChargeKw[0][1]).toBeCloseTo(4, 9);
+    expect(r.objective).toBeCloseTo(2.9, 9);
+    expect(r.excessKwh).toBeCloseTo(0, 9);
+  });
+
+  it('the penalty is one-sided and priced: at w_cg 0.1 all 7 kWh go to the cheap hour (2.1 + 0.1 × 4 = 2.5 yuan); under PZ nothing is paid back', async () => {
+    const cheap = await stage(objective({ excessPenaltyYuanPerKwh: 0.1 }));
+    expect(cheap.pricedChargeKw[0][0]).toBeCloseTo(7, 9);
+    expect(cheap.objective).toBeCloseTo(2.5, 9);
+    expect(cheap.excessKwh).toBeCloseTo(4, 9);
+    // A PZ far above the load: the cost alone, as if there were no target (an L1 target would pay for the room).
+    const free = await stage(objective({ targetKw: new Float64Array(4).fill(100) }));
+    expect(free.objective).toBeCloseTo(2.1, 9);
+  });
+
+  it('fixed EV power from earlier stages counts toward P_zone: 2 kW already drawn in hour 0 leaves 1 kW under PZ there', async () => {
+    const r = await solveStage({
+      name: 'zone', grid, fixedKw: Float64Array.from([2, 0, 0, 0]), priced: [u], direct: [], pricing: { kind: 'fixed', matrix: E, x: [0, 0, 0], weight: 0.01 },
+      peakTieBreakYuanPerKw: 0, objective: objective({ fixedEvKw: Float64Array.from([2, 0, 0, 0]) }),
+    }, undefined);
+    expect(r.pricedChargeKw[0][0]).toBeCloseTo(1, 9);
+    expect(r.objective).toBeCloseTo(0.3 * 3 + 0.5 * 6, 9); // the earlier 2 kWh are on the zone's bill too
   });
 });
