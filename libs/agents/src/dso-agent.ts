@@ -46,7 +46,7 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
   const s = transport.subjects;
   const expected = network.scenario.zones.map((z) => z.id);
   const announces = new Map<number, ZoneAnnounce>();
-  let state: 'waiting' | 'running' | 'converged' | 'roundLimit' = 'waiting';
+  let state: 'waiting' | 'running' | 'converged' | 'roundLimit' | 'stopped' = 'waiting';
   let round: number | null = null;
   let allAnnounced!: () => void;
   const announced = new Promise<void>((resolve) => { allAnnounced = resolve; });
@@ -98,8 +98,9 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
         o.onRound?.(r);
       },
     });
-    state = negotiation.converged ? 'converged' : 'roundLimit';
+    state = negotiation.converged ? 'converged' : negotiation.stalled ? 'stopped' : 'roundLimit';
     if (negotiation.roundLimitHit) log(`round limit ${network.scenario.negotiation.maxRounds} reached before convergence`);
+    if (negotiation.stalled) log(`stopped without converging: no progress in the last ${network.scenario.negotiation.stallRounds} rounds (primal residual ${negotiation.rounds.at(-1)!.primalResidualKw.toFixed(3)} kW)`);
     const bare = buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, missingZones: missing });
     const report = centralised ? withOracle(bare, centralised) : bare;
     const files = o.outDir ? writeSimReport(o.outDir, report) : [];

@@ -13,6 +13,8 @@ export interface SimReport {
   method: string;
   converged: boolean;
   roundLimitHit: boolean;
+  /** Stopped for making no progress in `negotiation.stallRounds` rounds (a policy that is not convex). */
+  stalled: boolean;
   rounds: number;
   maxRounds: number;
   /**
@@ -69,6 +71,7 @@ export function buildSimReport(args: {
     method: n.method,
     converged: n.converged,
     roundLimitHit: n.roundLimitHit,
+    stalled: n.stalled,
     rounds: n.rounds.length,
     maxRounds: setup.scenario.negotiation.maxRounds,
     gapToCentralisedPct: null,

@@ -1,19 +1,21 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '@zonal/core';
-import { aggregateEnvelope, anchoredEnvelopeGroups, Fleet, type EnvelopeGrouping, type EvSpec } from '@zonal/ev';
+import { aggregateEnvelope, anchoredEnvelopeGroups, Fleet, type EnvelopeGrouping, type EvSpec, type TouCode } from '@zonal/ev';
 import { getPolicy, type ZoneProblem } from '@zonal/policies';
 import { LpExporter, shutdownSolver } from '@zonal/solver';
 import { deliverZone } from './deliver';
 
 afterAll(() => shutdownSolver());
 const grid = { periods: 24, dtH: 1 };
-const tou = Float64Array.from({ length: 24 }, (_, h) => (h < 8 ? 0.35 : (h >= 8 && h < 12) || (h >= 17 && h < 22) ? 1.12 : 0.68));
+const touCodes: TouCode[] = Array.from({ length: 24 }, (_, h) => (h < 8 ? 'v' : (h >= 8 && h < 12) || (h >= 17 && h < 22) ? 'p' : 'o'));
+const tou = Float64Array.from(touCodes, (c) => ({ v: 0.35, p: 1.12, o: 0.68 })[c]);
 
 function zoneOf(specs: EvSpec[], grouping: EnvelopeGrouping): ZoneProblem {
   const fleet = Fleet.fromSpecs(specs);
   return {
     zoneId: 1, grid, envelope: aggregateEnvelope(fleet, grid), envelopeGroups: anchoredEnvelopeGroups(fleet, grid, grouping),
-    eta: 0.95, baseNetLoadKw: new Float64Array(24).fill(10), tariffYuanPerKwh: tou, degradationYuanPerKwh: 0.05, peakTieBreakYuanPerKw: 0.001,
+    eta: 0.95, baseNetLoadKw: new Float64Array(24).fill(10), tariffYuanPerKwh: tou, tariffCodes: touCodes, degradationYuanPerKwh: 0.05, peakTieBreakYuanPerKw: 0.001,
+    fleet,
   };
 }
 

@@ -5,13 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '@zonal/scenario';
 import { externalSolverAvailable, LpExporter, shutdownSolver, solveLpFile } from '@zonal/solver';
 import { solveCentralised } from './centralised';
-import { buildNegotiationSetup } from './setup';
+import { buildSimSetup } from './harness';
 
 afterAll(() => shutdownSolver());
 
 describe('the centralised oracle on the small-test scenario', async () => {
   const scenario = loadScenario('small-test');
-  const setup = await buildNegotiationSetup(scenario);
+  const setup = await buildSimSetup(scenario);
   const dir = mkdtempSync(join(tmpdir(), 'zonal-central-'));
   const exporter = new LpExporter(dir, 'central');
   const r = await solveCentralised(setup, { exporter });
@@ -32,9 +32,9 @@ describe('the centralised oracle on the small-test scenario', async () => {
   it('totals eq 1 plus EV degradation, and its objective adds only the penalties and the zones\' peak tie-break', () => {
     expect(r.totalCostYuan).toBe(r.dispatch.costs.totalYuan + r.degradationYuan);
     expect(r.degradationYuan).toBeGreaterThan(0); // V2G is used, so the degradation term is exercised
-    // Tie-break: each zone's peak net load (base + EVs) times its price, recomputed from the schedule.
-    const peaksKw = setup.zones.reduce((a, z, k) => a + Math.max(...Array.from(z.problem.baseNetLoadKw, (b, t) => b + r.zoneEvKw[k][t])), 0);
-    const objective = r.totalCostYuan + r.dispatch.costs.penaltyYuan + scenario.zones.peakTieBreakYuanPerKw * peaksKw;
+    // Tie-break: each zone's peak net load (base + EVs) times its declared price, recomputed from the schedule.
+    const tieBreakYuan = setup.zones.reduce((a, z, k) => a + z.bid.peakTieBreakYuanPerKw * Math.max(...Array.from(z.bid.baseNetLoadKw, (b, t) => b + r.zoneEvKw[k][t])), 0);
+    const objective = r.totalCostYuan + r.dispatch.costs.penaltyYuan + tieBreakYuan;
     expect(Math.abs(objective - r.dispatch.objective) / r.dispatch.objective).toBeLessThan(1e-9);
   });
 
@@ -46,7 +46,7 @@ describe('the centralised oracle on the small-test scenario', async () => {
         expect(r.zoneEvKw[k][t], `zone ${z.id} period ${t}`).toBeGreaterThanOrEqual(-z.envelope.pDischargeMaxGridKw[t] - 1e-6);
       }
       // The EVs get at least the energy they must (each kWh drawn stores at most eta kWh).
-      const drawnKwh = r.zoneEvKw[k].reduce((a, v) => a + (v > 0 ? v * z.problem.eta : v / z.problem.eta), 0) * scenario.time.dtH;
+      const drawnKwh = r.zoneEvKw[k].reduce((a, v) => a + (v > 0 ? v * z.bid.eta : v / z.bid.eta), 0) * scenario.time.dtH;
       expect(drawnKwh, `zone ${z.id} stored energy`).toBeGreaterThanOrEqual(z.envelope.eMinKwh[T] - 1e-6);
     });
     // The schedule is also what the dispatch put on the feeder.

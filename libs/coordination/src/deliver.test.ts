@@ -6,7 +6,7 @@ import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 import { solveCentralised } from './centralised';
 import { batteryKwOfGridKw, deliverZone, deliverZoneSchedules, feasibleEvCount, type ZoneDelivery } from './deliver';
-import { buildNegotiationSetup } from './setup';
+import { buildSimSetup } from './harness';
 
 afterAll(() => shutdownSolver());
 
@@ -77,8 +77,11 @@ describe('batteryKwOfGridKw: the envelope model\'s grid = c/eta − d·eta, read
 });
 
 describe('deliverZoneSchedules on small-test', async () => {
-  const setup = await buildNegotiationSetup(loadScenario('small-test'));
+  const scenario = loadScenario('small-test');
+  const setup = await buildSimSetup(scenario);
   const grid = setup.inputs.grid;
+  // The harness's view: each zone's own EVs are its party's, never the DSO's.
+  const fleetOf = (k: number) => setup.parties[k].problem.fleet;
   const central = await solveCentralised(setup);
   const deliveries = deliverZoneSchedules(setup, central.zoneEvKw);
 
@@ -86,7 +89,7 @@ describe('deliverZoneSchedules on small-test', async () => {
     it('give every zone\'s EVs feasible schedules (checkSchedules again here), and every EV is scheduled or reported', () => {
       expect(deliveries.map((d) => d.zoneId)).toEqual(setup.zones.map((z) => z.id));
       deliveries.forEach((d, k) => {
-        const fleet = setup.zones[k].fleet;
+        const fleet = fleetOf(k);
         const check = checkSchedules(fleet, grid, d.schedules);
         expect(check.violations, `zone ${d.zoneId}`).toEqual([]);
         expect(check.scheduledEvs).toBe(d.evsScheduled);
@@ -95,12 +98,12 @@ describe('deliverZoneSchedules on small-test', async () => {
         expect(check.leftOutEvs).toBe(d.evsLeftOut);
         expect(d.evsScheduled).toBe(setup.zones[k].envelope.evCount);
       });
-      expect(sum(deliveries.map((d) => d.evs))).toBe(setup.fleet.size);
+      expect(sum(deliveries.map((d) => d.evs))).toBe(scenario.evFleet.count);
     });
 
     it('ask the EVs for the battery side of each agreed grid value: charge·eta when positive, discharge/eta when negative', () => {
       deliveries.forEach((d, k) => {
-        const eta = setup.zones[k].problem.eta;
+        const eta = setup.zones[k].bid.eta;
         central.zoneEvKw[k].forEach((g, t) => {
           expect(d.agreedGridKw[t]).toBe(g);
           // Back through the envelope model's grid = c/eta − d·eta with one of c, d zero.
@@ -113,7 +116,7 @@ describe('deliverZoneSchedules on small-test', async () => {
 
     it('report the tracking the schedules deliver (summed again here) and the disaggregation\'s own shortfall', () => {
       deliveries.forEach((d, k) => {
-        const fleet = setup.zones[k].fleet, dt = grid.dtH;
+        const fleet = fleetOf(k), dt = grid.dtH;
         const deliveredKw = netKwByPeriod(d.schedules);
         const gapKw = Array.from(d.requestedBatteryKw, (r, t) => r - deliveredKw[t]);
         gapKw.forEach((g, t) => expect(d.shortfallKw[t]).toBeCloseTo(g, 9));
@@ -133,15 +136,15 @@ describe('deliverZoneSchedules on small-test', async () => {
       // The aggregate envelope is an outer approximation (SPEC §6), so the agreed schedules can be
       // undeliverable; what is missed must be the least any disaggregation can miss.
       deliveries.forEach((d, k) => {
-        const leastKwh = minimumDeviationKwh(setup.zones[k].fleet, grid, d.requestedBatteryKw, d.schedules);
+        const leastKwh = minimumDeviationKwh(fleetOf(k), grid, d.requestedBatteryKw, d.schedules);
         expect(d.shortfallKwh + d.overKwh, `zone ${d.zoneId}`).toBeCloseTo(leastKwh, 5);
       });
     });
   });
 
   it('deliver a zone aggregate built as the sum of feasible per-EV schedules (uncoordinated charging) exactly', () => {
-    const profiles = setup.zones.map((z) => uncoordinatedProfile(z.fleet, grid));
-    profiles.forEach((p, k) => expect(checkSchedules(setup.zones[k].fleet, grid, p.schedules).violations).toEqual([]));
+    const profiles = setup.parties.map((party) => uncoordinatedProfile(party.problem.fleet, grid));
+    profiles.forEach((p, k) => expect(checkSchedules(fleetOf(k), grid, p.schedules).violations).toEqual([]));
     const exact = deliverZoneSchedules(setup, profiles.map((p) => p.gridKw));
     exact.forEach((d, k) => {
       expectDeliveredExactly(d);
@@ -151,7 +154,7 @@ describe('deliverZoneSchedules on small-test', async () => {
   });
 
   it('counts EVs whose schedule was broken after the fact as infeasible, one by one', () => {
-    const d = deliveries[0], fleet = setup.zones[0].fleet;
+    const d = deliveries[0], fleet = fleetOf(0);
     const broken: EvSchedules = { ...d.schedules, chargeKw: d.schedules.chargeKw.slice(), dischargeKw: d.schedules.dischargeKw.slice() };
     const [first, second] = Array.from({ length: fleet.size }, (_, i) => i).filter((i) => broken.offset[i + 1] - broken.offset[i] >= 2);
     expect(feasibleEvCount(fleet, grid, broken)).toBe(d.evsScheduled);

@@ -3,7 +3,8 @@ import { loadScenario, parseScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 import { solveCentralised, type CentralisedResult } from './centralised';
 import { evaluateSchedules } from './evaluate';
-import { buildNegotiationSetup, type NegotiationSetup } from './setup';
+import { buildSimSetup } from './harness';
+import type { NegotiationSetup } from './setup';
 
 afterAll(() => shutdownSolver());
 
@@ -12,8 +13,7 @@ const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 /** The centralised objective without the zones' peak tie-break (a zone term the DSO's costs leave out). */
 function tieBreakYuan(setup: NegotiationSetup, c: CentralisedResult): number {
-  const peaksKw = setup.zones.reduce((a, z, k) => a + Math.max(...Array.from(z.problem.baseNetLoadKw, (b, t) => b + c.zoneEvKw[k][t])), 0);
-  return setup.scenario.zones.peakTieBreakYuanPerKw * peaksKw;
+  return setup.zones.reduce((a, z, k) => a + z.bid.peakTieBreakYuanPerKw * Math.max(...Array.from(z.bid.baseNetLoadKw, (b, t) => b + c.zoneEvKw[k][t])), 0);
 }
 
 describe('evaluateSchedules with the centralised zone schedules fixed', () => {
@@ -23,7 +23,7 @@ describe('evaluateSchedules with the centralised zone schedules fixed', () => {
     // which is the evaluation's problem when both solve the same LP: the identity is exact.
     const s = structuredClone(small);
     s.network.lossCorrection.maxRounds = 0;
-    const setup = await buildNegotiationSetup(parseScenario(s));
+    const setup = await buildSimSetup(parseScenario(s));
     const c = await solveCentralised(setup);
     const e = await evaluateSchedules(setup, c.zoneEvKw, c.degradationYuan);
     expect([c.dispatch.rounds, e.dispatch.rounds]).toEqual([1, 1]);
@@ -34,7 +34,7 @@ describe('evaluateSchedules with the centralised zone schedules fixed', () => {
   });
 
   describe('with loss correction (the small-test scenario as shipped)', async () => {
-    const setup = await buildNegotiationSetup(small);
+    const setup = await buildSimSetup(small);
     const c = await solveCentralised(setup);
     const e = await evaluateSchedules(setup, c.zoneEvKw, c.degradationYuan);
 

@@ -34,6 +34,8 @@ export interface NegotiationResult {
   converged: boolean;
   /** True when the round limit stopped the negotiation (SPEC §8: reported, never silent). */
   roundLimitHit: boolean;
+  /** True when it stopped for making no progress (`negotiation.stallRounds`), also reported. */
+  stalled: boolean;
   /** Each zone's last schedule (grid-side EV kW per period) and what it reported of its answer. */
   zoneEvKw: Float64Array[];
   answers: Array<ZoneReport | null>;
@@ -55,7 +57,7 @@ export interface NegotiationOptions {
  * fails keeps its last answer for the round; nothing already agreed is lost.
  */
 export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], opts: NegotiationOptions = {}): Promise<NegotiationResult> {
-  const { maxRounds, zoneTimeoutMs, method: methodName } = setup.scenario.negotiation;
+  const { maxRounds, zoneTimeoutMs, stallRounds, method: methodName } = setup.scenario.negotiation;
   const method = createMethod(methodName, setup);
   checkClients(setup, clients);
   await method.initialise();
@@ -63,9 +65,9 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   const targetKw: Float64Array[] = setup.zones.map((z) => new Float64Array(z.flexible.lbKw.length));
   const rounds: RoundRecord[] = [];
   const incidents: NegotiationResult['incidents'] = [];
-  let converged = false;
+  let converged = false, stalled = false;
   let dsoEvKw: Float64Array[] = [];
-  for (let round = 1; round <= maxRounds && !converged; round++) {
+  for (let round = 1; round <= maxRounds && !converged && !stalled; round++) {
     const signals = setup.zones.map((zone) => method.signal(zone, round));
     // The EV part of what the DSO asked: its copy (ADMM), or PZ less the zone's base load (target-penalty).
     signals.forEach((sig, k) => {
@@ -96,13 +98,21 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
       })),
     };
     rounds.push(record);
+    stalled = !converged && isStalled(rounds, stallRounds);
     await opts.onRound?.(record);
   }
   // A zone that never answered is held to the DSO's copy of its schedule (envelope-feasible), not to zero.
   const zoneEvKw = answers.map((a, k) => a?.evKw ?? dsoEvKw[k]);
   const degradation = answers.reduce((a, ans, k) => a + (ans?.degradationYuan ?? impliedDegradationYuan(setup.zones[k], zoneEvKw[k])), 0);
   const evaluation = await evaluateSchedules(setup, zoneEvKw, degradation, { exporter: opts.exporter });
-  return { method: method.name, rounds, converged, roundLimitHit: !converged, zoneEvKw, answers, targetKw, incidents, evaluation };
+  return { method: method.name, rounds, converged, roundLimitHit: !converged && !stalled, stalled, zoneEvKw, answers, targetKw, incidents, evaluation };
+}
+
+/** No progress: the last `window` rounds' best primal residual is not below 0.9 × the best before them. */
+function isStalled(rounds: readonly RoundRecord[], window: number): boolean {
+  if (rounds.length <= window) return false;
+  const best = (rs: readonly RoundRecord[]) => Math.min(...rs.map((r) => r.primalResidualKw));
+  return best(rounds.slice(-window)) >= 0.9 * best(rounds.slice(0, -window));
 }
 
 /**

@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
-import { buildNegotiationSetup, evaluateSchedules, inProcessZoneClients, negotiate, solveCentralised } from '../src';
+import { buildSimSetup, evaluateSchedules, inProcessZoneClients, negotiate, solveCentralised } from '../src';
 import { expectConsistentRounds, expectFeasibleOutcome, gap } from './outcome';
 
 afterAll(() => shutdownSolver());
 
-describe('the default scenario (3000 EVs): in-process ADMM against the centralised oracle', async () => {
+describe('the default scenario (3000 EVs, window-energy groups): in-process ADMM against the harness\'s centralised oracle', async () => {
   const scenario = loadScenario('default');
-  const setup = await buildNegotiationSetup(scenario);
+  const setup = await buildSimSetup(scenario);
   const central = await solveCentralised(setup);
   const n = await negotiate(setup, inProcessZoneClients(setup));
 

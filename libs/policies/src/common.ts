@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { hourlyProfile, tariffBlockSchema, timeSchema, type TariffBlock } from '@zonal/scenario';
-import type { TimeGrid } from '@zonal/ev';
+import type { TimeGrid, TouCode } from '@zonal/ev';
 
 /** Fields every policy case shares: its name, the seed of every draw, the time grid. */
 export const caseHeader = {
@@ -27,6 +27,17 @@ export function pricesAtPeriods(blocks: readonly TariffBlock[], grid: TimeGrid):
     const b = blocks.find((x) => h >= x.fromH && h < x.toH);
     if (!b) throw new Error(`no tariff block covers hour ${h.toFixed(2)}`);
     return b.priceYuanPerKwh;
+  });
+}
+
+/** The TOU class (p, o, v) of the tariff block in force at each period's start, as `pricesAtPeriods` prices it. */
+export function touCodesAtPeriods(blocks: readonly TariffBlock[], grid: TimeGrid): TouCode[] {
+  const start = grid.startH ?? 0;
+  return Array.from({ length: grid.periods }, (_, t) => {
+    const h = (start + t * grid.dtH + 1e-9) % 24;
+    const b = blocks.find((x) => h >= x.fromH && h < x.toH);
+    if (!b) throw new Error(`no tariff block covers hour ${h.toFixed(2)}`);
+    return b.code;
   });
 }
 

@@ -151,9 +151,35 @@ export interface ZonePricing {
   classEnergyKwh: { before: { p: number; o: number; v: number }; after: { p: number; o: number; v: number } };
 }
 
+/**
+ * ancillary's books in the negotiation (seed 003, SPEC §7.5): the incentives the zone offered its
+ * users, who accepted (willingness at that incentive, one seeded draw per user and service), and the
+ * regulation the accepting users' EVs sell against their uncoordinated baseline.
+ */
+export interface ZoneRegulation {
+  /** Incentives offered for CBDR (valley filling) and DBDR (V2G peak shaving), yuan/kWh, and the share of users willing at each. */
+  cbdrIncentiveYuanPerKwh: number;
+  dbdrIncentiveYuanPerKwh: number;
+  cbdrWillingShare: number;
+  dbdrWillingShare: number;
+  /** Users who accepted CBDR only, DBDR only (V2G-enrolled only), both; the rest charge uncoordinated (fixed schedules). */
+  users: { cbdrOnly: number; dbdrOnly: number; both: number; uncoordinated: number };
+  /** Valley (CBDR window) and peak (DBDR window) regulation against the accepting users' baseline, grid side (kWh). */
+  valleyRegulationKwh: number;
+  peakRegulationKwh: number;
+  /** Regulation energy and capacity revenue, and the incentives paid to the users, yuan. */
+  revenueYuan: number;
+  subsidyYuan: number;
+}
+
 export interface ZoneAnswer {
-  /** Grid-side EV power per period (charging positive), kW: the sum of what the EVs' schedules draw. */
+  /**
+   * Grid-side power of the zone's flexible resources per period (charging positive), kW: the sum of
+   * what the EVs' schedules draw, plus `storageKw` where the policy dispatches stationary storage.
+   */
   evKw: Float64Array;
+  /** Grid-side power of the zone's stationary storage (ZoneResources.storage), kW; included in evKw. Absent: none dispatched. */
+  storageKw?: Float64Array;
   /** baseNetLoadKw + evKw. */
   netLoadKw: Float64Array;
   /** The zone's own cost of the answer: energy at the prices it faced + degradation, yuan. */
@@ -172,4 +198,9 @@ export interface ZoneAnswer {
   delivery: ZoneDeliveryFigures;
   /** elasticity-pricing only. */
   pricing?: ZonePricing;
+  /** ancillary only. */
+  regulation?: ZoneRegulation;
 }
+
+/** What a zone tells the DSO of its answer: everything but the per-EV schedules, which stay in the zone. */
+export type ZoneReport = Omit<ZoneAnswer, 'schedules' | 'groupBatteryKw'>;

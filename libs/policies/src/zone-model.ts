@@ -12,42 +12,79 @@ import type { DsoSignal, PolicyContext, ZoneAnswer, ZoneBid, ZoneDeliveryFigures
 export interface ZoneModel {
   model: ModelBuilder;
   env: EnvelopeVars;
-  /** evKw[t] = grid-side EV power, an explicit column so coordination terms stay diagonal. */
+  /**
+   * evKw[t] = grid-side power of the zone's flexible resources (its EVs, and whatever `flex` adds),
+   * an explicit column so coordination terms stay diagonal.
+   */
   evKw: number[];
   peakKw: number;
+  /** What `ZoneModelOptions.flex` added, in that order. */
+  flex: Flexibility[];
 }
 
-export function buildZoneModel(zone: ZoneBid, signal: DsoSignal, name = `zone${zone.zoneId}`): ZoneModel {
+/**
+ * Flexibility a policy models beside the envelope groups (per-EV rows, stationary storage): its
+ * grid-side power per period as model terms, and how far it can move evKw (for finite bounds).
+ */
+export interface Flexibility {
+  /** Grid-side power of period t = Σ coefs · cols (charging positive). */
+  gridTerms(t: number): { cols: number[]; coefs: number[] };
+  /** The most it can draw and give back per period, grid side (kW, both >= 0). */
+  drawMaxKw: ArrayLike<number>;
+  giveMaxKw: ArrayLike<number>;
+}
+
+export interface ZoneModelOptions {
+  /**
+   * Grid-side power of EVs whose schedules are fixed before the solve (users who do not take part,
+   * charging uncoordinated), kW per period: part of evKw, so targets and coordination terms see the
+   * zone's whole EV power, but nothing to decide.
+   */
+  fixedKw?: ArrayLike<number>;
+  /** Builders of flexibility beside the envelope groups, each called once on the model. */
+  flex?: ReadonlyArray<(m: ModelBuilder) => Flexibility>;
+}
+
+export function buildZoneModel(zone: ZoneBid, signal: DsoSignal, name = `zone${zone.zoneId}`, opts: ZoneModelOptions = {}): ZoneModel {
   const { grid, envelope, eta } = zone;
   const T = grid.periods, dt = grid.dtH;
   const m = new ModelBuilder(name);
   const env = addEnvelopeGroups(m, zone.envelopeGroups ?? [{ envelope, shiftPeriods: 0 }], eta, grid);
+  const flex = (opts.flex ?? []).map((build) => build(m));
   // Every variable gets finite bounds: HiGHS's QP solver needs them (SPEC §8) when ADMM adds ρ/2‖·‖².
   const evKw: number[] = [];
+  const loKw = new Float64Array(T), hiKw = new Float64Array(T);
   let peakHi = 0, peakLo = Infinity;
   for (let t = 0; t < T; t++) {
-    const lo = -envelope.pDischargeMaxGridKw[t], hi = envelope.pChargeMaxGridKw[t];
-    const x = m.addVar('evGrid', [t], { lb: lo, ub: hi });
-    const g = env.gridTerms(t);
-    m.addConstraint('evGridDef', [t], [x, ...g.cols], [1, ...g.coefs.map((c) => -c)], '=', 0);
+    const fixed = opts.fixedKw?.[t] ?? 0;
+    loKw[t] = fixed - envelope.pDischargeMaxGridKw[t] - flex.reduce((a, f) => a + f.giveMaxKw[t], 0);
+    hiKw[t] = fixed + envelope.pChargeMaxGridKw[t] + flex.reduce((a, f) => a + f.drawMaxKw[t], 0);
+    const x = m.addVar('evGrid', [t], { lb: loKw[t], ub: hiKw[t] });
+    const terms = [env.gridTerms(t), ...flex.map((f) => f.gridTerms(t))];
+    const cols = terms.flatMap((g) => g.cols), coefs = terms.flatMap((g) => g.coefs);
+    m.addConstraint('evGridDef', [t], [x, ...cols], [1, ...coefs.map((c) => -c)], '=', fixed);
     evKw.push(x);
-    peakHi = Math.max(peakHi, zone.baseNetLoadKw[t] + hi);
-    peakLo = Math.min(peakLo, zone.baseNetLoadKw[t] + lo);
+    peakHi = Math.max(peakHi, zone.baseNetLoadKw[t] + hiKw[t]);
+    peakLo = Math.min(peakLo, zone.baseNetLoadKw[t] + loKw[t]);
   }
   const peakKw = m.addVar('peak', [], { lb: Math.min(peakLo, 0), ub: Math.max(peakHi, 0) });
   for (let t = 0; t < T; t++) m.addConstraint('peakDef', [t], [peakKw, evKw[t]], [1, -1], '>=', zone.baseNetLoadKw[t]);
   m.setObjectiveCoef(peakKw, zone.peakTieBreakYuanPerKw);
   for (let t = 0; t < T; t++) m.setObjectiveCoef(env.dischargeKw.at(t), zone.degradationYuanPerKwh * dt);
-  addSignalTerms(m, zone, signal, evKw);
-  return { model: m, env, evKw, peakKw };
+  addSignalTerms(m, zone, signal, evKw, loKw, hiKw);
+  return { model: m, env, evKw, peakKw, flex };
 }
 
-function addSignalTerms(m: ModelBuilder, zone: ZoneBid, signal: DsoSignal, evKw: number[]): void {
+/**
+ * The DSO's signal terms (SPEC §8) on a zone's evKw columns, whose bounds per period are loKw..hiKw
+ * (for the finite bounds of the penalty and proximal columns).
+ */
+export function addSignalTerms(m: ModelBuilder, zone: ZoneBid, signal: DsoSignal, evKw: number[], loKw: Float64Array, hiKw: Float64Array): void {
   const T = zone.grid.periods, dt = zone.grid.dtH;
   if (signal.targetKw && signal.excessPenaltyYuanPerKwh !== undefined) {
     // One-sided penalty on consumption above PZ (SPEC §8, seed 001 scheme with w_cg).
     for (let t = 0; t < T; t++) {
-      const room = zone.envelope.pChargeMaxGridKw[t] + Math.abs(zone.baseNetLoadKw[t]) + Math.abs(signal.targetKw[t]);
+      const room = Math.abs(hiKw[t]) + Math.abs(zone.baseNetLoadKw[t]) + Math.abs(signal.targetKw[t]);
       const excess = m.addVar('excess', [t], { lb: 0, ub: room });
       m.addConstraint('excessDef', [t], [excess, evKw[t]], [1, -1], '>=', zone.baseNetLoadKw[t] - signal.targetKw[t]);
       m.setObjectiveCoef(excess, signal.excessPenaltyYuanPerKwh * dt);
@@ -60,7 +97,7 @@ function addSignalTerms(m: ModelBuilder, zone: ZoneBid, signal: DsoSignal, evKw:
     // tangents at ref ± a: HiGHS's active-set QP took minutes on anchored-envelope zone models
     // (255 s for one 1342-EV zone), the LP takes milliseconds; the tangents are dense near ref,
     // where a converging negotiation's answers lie (error ρ·δ²/8 for tangent spacing δ).
-    const limit = zone.envelope.pChargeMaxGridKw.reduce((a, v) => Math.max(a, v), 0) + zone.envelope.pDischargeMaxGridKw.reduce((a, v) => Math.max(a, v), 0);
+    const limit = hiKw.reduce((a, v) => Math.max(a, Math.abs(v)), 0) + loKw.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
     for (let t = 0; t < T; t++) {
       m.setObjectiveCoef(evKw[t], dt * lambdaYuanPerKwh[t]);
       const s = m.addVar('prox', [t], { lb: 0, ub: rho * (limit + Math.abs(referenceKw[t]) + 1) ** 2 });
@@ -100,10 +137,19 @@ export function zoneCostYuan(zone: ZoneBid, prices: Float64Array, netLoadKw: Flo
  * (`deliverToEvs`): the answer is what the EVs will draw, not the envelope's aggregate.
  */
 export async function solveZone(zm: ZoneModel, zone: ZoneProblem, prices: Float64Array, ctx: PolicyContext): Promise<{ sol: Solution; answer: ZoneAnswer }> {
+  const { sol, groupBatteryKw } = await solveZoneModel(zm, ctx);
+  return { sol, answer: deliverToEvs(zone, groupBatteryKw, prices, sol.objective) };
+}
+
+/**
+ * Solves a zone model (exported first, SPEC §2) and reads each envelope group's net battery-side
+ * schedule per day period, for a policy that hands them to its EVs itself.
+ */
+export async function solveZoneModel(zm: ZoneModel, ctx: PolicyContext): Promise<{ sol: Solution; groupBatteryKw: Float64Array[] }> {
   const sol = await solve(zm.model, { exportLp: ctx.exporter.enabled && !zm.model.isQuadratic ? ctx.exporter : undefined });
   const at = (col: number): number => (col >= 0 ? sol.value(col) : 0);
   const groupBatteryKw = zm.env.groups.map((g) => Float64Array.from(g.chargeCols, (c, t) => at(c) - at(g.dischargeCols[t])));
-  return { sol, answer: deliverToEvs(zone, groupBatteryKw, prices, sol.objective) };
+  return { sol, groupBatteryKw };
 }
 
 /**

@@ -158,6 +158,12 @@ const zonesSchema = z.strictObject({
 const negotiationSchema = z.strictObject({
   method: z.enum(['admm', 'target-penalty']),
   maxRounds: z.number().int().min(1).max(10_000),
+  /**
+   * Stop, reported as stalled, when the best primal residual of the last this-many rounds is no better
+   * than 0.9 × the best before them: a zone policy that is not convex (elasticity-pricing's staged
+   * schedule) can circle a few kW from agreement for ever.
+   */
+  stallRounds: z.number().int().min(2).max(10_000),
   zoneTimeoutMs: z.number().int().min(50).max(600_000),
   admm: z.strictObject({
     rho0YuanPerKwhPerKw: z.number().positive(),

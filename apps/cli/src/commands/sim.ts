@@ -52,7 +52,7 @@ async function sim(o: SimOptions): Promise<number> {
   mkdirSync(outDir, { recursive: true });
 
   // The harness runs the parties' own files: a scenario is split into them first (as `zonal split`).
-  let partiesDir = o.config ? resolve(o.config) : join(outDir, 'parties');
+  const partiesDir = o.config ? resolve(o.config) : join(outDir, 'parties');
   if (!o.config) {
     const scenario = loadScenario(o.scenario ?? 'default');
     say(`scenario "${scenario.name}" (seed ${scenario.seed}): splitting into the DSO's and the zones' files…`);
@@ -178,7 +178,7 @@ function deliveryLine(zones: SimReport['zones']): string {
 
 function printSummary(r: SimReport, outDir: string): void {
   console.log(`\nZonal negotiation — scenario "${r.scenario}" (seed ${r.seed}), run ${r.runId}, transport ${r.transport}`);
-  console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct === null ? 'not computed' : `${r.gapToCentralisedPct.toFixed(4)}%`}`);
+  console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : r.stalled ? `NOT converged: no progress in the last rounds, stopped after ${r.rounds} (residual ${r.roundLog.at(-1)?.primalResidualKw.toFixed(2)} kW)` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct === null ? 'not computed' : `${r.gapToCentralisedPct.toFixed(4)}%`}`);
   const c = r.costs;
   const oracle = (v: number | undefined) => (v === undefined ? '–' : f2(v));
   const costs = new Table({ head: ['cost (yuan/day)', 'before coordination', 'negotiated', 'centralised'], colAligns: ['left', 'right', 'right', 'right'], style: { head: [] } });

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '@zonal/core';
 import { loadScenario, parseScenario, scenarioSchema } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
-import { buildNegotiationSetup } from '../setup';
+import { buildSimSetup } from '../harness';
 import { createMethod } from './index';
 
 afterAll(() => shutdownSolver());
@@ -10,7 +10,7 @@ afterAll(() => shutdownSolver());
 describe('coordination methods by name', async () => {
   const small = loadScenario('small-test');
   // Explicit zones: no partition needed to name a method.
-  const setup = await buildNegotiationSetup(parseScenario({ ...structuredClone(small), zones: { ...small.zones, buses: [Array.from({ length: 33 }, (_, i) => i + 1)] } }));
+  const setup = await buildSimSetup(parseScenario({ ...structuredClone(small), zones: { ...small.zones, buses: [Array.from({ length: 33 }, (_, i) => i + 1)] } }));
   const schemaNames = scenarioSchema.shape.negotiation.shape.method.options;
 
   it('every method the scenario schema accepts is registered under that name', () => {

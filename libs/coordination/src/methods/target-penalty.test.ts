@@ -6,14 +6,14 @@ import { expectFeasibleOutcome, gap } from '../../test/outcome';
 import { addEnvelopeLink, solveCentralised } from '../centralised';
 import { inProcessZoneClients } from '../in-process';
 import { negotiate } from '../negotiate';
-import { buildNegotiationSetup } from '../setup';
+import { buildSimSetup } from '../harness';
 
 afterAll(() => shutdownSolver());
 
 describe('the target-penalty method (seed 001 eq 9–10) with in-process zones (small-test scenario)', async () => {
   const base = loadScenario('small-test');
   const scenario = parseScenario({ ...structuredClone(base), negotiation: { ...base.negotiation, method: 'target-penalty' } });
-  const setup = await buildNegotiationSetup(scenario);
+  const setup = await buildSimSetup(scenario);
   const central = await solveCentralised(setup);
   const n = await negotiate(setup, inProcessZoneClients(setup));
   // The DSO's dispatch over the announced envelopes, solved here on its own: the zones' PZ is its net load.
@@ -39,11 +39,11 @@ describe('the target-penalty method (seed 001 eq 9–10) with in-process zones (
     expect(scenario.negotiation.targetPenalty.excessPenaltyYuanPerKwh).toBeGreaterThan(tariffMax);
     setup.zones.forEach((z, k) => {
       for (let t = 0; t < T; t++) {
-        const pzKw = z.problem.baseNetLoadKw[t] + dso.flexKw[k][t];
+        const pzKw = z.bid.baseNetLoadKw[t] + dso.flexKw[k][t];
         // PZ is the larger of the min-cost and the min-loss dispatch's zone load (eq 9), so never below
         // the min-cost one; the result reports its EV part (PZ less the zone's base load).
-        expect(n.targetKw[k][t] + z.problem.baseNetLoadKw[t]).toBeGreaterThanOrEqual(pzKw - 1e-6);
-        expect(n.answers[k]!.netLoadKw[t], `zone ${z.id} period ${t}`).toBeLessThanOrEqual(n.targetKw[k][t] + z.problem.baseNetLoadKw[t] + 1e-6);
+        expect(n.targetKw[k][t] + z.bid.baseNetLoadKw[t]).toBeGreaterThanOrEqual(pzKw - 1e-6);
+        expect(n.answers[k]!.netLoadKw[t], `zone ${z.id} period ${t}`).toBeLessThanOrEqual(n.targetKw[k][t] + z.bid.baseNetLoadKw[t] + 1e-6);
       }
     });
   });

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng, InputError } from '@zonal/core';
-import { aggregateEnvelope, Fleet, type EvSpec } from '@zonal/ev';
+import { Fleet, uncoordinatedProfile, type EvSpec } from '@zonal/ev';
 import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { LpExporter, shutdownSolver, solveLpFile } from '@zonal/solver';
 import { defaultCasePath } from '../cases';
-import type { ZoneProblem } from '../policy';
+import { zoneProblemOf } from '../testing';
 import { ancillary } from './ancillary';
 import type { AncillaryCase } from './case';
 
@@ -66,24 +66,53 @@ describe('ancillary on its shipped case (SPEC §7.5)', () => {
   });
 });
 
-describe('ancillary in the negotiation (respond)', () => {
-  it('fills a charge-only EV parked in the CBDR window to its ceiling: valley regulation pays more than the tariff', async () => {
-    // 01:00–05:00, 30 kWh on arrival, ceiling 60 kWh, 7 kW, eta 0.95: 28 kWh in 4 h (battery side).
-    const spec: EvSpec = {
-      id: 'a', arrivalH: 1, departureH: 5, capacityKwh: 60, pChargeMaxKw: 7, pDischargeMaxKw: 7, eta: 0.95,
-      socMin: 0.2, socMax: 1, socArrival: 0.5, socTarget: 0.6, v2g: false,
-    };
-    const grid = { periods: 24, dtH: 1 };
-    const tariff = new Float64Array(24).fill(0.35);
-    const zone: ZoneProblem = {
-      zoneId: 1, grid, envelope: aggregateEnvelope(Fleet.fromSpecs([spec]), grid), eta: 0.95, baseNetLoadKw: new Float64Array(24).fill(100),
-      tariffYuanPerKwh: tariff, degradationYuanPerKwh: 0.05, peakTieBreakYuanPerKw: 0.001,
-    };
-    const answer = await ancillary.respond(zone, { round: 0 }, { exporter: new LpExporter(undefined), rng: createRng(1) });
-    const batteryKwh = answer.evKw.reduce((a, x) => a + x, 0) * 0.95;
-    expect(batteryKwh).toBeCloseTo(28, 6);
-    // cost: 100 kW x 24 h x 0.35 + the EVs' draw; revenue (0.5 + 0.2) per grid kWh, tie-break on the 100 + 7/0.95 kW peak
-    const gridKwh = 28 / 0.95;
-    expect(answer.objective).toBeCloseTo(100 * 24 * 0.35 + gridKwh * (0.35 - 0.7) + 0.001 * (100 + 7 / 0.95), 6);
+describe('ancillary in the negotiation (respond: the zone\'s own users accept by willingness)', () => {
+  const grid = { periods: 24, dtH: 1 };
+  const tariff = new Float64Array(24).fill(0.35);
+  const ctx = (seed = 1) => ({ exporter: new LpExporter(undefined), rng: createRng(seed) });
+  // 01:00–05:00, 30 kWh on arrival, target 36 kWh, ceiling 60 kWh, 7 kW, eta 0.95: uncoordinated it
+  // takes 6 kWh in its first hour; controlled it can take 28 kWh in 4 h (battery side).
+  const night = (i: number, v2g = false): EvSpec => ({
+    id: `n${i}`, arrivalH: 1, departureH: 5, capacityKwh: 60, pChargeMaxKw: 7, pDischargeMaxKw: 7, eta: 0.95,
+    socMin: 0.2, socMax: 1, socArrival: 0.5, socTarget: 0.6, v2g,
+  });
+  const zoneOf = (specs: EvSpec[], params?: unknown) =>
+    zoneProblemOf(Fleet.fromSpecs(specs), grid, new Float64Array(24).fill(100), { tariffYuanPerKwh: tariff, params });
+
+  it('below the willingness threshold nobody takes part: every EV charges uncoordinated, as the answer says', async () => {
+    const zone = zoneOf(Array.from({ length: 10 }, (_, i) => night(i, i % 2 === 0)), { cbdrIncentiveYuanPerKwh: 0.1, dbdrIncentiveYuanPerKwh: 0 });
+    const answer = await ancillary.respond(zone, { round: 0 }, ctx());
+    expect(answer.regulation).toMatchObject({ cbdrWillingShare: 0, dbdrWillingShare: 0, users: { cbdrOnly: 0, dbdrOnly: 0, both: 0, uncoordinated: 10 }, valleyRegulationKwh: 0, peakRegulationKwh: 0 });
+    const unco = uncoordinatedProfile(zone.fleet, grid).gridKw;
+    answer.evKw.forEach((kw, t) => expect(kw, `period ${t}`).toBeCloseTo(unco[t], 9));
+  });
+
+  it('users who accept CBDR fill the valley when its margin beats the tariff; the others keep their fixed schedule', async () => {
+    // Valley regulation earns 0.5 + 0.2 − 0.15 = 0.55 yuan/kWh against a 0.35 tariff: accepting EVs fill to their ceiling.
+    const zone = zoneOf(Array.from({ length: 40 }, (_, i) => night(i)), { cbdrIncentiveYuanPerKwh: 0.15, dbdrIncentiveYuanPerKwh: 0 });
+    const answer = await ancillary.respond(zone, { round: 0 }, ctx());
+    const r = answer.regulation!;
+    expect(r.cbdrWillingShare).toBeCloseTo(0.9 * (0.15 - 0.1) / 0.4, 12);
+    expect(r.users.cbdrOnly).toBeGreaterThan(0);
+    expect(r.users.cbdrOnly + r.users.uncoordinated).toBe(40);
+    expect(r.users.dbdrOnly + r.users.both).toBe(0); // nobody is V2G-enrolled
+    const accepted = r.users.cbdrOnly;
+    // Each accepting EV takes 22 kWh beyond its 6 kWh baseline, grid side / 0.95.
+    expect(r.valleyRegulationKwh).toBeCloseTo((accepted * 22) / 0.95, 6);
+    expect(r.revenueYuan).toBeCloseTo(0.7 * r.valleyRegulationKwh, 9);
+    expect(r.subsidyYuan).toBeCloseTo(0.15 * r.valleyRegulationKwh, 9);
+    const batteryKwh = (answer.evKw.reduce((a, x) => a + x, 0) * 0.95);
+    expect(batteryKwh).toBeCloseTo(accepted * 28 + (40 - accepted) * 6, 6);
+    // The same users in every round and whatever the caller's generator has drawn before (a fork keyed by the zone).
+    const rng = createRng(1);
+    rng.next();
+    const again = await ancillary.respond(zone, { round: 5 }, { exporter: new LpExporter(undefined), rng });
+    expect(again.regulation!.users).toEqual(r.users);
+    expect(Array.from(again.evKw)).toEqual(Array.from(answer.evKw));
+  });
+
+  it('refuses an incentive that is not one of the case\'s levels, naming the zone and the field', async () => {
+    const zone = zoneOf([night(0)], { cbdrIncentiveYuanPerKwh: 0.12 });
+    await expect(ancillary.respond(zone, { round: 0 }, ctx())).rejects.toThrow(/policy\.params.*cbdrIncentiveYuanPerKwh.*not one of the case's incentive levels/);
   });
 });

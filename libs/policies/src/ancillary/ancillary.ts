@@ -1,11 +1,9 @@
-import { parseWithSchema, readJsonFile } from '@zonal/scenario';
-import type { ModelBuilder } from '@zonal/solver';
 import { pricesAtPeriods } from '../common';
-import { defaultCasePath } from '../cases';
-import type { DsoSignal, PolicyContext, PolicyReport, ReportTable, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
-import { buildZoneModel, solveZone, energyPrices } from '../zone-model';
+import type { PolicyContext, PolicyReport, ReportTable, ZonePolicy } from '../policy';
 import { ancillaryCaseSchema, type AncillaryCase } from './case';
 import { solveLevelPair, type LevelPair, type MarketPlan, type MarketPrices } from './market-lp';
+import { marketPrices } from './markets';
+import { ancillaryParamsSchema, respond } from './respond';
 import { drawMarketSamples, type MarketSamples } from './samples';
 import { incentiveLevels, willingShare } from './willingness';
 
@@ -15,31 +13,10 @@ import { incentiveLevels, willingShare } from './willingness';
  * with the users who accept its incentive. Each incentive level (pair of levels for CBDR+DBDR) is one
  * LP (market-lp.ts) on the Monte Carlo fleet (samples.ts); the best is kept. Prints seed 003's table:
  * subsidy, purchase, peak-regulation cost, energy and capacity revenue, total, for CBDR, DBDR, both.
+ * In the negotiation the zone's own users decide by the same willingness (respond.ts).
  */
 type Scenario = 'cbdr' | 'dbdr' | 'both';
 const NOT_OFFERED = -1;
-
-function windowPeriods(w: { fromH: number; toH: number }, periods: number, dtH: number, startH = 0): number[] {
-  const out: number[] = [];
-  for (let t = 0; t < periods; t++) {
-    const h = (startH + t * dtH + 1e-9) % 24;
-    if (h >= w.fromH && h < w.toH) out.push(t);
-  }
-  return out;
-}
-
-function marketPrices(c: AncillaryCase, tariff: Float64Array, periods: number, dtH: number, startH = 0): MarketPrices {
-  return {
-    tariffYuanPerKwh: tariff,
-    cbdrPeriods: windowPeriods(c.cbdrWindowH, periods, dtH, startH),
-    dbdrPeriods: windowPeriods(c.dbdrWindowH, periods, dtH, startH),
-    valleyEnergyYuanPerKwh: c.regulationEnergyYuanPerKwh.valley,
-    peakEnergyYuanPerKwh: c.regulationEnergyYuanPerKwh.peak,
-    capacityYuanPerKwPerH: c.capacityYuanPerKwPerH,
-    peakRegulationCostYuanPerKwh: c.peakRegulationCostYuanPerKwh,
-    peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw,
-  };
-}
 
 export interface AncillarySweep {
   levels: number[];
@@ -138,50 +115,12 @@ async function runCase(c: AncillaryCase, ctx: PolicyContext): Promise<PolicyRepo
   };
 }
 
-let shippedCase: AncillaryCase | undefined;
-function marketOfShippedCase(): AncillaryCase {
-  if (!shippedCase) {
-    const path = defaultCasePath('ancillary');
-    if (!path) throw new Error('the ancillary policy ships cases/ancillary.json');
-    shippedCase = parseWithSchema(ancillaryCaseSchema, readJsonFile(path), path);
-  }
-  return shippedCase;
-}
-
-/**
- * In the negotiation (SPEC §8) the zone's whole fleet is the aggregator's contracted fleet: the zone
- * minimises its energy cost (plus the DSO's terms) less the regulation revenue of the shipped case's
- * markets — valley charging in the CBDR window, discharge in the DBDR window, each paid its energy
- * and capacity price (a deterministic envelope: the offer equals the delivery). Regulation is the
- * zone's net EV draw in the window (it has no per-user baseline), so cycling earns nothing. An LP.
- */
-async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
-  const c = marketOfShippedCase();
-  const { grid } = zone;
-  const prices = energyPrices(zone, signal);
-  const p = marketPrices(c, prices, grid.periods, grid.dtH, grid.startH);
-  const zm = buildZoneModel(zone, signal, `ancillary${zone.zoneId}`);
-  for (let t = 0; t < grid.periods; t++) zm.model.setObjectiveCoef(zm.evKw[t], prices[t] * grid.dtH);
-  zm.model.addObjectiveConstant(zone.baseNetLoadKw.reduce((a, x, t) => a + prices[t] * x * grid.dtH, 0));
-  addRegulation(zm.model, zm.evKw, p.cbdrPeriods, 1, zone.envelope.pChargeMaxGridKw, p.valleyEnergyYuanPerKwh + p.capacityYuanPerKwPerH, grid.dtH, 'valley');
-  addRegulation(zm.model, zm.evKw, p.dbdrPeriods, -1, zone.envelope.pDischargeMaxGridKw, p.peakEnergyYuanPerKwh + p.capacityYuanPerKwPerH, grid.dtH, 'peak');
-  return (await solveZone(zm, zone, prices, ctx)).answer;
-}
-
-/** R[t] <= sign * evKw[t], earning `yuanPerKwh` (minimised as a negative cost). */
-function addRegulation(m: ModelBuilder, evKw: number[], periods: readonly number[], sign: number, ubKw: Float64Array, yuanPerKwh: number, dtH: number, name: string): void {
-  for (const t of periods) {
-    const r = m.addVar(`${name}Reg`, [t], { lb: 0, ub: Math.max(0, ubKw[t]) });
-    m.addConstraint(`${name}RegDef`, [t], [r, evKw[t]], [1, -sign], '<=', 0);
-    m.setObjectiveCoef(r, -yuanPerKwh * dtH);
-  }
-}
-
 export const ancillary: ZonePolicy<AncillaryCase> = {
   name: 'ancillary',
   summary: 'EV aggregator selling peak-regulation services: CBDR (valley filling), DBDR (V2G peak shaving) or both, with incentive-dependent user willingness',
   source: 'seed 003 (headings and revenue table only), SPEC §7.5',
   caseSchema: ancillaryCaseSchema,
   runCase,
+  paramsSchema: ancillaryParamsSchema,
   respond,
 };

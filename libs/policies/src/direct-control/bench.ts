@@ -8,9 +8,9 @@ import { scheduleCostYuan, solvePerEv, type ZoneData } from './per-ev';
  * three ways at growing fleet sizes (fleetSchedulingCase: the default scenario scaled):
  *  (a) per-EV LP, interior point, time-limited: the true optimum (per-ev.ts);
  *  (b) per-EV MILP, one charge-or-discharge binary per V2G EV and period, time-limited;
- *  (c) envelopes per plug-in window, need and room (libs/ev groups.ts, 'window-energy'), their LP
- *      (directControl.respond), each group's schedule disaggregated to its EVs, checkSchedules
- *      (fleet-scheduling.ts): the method that meets the goal;
+ *  (c) envelopes per plug-in window, need and room (libs/ev groups.ts, 'window-energy'), their LP,
+ *      each group's schedule disaggregated to its EVs and checked (all inside directControl.respond),
+ *      checkSchedules again (fleet-scheduling.ts): the method that meets the goal;
  *  (c1) the same with one envelope for the whole fleet, to show what the grouping buys.
  * Every objective is the zone's bill recomputed from the per-EV schedules (base load and EVs at the
  * tariff, degradation, peak tie-break), so the three compare like with like. Gaps are to (a) at the
@@ -168,15 +168,17 @@ async function runEnvelope(fleet: Fleet, zone: ZoneData, grouping?: EnvelopeGrou
       stepEndMs.push(performance.now() - t0);
     }, grouping);
   });
-  const [envelopeMs, lpMs, disaggregateMs, checkMs] = stepEndMs.map((t, k) => t - (stepEndMs[k - 1] ?? 0));
+  const [envelopeMs, respondMs, checkMs] = stepEndMs.map((t, k) => t - (stepEndMs[k - 1] ?? 0));
+  const { delivery } = r.answer;
   const row: FleetSchedulingRow = {
     evs: fleet.size, method: grouping ? METHOD.windows : METHOD.one, ms, startRssMb, peakRssMb, objectiveYuan: r.costYuan,
-    underKwh: r.disaggregation.underKwh, overKwh: r.disaggregation.overKwh, feasible: feasibleOf(fleet, r.check),
-    note: `${r.envelopes} envelope${r.envelopes === 1 ? '' : 's'}; steps (ms): envelope ${envelopeMs.toFixed(0)}, LP ${lpMs.toFixed(0)}, disaggregate ${disaggregateMs.toFixed(0)}, check + bill ${checkMs.toFixed(0)}; ` +
+    underKwh: delivery.shortfallKwh, overKwh: delivery.overKwh, feasible: feasibleOf(fleet, r.check),
+    note: `${r.envelopes} envelope${r.envelopes === 1 ? '' : 's'}; steps (ms): envelope ${envelopeMs.toFixed(0)}, ` +
+      `respond (LP, disaggregation, check) ${respondMs.toFixed(0)}, check + bill again ${checkMs.toFixed(0)}; ` +
       `envelope LP objective ${r.answer.objective.toFixed(1)} yuan (a lower bound on (a)); ` +
-      `${r.disaggregation.excluded.length} EVs left out as unschedulable, ${r.check.ok ? 'all' : 'not all'} confirmed by checkSchedules`,
+      `${delivery.evsLeftOut} EVs left out as unschedulable, ${r.check.ok ? 'all' : 'not all'} confirmed by checkSchedules`,
   };
-  return { row, entries: r.disaggregation.schedules.offset[fleet.size], baseBillYuan: r.baseBillYuan };
+  return { row, entries: r.answer.schedules.offset[fleet.size], baseBillYuan: r.baseBillYuan };
 }
 
 async function runPerEv(fleet: Fleet, zone: ZoneData, integer: boolean, timeLimitS: number): Promise<FleetSchedulingRow> {

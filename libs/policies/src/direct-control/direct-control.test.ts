@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '@zonal/core';
-import { aggregateEnvelope, Fleet, sampleDefaultFleet, type EvSpec } from '@zonal/ev';
+import { Fleet, sampleDefaultFleet, type EvSpec } from '@zonal/ev';
 import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { LpExporter, ModelBuilder, shutdownSolver, solve, solveLpFile } from '@zonal/solver';
 import { defaultCasePath } from '../cases';
-import { atPeriods, pricesAtPeriods } from '../common';
+import { atPeriods, pricesAtPeriods, touCodesAtPeriods } from '../common';
 import type { ZoneProblem } from '../policy';
+import { zoneProblemOf } from '../testing';
 import { directControl } from './direct-control';
 import { solvePerEv } from './per-ev';
 
@@ -50,10 +51,7 @@ async function perEvOptimum(spec: EvSpec, base: Float64Array, degradation: numbe
 }
 
 function zoneOf(specs: EvSpec[], base: Float64Array, tieBreak = 0): ZoneProblem {
-  return {
-    zoneId: 1, grid, envelope: aggregateEnvelope(Fleet.fromSpecs(specs), grid), eta: 0.95, baseNetLoadKw: base,
-    tariffYuanPerKwh: tou, degradationYuanPerKwh: 0.05, peakTieBreakYuanPerKw: tieBreak,
-  };
+  return zoneProblemOf(Fleet.fromSpecs(specs), grid, base, { tariffYuanPerKwh: tou, peakTieBreakYuanPerKw: tieBreak });
 }
 
 describe('direct-control', () => {
@@ -74,7 +72,10 @@ describe('direct-control', () => {
     // link (the energy held at midnight) the per-boundary box does not keep: the envelope is looser.
     const base = new Float64Array(24).fill(10);
     for (const spec of [ev({}), ev({ v2g: false }), ev({ arrivalH: 20, departureH: 30, socArrival: 0.85 })]) {
-      const answer = await directControl.respond(zoneOf([spec], base), { round: 0 }, ctx());
+      const zone = zoneOf([spec], base);
+      // One envelope anchored at 00:00 (the zone's groups anchor each EV where it is not plugged in, which is exact).
+      const oneEnvelope = { ...zone, envelopeGroups: [{ envelope: zone.envelope, shiftPeriods: 0, evs: Int32Array.of(0) }] };
+      const answer = await directControl.respond(oneEnvelope, { round: 0 }, ctx());
       expect(answer.objective).toBeLessThanOrEqual(await perEvOptimum(spec, base, 0.05) + 1e-6);
     }
   });
@@ -99,7 +100,7 @@ describe('direct-control', () => {
     // ...and its optimum is the per-EV LP's on the same fleet (an independent model, interior point).
     const fleet = sampleDefaultFleet(c.fleet, createRng(c.seed));
     const perEv = await solvePerEv(fleet, {
-      zoneId: 1, grid, eta: c.fleet.eta, tariffYuanPerKwh: pricesAtPeriods(c.tariff, grid),
+      zoneId: 1, grid, eta: c.fleet.eta, tariffYuanPerKwh: pricesAtPeriods(c.tariff, grid), tariffCodes: touCodesAtPeriods(c.tariff, grid),
       baseNetLoadKw: atPeriods(c.baseLoadKw.profile, grid, c.baseLoadKw.peakKw),
       degradationYuanPerKwh: c.degradationYuanPerKwh, peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw,
     }, { solver: 'ipm', timeLimitS: 60 });

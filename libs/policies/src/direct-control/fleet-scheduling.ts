@@ -1,6 +1,6 @@
 import { createRng } from '@zonal/core';
 import {
-  aggregateEnvelope, anchoredEnvelopeGroups, type EnvelopeGrouping, checkSchedules, disaggregate, disaggregateGroups, sampleDefaultFleet, type Disaggregation, type Fleet, type ScheduleCheck, type TimeGrid,
+  aggregateEnvelope, anchoredEnvelopeGroups, type EnvelopeGrouping, checkSchedules, sampleDefaultFleet, type Fleet, type ScheduleCheck, type TimeGrid,
 } from '@zonal/ev';
 import { loadFeeder } from '@zonal/feeder';
 import { loadScenario, tariffAtPeriods, timeGrid, type Scenario } from '@zonal/scenario';
@@ -28,10 +28,12 @@ export function fleetSchedulingCase(evs: number, scenario: Scenario = loadScenar
   const busLoadKw = loadFeeder(scenario.network.case).buses.reduce((a, b) => a + b.pdKw, 0) * scenario.network.loadScale;
   const scale = scenario.evFleet.count > 0 ? evs / scenario.evFleet.count : 1;
   const fleet = sampleDefaultFleet({ ...scenario.evFleet, count: evs }, createRng(scenario.seed).fork('evFleet'));
+  const blocks = tariffAtPeriods(scenario.tariff.blocks, grid);
   const zone: ZoneData = {
     zoneId: 1, grid, eta: scenario.evFleet.eta,
     baseNetLoadKw: atPeriods(scenario.profiles.load, grid, busLoadKw * scale),
-    tariffYuanPerKwh: Float64Array.from(tariffAtPeriods(scenario.tariff.blocks, grid), (b) => b.priceYuanPerKwh),
+    tariffYuanPerKwh: Float64Array.from(blocks, (b) => b.priceYuanPerKwh),
+    tariffCodes: blocks.map((b) => b.code),
     degradationYuanPerKwh: scenario.zones.degradationYuanPerKwh,
     peakTieBreakYuanPerKw: scenario.zones.peakTieBreakYuanPerKw,
   };
@@ -39,10 +41,11 @@ export function fleetSchedulingCase(evs: number, scenario: Scenario = loadScenar
 }
 
 export interface EnvelopeSchedule {
+  /** direct-control's answer: the envelope LP, each group's schedule disaggregated to its EVs, every EV checked. */
   answer: ZoneAnswer;
-  disaggregation: Disaggregation;
+  /** The independent checker's verdict on the answer's per-EV schedules. */
   check: ScheduleCheck;
-  /** The zone's bill recomputed from the disaggregated per-EV schedules. */
+  /** The zone's bill recomputed from the per-EV schedules. */
   costYuan: number;
   baseBillYuan: number;
   /** Envelopes the zone's LP scheduled over (1 without a grouping). */
@@ -51,27 +54,23 @@ export interface EnvelopeSchedule {
 
 /**
  * Method (c): the zone's envelopes (one per group of `grouping`, or one for the fleet), direct-control's
- * envelope LP against the tariff, each group's schedule disaggregated to its EVs, the schedules
- * proven feasible by the independent checker and priced from the schedules themselves. `probe` is called between the steps (the
- * benchmark samples memory there: the steps are synchronous, so a timer cannot).
+ * answer against the tariff — its envelope LP, each group's schedule disaggregated to the group's EVs
+ * (zone-model.ts deliverToEvs) — the schedules proven feasible by the independent checker and priced
+ * from the schedules themselves. `probe` is called between the steps (the benchmark samples memory
+ * there: the steps are synchronous, so a timer cannot).
  */
 export async function envelopeSchedule(fleet: Fleet, zone: ZoneData, probe: () => void = () => undefined, grouping?: EnvelopeGrouping): Promise<EnvelopeSchedule> {
   const envelope = aggregateEnvelope(fleet, zone.grid);
-  // With a grouping, the zone schedules over several envelopes (libs/ev groups.ts), as in zonal sim.
-  const envelopeGroups = grouping ? anchoredEnvelopeGroups(fleet, zone.grid, grouping) : undefined;
+  // With a grouping, the zone schedules over several envelopes (libs/ev groups.ts), as in zonal sim;
+  // without, over one envelope of the whole fleet (one group of every EV, anchored at 00:00).
+  const envelopeGroups = grouping
+    ? anchoredEnvelopeGroups(fleet, zone.grid, grouping)
+    : [{ envelope, shiftPeriods: 0, evs: Int32Array.from({ length: fleet.size }, (_, i) => i) }];
   probe();
-  const answer = await directControl.respond({ ...zone, envelope, ...(envelopeGroups ? { envelopeGroups } : {}) }, { round: 0 }, { exporter: new LpExporter(undefined), rng: createRng(0) });
+  const answer = await directControl.respond({ ...zone, fleet, envelope, envelopeGroups }, { round: 0 }, { exporter: new LpExporter(undefined), rng: createRng(0) });
   probe();
-  // The answer is grid side (c/eta − d·eta). At positive prices the LP never charges and discharges
-  // in one period (it would pay for the losses), so each period's battery-side power is one of the two.
-  const batteryKw = answer.evKw.map((kw) => (kw >= 0 ? kw * zone.eta : kw / zone.eta));
-  // With groups, each group's own schedule goes to its own EVs (no EV discharging into another's charging).
-  const disaggregation = envelopeGroups && answer.groupBatteryKw
-    ? disaggregateGroups(fleet, zone.grid, envelopeGroups.map((g) => ({ evs: g.evs! })), answer.groupBatteryKw)
-    : disaggregate(fleet, zone.grid, batteryKw);
+  const check = checkSchedules(fleet, zone.grid, answer.schedules);
+  const { costYuan, baseBillYuan } = scheduleCostYuan(zone, fleet, answer.schedules);
   probe();
-  const check = checkSchedules(fleet, zone.grid, disaggregation.schedules);
-  const { costYuan, baseBillYuan } = scheduleCostYuan(zone, fleet, disaggregation.schedules);
-  probe();
-  return { answer, disaggregation, check, costYuan, baseBillYuan, envelopes: envelopeGroups?.length ?? 1 };
+  return { answer, check, costYuan, baseBillYuan, envelopes: envelopeGroups.length };
 }

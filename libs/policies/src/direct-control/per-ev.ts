@@ -16,8 +16,11 @@ import type { ZoneProblem } from '../policy';
  * kWh cycled), so the LP never does it and the MILP's optimum equals the LP's: the MILP measures what
  * the binaries cost the solver, not a different answer.
  */
-/** A zone's problem without its envelope: the per-EV model needs the EVs themselves instead. */
-export type ZoneData = Omit<ZoneProblem, 'envelope'>;
+/**
+ * A zone's problem without its fleet and envelopes: prices, base load and declared costs. The per-EV
+ * model takes the EVs themselves beside it.
+ */
+export type ZoneData = Omit<ZoneProblem, 'envelope' | 'envelopeGroups' | 'fleet'>;
 
 export interface PerEvModel {
   model: ModelBuilder;

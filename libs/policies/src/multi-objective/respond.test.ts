@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '@zonal/core';
-import { aggregateEnvelope, sampleSeed002Fleet } from '@zonal/ev';
+import { checkSchedules, gridLoadKw, sampleSeed002Fleet } from '@zonal/ev';
 import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { LpExporter, shutdownSolver, solveLpFile } from '@zonal/solver';
 import { defaultCasePath } from '../cases';
 import { directControl } from '../direct-control/direct-control';
 import type { ZoneProblem } from '../policy';
+import { zoneProblemOf } from '../testing';
 import { multiObjective } from './multi-objective';
 import { shapeOf } from './objectives';
 import { caseData } from './study';
@@ -21,10 +22,9 @@ const shipped = parseWithSchema(multiObjective.caseSchema, readJsonFile(path), p
 function zone(): ZoneProblem {
   const fleet = sampleSeed002Fleet({ ...shipped.fleet, count: 20 }, createRng(shipped.seed));
   const { data } = caseData(shipped, fleet);
-  return {
-    zoneId: 7, grid: data.grid, baseNetLoadKw: data.baseKw, envelope: aggregateEnvelope(fleet, data.grid), eta: shipped.fleet.eta,
-    tariffYuanPerKwh: data.priceYuanPerKwh, degradationYuanPerKwh: data.degradationYuanPerKwh, peakTieBreakYuanPerKw: data.peakTieBreakYuanPerKw,
-  };
+  return zoneProblemOf(fleet, data.grid, data.baseKw, {
+    zoneId: 7, tariffYuanPerKwh: data.priceYuanPerKwh, degradationYuanPerKwh: data.degradationYuanPerKwh, peakTieBreakYuanPerKw: data.peakTieBreakYuanPerKw,
+  });
 }
 
 describe('multi-objective in the negotiation (respond: envelope LP, response-mode weights priced in yuan)', () => {
@@ -62,5 +62,29 @@ describe('multi-objective in the negotiation (respond: envelope LP, response-mod
     };
     const [d1, d2] = [await dist(0.01), await dist(10)];
     expect(d2).toBeLessThanOrEqual(d1 + 1e-6);
+  });
+
+  it('dispatches the zone\'s BESS beside its EVs: storage power counts in evKw, and the net load is flatter for it', async () => {
+    const plain = zone();
+    const b = shipped.bess;
+    const withBess: ZoneProblem = {
+      ...plain,
+      resources: { storage: [{ id: 'bess', energyKwh: b.capacityKwh, powerKw: b.pMaxKw, eta: b.eta, socMin: b.socMin, socMax: b.socMax, socInitial: b.socStart }] },
+    };
+    const ctx = () => ({ exporter: new LpExporter(undefined), rng: createRng(1) });
+    const mo = await multiObjective.respond(withBess, { round: 0 }, ctx());
+    const alone = await multiObjective.respond(plain, { round: 0 }, ctx());
+    expect(alone.storageKw).toBeUndefined();
+    const evOnly = gridLoadKw(withBess.fleet, mo.schedules).totalKw;
+    mo.evKw.forEach((x, t) => {
+      expect(x - mo.storageKw![t], `period ${t}: evKw − storageKw is what the EVs draw`).toBeCloseTo(evOnly[t], 9);
+      expect(mo.netLoadKw[t]).toBeCloseTo(withBess.baseNetLoadKw[t] + x, 9);
+      expect(Math.abs(mo.storageKw![t])).toBeLessThanOrEqual(b.pMaxKw / b.eta + 1e-6);
+    });
+    expect(checkSchedules(withBess.fleet, withBess.grid, mo.schedules).ok).toBe(true);
+    // Over a periodic day the BESS ends where it started, so it only moves energy (and loses some to eta).
+    expect(mo.storageKw!.reduce((a, x) => a + x, 0)).toBeGreaterThanOrEqual(-1e-6);
+    expect(mo.storageKw!.some((x) => Math.abs(x) > 1)).toBe(true);
+    expect(shapeOf(mo.netLoadKw).peakValleyKw).toBeLessThan(shapeOf(alone.netLoadKw).peakValleyKw);
   });
 });

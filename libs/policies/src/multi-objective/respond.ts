@@ -1,6 +1,7 @@
 import { InputError } from '@zonal/core';
 import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { solve, type ModelBuilder } from '@zonal/solver';
+import { addStorage, storageGridKw, withStorage, type StorageVars } from '../storage-model';
 import { defaultCasePath } from '../cases';
 import type { DsoSignal, PolicyContext, ZoneAnswer, ZoneProblem } from '../policy';
 import { buildZoneModel, solveZone, type ZoneModel, energyPrices } from '../zone-model';
@@ -10,8 +11,8 @@ import { addShapeTerms, addToObjective, linear, shapeOf, type ObjectiveTerm } fr
 import { normalisedScale, payoffTable, type Normalisation, type SolveFn } from './scalarise';
 
 /**
- * The policy in the negotiation (SPEC §8): the zone's aggregate envelope (buildZoneModel) with
- * seed 002's objectives — an LP (a QP with ADMM's proximal term), no binaries. Weights come from the
+ * The policy in the negotiation (SPEC §8): the zone's envelope groups (buildZoneModel) and its BESS
+ * (ZoneResources.storage, when present) with seed 002's objectives — an LP, no binaries. Weights come from the
  * shipped case's `respondMode` (AHP), the payoff table from the zone's own envelope at its tariff
  * (computed once per zone). The DSO's terms are in yuan, so the objective is written in yuan too:
  * Σ ω_k F~_k times (F1's range / ω1), i.e. F1 + Σ_{k>1} (ω_k/ω1)(range1/range_k) F_k — the same
@@ -32,11 +33,21 @@ interface ZoneObjectives {
   zm: ZoneModel;
   f: [ObjectiveTerm, ObjectiveTerm, ObjectiveTerm];
   net: number[];
+  /** The zone's BESS (ZoneResources.storage), when it has one. */
+  storage?: StorageVars;
 }
 
-/** The zone model with an empty objective and the three objectives as terms (F1 at `prices`). */
+/**
+ * The zone model with an empty objective and the three objectives as terms (F1 at `prices`). The
+ * zone's stationary storage (seed 002's BESS) joins the EVs as flexibility: its power is part of evKw
+ * (the zone's flexible power, which the DSO's terms see) and of the net load F2 and F3 flatten; F1
+ * prices its energy and, as seed 002, no degradation (SPEC §7.4: discharged EV energy only).
+ */
 function zoneObjectives(zone: ZoneProblem, signal: DsoSignal, prices: Float64Array, name: string, segments: number): ZoneObjectives {
-  const zm = buildZoneModel(zone, signal, name);
+  const units = zone.resources?.storage ?? [];
+  let storage: StorageVars | undefined;
+  const flex = units.length ? [(model: ModelBuilder) => (storage = addStorage(model, units, zone.grid))] : [];
+  const zm = buildZoneModel(zone, signal, name, { flex });
   const m = zm.model;
   const T = zone.grid.periods, dt = zone.grid.dtH;
   // buildZoneModel prices degradation and the peak tie-break itself; F1 below carries them instead.
@@ -44,8 +55,8 @@ function zoneObjectives(zone: ZoneProblem, signal: DsoSignal, prices: Float64Arr
   for (let t = 0; t < T; t++) m.setObjectiveCoef(zm.env.dischargeKw.at(t), -m.objectiveCoef(zm.env.dischargeKw.at(t)));
   const lo = new Float64Array(T), hi = new Float64Array(T), net: number[] = [];
   for (let t = 0; t < T; t++) {
-    lo[t] = zone.baseNetLoadKw[t] - zone.envelope.pDischargeMaxGridKw[t];
-    hi[t] = zone.baseNetLoadKw[t] + zone.envelope.pChargeMaxGridKw[t];
+    lo[t] = zone.baseNetLoadKw[t] + m.colLowerBound(zm.evKw[t]);
+    hi[t] = zone.baseNetLoadKw[t] + m.colUpperBound(zm.evKw[t]);
     const p = m.addVar('zoneNet', [t], { lb: lo[t], ub: hi[t] });
     m.addConstraint('zoneNetDef', [t], [p, zm.evKw[t]], [1, -1], '=', zone.baseNetLoadKw[t]);
     net.push(p);
@@ -54,7 +65,7 @@ function zoneObjectives(zone: ZoneProblem, signal: DsoSignal, prices: Float64Arr
   const cols = [...zm.evKw, ...Array.from(zm.env.dischargeKw.columns()), zm.peakKw];
   const coefs = [...zm.evKw.map((_, t) => prices[t] * dt), ...zm.evKw.map(() => zone.degradationYuanPerKwh * dt), zone.peakTieBreakYuanPerKw];
   const baseCost = zone.baseNetLoadKw.reduce((a, p, t) => a + prices[t] * p * dt, 0);
-  return { zm, net, f: [linear(cols, coefs, baseCost), shape.f2, shape.f3] };
+  return { zm, net, f: [linear(cols, coefs, baseCost), shape.f2, shape.f3], storage };
 }
 
 const payoffs = new WeakMap<ZoneProblem, Normalisation>();
@@ -87,9 +98,11 @@ export async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyC
   const norm = await zoneNormalisation(zone, c, solveFn);
   // Under consensus ADMM the multiplier λ prices the zone's energy (policy.ts); otherwise the DSO's prices or the tariff.
   const prices = energyPrices(zone, signal);
-  const { zm, f } = zoneObjectives(zone, signal, prices, `zone${zone.zoneId}`, c.variance.pwlSegments);
+  const { zm, f, storage } = zoneObjectives(zone, signal, prices, `zone${zone.zoneId}`, c.variance.pwlSegments);
   const toYuan = norm.nadir[0] - norm.ideal[0] < norm.minRange ? 1 : (norm.nadir[0] - norm.ideal[0]) / weights[0];
   addToObjective(zm.model, f[0], 1);
   for (let k = 1; k < OBJECTIVE_COUNT; k++) addToObjective(zm.model, f[k], toYuan * normalisedScale(norm, k, weights[k]));
-  return (await solveZone(zm, zone, prices, ctx)).answer;
+  const { sol, answer } = await solveZone(zm, zone, prices, ctx);
+  if (!storage) return answer;
+  return withStorage(answer, storageGridKw(zone.resources!.storage, storage, sol, zone.grid.periods), prices, zone.grid.dtH);
 }

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng, InputError } from '@zonal/core';
-import { aggregateEnvelope, Fleet, type EvSpec } from '@zonal/ev';
+import { Fleet, type EvSpec } from '@zonal/ev';
 import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { LpExporter, shutdownSolver, solveLpFile } from '@zonal/solver';
 import { defaultCasePath } from '../cases';
 import { loadShape } from '../common';
 import { directControl } from '../direct-control/direct-control';
-import type { ZoneProblem } from '../policy';
+import { zoneProblemOf } from '../testing';
 import { peakValley } from './peak-valley';
 
 afterAll(() => shutdownSolver());
@@ -186,10 +186,7 @@ describe('peak-valley', () => {
       socMin: 0.2, socMax: 1, socArrival: 0.4 + 0.05 * i, socTarget: 0.9, v2g: i % 2 === 0,
     }));
     const base = Float64Array.from({ length: 24 }, (_, h) => 40 + 20 * Math.sin(((h - 9) * Math.PI) / 12));
-    const zone: ZoneProblem = {
-      zoneId: 3, grid, envelope: aggregateEnvelope(Fleet.fromSpecs(specs), grid), eta: 0.95, baseNetLoadKw: base,
-      tariffYuanPerKwh: tou, degradationYuanPerKwh: 0.05, peakTieBreakYuanPerKw: 0.001,
-    };
+    const zone = zoneProblemOf(Fleet.fromSpecs(specs), grid, base, { zoneId: 3, tariffYuanPerKwh: tou });
     const flat = await peakValley.respond(zone, { round: 0 }, quietCtx());
     const cheap = await directControl.respond(zone, { round: 0 }, quietCtx());
     const pv = (kw: Float64Array) => loadShape(kw).peakValleyKw;

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng, InputError } from '@zonal/core';
-import { aggregateEnvelope, Fleet, type EvSpec } from '@zonal/ev';
+import { checkSchedules, Fleet, type EvSpec } from '@zonal/ev';
 import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { LpExporter, shutdownSolver, solveLpFile } from '@zonal/solver';
 import { defaultCasePath } from '../cases';
 import { directControl } from '../direct-control/direct-control';
-import type { ZoneProblem } from '../policy';
+import { zoneProblemOf } from '../testing';
 import { profit, solveProfit, type ProfitCase } from './profit';
 import { dpProfit, reachAveraged, reachDetailed } from './testing';
 
@@ -136,13 +136,84 @@ describe('profit', () => {
       id: `ev${i}`, arrivalH: 18 + i, departureH: 31, capacityKwh: 60, pChargeMaxKw: 7, pDischargeMaxKw: 7, eta: 0.95,
       socMin: 0.2, socMax: 1, socArrival: 0.5, socTarget: 0.9, v2g: true,
     }));
-    const zone: ZoneProblem = {
-      zoneId: 2, grid, envelope: aggregateEnvelope(Fleet.fromSpecs(specs), grid), eta: 0.95, baseNetLoadKw: new Float64Array(24).fill(30),
-      tariffYuanPerKwh: tou, degradationYuanPerKwh: 0.05, peakTieBreakYuanPerKw: 0.001,
-    };
+    const zone = zoneProblemOf(Fleet.fromSpecs(specs), grid, new Float64Array(24).fill(30), { zoneId: 2, tariffYuanPerKwh: tou, params: { userFeeYuanPerKwh: 0 } });
     const signal = { round: 2, priceYuanPerKwh: tou.map((p, t) => p + 0.01 * (t % 7)) };
     const a = await profit.respond(zone, signal, quietCtx()), b = await directControl.respond(zone, signal, quietCtx());
     expect(a.objective).toBeCloseTo(b.objective, 6);
     expect(a.costYuan).toBeCloseTo(a.objective - 0.001 * Math.max(...a.netLoadKw), 4);
+  });
+});
+
+describe('profit in the negotiation: EVs with the SOC-dependent curve (seed 000 §4, SPEC §6)', () => {
+  // Seed 000's EV: 120 kWh, 160 kW below 100 kWh and 40 kW above (both ways, battery side), 24 kWh
+  // floor, on grid 20:00–08:00; here on a periodic day of 48 half hours, the case's prices by night.
+  const day = { periods: 48, dtH: 0.5 };
+  const night = shipped().pricesYuanPerKwh; // from 20:00, 24 half hours
+  const prices = Float64Array.from({ length: 48 }, (_, t) => (t >= 40 ? night[t - 40] : t < 16 ? night[t + 8] : 1.0));
+  const seed000 = (i: number, over: Partial<EvSpec> = {}): EvSpec => ({
+    id: `s${i}`, arrivalH: 20 + 0.5 * (i % 3), departureH: 32, capacityKwh: 120, pChargeMaxKw: 160, pDischargeMaxKw: 160, eta: 0.95,
+    socMin: 0.2, socMax: 1, socArrival: 0.5, socTarget: 100 / 120, v2g: true, socDependent: { breakpointKwh: 100, pAboveKw: 40 }, ...over,
+  });
+  const fleetOf = (specs: EvSpec[]) => Fleet.fromSpecs(specs);
+  /** The same EVs with a constant charger (no curve): what direct-control's envelopes assume. */
+  const withoutCurve = (specs: EvSpec[]) => Fleet.fromSpecs(specs.map(({ socDependent: _, ...ev }) => ev));
+  const zoneOf = (fleet: Fleet, params?: unknown, grid = day, tariff = prices) =>
+    zoneProblemOf(fleet, grid, new Float64Array(grid.periods).fill(50), { tariffYuanPerKwh: tariff, params });
+  const curveViolations = (fleet: Fleet, s: Parameters<typeof checkSchedules>[2]) =>
+    checkSchedules(fleet, day, s).violations.filter((v) => /SOC-dependent/.test(v.message));
+
+  it('schedules them within their curve and answers differently from direct-control (which assumes a constant charger)', async () => {
+    const specs = Array.from({ length: 4 }, (_, i) => seed000(i));
+    const fleet = fleetOf(specs);
+    const a = await profit.respond(zoneOf(fleet), { round: 0 }, quietCtx()); // the shipped fee: 1.0 yuan/kWh
+    expect(checkSchedules(fleet, day, a.schedules).violations).toEqual([]);
+    expect(a.delivery.evsScheduled).toBe(4);
+    const dc = await directControl.respond(zoneOf(withoutCurve(specs)), { round: 0 }, quietCtx());
+    expect(Math.max(...a.evKw.map((x, t) => Math.abs(x - dc.evKw[t])))).toBeGreaterThan(1);
+  });
+
+  it('with no fee and a target above the breakpoint the curve binds: dearer than the constant charger, and feasible where that is not', async () => {
+    // 115 kWh by 08:00: from 60 kWh one half hour reaches only 110 kWh under the curve (40 kWh at 160 kW, then 40 kW).
+    const specs = Array.from({ length: 3 }, (_, i) => seed000(i, { socTarget: 115 / 120 }));
+    const fleet = fleetOf(specs);
+    const a = await profit.respond(zoneOf(fleet, { userFeeYuanPerKwh: 0 }), { round: 0 }, quietCtx());
+    const dc = await directControl.respond(zoneOf(withoutCurve(specs)), { round: 0 }, quietCtx());
+    expect(checkSchedules(fleet, day, a.schedules).violations).toEqual([]);
+    expect(curveViolations(fleet, dc.schedules).length).toBeGreaterThan(0);
+    expect(a.objective).toBeGreaterThan(dc.objective + 1e-3);
+    expect(a.costYuan).toBeGreaterThan(dc.costYuan + 1e-3);
+  });
+
+  it('without a curve and without a fee it is direct-control: the same cost and objective', async () => {
+    const fleet = withoutCurve(Array.from({ length: 4 }, (_, i) => seed000(i)));
+    const zone = zoneOf(fleet, { userFeeYuanPerKwh: 0 });
+    const a = await profit.respond(zone, { round: 0 }, quietCtx()), b = await directControl.respond(zone, { round: 0 }, quietCtx());
+    expect(a.costYuan).toBeCloseTo(b.costYuan, 6);
+    expect(a.objective).toBeCloseTo(b.objective, 6);
+  });
+
+  it('on the shipped case\'s own horizon its answer is the detailed model\'s optimum (EV by EV, not one representative EV)', async () => {
+    const c = shipped();
+    const grid = { periods: c.time.periods, dtH: c.time.dtH, startH: c.time.startH };
+    const f = c.fleet;
+    const specs = Array.from({ length: f.count }, (_, i) => seed000(i, {
+      arrivalH: c.time.startH, departureH: c.time.startH + c.time.periods * c.time.dtH, capacityKwh: f.capacityKwh, eta: f.eta,
+      socMin: f.minKwh / f.capacityKwh, socArrival: f.arrivalKwh / f.capacityKwh, socTarget: f.targetKwh / f.capacityKwh,
+    }));
+    const zone = zoneProblemOf(fleetOf(specs), grid, new Float64Array(grid.periods), {
+      tariffYuanPerKwh: Float64Array.from(c.pricesYuanPerKwh), degradationYuanPerKwh: 0, peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw,
+    });
+    const answer = await profit.respond(zone, { round: 0 }, quietCtx());
+    const detailed = await solveProfit(c, 'detailed-lp', quietCtx());
+    // The case maximises profit − tie-break; the zone minimises its negative.
+    expect(answer.objective).toBeCloseTo(-detailed.objective, 4);
+    expect(answer.delivery.evsScheduled).toBe(f.count);
+  });
+
+  it('refuses a grid of steps shorter than the LP form is exact for, naming the zone and the EV', async () => {
+    const quarter = { periods: 96, dtH: 0.25 };
+    const zone = zoneOf(fleetOf([seed000(0)]), undefined, quarter, new Float64Array(96).fill(0.5));
+    await expect(profit.respond(zone, { round: 0 }, quietCtx())).rejects.toThrow(InputError);
+    await expect(profit.respond(zone, { round: 0 }, quietCtx())).rejects.toThrow(/^zone 1: EV s0: .*exact LP only for steps of at least 0\.5 h/);
   });
 });

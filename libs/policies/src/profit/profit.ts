@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { InputError } from '@zonal/core';
-import { clock } from '@zonal/scenario';
+import { socDependentLimitOf } from '@zonal/ev';
+import { clock, parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { ModelBuilder, solve, type Solution } from '@zonal/solver';
+import { defaultCasePath } from '../cases';
 import type { DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
-import { buildZoneModel, solveZone, energyPrices } from '../zone-model';
+import { answerFromSchedules, buildZoneModel, energyPrices, solveZoneModel } from '../zone-model';
+import { disaggregatePart, fleetPart, mergeSchedules, partBid } from '../zone-parts';
+import { addSocDependentEvs, type SocDependentEvs } from './soc-dependent-evs';
 import { addSocDependentLp, addSocDependentMilp, lpExactFromDtH, type SocDependentPower } from './soc-dependent-power';
 
 /**
@@ -234,16 +238,64 @@ async function runCase(c: ProfitCase, ctx: PolicyContext): Promise<PolicyReport>
 }
 
 /**
- * In the negotiation the zone's margin is energy sold − energy bought at the DSO's prices (or its
- * tariff) − degradation: the zone fleet's own envelope (constant-power chargers) and the DSO's
- * terms. The users' fee is not part of ZoneProblem, so the zone books none (see the report).
+ * profit's parameters in a zone file: the users' charging fee (yuan per kWh delivered to their
+ * batteries); absent, the shipped case's fee (cases/profit.json).
+ */
+const paramsSchema = z.strictObject({ userFeeYuanPerKwh: z.number().min(0).max(100).optional() });
+
+let shippedFee: number | undefined;
+function shippedFeeYuanPerKwh(): number {
+  if (shippedFee === undefined) {
+    const path = defaultCasePath('profit');
+    if (!path) throw new Error('the profit policy ships cases/profit.json');
+    shippedFee = parseWithSchema(caseSchema, readJsonFile(path), path).chargingFeeYuanPerKwh;
+  }
+  return shippedFee;
+}
+
+/**
+ * In the negotiation (SPEC §8) the zone maximises its margin at the prices it faces — energy sold −
+ * bought − degradation — plus the users' fee on the energy delivered to their batteries (SPEC §7.3),
+ * under the DSO's terms: it minimises −margin − fee + tie-break + coordination terms (`objective`;
+ * `costYuan` stays energy + degradation). With no fee it is direct-control's problem.
+ *
+ * EVs whose charger follows a SOC-dependent curve (libs/ev fleet.ts, seed 000 §4) are scheduled one
+ * by one with the curve's LP rows (soc-dependent-evs.ts, exact for steps of at least 0.5 h for seed
+ * 000; a zone with shorter steps is refused); the others go through the zone's envelope groups and
+ * are disaggregated to their EVs as every policy's are. Both kinds' schedules are checked EV by EV.
  */
 async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
+  const params = parseWithSchema(paramsSchema, zone.params ?? {}, `zone ${zone.zoneId}: policy.params`);
+  const feeYuanPerKwh = params.userFeeYuanPerKwh ?? shippedFeeYuanPerKwh();
   const prices = energyPrices(zone, signal);
-  const zm = buildZoneModel(zone, signal, `zone${zone.zoneId}_profit`);
-  for (let t = 0; t < zone.grid.periods; t++) zm.model.setObjectiveCoef(zm.evKw[t], prices[t] * zone.grid.dtH);
-  zm.model.addObjectiveConstant(zone.baseNetLoadKw.reduce((a, p, t) => a + prices[t] * p * zone.grid.dtH, 0));
-  return (await solveZone(zm, zone, prices, ctx)).answer;
+  const { grid } = zone;
+  const T = grid.periods, dt = grid.dtH;
+  const curved = (i: number) => socDependentLimitOf(zone.fleet, i) !== null;
+  const envelopeEvs = fleetPart(zone, (i) => (curved(i) ? null : 'envelope'));
+  const curveEvs = fleetPart(zone, (i) => (curved(i) ? 'curve' : null));
+  const one: { evs?: SocDependentEvs } = {};
+  const flex = curveEvs.fleet.size > 0
+    ? [(m: ModelBuilder) => (one.evs = addSocDependentEvs(m, curveEvs.fleet, grid, zone.degradationYuanPerKwh, `zone ${zone.zoneId}`))]
+    : [];
+  const zm = buildZoneModel(partBid(zone, envelopeEvs), signal, `zone${zone.zoneId}_profit`, { flex });
+  const m = zm.model;
+  for (let t = 0; t < T; t++) m.setObjectiveCoef(zm.evKw[t], prices[t] * dt);
+  m.addObjectiveConstant(zone.baseNetLoadKw.reduce((a, p, t) => a + prices[t] * p * dt, 0));
+  // The users pay for energy stored (battery side, net of V2G): Σ (c − d)·dt is what their batteries gained.
+  const addFee = (col: number, sign: number) => m.setObjectiveCoef(col, -sign * feeYuanPerKwh * dt); // adds to the column's cost
+  for (let t = 0; t < T; t++) {
+    addFee(zm.env.chargeKw.at(t), 1);
+    addFee(zm.env.dischargeKw.at(t), -1);
+  }
+  one.evs?.chargeCols.forEach((col) => addFee(col, 1));
+  one.evs?.dischargeCols.forEach((col) => addFee(col, -1));
+
+  const { sol, groupBatteryKw } = await solveZoneModel(zm, ctx);
+  const d = disaggregatePart(envelopeEvs, grid, groupBatteryKw);
+  const parts = [{ indices: envelopeEvs.indices, schedules: d.schedules }];
+  if (one.evs) parts.push({ indices: curveEvs.indices, schedules: one.evs.read(sol) });
+  const schedules = mergeSchedules(zone.fleet.size, T, parts);
+  return answerFromSchedules(zone, schedules, prices, sol.objective, { overKwh: d.overKwh, shortfallKwh: d.underKwh });
 }
 
 export const profit: ZonePolicy<ProfitCase> = {
@@ -252,5 +304,6 @@ export const profit: ZonePolicy<ProfitCase> = {
   source: 'SPEC §7.3 and §6, seed 000 §4 eq 10–18',
   caseSchema,
   runCase,
+  paramsSchema,
   respond,
 };
