@@ -23,7 +23,7 @@ describe('zone agents as processes', () => {
     // SPEC §8's small test scenario, with tolerances no run meets, so it runs to its round limit.
     const scenario = scenarioFile(dir, {
       extends: 'small-test',
-      negotiation: { maxRounds: 60, admm: { primalTolKw: 1e-12, dualTolKw: 1e-12, relCostTol: 1e-15 } },
+      negotiation: { maxRounds: 60, stallRounds: 1000, admm: { primalTolKw: 1e-12, dualTolKw: 1e-12, relCostTol: 1e-15 } },
     });
     const runId = `kill-${Date.now()}`;
     const common = ['--scenario', scenario, '--nats', nats.url, '--run-id', runId];
