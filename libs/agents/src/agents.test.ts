@@ -80,6 +80,30 @@ describe('the seed\'s target/penalty method through the protocol', () => {
   });
 });
 
+describe('seed 001\'s aggregator model inside the negotiation (elasticity-pricing zones)', () => {
+  it('each zone classifies its own users, sets its class price changes within ±50% and reports them per zone', async () => {
+    const scenario = loadScenario('small-test');
+    const sim = await buildSimSetup(parseScenario({ ...scenario, zones: { ...scenario.zones, policy: 'elasticity-pricing' }, negotiation: { ...scenario.negotiation, maxRounds: 2 } }));
+    const { report } = await runInProcess(sim, 'agents-elasticity');
+    expect(report.rounds).toBe(2);
+    for (const [k, z] of report.zones.entries()) {
+      const p = z.pricing!;
+      expect(p, `zone ${z.id}`).toBeDefined();
+      const users = p.usersByType['1'] + p.usersByType['2'] + p.usersByType['3'] + p.usersByType['4'] + p.v2gDirect;
+      expect(users, `zone ${z.id}: every scheduled user typed once`).toBe(z.delivery!.evsScheduled);
+      expect(users + z.delivery!.evsLeftOut).toBe(sim.parties[k].problem.fleet.size);
+      for (const c of ['p', 'o', 'v'] as const) {
+        expect(Math.abs(p.priceChangePct[c])).toBeLessThanOrEqual(50 + 1e-9);
+        expect(p.classEnergyKwh.before[c]).toBeGreaterThanOrEqual(0);
+      }
+      // Elasticity only shifts energy between classes: each user's total is fixed by travel.
+      const total = (e: { p: number; o: number; v: number }) => e.p + e.o + e.v;
+      expect(Math.abs(total(p.classEnergyKwh.after) - total(p.classEnergyKwh.before))).toBeLessThan(1e-6 * total(p.classEnergyKwh.before));
+      expect(z.delivery!.evsFeasible).toBe(z.delivery!.evsScheduled);
+    }
+  });
+});
+
 describe('DSO and zone agents on the in-process transport', async () => {
   const sim = await buildSimSetup(loadScenario('small-test'));
   const out = mkdtempSync(join(tmpdir(), 'zonal-agents-'));
