@@ -198,8 +198,18 @@ describe('the DSO reads announces against its zone list', async () => {
     expect(refuseAnnounce(network, bad)).toMatch(message);
   });
 
-  it('refuses to negotiate without every listed zone\'s announce', () => {
-    expect(() => negotiationSetup(network, [announce(0)])).toThrow(new InputError('zone 2 has not announced itself', 'negotiation'));
+  it('negotiates with the zones that announced (a silent zone is left out: its buses keep their base load, no EVs)', () => {
+    expect(negotiationSetup(network, [announce(0)]).zones.map((z) => z.id)).toEqual([1]);
+  });
+
+  it('refuses a doubled or stray announce instead of dropping it', () => {
+    expect(() => negotiationSetup(network, [announce(0), announce(0)])).toThrow(new InputError('zone 1 announced itself twice', 'negotiation'));
+    expect(() => negotiationSetup(network, [announce(0), altered(1, (a) => { a.bid.zoneId = 9; })])).toThrow(/zone 9 is not in the DSO's zone list/);
+  });
+
+  it('refuses series over another number of periods than the DSO\'s grid (checked on the wire too)', () => {
+    expect(refuseAnnounce(network, altered(0, (a) => { a.bid.baseNetLoadKw = a.bid.baseNetLoadKw.subarray(1); }))).toMatch(/^zone 1 announced baseNetLoadKw over 23 periods, not 24$/);
+    expect(refuseAnnounce(network, altered(0, (a) => { a.busProfiles.push(a.busProfiles[0]); }))).toMatch(/announced a bus profile twice/);
   });
 });
 

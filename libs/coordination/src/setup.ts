@@ -84,6 +84,15 @@ export function refuseAnnounce(network: DsoNetwork, a: ZoneAnnounce): string | n
   }
   const stray = a.busProfiles.find((p) => !listed.buses.includes(p.bus));
   if (stray) return `zone ${a.bid.zoneId} announced flexibility at bus ${stray.bus}, which is not one of its buses`;
+  if (new Set(a.busProfiles.map((p) => p.bus)).size !== a.busProfiles.length) return `zone ${a.bid.zoneId} announced a bus profile twice`;
+  // The wire schema checks these too; an announce handed over in process is checked here.
+  const T = grid.periods;
+  const short = [
+    ['baseNetLoadKw', a.bid.baseNetLoadKw.length],
+    ...a.busProfiles.flatMap((p) => [[`busProfiles (bus ${p.bus}) flexKw`, p.flexKw.length], [`busProfiles (bus ${p.bus}) uncoordinatedKw`, p.uncoordinatedKw.length]] as const),
+    ...a.bid.envelopeGroups.flatMap((g, k) => [[`groups[${k}].pMaxKw`, g.envelope.pMaxKw.length], [`groups[${k}].eMaxKwh`, g.envelope.eMaxKwh.length - 1]] as const),
+  ].find(([, n]) => n !== T);
+  if (short) return `zone ${a.bid.zoneId} announced ${short[0]} over ${short[1]} periods, not ${T}`;
   return null;
 }
 
@@ -102,13 +111,19 @@ export function zoneSetupOf(network: DsoNetwork, a: ZoneAnnounce): ZoneSetup {
 }
 
 /** The DSO's network with its zones, in the zone list's order. */
+/**
+ * The DSO's network with the zones that announced themselves, in the zone list's order. Every
+ * announce must fit (`refuseAnnounce`) and come once: a stray or doubled zone is an error, not dropped.
+ */
 export function negotiationSetup(network: DsoNetwork, announces: ReadonlyArray<ZoneAnnounce>): NegotiationSetup {
-  const byId = new Map(announces.map((a) => [a.bid.zoneId, a]));
-  const zones = network.scenario.zones.map((z) => {
-    const a = byId.get(z.id);
-    if (!a) throw new InputError(`zone ${z.id} has not announced itself`, 'negotiation');
-    return zoneSetupOf(network, a);
-  });
+  const byId = new Map<number, ZoneAnnounce>();
+  for (const a of announces) {
+    if (byId.has(a.bid.zoneId)) throw new InputError(`zone ${a.bid.zoneId} announced itself twice`, 'negotiation');
+    byId.set(a.bid.zoneId, a);
+  }
+  const zones = network.scenario.zones.filter((z) => byId.has(z.id)).map((z) => zoneSetupOf(network, byId.get(z.id)!));
+  const stray = announces.find((a) => !network.scenario.zones.some((z) => z.id === a.bid.zoneId));
+  if (stray) zoneSetupOf(network, stray); // throws, naming it
   return { ...network, zones };
 }
 
