@@ -31,12 +31,17 @@ export async function splitScenario(scenario: Scenario, feeder: Feeder = loadFee
   const zoneBuses = (scenario.zones.buses ?? partition!.zones.map((z) => z.buses)).map((b) => [...b].sort((x, y) => x - y));
   checkZoneList(zoneBuses.map((buses, k) => ({ id: k + 1, buses })), feeder, (k) => `zones.buses[${k}]`, 'zones.buses');
   const specs = Fleet.toSpecs(fleet);
-  const { evFleet: _fleet, zones: zoneSettings, ...network } = scenario;
-  const dso: DsoConfig = { format: DSO_FORMAT, ...network, zones: zoneBuses.map((buses, k) => ({ id: k + 1, buses })) };
+  // The scenario's description speaks of its fleet; the DSO's file says what it holds instead.
+  const { evFleet: _fleet, zones: zoneSettings, description: _description, ...network } = scenario;
+  const dso: DsoConfig = {
+    format: DSO_FORMAT, ...network,
+    description: `the DSO's part of scenario "${scenario.name}" (zonal split): network, DERs, tariff, carbon, negotiation settings and zone list`,
+    zones: zoneBuses.map((buses, k) => ({ id: k + 1, buses })),
+  };
   const zones = zoneBuses.map((buses, k) => {
     const inZone = new Set(buses);
     const config: ZoneConfig = {
-      format: ZONE_FORMAT, id: k + 1, buses, seed: scenario.seed, time: scenario.time, tariff: scenario.tariff,
+      format: ZONE_FORMAT, id: k + 1, description: `zone ${k + 1} of scenario "${scenario.name}" (zonal split): its charging sessions, base net load and policy`, buses, seed: scenario.seed, time: scenario.time, tariff: scenario.tariff,
       baseNetLoadKw: Array.from(zoneBaseNetLoad(inputs, feeder, inZone)),
       policy: { name: zoneSettings.policy },
       degradationYuanPerKwh: zoneSettings.degradationYuanPerKwh,
