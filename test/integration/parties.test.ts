@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readZoneSchedules } from '@zonal/agents';
 import { loadZoneDir } from '@zonal/coordination';
 import { checkSchedules, gridLoadKw } from '@zonal/ev';
 import { startNatsServer, type LocalNatsServer } from '@zonal/protocol';
@@ -90,14 +91,7 @@ describe('zones that own their EVs: zonal split, a DSO with no EV, zones from th
     // Each zone's own output: per-EV schedules that pass the checker and sum to what it agreed.
     zones.forEach((party, k) => {
       const { fleet, grid } = party.problem;
-      const rows = readFileSync(join(out, 'zones', `zone-${party.config.id}-schedules.csv`), 'utf8').trim().split('\n').slice(1).map((r) => r.split(','));
-      const index = new Map(fleet.id.map((id, i) => [id, i]));
-      const ordered = [...rows].sort((a, b) => index.get(a[0])! - index.get(b[0])!);
-      const offset = new Int32Array(fleet.size + 1), start = new Int32Array(fleet.size).fill(-1);
-      for (const r of ordered) offset[index.get(r[0])! + 1]++;
-      for (let i = 0; i < fleet.size; i++) offset[i + 1] += offset[i];
-      for (const r of ordered) if (start[index.get(r[0])!] < 0) start[index.get(r[0])!] = Number(r[2]);
-      const schedules = { periods: grid.periods, start, offset, chargeKw: Float64Array.from(ordered, (r) => Number(r[3])), dischargeKw: Float64Array.from(ordered, (r) => Number(r[4])) };
+      const schedules = readZoneSchedules(readFileSync(join(out, 'zones', `zone-${party.config.id}-schedules.csv`), 'utf8'), fleet, grid);
       expect(checkSchedules(fleet, grid, schedules).violations).toEqual([]);
       gridLoadKw(fleet, schedules).totalKw.forEach((v, t) => expect(Math.abs(v - report.zones[k].achievedKw[t]), `zone ${party.config.id} period ${t}`).toBeLessThan(1e-6));
     });

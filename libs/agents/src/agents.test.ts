@@ -9,7 +9,7 @@ import { loadScenario, parseScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 import { runDsoAgent } from './dso-agent';
 import { fromAnnounceBody, fromSolveReply, fromSolveRequest, toAnnounceBody, toSolveReply, toSolveRequest } from './wire';
-import { startZoneAgent } from './zone-agent';
+import { readZoneSchedules, startZoneAgent } from './zone-agent';
 
 afterAll(() => shutdownSolver());
 
@@ -145,18 +145,7 @@ describe('DSO and zone agents on the in-process transport', async () => {
   it('each zone writes its own per-EV schedules: they pass the feasibility checker and sum to what it agreed', () => {
     for (const [k, end] of ends.entries()) {
       const { fleet, grid } = sim.parties[k].problem;
-      const rows = readFileSync(end.files.find((f) => f.endsWith('-schedules.csv'))!, 'utf8').trim().split('\n').slice(1).map((r) => r.split(','));
-      // Rebuilt from the file alone, EV by EV in time order from arrival (the compact form of libs/ev).
-      const byEv = new Map<string, string[][]>();
-      for (const r of rows) byEv.set(r[0], [...(byEv.get(r[0]) ?? []), r]);
-      const offset = new Int32Array(fleet.size + 1), start = new Int32Array(fleet.size).fill(-1);
-      fleet.id.forEach((id, i) => {
-        const mine = byEv.get(id) ?? [];
-        offset[i + 1] = offset[i] + mine.length;
-        if (mine.length) start[i] = Number(mine[0][2]);
-      });
-      const flat = fleet.id.flatMap((id) => byEv.get(id) ?? []);
-      const schedules = { periods: grid.periods, start, offset, chargeKw: Float64Array.from(flat, (r) => Number(r[3])), dischargeKw: Float64Array.from(flat, (r) => Number(r[4])) };
+      const schedules = readZoneSchedules(readFileSync(end.files.find((f) => f.endsWith('-schedules.csv'))!, 'utf8'), fleet, grid);
       const check = checkSchedules(fleet, grid, schedules);
       expect(check.violations, `zone ${k + 1}`).toEqual([]);
       expect(check.scheduledEvs).toBe(report.zones[k].delivery!.evsScheduled);

@@ -1,4 +1,4 @@
-export { startZoneAgent, type ZoneAgentOptions, type RunningZoneAgent, type ZoneAgentEnd } from './zone-agent';
+export { startZoneAgent, readZoneSchedules, type ZoneAgentOptions, type RunningZoneAgent, type ZoneAgentEnd } from './zone-agent';
 export { runDsoAgent, type DsoAgentOptions, type DsoOutcome } from './dso-agent';
 export { transportZoneClients } from './zone-clients';
 export { buildSimReport, withOracle, writeSimReport, type SimReport } from './report';

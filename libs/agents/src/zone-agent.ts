@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '@zonal/core';
 import { announceOf, type ZoneParty } from '@zonal/coordination';
+import type { EvSchedules, Fleet, TimeGrid } from '@zonal/ev';
 import type { ZoneAnswer } from '@zonal/policies';
 import type { Transport } from '@zonal/protocol';
 import { LpExporter } from '@zonal/solver';
@@ -121,4 +122,26 @@ function writeZoneOutput(dir: string, party: ZoneParty, answer: ZoneAnswer): str
     delivery: answer.delivery, ...(answer.pricing ? { pricing: answer.pricing } : {}), leftOut: party.excluded.map((p) => p.message),
   }, null, 2)}\n`);
   return [schedules, summary];
+}
+
+/**
+ * A zone's schedules file (`zone-<id>-schedules.csv`, as `writeZoneOutput` writes it) back as per-EV
+ * schedules of `fleet`, for anyone holding the zone's file to check them (libs/ev checkSchedules).
+ */
+export function readZoneSchedules(csv: string, fleet: Fleet, grid: TimeGrid): EvSchedules {
+  const rows = csv.trim().split('\n').slice(1).map((r) => r.split(','));
+  const index = new Map(fleet.id.map((id, i) => [id, i]));
+  const byEv: string[][][] = Array.from({ length: fleet.size }, () => []);
+  for (const r of rows) {
+    const i = index.get(r[0]);
+    if (i === undefined) throw new Error(`schedules name EV ${r[0]}, which is not in the zone's fleet`);
+    byEv[i].push(r);
+  }
+  const offset = new Int32Array(fleet.size + 1), start = new Int32Array(fleet.size).fill(-1);
+  byEv.forEach((mine, i) => {
+    offset[i + 1] = offset[i] + mine.length;
+    if (mine.length) start[i] = Number(mine[0][2]);
+  });
+  const flat = byEv.flat();
+  return { periods: grid.periods, start, offset, chargeKw: Float64Array.from(flat, (r) => Number(r[3])), dischargeKw: Float64Array.from(flat, (r) => Number(r[4])) };
 }
