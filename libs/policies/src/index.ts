@@ -1,7 +1,11 @@
-export type { ZonePolicy, PolicyContext, PolicyReport, ReportTable, ZoneBid, ZoneProblem, ZoneResources, DsoSignal, ZoneAnswer, ZoneReport, ZoneDeliveryFigures, ZonePricing, ZoneRegulation } from './policy';
+export type { ZonePolicy, CaseZone, CaseZoneFields, PolicyContext, PolicyReport, ReportTable, ZoneBid, ZoneProblem, ZoneResources, DsoSignal, ZoneAnswer, ZoneReport, ZoneDeliveryFigures, ZonePricing, ZoneRegulation } from './policy';
 export { getPolicy, policyNames } from './registry';
 export { defaultCasePath } from './cases';
 export { addEnvelope, addEnvelopeGroups, type EnvelopeVars, type EnvelopeGroup } from './envelope-model';
 export { buildZoneModel, solveZone, solveZoneModel, zoneCostYuan, deliverToEvs, answerFromSchedules, type ZoneModel, type ZoneModelOptions, type Flexibility } from './zone-model';
 export { atPeriods, pricesAtPeriods, loadShape } from './common';
 export { benchFleetScheduling, type FleetSchedulingRow, type FleetSchedulingBenchOptions } from './direct-control/bench';
+export {
+  caseZoneOf, placeCaseZone, writeCaseZone, caseZoneSessionsFileName, declaredZoneSettings, tariffOnGrid, resample,
+  type CaseZonePlacement, type PlacedCaseZone,
+} from './case-zone';

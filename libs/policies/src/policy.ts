@@ -3,6 +3,8 @@ import type { Rng } from '@zonal/core';
 import type { AggregateEnvelope, EvSchedules, Fleet, TimeGrid, TouCode } from '@zonal/ev';
 import type { EnvelopeGroup } from './envelope-model';
 import type { LpExporter } from '@zonal/solver';
+import type { EvSpec } from '@zonal/ev';
+import type { ZoneConfig } from '@zonal/scenario';
 
 /**
  * A zone policy (SPEC §7, STYLE lesson 3): one module implementing this interface, registered by
@@ -30,6 +32,11 @@ export interface ZonePolicy<Case = unknown> {
    * checked feasible (zone-model.ts `deliverToEvs`); `evKw` is what those schedules draw.
    */
   respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer>;
+  /**
+   * The case as one zone of a negotiation (`zonal policy <name> --zone-file`): its fleet sampled with
+   * `ctx.rng` (seeded by the case's seed) exactly as `runCase` samples it, on a 24 h periodic day.
+   */
+  caseZone?(c: Case, ctx: PolicyContext): CaseZone;
 }
 
 export interface PolicyContext {
@@ -204,3 +211,23 @@ export interface ZoneAnswer {
 
 /** What a zone tells the DSO of its answer: everything but the per-EV schedules, which stay in the zone. */
 export type ZoneReport = Omit<ZoneAnswer, 'schedules' | 'groupBatteryKw'>;
+
+/**
+ * The zone-file fields a policy's standalone case fills (`zonal policy <name> --zone-file`): everything
+ * of a zone file (`zoneFileSchema`, libs/scenario parties.ts) but its format, id, buses and sessions,
+ * which the caller sets when it places the zone on a feeder. Units as in the zone file (kW, yuan).
+ */
+export type CaseZoneFields = Omit<ZoneConfig, 'format' | 'id' | 'buses' | 'sessions'>;
+
+/**
+ * A policy's standalone case as one zone of a negotiation (`ZonePolicy.caseZone`): the zone file's
+ * fields on a 24 h periodic day, the case's own EVs (drawn as `runCase` draws them), and what the
+ * mapping changed or left behind, said in `notes`.
+ */
+export interface CaseZone {
+  zone: CaseZoneFields;
+  /** The case's EVs as charging sessions, not yet placed: `bus` is unset (the caller spreads them over the zone's buses). */
+  sessions: EvSpec[];
+  notes: string[];
+}
+

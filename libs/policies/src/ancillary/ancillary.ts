@@ -1,8 +1,11 @@
+import { InputError } from '@zonal/core';
+import { Fleet, sampleDefaultFleet } from '@zonal/ev';
+import { caseZoneHeader, declaredDegradationNote, declaredZoneSettings, zoneTariff } from '../case-zone';
 import { pricesAtPeriods } from '../common';
-import type { PolicyContext, PolicyReport, ReportTable, ZonePolicy } from '../policy';
+import type { CaseZone, PolicyContext, PolicyReport, ReportTable, ZonePolicy } from '../policy';
 import { ancillaryCaseSchema, type AncillaryCase } from './case';
 import { solveLevelPair, type LevelPair, type MarketPlan, type MarketPrices } from './market-lp';
-import { marketPrices } from './markets';
+import { marketPrices, shippedAncillaryCase } from './markets';
 import { ancillaryParamsSchema, respond } from './respond';
 import { drawMarketSamples, type MarketSamples } from './samples';
 import { incentiveLevels, willingShare } from './willingness';
@@ -115,6 +118,46 @@ async function runCase(c: AncillaryCase, ctx: PolicyContext): Promise<PolicyRepo
   };
 }
 
+/** The case's fields that `respond` reads from the shipped case instead of the zone file (respond.ts). */
+const MARKET_FIELDS = [
+  'cbdrWindowH', 'dbdrWindowH', 'regulationEnergyYuanPerKwh', 'capacityYuanPerKwPerH', 'peakRegulationCostYuanPerKwh', 'willingness', 'incentiveLevels',
+] as const;
+
+/**
+ * The case as one zone: the aggregator's users are the fleet of its first Monte Carlo day (sample 0,
+ * drawn as runCase draws it), its tariff, and as the offer the incentive at which the case's users
+ * are most willing (its saturation incentive), for CBDR and DBDR alike. The aggregator has no base
+ * load of its own (base net load 0 kW). In a zone, respond prices the markets and willingness of the
+ * shipped case, so a case that changes them is told so.
+ */
+function caseZone(c: AncillaryCase, ctx: PolicyContext): CaseZone {
+  const fleet = sampleDefaultFleet(c.fleet, ctx.rng.fork('fleet-0'));
+  const shipped = shippedAncillaryCase();
+  const levels = incentiveLevels(shipped.incentiveLevels);
+  const offer = c.willingness.saturationYuanPerKwh;
+  if (!levels.some((l) => Math.abs(l - offer) < 1e-9)) {
+    throw new InputError(`${offer} yuan/kWh is not an incentive a zone can offer: a zone offers one of the shipped case's levels (${levels.join(', ')})`, 'willingness.saturationYuanPerKwh');
+  }
+  const differ = MARKET_FIELDS.filter((f) => JSON.stringify(c[f]) !== JSON.stringify(shipped[f]));
+  const d = declaredZoneSettings();
+  return {
+    zone: {
+      ...caseZoneHeader('ancillary', c), time: c.time, tariff: zoneTariff(c.tariff),
+      baseNetLoadKw: new Array<number>(c.time.periods).fill(0),
+      policy: { name: 'ancillary', params: { cbdrIncentiveYuanPerKwh: offer, dbdrIncentiveYuanPerKwh: offer } },
+      degradationYuanPerKwh: d.degradationYuanPerKwh, peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw, envelopeGrouping: d.envelopeGrouping,
+    },
+    sessions: Fleet.toSpecs(fleet),
+    notes: [
+      `the zone's ${fleet.size} users are the case's first Monte Carlo day (sample 0 of ${c.monteCarloSamples}, seed ${c.seed}); in the negotiation each accepts the offer by its own seeded draw, and the zone plans the day it has instead of the mean of ${c.monteCarloSamples}`,
+      `the offer is the case's saturation incentive, ${offer} yuan/kWh for CBDR and DBDR (willingness ${c.willingness.shareAtSaturation}); the incentive sweep is standalone only`,
+      'the aggregator has no load of its own: the zone\'s base net load is 0 kW',
+      ...(differ.length ? [`in a zone, ancillary prices regulation with the shipped case's markets and willingness (cases/ancillary.json); this case's ${differ.join(', ')} differ and are not carried`] : []),
+      declaredDegradationNote(),
+    ],
+  };
+}
+
 export const ancillary: ZonePolicy<AncillaryCase> = {
   name: 'ancillary',
   summary: 'EV aggregator selling peak-regulation services: CBDR (valley filling), DBDR (V2G peak shaving) or both, with incentive-dependent user willingness',
@@ -123,4 +166,5 @@ export const ancillary: ZonePolicy<AncillaryCase> = {
   runCase,
   paramsSchema: ancillaryParamsSchema,
   respond,
+  caseZone,
 };

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { aggregateEnvelope, anchoredEnvelopeGroups, checkSchedules, sampleDefaultFleet, uncoordinatedProfile, type ScheduleCheck } from '@zonal/ev';
+import { aggregateEnvelope, anchoredEnvelopeGroups, checkSchedules, Fleet, sampleDefaultFleet, uncoordinatedProfile, type ScheduleCheck } from '@zonal/ev';
 import { evFleetSchema } from '@zonal/scenario';
 import { atPeriods, baseLoadSchema, caseHeader, loadShape, pricesAtPeriods, tariffBlocks, touCodesAtPeriods } from '../common';
-import type { DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
+import { caseZoneHeader, declaredZoneSettings, zoneTariff } from '../case-zone';
+import type { CaseZone, DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
 import { buildZoneModel, solveZone, zoneCostYuan, energyPrices } from '../zone-model';
 
 /**
@@ -109,6 +110,29 @@ function feasibility(check: ScheduleCheck): string {
   return `${check.scheduledEvs} / ${check.scheduledEvs - failing}${listedAll ? '' : ' or fewer'}`;
 }
 
+/**
+ * The case as one zone: its fleet (drawn as runCase draws it), its base load as the zone's base net
+ * load, its tariff, degradation and tie-break. The case is a whole feeder's (IEEE-33's load and the
+ * default 3000-EV fleet), so the zone is one of feeder size.
+ */
+function caseZone(c: DirectControlCase, ctx: PolicyContext): CaseZone {
+  const grid = { periods: c.time.periods, dtH: c.time.dtH };
+  const fleet = sampleDefaultFleet(c.fleet, ctx.rng);
+  return {
+    zone: {
+      ...caseZoneHeader('direct-control', c), time: c.time, tariff: zoneTariff(c.tariff),
+      baseNetLoadKw: Array.from(atPeriods(c.baseLoadKw.profile, grid, c.baseLoadKw.peakKw)),
+      policy: { name: 'direct-control' },
+      degradationYuanPerKwh: c.degradationYuanPerKwh, peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw,
+      envelopeGrouping: declaredZoneSettings().envelopeGrouping,
+    },
+    sessions: Fleet.toSpecs(fleet),
+    notes: [
+      `the case's ${fleet.size} EVs (seed ${c.seed}, drawn as zonal policy direct-control draws them) on its base load of ${c.baseLoadKw.peakKw} kW peak as the zone's base net load`,
+    ],
+  };
+}
+
 export const directControl: ZonePolicy<DirectControlCase> = {
   name: 'direct-control',
   summary: 'minimise the zone\'s energy cost + V2G degradation over its aggregate envelope (convex; the default in zonal sim)',
@@ -116,4 +140,5 @@ export const directControl: ZonePolicy<DirectControlCase> = {
   caseSchema,
   runCase,
   respond,
+  caseZone,
 };

@@ -1,6 +1,7 @@
-import { sampleDefaultFleet, uncoordinatedProfile, type EvSchedules, type Fleet, type TimeGrid, type UserClass } from '@zonal/ev';
+import { Fleet, sampleDefaultFleet, uncoordinatedProfile, type EvSchedules, type TimeGrid, type UserClass } from '@zonal/ev';
 import { atPeriods, loadShape } from '../common';
-import type { PolicyContext, PolicyReport, ReportTable, ZonePolicy } from '../policy';
+import { caseZoneHeader, declaredDegradationNote, declaredZoneSettings, zoneTariff } from '../case-zone';
+import type { CaseZone, PolicyContext, PolicyReport, ReportTable, ZonePolicy } from '../policy';
 import { elasticityCaseSchema, elasticityParamsSchema, type ElasticityCase } from './case';
 import { scheduleZone, type PipelineResult } from './pipeline';
 import { respond } from './respond';
@@ -134,6 +135,35 @@ function deviation(kw: Float64Array, targetKw: Float64Array, dtH: number): numbe
   return kw.reduce((acc, p, t) => acc + Math.abs(p - targetKw[t]) * dtH, 0);
 }
 
+/**
+ * The case as one zone: its fleet (drawn as planZone draws it), its base load, its tariff (the base
+ * charging price), and its pricing — elasticity matrix, price-change range and weight — as the
+ * policy's parameters. Its standalone target PZ stays behind: in the negotiation the DSO sets PZ.
+ */
+function caseZone(c: ElasticityCase, ctx: PolicyContext): CaseZone {
+  const grid = { periods: c.time.periods, dtH: c.time.dtH };
+  const fleet = sampleDefaultFleet(c.fleet, ctx.rng);
+  const d = declaredZoneSettings();
+  return {
+    zone: {
+      ...caseZoneHeader('elasticity-pricing', c), time: c.time, tariff: zoneTariff(c.tariff),
+      baseNetLoadKw: Array.from(atPeriods(c.baseLoadKw.profile, grid, c.baseLoadKw.peakKw)),
+      policy: {
+        name: 'elasticity-pricing',
+        params: { elasticityMatrix: c.elasticityMatrix, relativePriceChange: { ...c.relativePriceChange }, priceChangeWeight: c.priceChangeWeight },
+      },
+      degradationYuanPerKwh: d.degradationYuanPerKwh, peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw, envelopeGrouping: d.envelopeGrouping,
+    },
+    sessions: Fleet.toSpecs(fleet),
+    notes: [
+      `the case's ${fleet.size} EVs (seed ${c.seed}, drawn as zonal policy elasticity-pricing draws them) on its base load of ${c.baseLoadKw.peakKw} kW peak`,
+      `its zone target (${c.zoneTarget.kind}) and V2G discharge weight are standalone only: in the negotiation the DSO sets PZ, excess over it priced at ` +
+        'policy.params.excessPenaltyYuanPerKwh (default w_cg, SPEC §8), and V2G discharge at the zone\'s degradation cost',
+      declaredDegradationNote(),
+    ],
+  };
+}
+
 export const elasticityPricing: ZonePolicy<ElasticityCase> = {
   name: 'elasticity-pricing',
   summary: 'TOU price changes through a price-elasticity matrix, four user classes scheduled in the seed\'s order, V2G users dispatched directly; standalone tracking the zone target PZ (L1), in the negotiation the zone\'s cost with a one-sided penalty over PZ',
@@ -142,4 +172,5 @@ export const elasticityPricing: ZonePolicy<ElasticityCase> = {
   paramsSchema: elasticityParamsSchema,
   runCase,
   respond,
+  caseZone,
 };

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { InputError } from '@zonal/core';
 import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { solve, type ModelBuilder } from '@zonal/solver';
@@ -13,14 +14,14 @@ import { normalisedScale, payoffTable, type Normalisation, type SolveFn } from '
 /**
  * The policy in the negotiation (SPEC §8): the zone's envelope groups (buildZoneModel) and its BESS
  * (ZoneResources.storage, when present) with seed 002's objectives — an LP, no binaries. Weights come from the
- * shipped case's `respondMode` (AHP), the payoff table from the zone's own envelope at its tariff
+ * shipped case's AHP judgements in the zone file's `respondMode` (else the shipped case's), the payoff table from the zone's own envelope at its tariff
  * (computed once per zone). The DSO's terms are in yuan, so the objective is written in yuan too:
  * Σ ω_k F~_k times (F1's range / ω1), i.e. F1 + Σ_{k>1} (ω_k/ω1)(range1/range_k) F_k — the same
  * minimiser, with F2 and F3 priced at the AHP's exchange rate. That needs ω1 > 0.
  */
 let settings: MultiObjectiveCase | undefined;
 
-function shippedCase(): MultiObjectiveCase {
+export function shippedCase(): MultiObjectiveCase {
   if (!settings) {
     const path = defaultCasePath('multi-objective');
     if (!path) throw new InputError('the shipped case is missing', 'multi-objective', 'it holds the AHP judgements respond uses');
@@ -90,10 +91,20 @@ async function zoneNormalisation(zone: ZoneProblem, c: MultiObjectiveCase, solve
   return norm;
 }
 
+/**
+ * multi-objective's parameters in a zone file: the AHP mode its answers weigh the objectives by;
+ * absent, the shipped case's `respondMode`. The judgements themselves are the shipped case's.
+ */
+export const multiObjectiveParamsSchema = z.strictObject({ respondMode: z.enum(['economy', 'response']).optional() });
+
+/** The case's fields respond reads from the shipped case, beside the mode a zone file may set. */
+export const RESPOND_SETTINGS = ['ahp', 'variance', 'normalisationMinRange', 'solveTimeLimitS'] as const;
+
 export async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
   const c = shippedCase();
-  const { weights } = modeWeights(c.ahp[c.respondMode].judgements, { randomIndex: c.ahp.randomIndex, maxConsistencyRatio: c.ahp.maxConsistencyRatio });
-  if (!(weights[0] > 0)) throw new InputError(`the ${c.respondMode} mode gives cost no weight, so flatness has no price in yuan`, `ahp.${c.respondMode}`);
+  const mode = parseWithSchema(multiObjectiveParamsSchema, zone.params ?? {}, `zone ${zone.zoneId}: policy.params`).respondMode ?? c.respondMode;
+  const { weights } = modeWeights(c.ahp[mode].judgements, { randomIndex: c.ahp.randomIndex, maxConsistencyRatio: c.ahp.maxConsistencyRatio });
+  if (!(weights[0] > 0)) throw new InputError(`the ${mode} mode gives cost no weight, so flatness has no price in yuan`, `ahp.${mode}`);
   const solveFn: SolveFn = (model: ModelBuilder) => solve(model, { exportLp: ctx.exporter, timeLimitS: c.solveTimeLimitS });
   const norm = await zoneNormalisation(zone, c, solveFn);
   // Under consensus ADMM the multiplier λ prices the zone's energy (policy.ts); otherwise the DSO's prices or the tariff.

@@ -3,7 +3,9 @@ import { InputError, ZonalError } from '@zonal/core';
 import { clock, hourlyProfile } from '@zonal/scenario';
 import { InfeasibleModelError, ModelBuilder, solve, SolverLimitError, type Solution } from '@zonal/solver';
 import { atPeriods, caseHeader, loadShape } from '../common';
-import type { DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
+import type { EvSpec } from '@zonal/ev';
+import { caseZoneHeader, declaredZoneSettings, zoneTariff } from '../case-zone';
+import type { CaseZone, DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
 import { buildZoneModel, solveZone, energyPrices } from '../zone-model';
 import { addCommuterEv, commuterDay, type CommuterDay, type CommuterVars } from './commuter-fleet';
 
@@ -308,6 +310,75 @@ function addValley(m: ModelBuilder, zone: ZoneProblem, evKw: number[]): number {
   return valley;
 }
 
+/**
+ * The case as one zone. Its units are a city's (a base load of ~1 GW, 800 EVs of 80 kW), not a
+ * feeder's, so the zone is the case scaled down with the EVs per MW of load kept: n = max(1,
+ * round(count / 1000)) of its identical EVs — the case's LP models the fleet as one representative
+ * EV anyway, so the scaled problem is the case's — on n/count of its base load, in kW (the shipped
+ * case: 1 EV on 1228–1954 kW). Each EV's cyclic commuter day becomes one session per on-grid
+ * window, each arriving with what the last departure's reserve leaves after the trip between them
+ * and leaving with that reserve again: the day's steady state at the least energy the case allows
+ * (the case's LP may also carry energy from one window to the next; sessions cannot). Grid-side
+ * charger limits (seed 000 eq 7–8) become battery side: charge × eta, discharge / eta.
+ */
+function caseZone(c: PeakValleyCase, _ctx: PolicyContext): CaseZone {
+  const grid = { periods: c.time.periods, dtH: c.time.dtH };
+  const T = grid.periods, dt = grid.dtH, f = c.fleet;
+  const evs = Math.max(1, Math.round(f.count / 1000)), scale = evs / f.count;
+  const day = commuterDay(grid, c.onGrid, c.trips);
+  // Plugged runs [start, end) in periods, end possibly past T (the night window wraps).
+  const runs: Array<{ start: number; end: number }> = [];
+  for (let t = 0; t < T; t++) {
+    if (!day.plugged[t] || day.plugged[(t - 1 + T) % T]) continue;
+    let end = t + 1;
+    while (end < t + T && day.plugged[end % T]) end++;
+    if (end - t >= T) break;
+    runs.push({ start: t, end });
+  }
+  if (runs.length === 0) throw new InputError('the EVs are on grid all day: a charging session must end within 24 h', 'onGrid');
+  const eMin = f.socMin * f.capacityKwh, eMax = f.socMax * f.capacityKwh;
+  // Trips from a run's departure boundary to the next run's arrival boundary, inclusive.
+  const tripAfter = runs.map((r, i) => {
+    const next = runs[(i + 1) % runs.length].start + (i + 1 === runs.length ? T : 0);
+    let kwh = 0;
+    for (let k = r.end; k <= next; k++) kwh += day.tripKwh[k % T];
+    return kwh;
+  });
+  const leaveKwh = tripAfter.map((trip) => Math.max(f.departureMinKwh, eMin + trip));
+  leaveKwh.forEach((kwh, i) => {
+    if (kwh > eMax + 1e-9) throw new InputError(`the EVs must leave window ${i + 1} with ${kwh} kWh for the trip after it, more than they hold at socMax (${eMax} kWh)`, 'trips');
+  });
+  const sessions: EvSpec[] = [];
+  for (let n = 1; n <= evs; n++) {
+    runs.forEach((r, i) => {
+      const arrivalKwh = leaveKwh[(i - 1 + runs.length) % runs.length] - tripAfter[(i - 1 + runs.length) % runs.length];
+      sessions.push({
+        id: `${n}-${i + 1}`, arrivalH: r.start * dt, departureH: r.end * dt, capacityKwh: f.capacityKwh,
+        pChargeMaxKw: f.pChargeMaxGridKw * f.eta, pDischargeMaxKw: f.pDischargeMaxGridKw / f.eta, eta: f.eta, v2g: f.pDischargeMaxGridKw > 0,
+        socMin: f.socMin, socMax: f.socMax, socArrival: arrivalKwh / f.capacityKwh, socTarget: leaveKwh[i] / f.capacityKwh,
+      });
+    });
+  }
+  const baseKw = Array.from(baseLoadMw(c.baseLoadMw, grid), (mw) => mw * 1000 * scale);
+  const kw = (x: number) => x.toFixed(0);
+  return {
+    zone: {
+      ...caseZoneHeader('peak-valley', c), time: c.time, tariff: zoneTariff(),
+      baseNetLoadKw: baseKw, policy: { name: 'peak-valley' },
+      degradationYuanPerKwh: c.degradationYuanPerKwh, peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw,
+      envelopeGrouping: declaredZoneSettings().envelopeGrouping,
+    },
+    sessions,
+    notes: [
+      `scaled to a feeder's size by ${evs}/${f.count}: ${evs} of the case's ${f.count} identical EVs on ${evs}/${f.count} of its ${c.baseLoadMw.valleyMw}–${c.baseLoadMw.peakMw} MW base load, ` +
+        `i.e. ${kw(Math.min(...baseKw))}–${kw(Math.max(...baseKw))} kW (the EVs per MW of load kept, so the peak-valley problem is the case's in proportion)`,
+      `each EV's commuter day is ${runs.length} sessions (${runs.map((r) => `${clock(r.start * dt)}–${clock(r.end * dt)}`).join(', ')}), each leaving with its departure reserve ` +
+        `(${leaveKwh.map((x) => `${x} kWh`).join(', ')}) and arriving with it less the trip; energy is not carried from one window to the next as the case's cyclic LP may`,
+      `the case has no tariff: the zone's users face SPEC's TOU`,
+    ],
+  };
+}
+
 export const peakValley: ZonePolicy<PeakValleyCase> = {
   name: 'peak-valley',
   summary: 'minimise the peak-to-valley difference of the load with the EV fleet (seed 000 §3), then the peak tie-break and degradation',
@@ -315,4 +386,5 @@ export const peakValley: ZonePolicy<PeakValleyCase> = {
   caseSchema,
   runCase,
   respond,
+  caseZone,
 };

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { InputError } from '@zonal/core';
 import { socDependentLimitOf } from '@zonal/ev';
-import { clock, parseWithSchema, readJsonFile } from '@zonal/scenario';
+import { clock, parseWithSchema, readJsonFile, type TariffBlock } from '@zonal/scenario';
 import { ModelBuilder, solve, type Solution } from '@zonal/solver';
 import { defaultCasePath } from '../cases';
-import type { DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
+import { caseZoneHeader, declaredDegradationNote, declaredZoneSettings, zoneTariff } from '../case-zone';
+import type { CaseZone, DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
 import { answerFromSchedules, buildZoneModel, energyPrices, solveZoneModel } from '../zone-model';
 import { disaggregatePart, fleetPart, mergeSchedules, partBid } from '../zone-parts';
 import { addSocDependentEvs, type SocDependentEvs } from './soc-dependent-evs';
@@ -298,6 +299,57 @@ async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext)
   return answerFromSchedules(zone, schedules, prices, sol.objective, { overKwh: d.overKwh, shortfallKwh: d.underKwh });
 }
 
+/**
+ * The case as one zone. Its night (T periods of dt from startH) is mapped onto the periodic day at the
+ * case's own step (SPEC §2; 48 × 0.5 h for the shipped case): every EV one session from startH to the
+ * horizon's end with the case's energies and its SOC-dependent charger (pBelow below the threshold,
+ * pAbove above it; V2G at pBelow, cut by the same ratio above it as libs/ev does); the tariff is the
+ * case's prices over the night and SPEC's TOU for the rest of the day, each half hour in the TOU class
+ * of its hour; the users' fee is the policy's parameter. The aggregator has no load of its own.
+ */
+function caseZone(c: ProfitCase, _ctx: PolicyContext): CaseZone {
+  const { startH, periods: T, dtH } = c.time, f = c.fleet, p = c.detailedPower;
+  const dayPeriods = Math.round(24 / dtH);
+  if (Math.abs(dayPeriods * dtH - 24) > 1e-9) throw new InputError(`${dtH} h steps do not divide the 24 h day a zone lives on`, 'time.dtH');
+  if (Math.abs(startH / dtH - Math.round(startH / dtH)) > 1e-9) throw new InputError(`${startH} h is not a boundary of the ${dtH} h steps, so the night cannot sit on the zone's day`, 'time.startH');
+  if (T * dtH >= 24 - 1e-9) throw new InputError(`the night lasts ${T * dtH} h: a charging session must be shorter than the 24 h day`, 'time.periods');
+  const spec = declaredZoneSettings().tariff.blocks;
+  const blocks: TariffBlock[] = [];
+  for (let t = 0; t < dayPeriods; t++) {
+    const fromH = t * dtH, k = Math.round((((fromH - startH) % 24) + 24) % 24 / dtH);
+    const tou = spec.find((b) => fromH + 1e-9 >= b.fromH && fromH + 1e-9 < b.toH)!;
+    const priceYuanPerKwh = k < T ? c.pricesYuanPerKwh[k] : tou.priceYuanPerKwh;
+    const last = blocks.at(-1);
+    if (last && last.code === tou.code && last.priceYuanPerKwh === priceYuanPerKwh) last.toH = fromH + dtH;
+    else blocks.push({ code: tou.code, fromH, toH: fromH + dtH, priceYuanPerKwh });
+  }
+  blocks[blocks.length - 1].toH = 24;
+  const d = declaredZoneSettings();
+  const endH = startH + T * dtH;
+  return {
+    zone: {
+      ...caseZoneHeader('profit', c), time: { periods: dayPeriods, dtH }, tariff: zoneTariff(blocks),
+      baseNetLoadKw: new Array<number>(dayPeriods).fill(0),
+      policy: { name: 'profit', params: { userFeeYuanPerKwh: c.chargingFeeYuanPerKwh } },
+      degradationYuanPerKwh: d.degradationYuanPerKwh, peakTieBreakYuanPerKw: c.peakTieBreakYuanPerKw, envelopeGrouping: d.envelopeGrouping,
+    },
+    sessions: Array.from({ length: f.count }, (_, i) => ({
+      id: String(i + 1), arrivalH: startH % 24, departureH: (startH % 24) + T * dtH, capacityKwh: f.capacityKwh,
+      pChargeMaxKw: p.pBelowKw, pDischargeMaxKw: p.pBelowKw, eta: f.eta, v2g: true,
+      socMin: f.minKwh / f.capacityKwh, socMax: 1, socArrival: f.arrivalKwh / f.capacityKwh,
+      socTarget: Math.max(f.minKwh, f.targetKwh) / f.capacityKwh,
+      socDependent: { breakpointKwh: p.thresholdKwh, pAboveKw: p.pAboveKw },
+    })),
+    notes: [
+      `the case's night (${T} periods of ${dtH} h from ${clock(startH)}) mapped onto the periodic day as ${dayPeriods} periods of ${dtH} h: ` +
+        `its ${f.count} EVs are sessions ${clock(startH)}–${clock(endH)}; the tariff is its prices over the night and SPEC's TOU ${clock(endH)}–${clock(startH)}`,
+      `on a coarser grid (e.g. --time-periods 24) the night's prices are averaged per period; the SOC-dependent rows stay exact for steps of at least ${lpExactFromDtH(socPower(c))} h (SPEC §6), and a finer grid is refused`,
+      `in a zone the EVs follow the detailed (SOC-dependent) model; the averaged-power comparison is standalone only; the aggregator has no load of its own (base net load 0 kW)`,
+      declaredDegradationNote(),
+    ],
+  };
+}
+
 export const profit: ZonePolicy<ProfitCase> = {
   name: 'profit',
   summary: 'maximise an EV aggregator\'s profit with SOC-dependent charging power vs a constant average power (seed 000 §4)',
@@ -306,4 +358,5 @@ export const profit: ZonePolicy<ProfitCase> = {
   runCase,
   paramsSchema,
   respond,
+  caseZone,
 };
