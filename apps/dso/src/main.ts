@@ -60,6 +60,7 @@ try {
   await shutdownSolver();
 } catch (e) {
   process.stderr.write(`error: ${(e as Error).message}\n`);
+  if (isZonalError(e) && e.hint) process.stderr.write(`hint: ${e.hint}\n`);
   process.exitCode = isZonalError(e) ? 2 : 70;
   if (process.env.ZONAL_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
   await shutdownSolver();
