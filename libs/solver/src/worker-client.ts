@@ -1,9 +1,12 @@
 /**
- * The main thread's side of the solver worker: one worker per process, jobs served one at a time
- * (a solve blocks its thread; here it blocks only the worker, so NATS heartbeats keep flowing).
- * A worker that crashes, dies, overruns its time limit or grows past `recycleAboveBytes` is
- * terminated and the next job starts a fresh one. Idle workers are unref'd, so a CLI process
- * exits once its work is done; `shutdownSolver()` stops the worker at once.
+ * The main thread's side of the solver workers: `workers` lanes per process (one by default), each a
+ * worker serving its jobs one at a time (a solve blocks its thread; here it blocks only the worker,
+ * so NATS heartbeats keep flowing). A job goes to the lane with the fewest jobs waiting; a process
+ * that runs several parties at once (the in-process harness: the oracle beside the DSO, zones in
+ * parallel) uses a second lane to keep a second core busy. A worker that crashes, dies, overruns its
+ * time limit or grows past `recycleAboveBytes` is terminated and the lane's next job starts a fresh
+ * one. Idle workers are unref'd, so a CLI process exits once its work is done; `shutdownSolver()`
+ * stops every worker at once.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -18,15 +21,18 @@ export interface SolverConfig {
   recycleAboveBytes: number;
   /** A worker silent for `timeLimitS * 1.25 + IIS time + watchdogGraceS` after a job is stopped. */
   watchdogGraceS: number;
+  /** Solver workers (lanes) in this process, each up to 2 GiB of WebAssembly memory. */
+  workers: number;
 }
 
-const config: SolverConfig = { defaultTimeLimitS: 300, recycleAboveBytes: 2 ** 30, watchdogGraceS: 60 };
+const config: SolverConfig = { defaultTimeLimitS: 300, recycleAboveBytes: 2 ** 30, watchdogGraceS: 60, workers: 1 };
 
 export function configureSolver(change: Partial<SolverConfig>): void {
   for (const [key, value] of Object.entries(change)) {
     if (typeof value !== 'number' || !(value > 0) || value === Infinity) {
       throw new RangeError(`configureSolver: ${key} must be a positive finite number, got ${value}`);
     }
+    if (key === 'workers' && !Number.isInteger(value)) throw new RangeError(`configureSolver: workers must be an integer, got ${value}`);
   }
   Object.assign(config, change);
 }
@@ -46,36 +52,46 @@ interface Handle {
   ready: Promise<string | null>;
 }
 
-let current: Handle | null = null;
-let queue: Promise<unknown> = Promise.resolve();
+/** One worker's queue: jobs run one after another on its current worker. */
+interface Lane {
+  current: Handle | null;
+  queue: Promise<unknown>;
+  /** Jobs queued or running. */
+  pending: number;
+}
+
+const lanes: Lane[] = [];
 let nextJobId = 1;
 let workersStarted = 0;
 let compiled: Promise<WebAssembly.Module | undefined> | null = null;
 
 /** How many workers this process has started (a crash or recycle starts another). */
 export function solverWorkerStats(): { workersStarted: number; running: boolean } {
-  return { workersStarted, running: current !== null };
+  return { workersStarted, running: lanes.some((l) => l.current !== null) };
 }
 
-/** Runs one job on the worker, after any job already queued. */
+/** Runs one job on the least busy lane's worker, after any job already queued there. */
 export function runJob(model: ModelArrays, options: JobOptions, fault?: Fault): Promise<JobOutcome> {
-  const job = queue.then(() => execute(model, options, fault));
-  queue = job.catch(() => undefined);
+  while (lanes.length < config.workers) lanes.push({ current: null, queue: Promise.resolve(), pending: 0 });
+  const lane = lanes.slice(0, config.workers).reduce((a, b) => (b.pending < a.pending ? b : a));
+  lane.pending++;
+  const job = lane.queue.then(() => execute(lane, model, options, fault));
+  lane.queue = job.catch(() => undefined).finally(() => { lane.pending--; });
   return job;
 }
 
-/** Stops the worker (a running solve fails with SolverFailureError); the next solve starts a new one. */
+/** Stops every worker (a running solve fails with SolverFailureError); the next solve starts a new one. */
 export async function shutdownSolver(): Promise<void> {
-  const handle = current;
-  current = null;
-  if (handle) await handle.worker.terminate();
+  const handles = lanes.flatMap((lane) => (lane.current ? [lane.current] : []));
+  for (const lane of lanes) lane.current = null;
+  await Promise.all(handles.map((h) => h.worker.terminate()));
 }
 
-async function execute(model: ModelArrays, options: JobOptions, fault?: Fault): Promise<JobOutcome> {
-  const handle = await ensureWorker();
+async function execute(lane: Lane, model: ModelArrays, options: JobOptions, fault?: Fault): Promise<JobOutcome> {
+  const handle = await ensureWorker(lane);
   const loadError = await handle.ready;
   if (loadError !== null) {
-    await retire(handle);
+    await retire(lane, handle);
     return { type: 'load-failed', message: loadError };
   }
   const id = nextJobId++;
@@ -99,17 +115,17 @@ async function execute(model: ModelArrays, options: JobOptions, fault?: Fault): 
   });
   const healthy = outcome.type === 'reply' && outcome.reply.kind !== 'crashed' && outcome.reply.memoryBytes <= config.recycleAboveBytes;
   if (healthy) worker.unref();
-  else await retire(handle);
+  else await retire(lane, handle);
   return outcome;
 }
 
-async function retire(handle: Handle): Promise<void> {
-  if (current === handle) current = null;
+async function retire(lane: Lane, handle: Handle): Promise<void> {
+  if (lane.current === handle) lane.current = null;
   await handle.worker.terminate();
 }
 
-async function ensureWorker(): Promise<Handle> {
-  if (current) return current;
+async function ensureWorker(lane: Lane): Promise<Handle> {
+  if (lane.current) return lane.current;
   const wasmModule = await compiledHighs();
   const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { wasmModule } });
   workersStarted++;
@@ -129,10 +145,10 @@ async function ensureWorker(): Promise<Handle> {
   const handle: Handle = { worker, ready };
   // A worker that dies between jobs is forgotten, so the next job starts a fresh one.
   worker.on('exit', () => {
-    if (current === handle) current = null;
+    if (lane.current === handle) lane.current = null;
   });
   worker.on('error', () => undefined);
-  current = handle;
+  lane.current = handle;
   return handle;
 }
 

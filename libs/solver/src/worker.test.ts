@@ -74,4 +74,14 @@ describe('solver worker recovery', () => {
     await expectHealthySolve();
     expect(solverWorkerStats().running).toBe(true);
   });
+
+  it('with two lanes, solves run on two workers at once and give the one worker\'s optimum', async () => {
+    await shutdownSolver();
+    configureSolver({ workers: 2 });
+    const started = solverWorkerStats().workersStarted;
+    const objectives = (await Promise.all(Array.from({ length: 6 }, () => solve(arbitrageModel())))).map((s) => s.objective);
+    for (const o of objectives) expect(o).toBeCloseTo(reference, 9);
+    expect(solverWorkerStats().workersStarted).toBe(started + 2);
+    await shutdownSolver();
+  });
 });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -12,7 +13,7 @@ import {
 } from '@zonal/coordination';
 import { InProcessBus, NatsTransport, natsAvailable, startLocalNatsServer, type LocalNatsServer } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
-import { shutdownSolver } from '@zonal/solver';
+import { configureSolver, shutdownSolver } from '@zonal/solver';
 import { action, printJson } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
 
@@ -71,6 +72,8 @@ async function sim(o: SimOptions): Promise<number> {
   }
 
   const runId = `sim-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  // This process may run the oracle beside the DSO and the zones (in process): a second solver lane.
+  configureSolver({ workers: Math.min(2, availableParallelism()) });
   // The oracle is the harness's: it holds every zone file. Solved beside the negotiation.
   let oracleCost: number | undefined;
   const oracle = solveCentralised(sim).then((c) => { oracleCost = c.totalCostYuan; return c; });
