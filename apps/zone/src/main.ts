@@ -48,6 +48,7 @@ try {
   await shutdownSolver();
   for (const f of end.files) process.stderr.write(`zone ${zoneId}: wrote ${f}\n`);
   if (end.reason === 'refused') process.exitCode = 2;
+  if (end.reason === 'failed') process.exitCode = 1;
 } catch (e) {
   process.stderr.write(`error: ${(e as Error).message}\n`);
   if (isZonalError(e) && e.hint) process.stderr.write(`hint: ${e.hint}\n`);

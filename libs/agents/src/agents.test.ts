@@ -66,6 +66,17 @@ describe('wire mapping', () => {
   });
 });
 
+describe('a zone whose announce cannot be sent', () => {
+  it('ends at once, saying why and what fits it, instead of retrying for ever', async () => {
+    const sim = await buildSimSetup(loadScenario('small-test'));
+    const bus = new InProcessBus(10_000); // a server whose max_payload is far below a zone's announce
+    const agent = await startZoneAgent({ transport: bus.connect({ runId: 'tiny', name: 'zone1' }), party: sim.parties[0] });
+    const end = await agent.done;
+    expect(end.reason).toBe('failed');
+    if (end.reason === 'failed') expect(end.detail).toMatch(/max_payload.*envelope groups; a coarser envelopeGrouping/);
+  });
+});
+
 describe('the seed\'s target/penalty method through the protocol', () => {
   it('reaches every zone and gets every answer (its requests validate on the wire)', async () => {
     const scenario = loadScenario('small-test');

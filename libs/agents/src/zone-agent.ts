@@ -23,7 +23,9 @@ export interface ZoneAgentOptions {
 export type ZoneAgentEnd =
   | { reason: 'shutdown' | 'stopped'; files: string[] }
   /** The DSO refused the announce (the zone does not fit its zone list): nothing to negotiate. */
-  | { reason: 'refused'; detail: string; files: string[] };
+  | { reason: 'refused'; detail: string; files: string[] }
+  /** The announce could not be sent at all (e.g. larger than the server's max_payload): retrying cannot help. */
+  | { reason: 'failed'; detail: string; files: string[] };
 
 export interface RunningZoneAgent {
   done: Promise<ZoneAgentEnd>;
@@ -91,6 +93,13 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
       if (outcome.failure.kind === 'errorReply' && outcome.failure.error.code === 'refused') {
         log(`zone ${zoneId}: the DSO refused the announce: ${outcome.failure.error.message}`);
         await end({ reason: 'refused', detail: outcome.failure.error.message, files: [] });
+        return;
+      }
+      if (outcome.failure.kind === 'transport' || outcome.failure.kind === 'closed') {
+        const detail = `cannot announce: ${outcome.failure.message}` +
+          (/payload/i.test(outcome.failure.message) ? ` (${party.problem.envelopeGroups.length} envelope groups; a coarser envelopeGrouping in the zone file, or a larger max_payload on the server, fits it)` : '');
+        log(`zone ${zoneId}: ${detail}`);
+        await end({ reason: 'failed', detail, files: [] });
         return;
       }
       await new Promise((r) => setTimeout(r, o.announceRetryMs ?? 500));
