@@ -123,7 +123,7 @@ describe('DSO and zone agents on the in-process transport', async () => {
   it('converges within 0.5% of the centralised optimum and writes report.json with gapToCentralisedPct', () => {
     expect(report.converged).toBe(true);
     expect(Math.abs(report.gapToCentralisedPct!)).toBeLessThanOrEqual(0.5);
-    expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual(['costs.csv', 'report.json', 'rounds.csv', 'trades.csv', 'zones.csv']);
+    expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual(['costs.csv', 'periods.csv', 'report.json', 'rounds.csv', 'trades.csv', 'zones.csv']);
     const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(json.gapToCentralisedPct).toBeCloseTo(report.gapToCentralisedPct!, 12);
     expect(readFileSync(join(out, 'zones.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + sim.zones.length * 24);
@@ -139,6 +139,23 @@ describe('DSO and zone agents on the in-process transport', async () => {
       });
     }
     expect(ends.map((e) => e.reason)).toEqual(sim.zones.map(() => 'shutdown'));
+  });
+
+  it('writes the operating point period by period: supply meets load and losses, each zone agreed and delivered', () => {
+    expect(report.periods).toHaveLength(24);
+    expect(readFileSync(join(out, 'periods.csv'), 'utf8').trim().split('\n')).toHaveLength(25);
+    for (const p of report.periods) {
+      // The LP balances with its own loss estimate; the AC losses are within the loss correction's tolerance of it.
+      const supplyKw = p.purchaseKw + p.dieselKw + p.pvKw + p.windKw;
+      expect(Math.abs(supplyKw - p.loadKw - p.lossKw), `period ${p.period}`).toBeLessThan(0.01 * p.lossKw + 1e-6);
+      expect(p.vminPu).toBeGreaterThan(0.85);
+      p.zones.forEach((z, k) => expect(z.deliveredKw).toBe(report.zones[k].achievedKw[p.period]));
+    }
+    expect(report.periods.reduce((a, p) => a + p.lossKw, 0)).toBeCloseTo(report.ac.lossKwh, 6);
+    expect(Math.min(...report.periods.map((p) => p.vminPu))).toBeCloseTo(report.ac.vminPu, 12);
+    expect(report.emissionsT.before).toBeGreaterThan(0);
+    expect(report.emissionsT.after).toBeGreaterThan(0);
+    expect(report.run).toMatchObject({ evs: 300, zones: sim.zones.length, periods: 24, dtH: 1 });
   });
 
   it('keeps each zone\'s delivery as the zone reported it: every scheduled EV feasible, nothing beyond or short of the aggregate', () => {

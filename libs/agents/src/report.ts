@@ -1,8 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CentralisedResult, NegotiationResult, NegotiationSetup } from '@zonal/coordination';
 import type { ZoneDeliveryFigures, ZonePricing } from '@zonal/policies';
 import type { CostTable, DispatchResult } from '@zonal/dispatch';
+import { PROTOCOL_VERSION } from '@zonal/protocol';
+
+/** The version of Zonal that wrote a report (the workspace's package.json). */
+const ZONAL_VERSION: string = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The main job's report (SPEC §8 step 5): written as report.json plus CSVs. */
 export interface SimReport {
@@ -46,10 +50,33 @@ export interface SimReport {
   /** The EVs the zones left out, named: only a harness that holds the zone files fills this (a DSO knows counts). */
   excludedEvs: string[];
   roundLog: Array<{ round: number; rho: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; relCostChange: number | null }>;
+  /** Emissions of the day (t CO2): before coordination, after, and the carbon quota after (seed 001 eq 3–5). */
+  emissionsT: { before: number; after: number; quota: number };
+  /** The negotiated operating point period by period (AC-checked): the audit table (periods.csv). */
+  periods: PeriodRow[];
+  /** What was run: EV and zone counts, the periods' length, the versions that ran it. */
+  run: { evs: number; zones: number; periods: number; dtH: number; versions: { zonal: string; protocol: number; node: string } };
 }
 
 function costRows(c: CostTable) {
   return { purchase: c.purchaseYuan, diesel: c.dieselYuan, curtailment: c.curtailmentYuan, carbon: c.carbonYuan, demandCharge: c.demandChargeYuan, total: c.totalYuan, penalties: c.penaltyYuan };
+}
+
+export interface PeriodRow {
+  period: number;
+  /** Start of the period, hours from 00:00. */
+  hour: number;
+  purchaseKw: number;
+  dieselKw: number;
+  pvKw: number;
+  windKw: number;
+  curtailedKw: number;
+  /** Demand served: base load plus EVs (kW). */
+  loadKw: number;
+  lossKw: number;
+  vminPu: number;
+  /** Each zone's EV power: what the DSO last asked (agreed) and what its EVs draw (delivered), kW. */
+  zones: Array<{ id: number; agreedKw: number; deliveredKw: number }>;
 }
 
 /** The report of a negotiation as the DSO knows it: no oracle yet (see `withOracle`). */
@@ -111,7 +138,30 @@ export function buildSimReport(args: {
     incidents: n.incidents,
     excludedEvs: [],
     roundLog: n.rounds.map((r) => ({ round: r.round, rho: r.rho, primalResidualKw: r.primalResidualKw, dualResidualKw: r.dualResidualKw, totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange })),
+    emissionsT: { before: before.emissionsT, after: after.emissionsT, quota: after.quotaT },
+    periods: periodRows(setup, n),
+    run: {
+      evs: setup.zones.reduce((a, z) => a + z.evCount + z.evsLeftOut, 0), zones: setup.zones.length,
+      periods: setup.inputs.grid.periods, dtH: setup.inputs.grid.dtH,
+      versions: { zonal: ZONAL_VERSION, protocol: PROTOCOL_VERSION, node: process.versions.node },
+    },
   };
+}
+
+/** The negotiated point's dispatch per period, from the DSO's AC-checked evaluation. */
+function periodRows(setup: NegotiationSetup, n: NegotiationResult): PeriodRow[] {
+  const d = n.evaluation.dispatch, s = d.schedule, dt = setup.inputs.grid.dtH;
+  const sumUnits = (rows: number[][], t: number, keep: (k: number) => boolean = () => true) => rows.reduce((a, r, k) => a + (keep(k) ? r[t] : 0), 0);
+  const kind = (k: number) => setup.inputs.renewables[k].kind;
+  return s.pGridKw.map((purchaseKw, t) => ({
+    period: t, hour: t * dt, purchaseKw,
+    dieselKw: sumUnits(s.dieselKw, t),
+    pvKw: sumUnits(s.renewableKw, t, (k) => kind(k) === 'pv'),
+    windKw: sumUnits(s.renewableKw, t, (k) => kind(k) === 'wind'),
+    curtailedKw: sumUnits(s.curtailedKw, t),
+    loadKw: s.loadKw[t], lossKw: d.acCheck.lossKwByPeriod[t], vminPu: d.acCheck.vminPuByPeriod[t],
+    zones: setup.zones.map((z, k) => ({ id: z.id, agreedKw: n.targetKw[k][t], deliveredKw: n.zoneEvKw[k][t] })),
+  }));
 }
 
 /**
@@ -141,6 +191,8 @@ export function writeSimReport(dir: string, report: SimReport): string[] {
       ])],
     ['zones.csv', csv(['zone', 'period', 'targetKw', 'achievedKw'],
       report.zones.flatMap((z) => z.targetKw.map((v, t) => [z.id, t, v, z.achievedKw[t]])))],
+    ['periods.csv', csv(['period', 'hour', 'purchaseKw', 'dieselKw', 'pvKw', 'windKw', 'curtailedKw', 'loadKw', 'lossKw', 'vminPu', ...report.zones.flatMap((z) => [`zone${z.id}AgreedKw`, `zone${z.id}DeliveredKw`])],
+      report.periods.map((p) => [p.period, p.hour, p.purchaseKw, p.dieselKw, p.pvKw, p.windKw, p.curtailedKw, p.loadKw, p.lossKw, p.vminPu, ...p.zones.flatMap((z) => [z.agreedKw, z.deliveredKw])]))],
     ['trades.csv', csv(['from', 'to', 'fromZone', 'toZone', 'energyKwh', 'valueYuan', 'congestionRentYuan', 'avgPriceYuanPerKwh'],
       report.trades.map((t) => [t.from, t.to, t.fromZone, t.toZone, t.energyKwh, t.valueYuan, t.congestionRentYuan, t.avgPriceYuanPerKwh]))],
   ];

@@ -56,6 +56,9 @@ export interface AcCheck {
   vminPeriod: number;
   maxAbsVDiffPu: number;
   violations: Violation[];
+  /** Per period: AC losses (kW) and the lowest bus voltage (pu). */
+  lossKwByPeriod: number[];
+  vminPuByPeriod: number[];
 }
 
 export interface DispatchSchedule {
@@ -225,9 +228,12 @@ function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: Pow
   const violations: Violation[] = [];
   let lossKwh = 0, lossKvarh = 0, lpLossKwh = 0, vminPu = Infinity, vminBusId = 0, vminPeriod = 0, maxDiff = 0;
   let converged = true;
+  const lossKwByPeriod: number[] = [], vminPuByPeriod: number[] = [];
   flows.forEach((pf, t) => {
     converged &&= pf.converged;
     lossKwh += pf.lossKw * dt;
+    lossKwByPeriod.push(pf.lossKw);
+    vminPuByPeriod.push(Math.min(...pf.vmPu));
     lossKvarh += pf.lossKvar * dt;
     const hour = t * dt;
     for (let j = 0; j < inp.net.nBus; j++) {
@@ -249,5 +255,5 @@ function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: Pow
     inp.diesels.forEach((_d, g) => { supplyKw += sol.value(v.diesel.at(g, t)); });
     lpLossKwh += supplyKw * dt;
   });
-  return { converged, lossKwh, lossKvarh, lpLossKwh, vminPu, vminBusId, vminPeriod, maxAbsVDiffPu: maxDiff, violations };
+  return { converged, lossKwh, lossKvarh, lpLossKwh, vminPu, vminBusId, vminPeriod, maxAbsVDiffPu: maxDiff, violations, lossKwByPeriod, vminPuByPeriod };
 }

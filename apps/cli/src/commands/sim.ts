@@ -208,5 +208,5 @@ function printSummary(r: SimReport, outDir: string): void {
     `max |V_LP − V_AC| ${r.ac.maxAbsVDiffPu.toExponential(1)} pu; violations ${r.ac.violations} (before coordination: ${r.acBefore.violations}, vmin ${r.acBefore.vminPu.toFixed(4)} pu)`);
   if (r.incidents.length) console.log(`incidents: ${r.incidents.map((i) => `round ${i.round} zone ${i.zoneId} ${i.status}`).join('; ')}`);
   if (r.excludedEvs.length) console.log(`${r.excludedEvs.length} EV(s) left out of every envelope (listed in report.json), e.g. ${r.excludedEvs[0]}`);
-  console.log(`report: ${join(outDir, 'report.json')} (+ rounds.csv, costs.csv, zones.csv, trades.csv)`);
+  console.log(`report: ${join(outDir, 'report.json')} (+ periods.csv, rounds.csv, costs.csv, zones.csv, trades.csv)`);
 }
