@@ -42,6 +42,17 @@ describe('zonal dispatch', () => {
     }
   });
 
+  it('piped, prints plain tables (no colour codes) and times as clock times, also on 96 quarter-hours', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zonal-dispatch-'));
+    const quarter = join(dir, 'quarter.json');
+    writeFileSync(quarter, JSON.stringify({ extends: 'default', time: { periods: 96, dtH: 0.25 } }));
+    const r = zonal('dispatch', '--scenario', quarter);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+    // The lowest voltage's time of day, not a period index such as "82h".
+    expect(r.stdout).toMatch(/minimum voltage \(pu\)\s*│\s*0\.\d+ at bus \d+, \d\d:\d\d/);
+  });
+
   it('refuses a bad scenario by field path, exit 2, no stack trace', () => {
     const dir = tmp();
     const bad = join(dir, 'bad.json');

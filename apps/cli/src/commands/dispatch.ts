@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { buildDispatchInputs, runDispatch, uncoordinatedEvLoad, type DispatchResult } from '@zonal/dispatch';
 import { loadFeeder } from '@zonal/feeder';
-import { loadScenario } from '@zonal/scenario';
+import { clock, loadScenario } from '@zonal/scenario';
 import { LpExporter, shutdownSolver } from '@zonal/solver';
+import { table } from '../table';
 import { action, printJson } from '../run';
 
 export function registerDispatch(program: Command): void {
@@ -21,7 +21,7 @@ export function registerDispatch(program: Command): void {
         const inputs = buildDispatchInputs(scenario, feeder, ev.busLoadKw);
         const exporter = new LpExporter(opts.exportLp, 'dso');
         const result = await runDispatch(inputs, { exporter });
-        const report = dispatchReport(scenario.name, scenario.seed, feeder.name, ev, result, exporter.files);
+        const report = dispatchReport(scenario.name, scenario.seed, feeder.name, scenario.time.dtH, ev, result, exporter.files);
         if (opts.json) printJson(report);
         else printDispatchTables(report);
       } finally {
@@ -32,12 +32,13 @@ export function registerDispatch(program: Command): void {
 
 type EvBaseline = ReturnType<typeof uncoordinatedEvLoad>;
 
-function dispatchReport(scenario: string, seed: number, feeder: string, ev: EvBaseline, r: DispatchResult, lpFiles: string[]) {
+function dispatchReport(scenario: string, seed: number, feeder: string, dtH: number, ev: EvBaseline, r: DispatchResult, lpFiles: string[]) {
   const c = r.costs;
   return {
     scenario,
     seed,
     feeder,
+    dtH,
     evs: { count: ev.count, infeasible: ev.infeasible, energyKwh: ev.energyKwh, mode: 'uncoordinated' },
     objective: r.objective,
     costs: {
@@ -66,7 +67,7 @@ function printDispatchTables(r: DispatchReport): void {
   console.log(`Low-carbon economic dispatch — scenario "${r.scenario}" (seed ${r.seed}), feeder ${r.feeder}`);
   console.log(`EVs: ${r.evs.count} uncoordinated (full power on arrival), ${(r.evs.energyKwh / 1000).toFixed(1)} MWh/day` +
     (r.evs.infeasible.length ? `; ${r.evs.infeasible.length} infeasible EV(s) dropped (first: ${r.evs.infeasible[0]})` : ''));
-  const costs = new Table({ head: ['cost (yuan/day)', 'before coordination'], colAligns: ['left', 'right'] });
+  const costs = table({ head: ['cost (yuan/day)', 'before coordination'], colAligns: ['left', 'right'] });
   costs.push(
     ['purchase', yuan(r.costs.purchase)],
     ['diesel', yuan(r.costs.diesel)],
@@ -78,22 +79,22 @@ function printDispatchTables(r: DispatchReport): void {
   console.log(costs.toString());
   console.log(`carbon: emissions ${r.carbon.emissionsT.toFixed(3)} t, quota ${r.carbon.quotaT.toFixed(3)} t, excess ${r.carbon.excessT.toFixed(3)} t`);
 
-  const check = new Table({ head: ['AC check of the dispatched point', ''], colAligns: ['left', 'right'] });
+  const check = table({ head: ['AC check of the dispatched point', ''], colAligns: ['left', 'right'] });
   check.push(
     ['AC power flow converged', ac.converged ? 'yes' : 'NO'],
     ['losses AC / LP (kWh/day)', `${ac.lossKwh.toFixed(2)} / ${ac.lpLossKwh.toFixed(2)}`],
     ['reactive losses AC (kvarh/day)', ac.lossKvarh.toFixed(2)],
-    ['minimum voltage (pu)', `${ac.vminPu.toFixed(5)} at bus ${ac.vminBusId}, ${String(ac.vminPeriod).padStart(2, '0')}h`],
+    ['minimum voltage (pu)', `${ac.vminPu.toFixed(5)} at bus ${ac.vminBusId}, ${clock(ac.vminPeriod * r.dtH)}`],
     ['max |V_LP − V_AC| (pu)', ac.maxAbsVDiffPu.toExponential(2)],
     ['successive-LP rounds', String(r.rounds)],
     ['violations (bus-hours)', String(ac.violations.length)],
   );
   console.log(check.toString());
   if (ac.violations.length) {
-    const v = new Table({ head: ['violation', 'bus', 'hour', 'AC value', 'limit'] });
+    const v = table({ head: ['violation', 'bus', 'time', 'AC value', 'limit'] });
     for (const x of ac.violations.slice(0, 30)) {
       const unit = x.kind === 'rating' ? 'kVA' : 'pu';
-      v.push([x.kind, x.busId, x.hour.toFixed(2), `${x.value.toFixed(4)} ${unit}`, `${x.limit.toFixed(4)} ${unit}`]);
+      v.push([x.kind, x.busId, clock(x.hour), `${x.value.toFixed(4)} ${unit}`, `${x.limit.toFixed(4)} ${unit}`]);
     }
     console.log(v.toString());
     if (ac.violations.length > 30) console.log(`… ${ac.violations.length - 30} more (all in --json)`);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { buildSimSetup, type SimSetup } from '@zonal/coordination';
 import type { PartitionResult } from '@zonal/partition';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
+import { table } from '../table';
 import { action, printJson } from '../run';
 
 export function registerPartition(program: Command): void {
@@ -71,7 +71,7 @@ function printPartitionTables(r: ComputedReport): void {
   console.log(`chosen: resolution ${c.resolution}, Louvain seed ${c.rngSeed}: ${r.zones.length} zones, ` +
     `F ${fixed(c.F, 4)}, Q ${fixed(c.Q, 4)}, f2 ${fixed(c.f2, 4)}, f3 ${c.f3.toPrecision(5)} kW², f_c ${c.fc}`);
 
-  const zones = new Table({
+  const zones = table({
     head: ['zone', 'buses', 'n', 'Q term', 'flex kW', 'need kW', 'P_eq kW', 'fA', 'fE', 'f2'],
     colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   });
@@ -93,7 +93,7 @@ function printPartitionTables(r: ComputedReport): void {
     if (row) row.seeds.push(cand.rngSeed);
     else rows.set(key, { seeds: [cand.rngSeed], c: cand });
   }
-  const cands = new Table({
+  const cands = table({
     head: ['resolution', 'seeds', 'zones', 'F', 'Q', 'f2', 'f3 (kW²)', 'f_c'],
     colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
   });
@@ -106,14 +106,14 @@ function printPartitionTables(r: ComputedReport): void {
 function printExplicitZones(r: ExplicitReport): void {
   console.log(`Zones — scenario "${r.scenario}" (seed ${r.seed}), feeder ${r.feeder}`);
   console.log('explicit zones from the scenario\'s zones.buses: no partition computed');
-  const zones = new Table({ head: ['zone', 'buses', 'n'], colAligns: ['right', 'left', 'right'] });
+  const zones = table({ head: ['zone', 'buses', 'n'], colAligns: ['right', 'left', 'right'] });
   for (const z of r.zones) zones.push([z.id, busRanges(z.buses), z.buses.length]);
   console.log(zones.toString());
   printTieLines(r.tieLines);
 }
 
 function printTieLines(tieLines: PartitionResult['tieLines']): void {
-  const ties = new Table({ head: ['tie line', 'from zone', 'to zone'], colAligns: ['left', 'right', 'right'] });
+  const ties = table({ head: ['tie line', 'from zone', 'to zone'], colAligns: ['left', 'right', 'right'] });
   for (const t of tieLines) ties.push([`${t.from}-${t.to}`, t.fromZone, t.toZone]);
   console.log(tieLines.length ? ties.toString() : 'no tie lines (one zone)');
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { InputError } from '@zonal/core';
 import { loadFeeder, solveFeeder, type Feeder, type FeederSolution } from '@zonal/feeder';
+import { table } from '../table';
 import { action, numberFlag, printJson } from '../run';
 
 /** Exit code for a power flow that did not converge: a result, not bad input (see run.ts). */
@@ -47,7 +47,7 @@ function printPfTable(feeder: Feeder, scale: number, s: FeederSolution): void {
   const open = feeder.branches.filter((b) => !b.inService).length;
   console.log(`Power flow: ${feeder.name}, ${feeder.buses.length} buses, ${feeder.branches.length - open} branches in service` +
     `${open ? ` (${open} open)` : ''}, ${feeder.baseKv} kV, loads x ${scale}`);
-  const t = new Table({ head: ['quantity', 'value'], colAligns: ['left', 'right'] });
+  const t = table({ head: ['quantity', 'value'], colAligns: ['left', 'right'] });
   t.push(
     ['losses (kW)', s.lossKw.toFixed(2)],
     ['losses (kvar)', s.lossKvar.toFixed(2)],

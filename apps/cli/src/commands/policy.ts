@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { createRng, InputError, isZonalError } from '@zonal/core';
 import { loadZoneParty } from '@zonal/coordination';
 import {
@@ -9,6 +8,7 @@ import {
 } from '@zonal/policies';
 import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { LpExporter, shutdownSolver } from '@zonal/solver';
+import { table } from '../table';
 import { action, printJson } from '../run';
 
 interface PolicyOptions {
@@ -120,9 +120,9 @@ function printReport(r: PolicyReport, lpFiles: string[]): void {
   console.log(`policy ${r.policy} — case "${r.caseName}" (seed ${r.seed})`);
   for (const t of r.tables) {
     console.log(`\n${t.title}`);
-    const table = new Table({ head: t.head, style: { head: [] } });
-    for (const row of t.rows) table.push(row.map(String));
-    console.log(table.toString());
+    const out = table({ head: t.head, style: { head: [] } });
+    for (const row of t.rows) out.push(row.map(String));
+    console.log(out.toString());
   }
   for (const n of r.notes) console.log(`note: ${n}`);
   console.log(`optimiser objective (last solve): ${r.objective.toFixed(4)}`);

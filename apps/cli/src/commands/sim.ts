@@ -4,7 +4,6 @@ import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { InputError } from '@zonal/core';
 import { runDsoAgent, startZoneAgent, withOracle, writeSimReport, type SimReport } from '@zonal/agents';
 import {
@@ -12,8 +11,9 @@ import {
   type CentralisedResult, type SimSetup,
 } from '@zonal/coordination';
 import { InProcessBus, NatsTransport, natsAvailable, startLocalNatsServer, type LocalNatsServer } from '@zonal/protocol';
-import { loadScenario } from '@zonal/scenario';
+import { clock, loadScenario } from '@zonal/scenario';
 import { configureSolver, shutdownSolver } from '@zonal/solver';
+import { table } from '../table';
 import { action, printJson } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
 
@@ -184,8 +184,8 @@ function printSummary(r: SimReport, outDir: string): void {
   console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : r.stalled ? `NOT converged: no progress in the last rounds, stopped after ${r.rounds} (residual ${r.roundLog.at(-1)?.primalResidualKw.toFixed(2)} kW)` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct === null ? 'not computed' : `${r.gapToCentralisedPct.toFixed(4)}%`}`);
   const c = r.costs;
   const oracle = (v: number | undefined) => (v === undefined ? '–' : f2(v));
-  const costs = new Table({ head: ['cost (yuan/day)', 'before coordination', 'negotiated', 'centralised'], colAligns: ['left', 'right', 'right', 'right'], style: { head: [] } });
-  for (const [label, key] of [['purchase', 'purchase'], ['diesel', 'diesel'], ['curtailment', 'curtailment'], ['carbon', 'carbon'], ['total (seed 001)', 'total']] as const) {
+  const costs = table({ head: ['cost (yuan/day)', 'before coordination', 'negotiated', 'centralised'], colAligns: ['left', 'right', 'right', 'right'], style: { head: [] } });
+  for (const [label, key] of [['purchase', 'purchase'], ['diesel', 'diesel'], ['curtailment', 'curtailment'], ['carbon', 'carbon'], ['capacity charge', 'demandCharge'], ['total (seed 001)', 'total']] as const) {
     costs.push([label, f2(c.beforeCoordination[key]), f2(c.negotiated[key]), oracle(c.centralised?.[key])]);
   }
   costs.push(['EV degradation', '0.00', f2(c.negotiated.degradation), oracle(c.centralised?.degradation)]);
@@ -194,17 +194,19 @@ function printSummary(r: SimReport, outDir: string): void {
   console.log(costs.toString());
   console.log(`cost reduction by coordination: ${c.reductionPct.toFixed(1)}%; peak load ${r.peakShaving.peakLoadBeforeKw.toFixed(0)} → ${r.peakShaving.peakLoadAfterKw.toFixed(0)} kW (peak shaving ${r.peakShaving.reductionPct.toFixed(1)}%)`);
 
-  const zones = new Table({ head: ['zone', 'policy', 'buses', 'EVs', 'target kWh (charge / discharge)', 'achieved kWh', 'RMS mismatch kW'], style: { head: [] } });
-  const split = (xs: number[]) => `${xs.filter((x) => x > 0).reduce((a, b) => a + b, 0).toFixed(0)} / ${(-xs.filter((x) => x < 0).reduce((a, b) => a + b, 0)).toFixed(0)}`;
+  const zones = table({ head: ['zone', 'policy', 'buses', 'EVs', 'target kWh (charge / discharge)', 'achieved kWh', 'RMS mismatch kW'], style: { head: [] } });
+  // Energy: each period's kW times its length (kWh per period = kW at 1 h, a quarter of it at 0.25 h).
+  const dtH = r.run.dtH;
+  const split = (xs: number[]) => `${(dtH * xs.filter((x) => x > 0).reduce((a, b) => a + b, 0)).toFixed(0)} / ${(-dtH * xs.filter((x) => x < 0).reduce((a, b) => a + b, 0)).toFixed(0)}`;
   for (const z of r.zones) zones.push([z.id, z.policy, z.buses.join(','), `${z.scheduledEvs}/${z.evs}`, split(z.targetKw), split(z.achievedKw), z.mismatchRmsKw.toFixed(3)]);
   console.log(zones.toString());
   console.log(deliveryLine(r.zones));
   if (r.trades.length) {
-    const trades = new Table({ head: ['tie line', 'zones', 'energy kWh/day', 'value yuan', 'avg price', 'congestion rent'], style: { head: [] } });
+    const trades = table({ head: ['tie line', 'zones', 'energy kWh/day', 'value yuan', 'avg price', 'congestion rent'], style: { head: [] } });
     for (const t of r.trades) trades.push([`${t.from}-${t.to}`, `${t.fromZone}→${t.toZone}`, t.energyKwh.toFixed(0), f2(t.valueYuan), t.avgPriceYuanPerKwh.toFixed(3), f2(t.congestionRentYuan)]);
     console.log(trades.toString());
   }
-  console.log(`AC check: losses ${r.ac.lossKwh.toFixed(1)} kWh/day (LP ${r.ac.lpLossKwh.toFixed(1)}), minimum voltage ${r.ac.vminPu.toFixed(4)} pu at bus ${r.ac.vminBus}, ${String(r.ac.vminHour).padStart(2, '0')}h; ` +
+  console.log(`AC check: losses ${r.ac.lossKwh.toFixed(1)} kWh/day (LP ${r.ac.lpLossKwh.toFixed(1)}), minimum voltage ${r.ac.vminPu.toFixed(4)} pu at bus ${r.ac.vminBus}, ${clock(r.ac.vminHour)}; ` +
     `max |V_LP − V_AC| ${r.ac.maxAbsVDiffPu.toExponential(1)} pu; violations ${r.ac.violations} (before coordination: ${r.acBefore.violations}, vmin ${r.acBefore.vminPu.toFixed(4)} pu)`);
   if (r.incidents.length) console.log(`incidents: ${r.incidents.map((i) => `round ${i.round} zone ${i.zoneId} ${i.status}`).join('; ')}`);
   if (r.excludedEvs.length) console.log(`${r.excludedEvs.length} EV(s) left out of every envelope (listed in report.json), e.g. ${r.excludedEvs[0]}`);
