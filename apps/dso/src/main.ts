@@ -22,8 +22,9 @@ const opts = new Command('zonal-dso')
   .option('--oracle <dir>', 'a directory with the zones\' files, to solve the centralised optimum and report the gap')
   .option('--mode <mode>', 'negotiate (default) or centralised (needs the zone files: --oracle DIR or --scenario)', 'negotiate')
   .option('--announce-timeout-ms <ms>', 'wait this long for every zone to announce', '60000')
+  .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)')
   .parse(process.argv)
-  .opts<{ config?: string; scenario?: string; nats: string; runId: string; out?: string; oracle?: string; mode: string; announceTimeoutMs: string }>();
+  .opts<{ config?: string; scenario?: string; nats: string; runId: string; out?: string; oracle?: string; mode: string; announceTimeoutMs: string; exportLp?: string }>();
 
 /** The DSO's own file, and the zone parties only where the caller handed them over for the oracle. */
 async function ownPart(): Promise<{ dso: DsoConfig; oracleZones: ZoneParty[] | null }> {
@@ -48,7 +49,7 @@ try {
     if (!(timeoutMs > 0)) throw new InputError(`must be a positive number of milliseconds, got "${opts.announceTimeoutMs}"`, '--announce-timeout-ms');
     const transport = await NatsTransport.connect({ servers: opts.nats, name: 'dso', runId: opts.runId });
     const { report } = await runDsoAgent({
-      transport, network, transportLabel: `nats ${opts.nats}`, outDir: opts.out, announceTimeoutMs: timeoutMs, oracle,
+      transport, network, transportLabel: `nats ${opts.nats}`, outDir: opts.out, announceTimeoutMs: timeoutMs, oracle, exportLpDir: opts.exportLp,
       log: (l) => process.stderr.write(`dso: ${l}\n`),
       onRound: (r) => process.stderr.write(`round ${r.round}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan\n`),
     });

@@ -20,8 +20,9 @@ const opts = new Command('zonal-zone')
   .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
   .option('--run-id <id>', 'run id shared with the DSO', 'default')
   .option('--out <dir>', 'write the zone\'s per-EV schedules here when the run ends')
+  .option('--export-lp <dir>', 'write every model the zone\'s policy solves as a CPLEX LP file')
   .parse(process.argv)
-  .opts<{ config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string }>();
+  .opts<{ config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string; exportLp?: string }>();
 
 async function ownParty(): Promise<ZoneParty> {
   if (opts.config) {
@@ -39,7 +40,7 @@ try {
   const party = await ownParty();
   const zoneId = party.config.id;
   const transport = await NatsTransport.connect({ servers: opts.nats, name: `zone${zoneId}`, runId: opts.runId, requireJetStream: false });
-  const agent = await startZoneAgent({ transport, party, outDir: opts.out, log: (l) => process.stderr.write(`${l}\n`) });
+  const agent = await startZoneAgent({ transport, party, outDir: opts.out, exportLpDir: opts.exportLp, log: (l) => process.stderr.write(`${l}\n`) });
   const stop = () => void agent.stop();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { announceOf, buildDsoNetwork, buildSimSetup, solveCentralised, type SimS
 import { checkSchedules, gridLoadKw } from '@zonal/ev';
 import { encode, InProcessBus, PROTOCOL_VERSION, type Message } from '@zonal/protocol';
 import { loadScenario, parseScenario } from '@zonal/scenario';
-import { shutdownSolver } from '@zonal/solver';
+import { shutdownSolver, solveLpFile } from '@zonal/solver';
 import { runDsoAgent } from './dso-agent';
 import { fromAnnounceBody, fromSolveReply, fromSolveRequest, toAnnounceBody, toSolveReply, toSolveRequest } from './wire';
 import { readZoneSchedules, startZoneAgent } from './zone-agent';
@@ -14,11 +14,17 @@ import { readZoneSchedules, startZoneAgent } from './zone-agent';
 afterAll(() => shutdownSolver());
 
 /** Every zone of a harness setup as an agent, and the DSO from its own network, on one in-process bus. */
-async function runInProcess(sim: SimSetup, runId: string, opts: { outDir?: string; oracle?: boolean } = {}) {
+async function runInProcess(sim: SimSetup, runId: string, opts: { outDir?: string; oracle?: boolean; lpDir?: string } = {}) {
   const bus = new InProcessBus();
-  const zones = await Promise.all(sim.parties.map((party) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${party.config.id}` }), party, outDir: opts.outDir && join(opts.outDir, 'zones') })));
+  const zones = await Promise.all(sim.parties.map((party) => startZoneAgent({
+    transport: bus.connect({ runId, name: `zone${party.config.id}` }), party, outDir: opts.outDir && join(opts.outDir, 'zones'),
+    exportLpDir: opts.lpDir && join(opts.lpDir, `zone-${party.config.id}`),
+  })));
   const oracle = opts.oracle ? () => solveCentralised(sim) : undefined;
-  const outcome = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), network: buildDsoNetwork(sim.scenario, sim.feeder), transportLabel: 'in-process', outDir: opts.outDir, oracle });
+  const outcome = await runDsoAgent({
+    transport: bus.connect({ runId, name: 'dso' }), network: buildDsoNetwork(sim.scenario, sim.feeder), transportLabel: 'in-process',
+    outDir: opts.outDir, oracle, exportLpDir: opts.lpDir && join(opts.lpDir, 'dso'),
+  });
   const ends = await Promise.all(zones.map((a) => a.done));
   return { ...outcome, ends };
 }
@@ -118,7 +124,8 @@ describe('seed 001\'s aggregator model inside the negotiation (elasticity-pricin
 describe('DSO and zone agents on the in-process transport', async () => {
   const sim = await buildSimSetup(loadScenario('small-test'));
   const out = mkdtempSync(join(tmpdir(), 'zonal-agents-'));
-  const { report, files, ends } = await runInProcess(sim, 'agents-test', { outDir: out, oracle: true });
+  const lpDir = join(out, 'lp');
+  const { report, files, ends } = await runInProcess(sim, 'agents-test', { outDir: out, oracle: true, lpDir });
 
   it('converges within 0.5% of the centralised optimum and writes report.json with gapToCentralisedPct', () => {
     expect(report.converged).toBe(true);
@@ -139,6 +146,15 @@ describe('DSO and zone agents on the in-process transport', async () => {
       });
     }
     expect(ends.map((e) => e.reason)).toEqual(sim.zones.map(() => 'shutdown'));
+  });
+
+  it('exports every model each party solved; GLPK re-solves the DSO\'s last one (the evaluated point) to its cost', () => {
+    const dso = readdirSync(join(lpDir, 'dso')).sort();
+    expect(dso.length).toBeGreaterThanOrEqual(1 + 1 + report.rounds + 1); // before, clearing, a step per round, evaluation
+    for (const z of sim.zones) expect(readdirSync(join(lpDir, `zone-${z.id}`)).length, `zone ${z.id}`).toBeGreaterThanOrEqual(report.rounds);
+    const glpk = solveLpFile(join(lpDir, 'dso', dso.at(-1)!), 'glpsol');
+    const cost = report.costs.negotiated.total + report.costs.negotiated.penalties;
+    expect(Math.abs(glpk.objective! - cost) / cost).toBeLessThan(1e-6);
   });
 
   it('writes the operating point period by period: supply meets load and losses, each zone agreed and delivered', () => {

@@ -5,6 +5,7 @@ import {
 } from '@zonal/coordination';
 import { buildDispatchInputs, runDispatch } from '@zonal/dispatch';
 import { openRecorder, type Transport } from '@zonal/protocol';
+import { LpExporter } from '@zonal/solver';
 import { buildSimReport, withOracle, writeSimReport, type SimReport } from './report';
 import { fromAnnounceBody } from './wire';
 import { transportZoneClients } from './zone-clients';
@@ -27,6 +28,8 @@ export interface DsoAgentOptions {
    * over private data itself.
    */
   oracle?: () => Promise<CentralisedResult>;
+  /** Writes every model the DSO solves as `NNNN-dso.lp` here (SPEC §2), when given. */
+  exportLpDir?: string;
 }
 
 export interface DsoOutcome {
@@ -79,13 +82,15 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     const setup = negotiationSetup(network, [...announces.values()]);
 
     // Before coordination: the same feeder with every EV charging on arrival, as the zones announced it (SPEC §4).
-    const before = await runDispatch(buildDispatchInputs(network.scenario, network.feeder, uncoordinatedBusLoadKw(setup)));
+    const exporter = new LpExporter(o.exportLpDir, 'dso');
+    const before = await runDispatch(buildDispatchInputs(network.scenario, network.feeder, uncoordinatedBusLoadKw(setup)), { exporter });
     const centralised = o.oracle ? await o.oracle() : undefined;
 
     state = 'running';
     publishStatus();
     const recorder = await openRecorder(transport);
     const negotiation = await negotiate(setup, transportZoneClients(transport, setup), {
+      exporter,
       onRound: async (r) => {
         round = r.round;
         await recorder.record({

@@ -17,6 +17,8 @@ export interface ZoneAgentOptions {
   announceRetryMs?: number;
   /** Where the zone writes its per-EV schedules when the run ends; nothing is written without it. */
   outDir?: string;
+  /** Writes every model the zone's policy solves as `NNNN-zone<id>.lp` here (SPEC §2), when given. */
+  exportLpDir?: string;
 }
 
 /** How a zone agent's run ended. */
@@ -44,7 +46,7 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   const { transport, party } = o;
   const zoneId = party.config.id;
   const log = o.log ?? (() => {});
-  const ctx = { exporter: new LpExporter(undefined), rng: createRng(party.config.seed).fork(`zone${zoneId}`) };
+  const ctx = { exporter: new LpExporter(o.exportLpDir, `zone${zoneId}`), rng: createRng(party.config.seed).fork(`zone${zoneId}`) };
   const subjects = transport.subjects;
   let stopped = false;
   let last: ZoneAnswer | null = null;

@@ -47,6 +47,7 @@ export interface NegotiationResult {
 }
 
 export interface NegotiationOptions {
+  /** Every model the DSO solves, in order (its clearing, each round's step, the final evaluation). */
   exporter?: LpExporter;
   onRound?: (record: RoundRecord) => void | Promise<void>;
 }
@@ -58,7 +59,7 @@ export interface NegotiationOptions {
  */
 export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], opts: NegotiationOptions = {}): Promise<NegotiationResult> {
   const { maxRounds, zoneTimeoutMs, stallRounds, method: methodName } = setup.scenario.negotiation;
-  const method = createMethod(methodName, setup);
+  const method = createMethod(methodName, setup, opts.exporter);
   checkClients(setup, clients);
   await method.initialise();
   const answers: Array<ZoneReport | null> = setup.zones.map(() => null);

@@ -35,8 +35,9 @@ export function registerAgents(program: Command): void {
     .option('--nats <url>', 'NATS server URL', 'nats://127.0.0.1:4222')
     .option('--run-id <id>', 'run id shared by the DSO and the zones of one run', 'default')
     .option('--out <dir>', 'where the zone writes its per-EV schedules when the run ends')
-    .action(action(async (o: { config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string }) =>
-      runApp(ZONE_APP, pass({ '--config': o.config, '--zone': o.zone, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out }))));
+    .option('--export-lp <dir>', 'write every model the zone\'s policy solves as a CPLEX LP file')
+    .action(action(async (o: { config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string; exportLp?: string }) =>
+      runApp(ZONE_APP, pass({ '--config': o.config, '--zone': o.zone, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out, '--export-lp': o.exportLp }))));
   program
     .command('dso')
     .description('run the DSO coordinator from its own file (no EV) against a NATS server; --oracle DIR adds the gap to the centralised optimum')
@@ -48,9 +49,10 @@ export function registerAgents(program: Command): void {
     .option('--oracle <dir>', 'the zones\' files (a directory of zone-<id>.json), to solve the centralised optimum and report the gap')
     .option('--announce-timeout-ms <ms>', 'wait this long for every zone to announce', '60000')
     .option('--mode <mode>', 'negotiate or centralised', 'negotiate')
-    .action(action(async (o: { config?: string; scenario?: string; nats: string; runId: string; out?: string; oracle?: string; announceTimeoutMs: string; mode: string }) =>
+    .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)')
+    .action(action(async (o: { config?: string; scenario?: string; nats: string; runId: string; out?: string; oracle?: string; announceTimeoutMs: string; mode: string; exportLp?: string }) =>
       runApp(DSO_APP, pass({
         '--config': o.config, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out,
-        '--oracle': o.oracle, '--announce-timeout-ms': o.announceTimeoutMs, '--mode': o.mode,
+        '--oracle': o.oracle, '--announce-timeout-ms': o.announceTimeoutMs, '--mode': o.mode, '--export-lp': o.exportLp,
       }))));
 }

@@ -22,7 +22,7 @@ const DEFAULT_NATS = process.env.ZONAL_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 interface RoundProgress { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; centralisedCostYuan?: number }
 
-interface SimOptions { scenario?: string; config?: string; out: string; nats?: string; json?: boolean; mode: string }
+interface SimOptions { scenario?: string; config?: string; out: string; nats?: string; json?: boolean; mode: string; exportLp?: string }
 
 export function registerSim(program: Command): void {
   program
@@ -34,6 +34,7 @@ export function registerSim(program: Command): void {
     .option('--nats <url>', `NATS server to use (default: ${DEFAULT_NATS} if it answers, else a local nats-server, else in-process)`)
     .option('--mode <mode>', 'negotiate (default) or centralised', 'negotiate')
     .option('--json', 'print the report as one JSON object instead of tables')
+    .option('--export-lp <dir>', 'write every model each party solves as CPLEX LP files: DIR/dso/, DIR/zone-<id>/')
     .action(action(async (o: SimOptions) => {
       try {
         return await sim(o);
@@ -88,8 +89,8 @@ async function sim(o: SimOptions): Promise<number> {
   let report: SimReport;
   try {
     report = nats
-      ? await simOverNats(nats.url, runId, partiesDir, outDir, sim, progress, say)
-      : await simInProcess(runId, outDir, sim, oracle, progress, say);
+      ? await simOverNats(nats.url, runId, partiesDir, outDir, sim, lpDirs(o.exportLp), progress, say)
+      : await simInProcess(runId, outDir, sim, oracle, lpDirs(o.exportLp), progress, say);
   } finally {
     await nats?.local?.stop();
   }
@@ -98,6 +99,13 @@ async function sim(o: SimOptions): Promise<number> {
   if (o.json) printJson(report);
   else printSummary(report, outDir);
   return 0;
+}
+
+/** Where each party writes its LP files (`--export-lp DIR`): its own directory, since each numbers its own solves. */
+interface LpDirs { dso?: string; zone(id: number): string | undefined }
+function lpDirs(dir: string | undefined): LpDirs {
+  const root = dir === undefined ? undefined : resolve(dir);
+  return { dso: root && join(root, 'dso'), zone: (id) => root && join(root, `zone-${id}`) };
 }
 
 /** SPEC §8 / the brief: a server that answers, else Debian's nats-server started here, else in-process. */
@@ -121,7 +129,7 @@ async function chooseNats(explicit: string | undefined, say: (l: string) => void
   return null;
 }
 
-async function simOverNats(url: string, runId: string, partiesDir: string, outDir: string, setup: SimSetup,
+async function simOverNats(url: string, runId: string, partiesDir: string, outDir: string, setup: SimSetup, lp: LpDirs,
   progress: (r: RoundProgress) => void, say: (l: string) => void): Promise<SimReport> {
   const watcher = await NatsTransport.connect({ servers: url, name: 'sim', runId, requireJetStream: false });
   const rounds = watcher.subscribe(watcher.subjects.round, (m) => { if (m.type === 'roundRecord') progress(m.body); });
@@ -133,8 +141,9 @@ async function simOverNats(url: string, runId: string, partiesDir: string, outDi
     return child;
   };
   say(`run ${runId}: starting the DSO and ${setup.zones.length} zone processes`);
-  const zones = setup.zones.map((z) => spawnApp(ZONE_APP, ['--config', join(partiesDir, zoneFileName(z.id)), '--out', join(outDir, 'zones'), ...common], `zone ${z.id}`));
-  const dso = spawnApp(DSO_APP, ['--config', join(partiesDir, DSO_FILE), '--out', outDir, ...common], 'dso');
+  const lpArgs = (dir: string | undefined) => (dir ? ['--export-lp', dir] : []);
+  const zones = setup.zones.map((z) => spawnApp(ZONE_APP, ['--config', join(partiesDir, zoneFileName(z.id)), '--out', join(outDir, 'zones'), ...lpArgs(lp.zone(z.id)), ...common], `zone ${z.id}`));
+  const dso = spawnApp(DSO_APP, ['--config', join(partiesDir, DSO_FILE), '--out', outDir, ...lpArgs(lp.dso), ...common], 'dso');
   // A zone that refuses its input (exit 2) would only be waited for: stop the run and say why.
   let refused: string | undefined;
   zones.forEach((z, k) => z.on('exit', (code) => {
@@ -154,12 +163,14 @@ async function simOverNats(url: string, runId: string, partiesDir: string, outDi
   return JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8')) as SimReport;
 }
 
-async function simInProcess(runId: string, outDir: string, sim: SimSetup, oracle: Promise<CentralisedResult>,
+async function simInProcess(runId: string, outDir: string, sim: SimSetup, oracle: Promise<CentralisedResult>, lp: LpDirs,
   progress: (r: RoundProgress) => void, say: (l: string) => void): Promise<SimReport> {
   const bus = new InProcessBus();
-  const agents = await Promise.all(sim.parties.map((party) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${party.config.id}` }), party, outDir: join(outDir, 'zones') })));
+  const agents = await Promise.all(sim.parties.map((party) => startZoneAgent({
+    transport: bus.connect({ runId, name: `zone${party.config.id}` }), party, outDir: join(outDir, 'zones'), exportLpDir: lp.zone(party.config.id),
+  })));
   const { report } = await runDsoAgent({
-    transport: bus.connect({ runId, name: 'dso' }), network: sim, transportLabel: 'in-process', outDir,
+    transport: bus.connect({ runId, name: 'dso' }), network: sim, transportLabel: 'in-process', outDir, exportLpDir: lp.dso,
     log: (l) => say(`  [dso] ${l}`), onRound: progress, oracle: () => oracle,
   });
   await Promise.all(agents.map((a) => a.done));

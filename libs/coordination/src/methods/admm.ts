@@ -1,5 +1,5 @@
 import { runDispatch } from '@zonal/dispatch';
-import type { ModelBuilder } from '@zonal/solver';
+import type { LpExporter, ModelBuilder } from '@zonal/solver';
 import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addEnvelopeLink, addZoneTerms } from '../centralised';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
@@ -26,7 +26,7 @@ import { rms, type CoordinationMethod, type RoundUpdate } from './method';
  * with λ⁰ the duals of the envelope links (the marginal cost of each zone's power), so a zone whose
  * private costs the bid already declared agrees at once, and the rounds only settle the rest.
  */
-export function createAdmm(setup: NegotiationSetup): CoordinationMethod {
+export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): CoordinationMethod {
   const p = setup.scenario.negotiation.admm;
   const T = setup.inputs.grid.periods, dt = setup.inputs.grid.dtH;
   const flexible = setup.zones.map((z) => z.flexible);
@@ -43,7 +43,7 @@ export function createAdmm(setup: NegotiationSetup): CoordinationMethod {
     async initialise() {
       let links: number[][] = [];
       const warm = await runDispatch(setup.inputs, {
-        flexible,
+        flexible, exporter,
         // The announce carries each zone's envelope and its declared marginal costs (degradation,
         // peak tie-break), so the warm start is the clearing of those bids; policies with other
         // private objectives are what the rounds then settle.
@@ -66,7 +66,7 @@ export function createAdmm(setup: NegotiationSetup): CoordinationMethod {
       const xHat = x.map((xk, k) => xk.map((v, t) => p.overRelaxation * v + (1 - p.overRelaxation) * y[k][t]));
       const target = xHat.map((xk, k) => xk.map((v, t) => v + u[k][t]));
       const dso = await runDispatch(setup.inputs, {
-        flexible,
+        flexible, exporter,
         initialLossSqPu: lossSqPu,
         maxLossRounds: 0,
         // No warm start here: the proximal tangents move every round, and simplex from the old

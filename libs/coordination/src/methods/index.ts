@@ -1,4 +1,5 @@
 import { InputError } from '@zonal/core';
+import type { LpExporter } from '@zonal/solver';
 import type { NegotiationSetup } from '../setup';
 import { createAdmm } from './admm';
 import type { CoordinationMethod, MethodFactory } from './method';
@@ -10,10 +11,10 @@ const methods: Record<string, MethodFactory> = {
   'target-penalty': createTargetPenalty,
 };
 
-export function createMethod(name: string, setup: NegotiationSetup): CoordinationMethod {
+export function createMethod(name: string, setup: NegotiationSetup, exporter?: LpExporter): CoordinationMethod {
   const factory = methods[name];
   if (!factory) throw new InputError(`unknown coordination method "${name}"`, 'negotiation.method', `known: ${Object.keys(methods).join(', ')}`);
-  return factory(setup);
+  return factory(setup, exporter);
 }
 
 export type { CoordinationMethod, RoundUpdate } from './method';

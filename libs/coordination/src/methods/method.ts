@@ -1,4 +1,5 @@
 import type { DsoSignal, ZoneReport } from '@zonal/policies';
+import type { LpExporter } from '@zonal/solver';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 
 /**
@@ -28,7 +29,8 @@ export interface RoundUpdate {
   dsoEvKw: Float64Array[];
 }
 
-export type MethodFactory = (setup: NegotiationSetup) => CoordinationMethod;
+/** `exporter`: where the method writes every DSO model it solves (SPEC §2), when enabled. */
+export type MethodFactory = (setup: NegotiationSetup, exporter?: LpExporter) => CoordinationMethod;
 
 export function rms(pairs: ReadonlyArray<[ArrayLike<number>, ArrayLike<number>]>): number {
   let sum = 0, n = 0;

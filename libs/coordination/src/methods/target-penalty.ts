@@ -1,4 +1,5 @@
 import { runDispatch, type BuiltDispatch } from '@zonal/dispatch';
+import type { LpExporter } from '@zonal/solver';
 import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addEnvelopeLink } from '../centralised';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
@@ -15,7 +16,7 @@ import { rms, type CoordinationMethod, type RoundUpdate } from './method';
  * branch currents fixed (successive LP) the losses are constants, so the second solve minimises what
  * drives them, Σ|P| over the tie lines, an LP. Eq 10 (Q) has no counterpart: EVs draw no reactive power.
  */
-export function createTargetPenalty(setup: NegotiationSetup): CoordinationMethod {
+export function createTargetPenalty(setup: NegotiationSetup, exporter?: LpExporter): CoordinationMethod {
   const penalty = setup.scenario.negotiation.targetPenalty.excessPenaltyYuanPerKwh;
   let y: Float64Array[] = [];
   let pzEv: Float64Array[] = [];
@@ -24,11 +25,11 @@ export function createTargetPenalty(setup: NegotiationSetup): CoordinationMethod
     async initialise() {
       const flexible = setup.zones.map((z) => z.flexible);
       const minCost = await runDispatch(setup.inputs, {
-        flexible,
+        flexible, exporter,
         extend: (built) => setup.zones.forEach((z, k) => addEnvelopeLink(built, z, k)),
       });
       const minLoss = await runDispatch(setup.inputs, {
-        flexible,
+        flexible, exporter,
         initialLossSqPu: minCost.lossSqPu,
         maxLossRounds: 0,
         extend: (built) => {
