@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { InputError } from '@zonal/core';
 import { join } from 'node:path';
 import type { CentralisedResult, NegotiationResult, NegotiationSetup } from '@zonal/coordination';
 import type { ZoneDeliveryFigures, ZonePricing } from '@zonal/policies';
@@ -54,6 +55,8 @@ export interface SimReport {
   emissionsT: { before: number; after: number; quota: number };
   /** The negotiated operating point period by period (AC-checked): the audit table (periods.csv). */
   periods: PeriodRow[];
+  /** The harness's: the scenario or parties' directory it ran, and the SHA-256 of the DSO file the DSO ran from. */
+  source?: { ref: string; dsoFileSha256: string };
   /** What was run: EV and zone counts, the periods' length, the versions that ran it. */
   run: { evs: number; zones: number; periods: number; dtH: number; versions: { zonal: string; protocol: number; node: string } };
 }
@@ -178,6 +181,7 @@ export function withOracle(report: SimReport, c: CentralisedResult): SimReport {
 
 /** report.json plus rounds.csv, costs.csv, zones.csv (per zone and period) and trades.csv. */
 export function writeSimReport(dir: string, report: SimReport): string[] {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError('is a file, not a directory', '--out');
   mkdirSync(dir, { recursive: true });
   const files: Array<[string, string]> = [
     ['report.json', `${JSON.stringify(report, null, 2)}\n`],

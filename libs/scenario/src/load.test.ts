@@ -50,6 +50,12 @@ describe('default scenario', () => {
 });
 
 describe('scenario errors name the field', () => {
+  it('a file that extends another without a name of its own is named after its file, not its parent', () => {
+    expect(loadScenario(writeScenario({ extends: 'default', zones: { policy: 'peak-valley' } })).name).toBe('s');
+    expect(loadScenario(writeScenario({ extends: 'default', name: 'mine' })).name).toBe('mine');
+    expect(loadScenario('small-test').name).toBe('small-test');
+  });
+
   it('names a nested numeric field out of range', () => {
     const p = writeScenario({ extends: 'default', evFleet: { capacityKwh: -60 } });
     expect(() => loadScenario(p)).toThrow(/evFleet\.capacityKwh: .*>0|evFleet\.capacityKwh: Too small/);

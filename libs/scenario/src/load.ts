@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '@zonal/core';
 import type { z } from 'zod';
 import { scenarioSchema, type Scenario } from './schema';
@@ -19,7 +19,19 @@ export function builtInScenarioPath(name: string): string | undefined {
  */
 export function loadScenario(ref = 'default'): Scenario {
   const raw = readScenarioJson(ref, new Set());
+  // A file that extends another and names nothing is its own scenario, not its parent: it takes its
+  // file's name (reports would otherwise call every variant of the default "default").
+  if (existsSync(ref) && !ownName(ref)) raw.name = basename(ref).replace(/\.json$/i, '');
   return parseScenario(raw, describeRef(ref));
+}
+
+function ownName(path: string): boolean {
+  try {
+    const json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return typeof json?.name === 'string';
+  } catch {
+    return true; // readScenarioJson has already said what is wrong with it
+  }
 }
 
 export function parseScenario(raw: unknown, source = 'scenario'): Scenario {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -94,11 +94,16 @@ async function sim(o: SimOptions): Promise<number> {
   } finally {
     await nats?.local?.stop();
   }
-  report = { ...withOracle(report, await oracle), excludedEvs: excludedEvMessages(sim) };
+  report = { ...withOracle(report, await oracle), excludedEvs: excludedEvMessages(sim), source: { ref: o.config ? partiesDir : o.scenario ?? 'default', dsoFileSha256: sha256(join(partiesDir, DSO_FILE)) } };
   writeSimReport(outDir, report);
   if (o.json) printJson(report);
   else printSummary(report, outDir);
   return 0;
+}
+
+/** A file's SHA-256, hex: which DSO file (and so which scenario) a report came from. */
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
 /** Where each party writes its LP files (`--export-lp DIR`): its own directory, since each numbers its own solves. */
