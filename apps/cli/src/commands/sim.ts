@@ -98,7 +98,8 @@ async function sim(o: SimOptions): Promise<number> {
   writeSimReport(outDir, report);
   if (o.json) printJson(report);
   else printSummary(report, outDir);
-  return 0;
+  // A negotiation that stopped short of its tolerances is a result the user must be told of (run.ts).
+  return report.converged ? 0 : 1;
 }
 
 /** A file's SHA-256, hex: which DSO file (and so which scenario) a report came from. */
