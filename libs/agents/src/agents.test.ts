@@ -174,6 +174,21 @@ describe('DSO and zone agents on the in-process transport', async () => {
     expect(report.run).toMatchObject({ evs: 300, zones: sim.zones.length, periods: 24, dtH: 1 });
   });
 
+  it('lists every bus\'s voltage and every branch\'s loading per period, and the violations one by one', () => {
+    expect(report.buses).toHaveLength(33);
+    expect(report.buses.every((b) => b.vmPu.length === 24)).toBe(true);
+    expect(Math.min(...report.buses.flatMap((b) => b.vmPu))).toBeCloseTo(report.ac.vminPu, 12);
+    expect(report.branches).toHaveLength(32); // a radial feeder of 33 buses
+    expect(report.branches.every((b) => b.ratingKva > 0 && b.loadingPct.length === 24 && b.loadingPct.every((x) => x >= 0))).toBe(true);
+    expect(report.violations.after).toHaveLength(report.ac.violations);
+    expect(report.violations.before).toHaveLength(report.acBefore.violations);
+    for (const v of report.violations.before) {
+      const vm = report.buses.find((b) => b.bus === v.busId);
+      expect(vm).toBeDefined();
+      expect(v.period).toBeLessThan(24);
+    }
+  });
+
   it('keeps each zone\'s delivery as the zone reported it: every scheduled EV feasible, nothing beyond or short of the aggregate', () => {
     for (const [k, z] of report.zones.entries()) {
       const party = sim.parties[k];

@@ -3,7 +3,7 @@ import { InputError } from '@zonal/core';
 import { join } from 'node:path';
 import type { CentralisedResult, NegotiationResult, NegotiationSetup } from '@zonal/coordination';
 import type { ZoneDeliveryFigures, ZonePricing } from '@zonal/policies';
-import type { CostTable, DispatchResult } from '@zonal/dispatch';
+import type { CostTable, DispatchResult, Violation } from '@zonal/dispatch';
 import { PROTOCOL_VERSION } from '@zonal/protocol';
 
 /** The version of Zonal that wrote a report (the workspace's package.json). */
@@ -55,6 +55,12 @@ export interface SimReport {
   emissionsT: { before: number; after: number; quota: number };
   /** The negotiated operating point period by period (AC-checked): the audit table (periods.csv). */
   periods: PeriodRow[];
+  /** AC voltage of every bus per period (pu), at the negotiated point. */
+  buses: Array<{ bus: number; vmPu: number[] }>;
+  /** Every in-service branch: its declared rating and its AC loading per period (percent of the rating). */
+  branches: Array<{ from: number; to: number; ratingKva: number; loadingPct: number[] }>;
+  /** Every AC violation past its limit (bus or branch, period, value, limit), before coordination and at the negotiated point. */
+  violations: { before: Violation[]; after: Violation[] };
   /** The harness's: the scenario or parties' directory it ran, and the SHA-256 of the DSO file the DSO ran from. */
   source?: { ref: string; dsoFileSha256: string };
   /** What was run: EV and zone counts, the periods' length, the versions that ran it. */
@@ -143,12 +149,27 @@ export function buildSimReport(args: {
     roundLog: n.rounds.map((r) => ({ round: r.round, rho: r.rho, primalResidualKw: r.primalResidualKw, dualResidualKw: r.dualResidualKw, totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange })),
     emissionsT: { before: before.emissionsT, after: after.emissionsT, quota: after.quotaT },
     periods: periodRows(setup, n),
+    ...networkTables(setup, after),
+    violations: { before: before.acCheck.violations, after: after.acCheck.violations },
     run: {
       evs: setup.zones.reduce((a, z) => a + z.evCount + z.evsLeftOut, 0), zones: setup.zones.length,
       periods: setup.inputs.grid.periods, dtH: setup.inputs.grid.dtH,
       versions: { zonal: ZONAL_VERSION, protocol: PROTOCOL_VERSION, node: process.versions.node },
     },
   };
+}
+
+/** Per-bus voltages and per-branch loading of an AC-checked dispatch (pandapower's res_bus / res_line). */
+function networkTables(setup: NegotiationSetup, d: DispatchResult): Pick<SimReport, 'buses' | 'branches'> {
+  const { feeder, parentPos } = setup.net;
+  const buses = feeder.buses.map((b, j) => ({ bus: b.id, vmPu: d.acVmPu.map((vm) => vm[j]) }));
+  const branches = feeder.buses.flatMap((b, j) => {
+    const parent = parentPos[j];
+    if (parent < 0) return [];
+    const ratingKva = setup.inputs.sMaxKva[j];
+    return [{ from: feeder.buses[parent].id, to: b.id, ratingKva, loadingPct: d.acBranchKva.map((kva) => (100 * kva[j]) / ratingKva) }];
+  });
+  return { buses, branches };
 }
 
 /** The negotiated point's dispatch per period, from the DSO's AC-checked evaluation. */

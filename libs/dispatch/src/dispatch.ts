@@ -89,6 +89,9 @@ export interface DispatchResult {
   /** AC flow into each bus position from its parent and that branch's loss, per period (kW). */
   acBranchPKw: Float64Array[];
   acBranchLossKw: Float64Array[];
+  /** AC voltage magnitude of each bus position, and apparent flow into it from its parent (kVA), per period. */
+  acVmPu: Float64Array[];
+  acBranchKva: Float64Array[];
   /** The final LP's simplex basis, to warm-start a later dispatch of the same shape (null for a QP). */
   basis: SimplexBasis | null;
 }
@@ -131,6 +134,8 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
         lossSqPu: flows.map((pf) => pf.branchCurrentSqPu),
         acBranchPKw: flows.map((pf) => pf.branchPKw),
         acBranchLossKw: flows.map((pf) => pf.branchLossKw),
+        acVmPu: flows.map((pf) => Float64Array.from(pf.vmPu)),
+        acBranchKva: flows.map((pf) => Float64Array.from(pf.branchPKw, (p, j) => Math.hypot(p, pf.branchQKvar[j]))),
         basis: sol.basis,
       };
     }
