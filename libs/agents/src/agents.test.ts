@@ -133,6 +133,12 @@ describe('DSO and zone agents on the in-process transport', async () => {
     expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual(['costs.csv', 'periods.csv', 'report.json', 'rounds.csv', 'trades.csv', 'zones.csv']);
     const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(json.gapToCentralisedPct).toBeCloseTo(report.gapToCentralisedPct!, 12);
+    // Penalties included; a gap below zero says why (the oracle minimises this very total).
+    const c = report.costs, central = c.centralised!;
+    const expected = 100 * ((c.negotiated.totalWithDegradation + c.negotiated.penalties) - (central.totalWithDegradation + central.penalties)) / (central.totalWithDegradation + central.penalties);
+    expect(report.gapToCentralisedPct!).toBeCloseTo(expected, 10);
+    expect(json.gapDefinition).toMatch(/soft-limit penalties/);
+    if (report.gapToCentralisedPct! < 0) expect(json.gapNote).toMatch(/successive LPs/);
     expect(readFileSync(join(out, 'zones.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + sim.zones.length * 24);
   });
 
