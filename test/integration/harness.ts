@@ -18,9 +18,13 @@ export interface Proc {
   exited: Promise<number>;
 }
 
+const started = new Set<ChildProcess>();
+
 /** Starts a Node entry point as its own process, collecting its output. */
 export function start(entry: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   const child = spawn(process.execPath, [entry, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
+  child.on('exit', () => started.delete(child));
   let out = '', err = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
@@ -33,4 +37,10 @@ export function scenarioFile(dir: string, patch: Record<string, unknown>): strin
   const path = join(dir, 'scenario.json');
   writeFileSync(path, JSON.stringify(patch));
   return path;
+}
+
+/** Kills every process a test started and that is still running (a failed test must not leave agents behind). */
+export function killStarted(): void {
+  for (const child of started) child.kill('SIGKILL');
+  started.clear();
 }

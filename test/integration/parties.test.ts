@@ -6,11 +6,11 @@ import { readZoneSchedules } from '@zonal/agents';
 import { loadZoneDir } from '@zonal/coordination';
 import { checkSchedules, gridLoadKw } from '@zonal/ev';
 import { startNatsServer, type LocalNatsServer } from '@zonal/protocol';
-import { DSO_APP, start, tmp, ZONAL, ZONE_APP } from './harness';
+import { DSO_APP, killStarted, start, tmp, ZONAL, ZONE_APP } from './harness';
 
 let nats: LocalNatsServer;
 beforeAll(async () => { nats = await startNatsServer(); });
-afterAll(async () => { await nats?.stop(); });
+afterAll(async () => { killStarted(); await nats?.stop(); });
 
 /** Keys that would describe one EV; none may appear in any message of a run. */
 const PER_EV_KEYS = /^(ev|evId|evIds|sessions?|schedules?|arrival(H|Kwh)?|departure(H)?|soc\w*|capacityKwh|targetKwh|chargeKw|dischargeKw)$/;

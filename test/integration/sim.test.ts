@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsTransport, openRecorder, startNatsServer, type LocalNatsServer } from '@zonal/protocol';
-import { start, tmp, ZONAL } from './harness';
+import { killStarted, start, tmp, ZONAL } from './harness';
 
 let nats: LocalNatsServer;
 beforeAll(async () => { nats = await startNatsServer(); });
-afterAll(async () => { await nats?.stop(); });
+afterAll(async () => { killStarted(); await nats?.stop(); });
 
 interface Report { runId: string; converged: boolean; rounds: number; gapToCentralisedPct: number; transport: string; zones: unknown[]; incidents: unknown[] }
 
