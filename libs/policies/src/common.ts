@@ -19,26 +19,25 @@ export function atPeriods(hourly: readonly number[], grid: TimeGrid, scale = 1):
   return Float64Array.from({ length: grid.periods }, (_, t) => scale * hourly[Math.floor(start + t * grid.dtH + 1e-9) % 24]);
 }
 
-/** The tariff price in force at each period's start (blocks must cover the day). */
-export function pricesAtPeriods(blocks: readonly TariffBlock[], grid: TimeGrid): Float64Array {
-  const start = grid.startH ?? 0;
-  return Float64Array.from({ length: grid.periods }, (_, t) => {
-    const h = (start + t * grid.dtH + 1e-9) % 24;
-    const b = blocks.find((x) => h >= x.fromH && h < x.toH);
-    if (!b) throw new Error(`no tariff block covers hour ${h.toFixed(2)}`);
-    return b.priceYuanPerKwh;
-  });
-}
-
-/** The TOU class (p, o, v) of the tariff block in force at each period's start, as `pricesAtPeriods` prices it. */
-export function touCodesAtPeriods(blocks: readonly TariffBlock[], grid: TimeGrid): TouCode[] {
+/** The tariff block in force at each period's start, on a grid that may start at any hour (blocks must cover the day). */
+function blocksAtPeriods(blocks: readonly TariffBlock[], grid: TimeGrid): TariffBlock[] {
   const start = grid.startH ?? 0;
   return Array.from({ length: grid.periods }, (_, t) => {
     const h = (start + t * grid.dtH + 1e-9) % 24;
     const b = blocks.find((x) => h >= x.fromH && h < x.toH);
     if (!b) throw new Error(`no tariff block covers hour ${h.toFixed(2)}`);
-    return b.code;
+    return b;
   });
+}
+
+/** The tariff price in force at each period's start. */
+export function pricesAtPeriods(blocks: readonly TariffBlock[], grid: TimeGrid): Float64Array {
+  return Float64Array.from(blocksAtPeriods(blocks, grid), (b) => b.priceYuanPerKwh);
+}
+
+/** The TOU class (p, o, v) of the tariff block in force at each period's start, as `pricesAtPeriods` prices it. */
+export function touCodesAtPeriods(blocks: readonly TariffBlock[], grid: TimeGrid): TouCode[] {
+  return blocksAtPeriods(blocks, grid).map((b) => b.code);
 }
 
 /** Peak, valley, their difference and the standard deviation of a load profile (kW). */

@@ -1,5 +1,4 @@
-import { parseWithSchema, readJsonFile } from '@zonal/scenario';
-import { defaultCasePath } from '../cases';
+import { loadShippedCase } from '../cases';
 import { ancillaryCaseSchema, type AncillaryCase } from './case';
 import type { MarketPrices } from './market-lp';
 
@@ -27,14 +26,7 @@ export function marketPrices(c: AncillaryCase, tariff: Float64Array, periods: nu
   };
 }
 
-let shippedCase: AncillaryCase | undefined;
-
 /** The shipped case (cases/ancillary.json): the markets, willingness and incentive levels a zone uses in the negotiation. */
 export function shippedAncillaryCase(): AncillaryCase {
-  if (!shippedCase) {
-    const path = defaultCasePath('ancillary');
-    if (!path) throw new Error('the ancillary policy ships cases/ancillary.json');
-    shippedCase = parseWithSchema(ancillaryCaseSchema, readJsonFile(path), path);
-  }
-  return shippedCase;
+  return loadShippedCase('ancillary', ancillaryCaseSchema);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { evFleetSchema, parseWithSchema, readJsonFile } from '@zonal/scenario';
-import { defaultCasePath } from '../cases';
+import { evFleetSchema } from '@zonal/scenario';
+import { loadShippedCase } from '../cases';
 import { baseLoadSchema, caseHeader, tariffBlocks } from '../common';
 
 /**
@@ -66,15 +66,9 @@ export const elasticityCaseSchema = z.strictObject({
 
 export type ElasticityCase = z.infer<typeof elasticityCaseSchema>;
 
-let shipped: ElasticityCase | undefined;
 /** The shipped case (cases/elasticity-pricing.json): the defaults of a zone's parameters. */
 export function shippedCase(): ElasticityCase {
-  if (!shipped) {
-    const path = defaultCasePath('elasticity-pricing');
-    if (!path) throw new Error('the elasticity-pricing policy ships cases/elasticity-pricing.json');
-    shipped = parseWithSchema(elasticityCaseSchema, readJsonFile(path), path);
-  }
-  return shipped;
+  return loadShippedCase('elasticity-pricing', elasticityCaseSchema);
 }
 
 /**

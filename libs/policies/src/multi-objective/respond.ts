@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { InputError } from '@zonal/core';
-import { parseWithSchema, readJsonFile } from '@zonal/scenario';
+import { parseWithSchema } from '@zonal/scenario';
 import { solve, type ModelBuilder } from '@zonal/solver';
 import { addStorage, storageGridKw, withStorage, type StorageVars } from '../storage-model';
-import { defaultCasePath } from '../cases';
+import { loadShippedCase } from '../cases';
 import type { DsoSignal, PolicyContext, ZoneAnswer, ZoneProblem } from '../policy';
 import { buildZoneModel, solveZone, type ZoneModel, energyPrices } from '../zone-model';
 import { modeWeights } from './ahp';
@@ -19,15 +19,9 @@ import { normalisedScale, payoffTable, type Normalisation, type SolveFn } from '
  * Σ ω_k F~_k times (F1's range / ω1), i.e. F1 + Σ_{k>1} (ω_k/ω1)(range1/range_k) F_k — the same
  * minimiser, with F2 and F3 priced at the AHP's exchange rate. That needs ω1 > 0.
  */
-let settings: MultiObjectiveCase | undefined;
-
+/** The shipped case (cases/multi-objective.json): the AHP judgements respond uses. */
 export function shippedCase(): MultiObjectiveCase {
-  if (!settings) {
-    const path = defaultCasePath('multi-objective');
-    if (!path) throw new InputError('the shipped case is missing', 'multi-objective', 'it holds the AHP judgements respond uses');
-    settings = parseWithSchema(caseSchema, readJsonFile(path), path);
-  }
-  return settings;
+  return loadShippedCase('multi-objective', caseSchema);
 }
 
 interface ZoneObjectives {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { InputError } from '@zonal/core';
 import { socDependentLimitOf } from '@zonal/ev';
-import { clock, parseWithSchema, readJsonFile, type TariffBlock } from '@zonal/scenario';
+import { clock, parseWithSchema, type TariffBlock } from '@zonal/scenario';
 import { ModelBuilder, solve, type Solution } from '@zonal/solver';
-import { defaultCasePath } from '../cases';
+import { loadShippedCase } from '../cases';
 import { caseZoneHeader, declaredDegradationNote, declaredZoneSettings, zoneTariff } from '../case-zone';
 import type { CaseZone, DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
 import { answerFromSchedules, buildZoneModel, energyPrices, solveZoneModel } from '../zone-model';
@@ -244,14 +244,8 @@ async function runCase(c: ProfitCase, ctx: PolicyContext): Promise<PolicyReport>
  */
 const paramsSchema = z.strictObject({ userFeeYuanPerKwh: z.number().min(0).max(100).optional() });
 
-let shippedFee: number | undefined;
 function shippedFeeYuanPerKwh(): number {
-  if (shippedFee === undefined) {
-    const path = defaultCasePath('profit');
-    if (!path) throw new Error('the profit policy ships cases/profit.json');
-    shippedFee = parseWithSchema(caseSchema, readJsonFile(path), path).chargingFeeYuanPerKwh;
-  }
-  return shippedFee;
+  return loadShippedCase('profit', caseSchema).chargingFeeYuanPerKwh;
 }
 
 /**
