@@ -49,7 +49,7 @@ export function buildZoneModel(zone: ZoneBid, signal: DsoSignal, name = `zone${z
   const { grid, envelope, eta } = zone;
   const T = grid.periods, dt = grid.dtH;
   const m = new ModelBuilder(name);
-  const env = addEnvelopeGroups(m, zone.envelopeGroups ?? [{ envelope, shiftPeriods: 0 }], eta, grid);
+  const env = addEnvelopeGroups(m, zone.envelopeGroups, eta, grid);
   const flex = (opts.flex ?? []).map((build) => build(m));
   // Every variable gets finite bounds: HiGHS's QP solver needs them (SPEC §8) when ADMM adds ρ/2‖·‖².
   const evKw: number[] = [];
