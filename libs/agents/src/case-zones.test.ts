@@ -57,7 +57,9 @@ describe('each policy\'s shipped case as a zone file', () => {
 describe('the multi-objective case as zone 3 of small-test, negotiated in process', async () => {
   const small = loadScenario('small-test');
   const split = await splitScenario(small);
-  const dso = { ...split.dso, negotiation: { ...split.dso.negotiation, maxRounds: 2 } };
+  // small-test's 2 s zone timeout is for kill tests; the case zone's first answer also builds its payoff
+  // table (several LPs), which a loaded 2-core CI machine can take longer than that to solve.
+  const dso = { ...split.dso, negotiation: { ...split.dso.negotiation, maxRounds: 2, zoneTimeoutMs: 120_000 } };
   const policy = getPolicy('multi-objective');
   const c = shippedCase(policy) as { seed: number; fleet: Parameters<typeof sampleSeed002Fleet>[0] };
   const zone3 = split.zones.find((z) => z.config.id === 3)!;
