@@ -151,3 +151,35 @@ describe('bad input', () => {
     expect(() => buildDispatchInputs(s, loadIeee33())).toThrow(/ders\.pv\[0\]\.bus: bus 99 is not in feeder/);
   });
 });
+
+describe('the substation transformer\'s rating', async () => {
+  // The feeder with no DERs draws about 4.6 MVA at 1.0x load: a 4 MVA transformer cannot carry it.
+  const tight = withChanges((s) => {
+    s.ders.pv = []; s.ders.wind = []; s.ders.diesel = [];
+    s.network.substation = { ratingKva: 4000, polygonSides: 16, overloadPenaltyYuanPerKvaH: 10 };
+  });
+  const dir = tmp();
+  const exporter = new LpExporter(dir, 'dso');
+  const r = await runDispatch(buildDispatchInputs(tight, loadIeee33()), { exporter });
+  const kva = r.acSubstationKva;
+
+  it('reports every period the AC flow puts over the rating, with value and limit, and prices the overload', () => {
+    const over = kva.map((s, t) => [s, t] as const).filter(([s]) => s > 4000 * (1 + tight.network.violationTolPu));
+    expect(over.length).toBeGreaterThan(0);
+    const reported = r.acCheck.violations.filter((v) => v.kind === 'substation');
+    expect(reported.map((v) => v.period)).toEqual(over.map(([, t]) => t));
+    reported.forEach((v) => { expect(v.limit).toBe(4000); expect(v.value).toBeCloseTo(kva[v.period], 6); expect(v.busId).toBe(1); });
+    // The LP's overload slack sits on the inscribed polygon: it charges at least the AC overload, less the polygon's 1.9%.
+    const overloadKvah = over.reduce((a, [s]) => a + (s - 4000), 0);
+    expect(r.costs.penaltyYuan).toBeGreaterThan(10 * overloadKvah * 0.9);
+    expectExternalOptimum(exporter.files.at(-1)!, r.objective);
+  });
+
+  it('a rating the load fits under changes nothing', async () => {
+    const loose = withChanges((s) => { s.network.substation = { ratingKva: 1e6, polygonSides: 16, overloadPenaltyYuanPerKvaH: 10 }; delete (s as Partial<Scenario>).sources; });
+    const none = withChanges((s) => { delete s.network.substation; });
+    const [a, b] = await Promise.all([runDispatch(buildDispatchInputs(loose, loadIeee33())), runDispatch(buildDispatchInputs(none, loadIeee33()))]);
+    expect(a.objective).toBeCloseTo(b.objective, 6);
+    expect(a.acCheck.violations.filter((v) => v.kind === 'substation')).toEqual([]);
+  });
+});

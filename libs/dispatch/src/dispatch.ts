@@ -35,12 +35,13 @@ export interface CostTable {
 }
 
 export interface Violation {
-  kind: 'vmin' | 'vmax' | 'rating';
+  /** A bus voltage, a branch rating (the branch into `busId`), or the substation transformer's rating (at the slack bus). */
+  kind: 'vmin' | 'vmax' | 'rating' | 'substation';
   busId: number;
   /** Period index (0-based) and its start time in hours. */
   period: number;
   hour: number;
-  /** AC voltage (pu) for vmin/vmax, AC apparent flow into the bus (kVA) for rating. */
+  /** AC voltage (pu) for vmin/vmax, AC apparent flow into the bus (kVA) for rating, the purchase's |S| (kVA) for substation. */
   value: number;
   limit: number;
 }
@@ -92,6 +93,8 @@ export interface DispatchResult {
   /** AC voltage magnitude of each bus position, and apparent flow into it from its parent (kVA), per period. */
   acVmPu: Float64Array[];
   acBranchKva: Float64Array[];
+  /** AC apparent power drawn at the substation per period (kVA): what its transformer carries. */
+  acSubstationKva: number[];
   /** The final LP's simplex basis, to warm-start a later dispatch of the same shape (null for a QP). */
   basis: SimplexBasis | null;
 }
@@ -136,6 +139,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
         acBranchLossKw: flows.map((pf) => pf.branchLossKw),
         acVmPu: flows.map((pf) => Float64Array.from(pf.vmPu)),
         acBranchKva: flows.map((pf) => Float64Array.from(pf.branchPKw, (p, j) => Math.hypot(p, pf.branchQKvar[j]))),
+        acSubstationKva: flows.map((pf) => Math.hypot(pf.pSubKw, pf.qSubKvar)),
         basis: sol.basis,
       };
     }
@@ -184,6 +188,7 @@ function costTable(inp: DispatchInputs, sol: Solution, v: DispatchVars): CostTab
       penalty += vPen * (sol.value(v.vOver.at(j, t)) + sol.value(v.vUnder.at(j, t)));
       if (Number.isFinite(inp.sMaxKva[j])) penalty += sPen * sol.value(v.sOver.at(j, t));
     }
+    if (v.subOver) penalty += s.network.substation!.overloadPenaltyYuanPerKvaH * dt * sol.value(v.subOver.at(t));
   }
   // The carbon row is the ladder evaluated at the optimum's excess, not the epigraph variable:
   // the two agree at an optimum, and a test holds them to it.
@@ -252,6 +257,11 @@ function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: Pow
       if (Number.isFinite(sMax) && sKva > sMax * (1 + tol)) {
         violations.push({ kind: 'rating', busId: buses[j].id, period: t, hour, value: sKva, limit: sMax });
       }
+    }
+    const sub = inp.scenario.network.substation;
+    const subKva = Math.hypot(pf.pSubKw, pf.qSubKvar);
+    if (sub && subKva > sub.ratingKva * (1 + tol)) {
+      violations.push({ kind: 'substation', busId: buses[inp.net.slackPos].id, period: t, hour, value: subKva, limit: sub.ratingKva });
     }
     // The LP's own losses are what its energy balance leaves over: supply minus demand.
     let supplyKw = sol.value(v.pGrid.at(t)) - inp.loadPKw[t].reduce((a, b) => a + b, 0);

@@ -22,6 +22,7 @@ export interface DispatchVars {
   vOver: VarBlock; // [bus, T] pu² above vmax²
   vUnder: VarBlock; // [bus, T] pu² below vmin²
   sOver: VarBlock; // [bus, T] kVA over the rating
+  subOver: VarBlock | null; // [T] kVA over the substation transformer's rating
   excessT: number; // day's emission minus quota, t CO2
   carbonYuan: number; // epigraph of the carbon ladder
   peakKva: number | null; // day's maximum purchase (demand charge)
@@ -122,6 +123,7 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
     }
   }
 
+  const subOver = addSubstationRating(m, inp, pGrid, qGrid);
   const { excessT, carbonYuan } = addCarbon(m, inp, pGrid, renewable, diesel);
   const peakKva = addDemandCharge(m, inp, pGrid, qGrid);
 
@@ -143,6 +145,7 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
       m.setObjectiveCoef(vUnder.at(j, t), vPen);
       if (Number.isFinite(inp.sMaxKva[j])) m.setObjectiveCoef(sOver.at(j, t), sPen);
     }
+    if (subOver) m.setObjectiveCoef(subOver.at(t), s.network.substation!.overloadPenaltyYuanPerKvaH * dt);
   }
   m.setObjectiveCoef(carbonYuan, 1);
   if (peakKva !== null) {
@@ -152,7 +155,7 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
 
   return {
     model: m,
-    vars: { pGrid, qGrid, renewable, diesel, capSteps, pFlow, qFlow, wSq, vOver, vUnder, sOver, excessT, carbonYuan, peakKva, flexKw },
+    vars: { pGrid, qGrid, renewable, diesel, capSteps, pFlow, qFlow, wSq, vOver, vUnder, sOver, subOver, excessT, carbonYuan, peakKva, flexKw },
     pbalRow: (j, t) => pbalRows[t * n + j],
   };
 }
@@ -170,6 +173,24 @@ function addRatingPolygon(m: ModelBuilder, inp: DispatchInputs, j: number, t: nu
     const theta = ((2 * k + 1) * Math.PI) / sides;
     m.addConstraint('srate', [j, t, k], [p, q, over], [Math.cos(theta), Math.sin(theta), -1], '<=', apothem);
   }
+}
+
+/**
+ * The substation transformer's rating on the purchase, |S_grid| ≤ rating, as an inscribed polygon
+ * (never optimistic, like the line ratings) with a priced overload slack; null when not declared.
+ */
+function addSubstationRating(m: ModelBuilder, inp: DispatchInputs, pGrid: VarBlock, qGrid: VarBlock): VarBlock | null {
+  const sub = inp.scenario.network.substation;
+  if (!sub) return null;
+  const over = m.addVars('SubOver', [inp.grid.periods], { lb: 0 });
+  const apothem = sub.ratingKva * Math.cos(Math.PI / sub.polygonSides);
+  for (let t = 0; t < inp.grid.periods; t++) {
+    for (let k = 0; k < sub.polygonSides; k++) {
+      const theta = ((2 * k + 1) * Math.PI) / sub.polygonSides;
+      m.addConstraint('subrate', [t, k], [pGrid.at(t), qGrid.at(t), over.at(t)], [Math.cos(theta), Math.sin(theta), -1], '<=', apothem);
+    }
+  }
+  return over;
 }
 
 /**

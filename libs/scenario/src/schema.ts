@@ -131,6 +131,15 @@ const networkSchema = z.strictObject({
   lossCorrection: z.strictObject({ maxRounds: z.number().int().min(0).max(50), tolPu: z.number().positive() }),
   /** An AC voltage or flow is reported as a violation only past the limit by more than this (pu). */
   violationTolPu: z.number().min(0).max(0.01),
+  /**
+   * The substation transformer: |S| of the purchase at most `ratingKva` (an inscribed polygon in the
+   * LP, like the line ratings), soft at `overloadPenaltyYuanPerKvaH`; the AC check reports overloads.
+   */
+  substation: z.strictObject({
+    ratingKva: z.number().positive(),
+    polygonSides: z.number().int().min(4).max(256),
+    overloadPenaltyYuanPerKvaH: z.number().min(0),
+  }).optional(),
 });
 
 const partitionSchema = z.strictObject({
@@ -179,6 +188,11 @@ const negotiationSchema = z.strictObject({
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
+  /**
+   * Where each declared value comes from: a field path (`tariff.demandCharge`) and its source, in
+   * words. Carried into the parties' files and the report, so a reader can audit every choice.
+   */
+  sources: z.record(z.string(), z.string()).optional(),
   seed: z.number().int().min(0).max(0xffffffff),
   time: timeSchema,
   network: networkSchema,
