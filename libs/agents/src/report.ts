@@ -5,6 +5,7 @@ import type { CentralisedResult, NegotiationResult, NegotiationSetup } from '@zo
 import type { ZoneDeliveryFigures, ZonePricing } from '@zonal/policies';
 import type { CostTable, DispatchResult, Violation } from '@zonal/dispatch';
 import { PROTOCOL_VERSION } from '@zonal/protocol';
+import { writeReportHtml } from '@zonal/report-html';
 
 /** The version of Zonal that wrote a report (the workspace's package.json). */
 const ZONAL_VERSION: string = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -31,13 +32,38 @@ export interface SimReport {
   /** How the gap is computed (GAP_DEFINITION), and why it is negative when it is. */
   gapDefinition?: string;
   gapNote?: string;
+  /**
+   * What the printed figures are of: `delivered` — the feeder dispatched with what every zone's EVs
+   * draw at each bus (their per-EV schedules summed there), AC-checked; `agreed` — some zone gave
+   * only its total, spread over its buses by its announced flexibility.
+   */
+  operatingPoint: 'delivered' | 'agreed';
   costs: {
     beforeCoordination: ReturnType<typeof costRows>;
+    /** The operating point's costs (see operatingPoint). */
     negotiated: ReturnType<typeof costRows> & { degradation: number; totalWithDegradation: number };
+    /** The DSO's model of the agreed aggregates (totals by announced shares), only where its figures differ from the delivered point's. */
+    agreed?: ReturnType<typeof costRows> & { degradation: number; totalWithDegradation: number; lossKwh: number; violations: number };
     centralised: (ReturnType<typeof costRows> & { degradation: number; totalWithDegradation: number }) | null;
     reductionPct: number;
   };
-  peakShaving: { peakLoadBeforeKw: number; peakLoadAfterKw: number; reductionPct: number; peakPurchaseBeforeKw: number; peakPurchaseAfterKw: number };
+  /**
+   * Peaks before coordination and at the operating point: gross load (base + EVs, kW; reductionPct),
+   * substation purchase (kW; purchaseReductionPct) and the EVs' own power (kW; evReductionPct).
+   */
+  peakShaving: {
+    peakLoadBeforeKw: number; peakLoadAfterKw: number; reductionPct: number;
+    peakPurchaseBeforeKw: number; peakPurchaseAfterKw: number; purchaseReductionPct: number;
+    evPeakBeforeKw: number; evPeakAfterKw: number; evReductionPct: number;
+  };
+  /** The substation transformer: its declared rating (null: none declared) and the AC |S| peak before and after (kVA). */
+  substation: { ratingKva: number | null; peakKvaBefore: number; peakKvaAfter: number };
+  /** Available PV and wind energy left unused (kWh/day), before coordination and at the operating point. */
+  curtailmentKwh: { before: number; after: number };
+  /** The feeder's voltage band (pu), as the scenario declares it. */
+  voltageBandPu: [number, number];
+  /** Where each declared value of the DSO's file comes from (scenario `sources`). */
+  sources?: Record<string, string>;
   zones: Array<{
     id: number; buses: number[]; policy: string; evs: number; scheduledEvs: number; targetKw: number[]; achievedKw: number[]; mismatchRmsKw: number; degradationYuan: number;
     /** What the zone reported of its EVs' schedules in its last answer (null: it never answered). */
@@ -52,6 +78,8 @@ export interface SimReport {
   ac: { converged: boolean; lossKwh: number; lpLossKwh: number; vminPu: number; vminBus: number; vminHour: number; maxAbsVDiffPu: number; violations: number };
   acBefore: { lossKwh: number; vminPu: number; vminBus: number; violations: number };
   incidents: NegotiationResult['incidents'];
+  /** Rounds at which the method agreed but the EVs' delivered point broke a limit (the DSO then modelled the zones' EVs where they drew, and went on). */
+  deliveryChecks: NegotiationResult['deliveryChecks'];
   /** The EVs the zones left out, named: only a harness that holds the zone files fills this (a DSO knows counts). */
   excludedEvs: string[];
   roundLog: Array<{ round: number; rho: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; relCostChange: number | null }>;
@@ -86,6 +114,13 @@ export interface PeriodRow {
   curtailedKw: number;
   /** Demand served: base load plus EVs (kW). */
   loadKw: number;
+  /** Before coordination (every EV charging on arrival): purchase and demand served (kW). */
+  purchaseBeforeKw: number;
+  loadBeforeKw: number;
+  /** AC apparent power at the substation (kVA), at the operating point. */
+  substationKva: number;
+  /** All zones' EV power (kW), at the operating point. */
+  evKw: number;
   lossKw: number;
   vminPu: number;
   /** Each zone's EV power: what the DSO last asked (agreed) and what its EVs draw (delivered), kW. */
@@ -100,7 +135,12 @@ export function buildSimReport(args: {
 }): SimReport {
   const { setup, negotiation: n, before } = args;
   const after = n.evaluation.dispatch;
-  const peak = (xs: number[]) => Math.max(...xs);
+  const peak = (xs: ArrayLike<number>) => Math.max(...Array.from(xs));
+  const pct = (b: number, a: number) => (100 * (b - a)) / b;
+  const dt = setup.inputs.grid.dtH;
+  const curtailedKwh = (d: DispatchResult) => d.schedule.curtailedKw.reduce((a, unit) => a + unit.reduce((x, y) => x + y, 0), 0) * dt;
+  const evBefore = before.schedule.evKw, evAfter = after.schedule.evKw;
+  const delivered = n.answers.every((a) => a === null || a.busEvKw !== undefined) && n.answers.some((a) => a !== null);
   const rms = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, v, t) => s + (v - b[t]) ** 2, 0) / Math.max(1, a.length));
   const beforeTotal = before.costs.totalYuan;
   return {
@@ -115,19 +155,38 @@ export function buildSimReport(args: {
     rounds: n.rounds.length,
     maxRounds: setup.scenario.negotiation.maxRounds,
     gapToCentralisedPct: null,
+    operatingPoint: delivered ? 'delivered' : 'agreed',
     costs: {
       beforeCoordination: costRows(before.costs),
       negotiated: { ...costRows(after.costs), degradation: n.evaluation.degradationYuan, totalWithDegradation: n.evaluation.totalCostYuan },
+      ...(n.agreedEvaluation ? {
+        agreed: {
+          ...costRows(n.agreedEvaluation.dispatch.costs), degradation: n.agreedEvaluation.degradationYuan, totalWithDegradation: n.agreedEvaluation.totalCostYuan,
+          lossKwh: n.agreedEvaluation.dispatch.acCheck.lossKwh, violations: n.agreedEvaluation.dispatch.acCheck.violations.length,
+        },
+      } : {}),
       centralised: null,
       reductionPct: (100 * (beforeTotal - n.evaluation.totalCostYuan)) / beforeTotal,
     },
     peakShaving: {
       peakLoadBeforeKw: peak(before.schedule.loadKw),
       peakLoadAfterKw: peak(after.schedule.loadKw),
-      reductionPct: (100 * (peak(before.schedule.loadKw) - peak(after.schedule.loadKw))) / peak(before.schedule.loadKw),
+      reductionPct: pct(peak(before.schedule.loadKw), peak(after.schedule.loadKw)),
       peakPurchaseBeforeKw: peak(before.schedule.pGridKw),
       peakPurchaseAfterKw: peak(after.schedule.pGridKw),
+      purchaseReductionPct: pct(peak(before.schedule.pGridKw), peak(after.schedule.pGridKw)),
+      evPeakBeforeKw: peak(evBefore),
+      evPeakAfterKw: peak(evAfter),
+      evReductionPct: pct(peak(evBefore), peak(evAfter)),
     },
+    substation: {
+      ratingKva: setup.scenario.network.substation?.ratingKva ?? null,
+      peakKvaBefore: peak(before.acSubstationKva),
+      peakKvaAfter: peak(after.acSubstationKva),
+    },
+    curtailmentKwh: { before: curtailedKwh(before), after: curtailedKwh(after) },
+    voltageBandPu: [...setup.scenario.network.voltageBandPu],
+    ...(setup.scenario.sources ? { sources: setup.scenario.sources } : {}),
     zones: setup.zones.map((z, k) => {
       const answer = n.answers[k];
       return {
@@ -149,10 +208,11 @@ export function buildSimReport(args: {
     },
     acBefore: { lossKwh: before.acCheck.lossKwh, vminPu: before.acCheck.vminPu, vminBus: before.acCheck.vminBusId, violations: before.acCheck.violations.length },
     incidents: n.incidents,
+    deliveryChecks: n.deliveryChecks,
     excludedEvs: [],
     roundLog: n.rounds.map((r) => ({ round: r.round, rho: r.rho, primalResidualKw: r.primalResidualKw, dualResidualKw: r.dualResidualKw, totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange })),
     emissionsT: { before: before.emissionsT, after: after.emissionsT, quota: after.quotaT },
-    periods: periodRows(setup, n),
+    periods: periodRows(setup, n, before),
     ...networkTables(setup, after),
     violations: { before: before.acCheck.violations, after: after.acCheck.violations },
     run: {
@@ -177,7 +237,7 @@ function networkTables(setup: NegotiationSetup, d: DispatchResult): Pick<SimRepo
 }
 
 /** The negotiated point's dispatch per period, from the DSO's AC-checked evaluation. */
-function periodRows(setup: NegotiationSetup, n: NegotiationResult): PeriodRow[] {
+function periodRows(setup: NegotiationSetup, n: NegotiationResult, before: DispatchResult): PeriodRow[] {
   const d = n.evaluation.dispatch, s = d.schedule, dt = setup.inputs.grid.dtH;
   const sumUnits = (rows: number[][], t: number, keep: (k: number) => boolean = () => true) => rows.reduce((a, r, k) => a + (keep(k) ? r[t] : 0), 0);
   const kind = (k: number) => setup.inputs.renewables[k].kind;
@@ -187,7 +247,10 @@ function periodRows(setup: NegotiationSetup, n: NegotiationResult): PeriodRow[] 
     pvKw: sumUnits(s.renewableKw, t, (k) => kind(k) === 'pv'),
     windKw: sumUnits(s.renewableKw, t, (k) => kind(k) === 'wind'),
     curtailedKw: sumUnits(s.curtailedKw, t),
-    loadKw: s.loadKw[t], lossKw: d.acCheck.lossKwByPeriod[t], vminPu: d.acCheck.vminPuByPeriod[t],
+    loadKw: s.loadKw[t],
+    purchaseBeforeKw: before.schedule.pGridKw[t], loadBeforeKw: before.schedule.loadKw[t],
+    substationKva: d.acSubstationKva[t], evKw: s.evKw[t],
+    lossKw: d.acCheck.lossKwByPeriod[t], vminPu: d.acCheck.vminPuByPeriod[t],
     zones: setup.zones.map((z, k) => ({ id: z.id, agreedKw: n.targetKw[k][t], deliveredKw: n.zoneEvKw[k][t] })),
   }));
 }
@@ -205,14 +268,15 @@ export function withOracle(report: SimReport, c: CentralisedResult): SimReport {
     ...report,
     gapToCentralisedPct: gap,
     gapDefinition: GAP_DEFINITION,
-    // The oracle minimises this very total over the same envelope groups, so only the two successive
-    // LPs' stopping points (|V_LP − V_AC| ≤ lossCorrection.tolPu each) can put the negotiation below it.
-    ...(gap < 0 ? { gapNote: `below zero by ${(-gap).toExponential(1)}%: the two dispatches are successive LPs that stop at different loss estimates (each within the loss-correction tolerance of its AC flow)` } : {}),
+    // The oracle minimises this very total over the same envelope groups, but it models each zone's EVs
+    // at its buses by the shares of the zone's announced flexibility, as the DSO does; the delivered
+    // point has them where they draw.
+    ...(gap < 0 ? { gapNote: `below zero by ${(-gap).toExponential(1)}%: the centralised model spreads each zone's EV power over its buses by the shares of its announced flexibility, while the delivered point has each EV's power at its own bus, which can lose less in the lines (and the two successive LPs stop at different loss estimates, each within the loss-correction tolerance)` } : {}),
     costs: { ...report.costs, centralised: { ...costRows(c.dispatch.costs), degradation: c.degradationYuan, totalWithDegradation: c.totalCostYuan } },
   };
 }
 
-export const GAP_DEFINITION = '100 × (negotiated − centralised) / centralised, each the day\'s eq 1 cost (purchase, diesel, curtailment, carbon, capacity charge) + EV degradation + soft-limit penalties, of the AC-checked dispatch; centralised: one model over the same zones\' envelope groups';
+export const GAP_DEFINITION = '100 × (negotiated − centralised) / centralised, each the day\'s eq 1 cost (purchase, diesel, curtailment, carbon, capacity charge) + EV degradation + soft-limit penalties, of the AC-checked dispatch; negotiated: the point the zones\' EVs deliver, each zone\'s per-EV schedules summed per bus; centralised: one model over the same zones\' envelope groups, each zone\'s EV power spread over its buses by the shares of its announced flexibility';
 
 /** report.json plus rounds.csv, costs.csv, zones.csv (per zone and period) and trades.csv. */
 export function writeSimReport(dir: string, report: SimReport): string[] {
@@ -230,13 +294,17 @@ export function writeSimReport(dir: string, report: SimReport): string[] {
       ])],
     ['zones.csv', csv(['zone', 'period', 'targetKw', 'achievedKw'],
       report.zones.flatMap((z) => z.targetKw.map((v, t) => [z.id, t, v, z.achievedKw[t]])))],
-    ['periods.csv', csv(['period', 'hour', 'purchaseKw', 'dieselKw', 'pvKw', 'windKw', 'curtailedKw', 'loadKw', 'lossKw', 'vminPu', ...report.zones.flatMap((z) => [`zone${z.id}AgreedKw`, `zone${z.id}DeliveredKw`])],
-      report.periods.map((p) => [p.period, p.hour, p.purchaseKw, p.dieselKw, p.pvKw, p.windKw, p.curtailedKw, p.loadKw, p.lossKw, p.vminPu, ...p.zones.flatMap((z) => [z.agreedKw, z.deliveredKw])]))],
+    ['periods.csv', csv(['period', 'hour', 'purchaseKw', 'substationKva', 'dieselKw', 'pvKw', 'windKw', 'curtailedKw', 'loadKw', 'evKw', 'lossKw', 'vminPu', 'purchaseBeforeKw', 'loadBeforeKw', ...report.zones.flatMap((z) => [`zone${z.id}AgreedKw`, `zone${z.id}DeliveredKw`])],
+      report.periods.map((p) => [p.period, p.hour, p.purchaseKw, p.substationKva, p.dieselKw, p.pvKw, p.windKw, p.curtailedKw, p.loadKw, p.evKw, p.lossKw, p.vminPu, p.purchaseBeforeKw, p.loadBeforeKw, ...p.zones.flatMap((z) => [z.agreedKw, z.deliveredKw])]))],
+    ['buses.csv', csv(['bus', 'period', 'vmPu'], report.buses.flatMap((b) => b.vmPu.map((v, t) => [b.bus, t, v])))],
+    ['branches.csv', csv(['from', 'to', 'ratingKva', 'period', 'loadingPct'], report.branches.flatMap((b) => b.loadingPct.map((v, t) => [b.from, b.to, b.ratingKva, t, v])))],
+    ['violations.csv', csv(['when', 'kind', 'bus', 'period', 'hour', 'value', 'limit'],
+      (['before', 'after'] as const).flatMap((when) => report.violations[when].map((v) => [when, v.kind, v.busId, v.period, v.hour, v.value, v.limit])))],
     ['trades.csv', csv(['from', 'to', 'fromZone', 'toZone', 'energyKwh', 'valueYuan', 'congestionRentYuan', 'avgPriceYuanPerKwh'],
       report.trades.map((t) => [t.from, t.to, t.fromZone, t.toZone, t.energyKwh, t.valueYuan, t.congestionRentYuan, t.avgPriceYuanPerKwh]))],
   ];
   for (const [name, text] of files) writeFileSync(join(dir, name), text);
-  return files.map(([name]) => join(dir, name));
+  return [...files.map(([name]) => join(dir, name)), writeReportHtml(dir, report)];
 }
 
 function csv(head: string[], rows: Array<Array<string | number>>): string {

@@ -43,6 +43,7 @@ export function toSolveReply(zoneId: number, round: number, answer: ZoneAnswer |
     costYuan: answer.costYuan, degradationYuan: answer.degradationYuan, tieLineFlows: [],
     delivery: { ...answer.delivery },
     ...(answer.pricing ? { pricing: answer.pricing } : {}),
+    ...(answer.busEvKw ? { busPKw: answer.busEvKw.map((b) => ({ bus: b.bus, pKw: Array.from(b.kw) })) } : {}),
   };
 }
 
@@ -57,6 +58,7 @@ export function fromSolveReply(body: BodyOf<'solveReply'>, bid: ZoneBid): ZoneRe
     // A reply without figures claims nothing about its EVs: counted as none scheduled.
     delivery: body.delivery ?? { evs: 0, evsScheduled: 0, evsFeasible: 0, evsLeftOut: 0, overKwh: 0, shortfallKwh: 0 },
     ...(body.pricing ? { pricing: body.pricing } : {}),
+    ...(body.busPKw ? { busEvKw: body.busPKw.map((b) => ({ bus: b.bus, kw: Float64Array.from(b.pKw) })) } : {}),
   };
 }
 

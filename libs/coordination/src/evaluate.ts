@@ -1,6 +1,7 @@
-import { runDispatch, type DispatchResult } from '@zonal/dispatch';
+import { ZonalError } from '@zonal/core';
+import { runDispatch, type DispatchResult, type FlexibleLoad } from '@zonal/dispatch';
 import type { LpExporter } from '@zonal/solver';
-import type { NegotiationSetup } from './setup';
+import type { NegotiationSetup, ZoneSetup } from './setup';
 
 /** One tie line's trade over the day (SPEC §8: priced at min(multiplier, eq 11 cap)). */
 export interface Trade {
@@ -27,15 +28,24 @@ export interface Evaluation {
   trades: Trade[];
 }
 
+/** A zone's EV power at each of its buses (kW per period), as its answer reported it. */
+export type BusEvKw = ReadonlyArray<{ bus: number; kw: ArrayLike<number> }>;
+
 /**
- * The DSO's dispatch with every zone's EV schedule fixed (what the zones agreed to do), verified by
- * AC power flow: the cost of the negotiated outcome, on the same footing as the centralised solve.
+ * The DSO's dispatch with every zone's EV schedule fixed, verified by AC power flow: the cost of the
+ * negotiated outcome, on the same footing as the centralised solve. With `busEvKw` (what each zone's
+ * EVs draw at each bus: their per-EV schedules summed there) it is the operating point the EVs
+ * actually produce; without, the DSO's model of the agreed aggregates (each zone's total spread over
+ * its buses by the shares of its announced flexibility).
  */
-export async function evaluateSchedules(setup: NegotiationSetup, zoneEvKw: Float64Array[], degradationYuan: number, opts: { exporter?: LpExporter } = {}): Promise<Evaluation> {
+export async function evaluateSchedules(
+  setup: NegotiationSetup, zoneEvKw: Float64Array[], degradationYuan: number,
+  opts: { exporter?: LpExporter; busEvKw?: ReadonlyArray<BusEvKw | undefined> } = {},
+): Promise<Evaluation> {
   const { inputs, net } = setup;
   const T = inputs.grid.periods, dt = inputs.grid.dtH;
   let lmp: Float64Array[] = [];
-  const flexible = setup.zones.map((z, k) => ({ ...z.flexible, lbKw: Float64Array.from(zoneEvKw[k]), ubKw: Float64Array.from(zoneEvKw[k]) }));
+  const flexible = setup.zones.flatMap((z, k) => fixedZoneLoads(setup, z, zoneEvKw[k], opts.busEvKw?.[k]));
   const dispatch = await runDispatch(inputs, {
     exporter: opts.exporter,
     flexible,
@@ -66,4 +76,28 @@ export async function evaluateSchedules(setup: NegotiationSetup, zoneEvKw: Float
     return { ...tl, energyKwh: energy, valueYuan: value, congestionRentYuan: rent, avgPriceYuanPerKwh: absEnergy > 0 ? value / absEnergy : 0 };
   });
   return { dispatch, degradationYuan, totalCostYuan: dispatch.costs.totalYuan + degradationYuan, trades };
+}
+
+/**
+ * A zone's fixed EV load as the dispatch takes it: per bus where the zone said where its EVs draw
+ * (plus whatever of its total is not at a bus — its storage — by the announced shares), else its
+ * total by the shares.
+ */
+function fixedZoneLoads(setup: NegotiationSetup, zone: ZoneSetup, totalKw: Float64Array, byBus: BusEvKw | undefined): FlexibleLoad[] {
+  const T = totalKw.length;
+  const fixed = (name: string, kw: ArrayLike<number>, busShares: FlexibleLoad['busShares']): FlexibleLoad =>
+    ({ name, lbKw: Float64Array.from(kw), ubKw: Float64Array.from(kw), busShares });
+  if (!byBus) return [fixed(zone.flexible.name, totalKw, zone.flexible.busShares)];
+  const rest = Float64Array.from(totalKw);
+  const loads = byBus.map(({ bus, kw }) => {
+    // The wire schema checks the lengths; a bus outside the zone is a zone's error, named.
+    if (!zone.buses.includes(bus)) throw new ZonalError(`zone ${zone.id} reported EV power at bus ${bus}, which is not one of its buses`, `zone ${zone.id}`);
+    if (kw.length !== T) throw new ZonalError(`zone ${zone.id} reported EV power at bus ${bus} over ${kw.length} periods, not ${T}`, `zone ${zone.id}`);
+    for (let t = 0; t < T; t++) rest[t] -= kw[t];
+    const busPos = setup.feeder.buses.findIndex((b) => b.id === bus);
+    return fixed(`${zone.flexible.name}b${bus}`, kw, [{ busPos, share: new Float64Array(T).fill(1) }]);
+  });
+  // Rounding of a sum of thousands of schedules leaves ~1e-12 kW: not a load.
+  if (rest.some((v) => Math.abs(v) > 1e-9)) loads.push(fixed(`${zone.flexible.name}rest`, rest, zone.flexible.busShares));
+  return loads;
 }

@@ -1,5 +1,6 @@
 import { ZonalError } from '@zonal/core';
 import type { DsoSignal, ZoneAnswer, ZoneReport } from '@zonal/policies';
+import type { Violation } from '@zonal/dispatch';
 import type { LpExporter } from '@zonal/solver';
 import { evaluateSchedules, type Evaluation } from './evaluate';
 import { createMethod } from './methods';
@@ -41,9 +42,17 @@ export interface NegotiationResult {
   answers: Array<ZoneReport | null>;
   /** What the DSO last asked of each zone's EVs (kW): its copy under ADMM, PZ less the base load under target-penalty. */
   targetKw: Float64Array[];
+  /**
+   * Rounds at which the method agreed but the point the EVs deliver (per bus) broke a rating: the DSO
+   * then tightened those ratings in its own model and went on.
+   */
+  deliveryChecks: Array<{ round: number; violations: number; tightened: string[] }>;
   /** Zones that timed out or failed at some round, with what happened. */
   incidents: Array<{ round: number; zoneId: number; status: 'timeout' | 'error'; detail: string }>;
+  /** The AC-checked dispatch of what the zones' EVs draw, per bus where the zones said (the result). */
   evaluation: Evaluation;
+  /** The DSO's model of the agreed aggregates (totals by the announced shares), when its figures differ from the delivered point's. */
+  agreedEvaluation: Evaluation | null;
 }
 
 export interface NegotiationOptions {
@@ -59,13 +68,16 @@ export interface NegotiationOptions {
  */
 export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], opts: NegotiationOptions = {}): Promise<NegotiationResult> {
   const { maxRounds, zoneTimeoutMs, stallRounds, method: methodName } = setup.scenario.negotiation;
-  const method = createMethod(methodName, setup, opts.exporter);
+  // The DSO's working model: its ratings tighten where a delivered point broke them.
+  const model = workingModel(setup);
+  const method = createMethod(methodName, model, opts.exporter);
   checkClients(setup, clients);
   await method.initialise();
   const answers: Array<ZoneReport | null> = setup.zones.map(() => null);
   const targetKw: Float64Array[] = setup.zones.map((z) => new Float64Array(z.flexible.lbKw.length));
   const rounds: RoundRecord[] = [];
   const incidents: NegotiationResult['incidents'] = [];
+  const deliveryChecks: NegotiationResult['deliveryChecks'] = [];
   let converged = false, stalled = false;
   let dsoEvKw: Float64Array[] = [];
   for (let round = 1; round <= maxRounds && !converged && !stalled; round++) {
@@ -85,6 +97,16 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     dsoEvKw = update.dsoEvKw;
     const previous = rounds.at(-1)?.totalCostYuan;
     converged = update.converged;
+    if (converged && deliveryChecks.length < MAX_DELIVERY_CHECKS) {
+      // SPEC §8 step 4 on the combined schedule: agreed only when what the EVs draw, bus by bus, passes the AC check.
+      const delivered = await evaluateSchedules(setup, answers.map((a, k) => a?.evKw ?? dsoEvKw[k]), 0, { busEvKw: answers.map((a) => a?.busEvKw) });
+      const broken = delivered.dispatch.acCheck.violations;
+      const tightened = tightenWhereBroken(model, broken);
+      if (tightened.length) {
+        deliveryChecks.push({ round, violations: broken.length, tightened });
+        converged = false;
+      }
+    }
     const record: RoundRecord = {
       round, method: method.name, rho: update.rho,
       primalResidualKw: update.primalResidualKw, dualResidualKw: update.dualResidualKw,
@@ -99,14 +121,20 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
       })),
     };
     rounds.push(record);
-    stalled = !converged && isStalled(rounds, stallRounds);
+    // A re-modelled zone starts a new descent: progress is measured from the last delivery check.
+    stalled = !converged && isStalled(rounds.slice(deliveryChecks.at(-1)?.round ?? 0), stallRounds);
     await opts.onRound?.(record);
   }
   // A zone that never answered is held to the DSO's copy of its schedule (envelope-feasible), not to zero.
   const zoneEvKw = answers.map((a, k) => a?.evKw ?? dsoEvKw[k]);
   const degradation = answers.reduce((a, ans, k) => a + (ans?.degradationYuan ?? impliedDegradationYuan(setup.zones[k], zoneEvKw[k])), 0);
-  const evaluation = await evaluateSchedules(setup, zoneEvKw, degradation, { exporter: opts.exporter });
-  return { method: method.name, rounds, converged, roundLimitHit: !converged && !stalled, stalled, zoneEvKw, answers, targetKw, incidents, evaluation };
+  // The result is the operating point the EVs produce: each zone's schedules summed per bus. The DSO's
+  // model of the agreed aggregates (totals spread by the announced shares) is kept when it differs.
+  const busEvKw = answers.map((a) => a?.busEvKw);
+  const evaluation = await evaluateSchedules(setup, zoneEvKw, degradation, { exporter: opts.exporter, busEvKw });
+  const agreed = busEvKw.some((b) => b !== undefined) ? await evaluateSchedules(setup, zoneEvKw, degradation) : null;
+  const agreedEvaluation = agreed && differs(agreed, evaluation) ? agreed : null;
+  return { method: method.name, rounds, converged, roundLimitHit: !converged && !stalled, stalled, zoneEvKw, answers, targetKw, incidents, deliveryChecks, evaluation, agreedEvaluation };
 }
 
 /** No progress: the last `window` rounds' best primal residual is not below 0.9 × the best before them. */
@@ -156,4 +184,57 @@ function impliedDegradationYuan(zone: ZoneSetup, evKw: Float64Array): number {
 export function zoneReportOf(answer: ZoneAnswer): ZoneReport {
   const { schedules: _schedules, groupBatteryKw: _groups, ...report } = answer;
   return report;
+}
+
+/** The DSO's working model: its own copy of the branch and substation ratings, which it may tighten. */
+function workingModel(setup: NegotiationSetup): NegotiationSetup {
+  const scenario = setup.inputs.scenario;
+  const sub = scenario.network.substation;
+  return {
+    ...setup,
+    inputs: {
+      ...setup.inputs,
+      sMaxKva: Float64Array.from(setup.inputs.sMaxKva),
+      scenario: { ...scenario, network: { ...scenario.network, ...(sub ? { substation: { ...sub } } : {}) } },
+    },
+  };
+}
+
+/**
+ * The DSO models a zone's EVs at its buses by the shares of the zone's announced flexibility; the
+ * zone's EVs may draw the same total elsewhere among its buses. Where the delivered point overloads a
+ * branch or the substation, the DSO's model of that limit is scaled by limit / value less a margin,
+ * which leaves the zones that room (ratings only tighten, so this ends). Returns what it tightened.
+ * A voltage violation is not tightened here: it stays priced and reported.
+ */
+function tightenWhereBroken(model: NegotiationSetup, violations: readonly Violation[]): string[] {
+  const worst = new Map<string, Violation>();
+  for (const v of violations) {
+    if (v.kind !== 'rating' && v.kind !== 'substation') continue;
+    const key = `${v.kind}:${v.busId}`, seen = worst.get(key);
+    if (!seen || seen.value / seen.limit < v.value / v.limit) worst.set(key, v);
+  }
+  return [...worst.values()].map((v) => {
+    const factor = (v.limit / v.value) * (1 - TIGHTEN_MARGIN);
+    if (v.kind === 'substation') {
+      const sub = model.inputs.scenario.network.substation!;
+      sub.ratingKva *= factor;
+      return `the substation rating to ${sub.ratingKva.toFixed(1)} kVA`;
+    }
+    const j = model.feeder.buses.findIndex((b) => b.id === v.busId);
+    model.inputs.sMaxKva[j] *= factor;
+    return `the branch into bus ${v.busId} to ${model.inputs.sMaxKva[j].toFixed(1)} kVA`;
+  });
+}
+
+/** A tightened limit sits this far below what the delivered point reached at the limit. */
+const TIGHTEN_MARGIN = 0.01;
+/** At most this many times does the DSO tighten its model after a delivered point broke a limit. */
+const MAX_DELIVERY_CHECKS = 10;
+
+/** Two evaluations differ when their costs or AC figures do beyond rounding. */
+function differs(a: Evaluation, b: Evaluation): boolean {
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x), Math.abs(y));
+  return !close(a.totalCostYuan, b.totalCostYuan) || !close(a.dispatch.costs.penaltyYuan, b.dispatch.costs.penaltyYuan)
+    || !close(a.dispatch.acCheck.lossKwh, b.dispatch.acCheck.lossKwh) || a.dispatch.acCheck.violations.length !== b.dispatch.acCheck.violations.length;
 }

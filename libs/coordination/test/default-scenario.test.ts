@@ -15,7 +15,9 @@ describe('the default scenario (3000 EVs, window-energy groups): in-process ADMM
   it('converges to within 0.5% of the centralised cost (SPEC §8), every zone answering every round', () => {
     expect(n.converged).toBe(true);
     expect(Math.abs(gap(n, central))).toBeLessThan(0.005);
-    expectConsistentRounds(n.rounds, scenario, setup.zones.map((z) => z.id));
+    expectConsistentRounds(n.rounds, scenario, setup.zones.map((z) => z.id), n.deliveryChecks.map((d) => d.round));
+    // Agreement means the point the EVs deliver, bus by bus, passes the AC check (SPEC §8 step 4).
+    expect(n.evaluation.dispatch.acCheck.violations).toEqual([]);
     expectFeasibleOutcome(setup, n, central);
     expect(n.incidents).toEqual([]);
   });

@@ -185,6 +185,12 @@ export interface ZoneAnswer {
    * what the EVs' schedules draw, plus `storageKw` where the policy dispatches stationary storage.
    */
   evKw: Float64Array;
+  /**
+   * Grid-side EV power at each of the zone's buses (the sum of the EVs' schedules there), kW per
+   * period, buses ascending: what the DSO dispatches the feeder with once the zones agree. Storage is
+   * not in it (evKw − Σ busEvKw is the zone's storage). Absent: the zone gave only its total.
+   */
+  busEvKw?: Array<{ bus: number; kw: Float64Array }>;
   /** Grid-side power of the zone's stationary storage (ZoneResources.storage), kW; included in evKw. Absent: none dispatched. */
   storageKw?: Float64Array;
   /** baseNetLoadKw + evKw. */

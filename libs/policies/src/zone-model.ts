@@ -182,7 +182,8 @@ export function answerFromSchedules(
   if (!check.ok) {
     throw new ZonalError(`${check.violationCount} EV schedule(s) of zone ${zone.zoneId} fail the feasibility check, e.g. ${check.violations[0]?.message}`, `zone ${zone.zoneId}`);
   }
-  const evKw = gridLoadKw(zone.fleet, schedules).totalKw;
+  const { totalKw: evKw, byBusKw } = gridLoadKw(zone.fleet, schedules);
+  const busEvKw = [...byBusKw].sort(([a], [b]) => a - b).map(([bus, kw]) => ({ bus, kw }));
   const netLoadKw = evKw.map((x, t) => x + zone.baseNetLoadKw[t]);
   let dischargedKwh = 0;
   for (let e = 0; e < schedules.dischargeKw.length; e++) dischargedKwh += schedules.dischargeKw[e] * zone.grid.dtH;
@@ -193,5 +194,5 @@ export function answerFromSchedules(
     evs: zone.fleet.size, evsScheduled: check.scheduledEvs, evsFeasible: check.scheduledEvs, evsLeftOut: check.leftOutEvs,
     overKwh: tracking.overKwh, shortfallKwh: tracking.shortfallKwh,
   };
-  return { evKw, netLoadKw, costYuan: energyYuan + degradationYuan, degradationYuan, objective, schedules, delivery };
+  return { evKw, busEvKw, netLoadKw, costYuan: energyYuan + degradationYuan, degradationYuan, objective, schedules, delivery };
 }

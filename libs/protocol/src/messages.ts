@@ -246,9 +246,12 @@ export const solveReplyBody = z
     envelope: envelopeUpdate.optional(),
     delivery: deliveryBody.optional(),
     pricing: pricingBody.optional(),
+    /** pKw per bus of the zone (the sum of its EVs' schedules at each bus), buses once each: where the EVs draw it. */
+    busPKw: z.array(z.strictObject({ bus: z.int().min(1), pKw: series })).optional(),
   })
   .superRefine((b, ctx) => {
     checkSameLength(b, ['pKw', 'qKvar'], ctx);
+    checkUnique(b.busPKw ?? [], (x) => String(x.bus), 'bus', ctx, ['busPKw']);
     const periods = b.pKw.length;
     const checkPeriods = (len: number, path: PropertyKey[]) => {
       if (len !== periods) ctx.addIssue({ code: 'custom', path, message: `has ${len} periods, but pKw has ${periods}` });
@@ -258,6 +261,7 @@ export const solveReplyBody = z
       checkPeriods(l.qKvar.length, ['tieLineFlows', i, 'qKvar']);
     });
     for (const key of ENVELOPE_SERIES) if (b.envelope) checkPeriods(b.envelope[key].length, ['envelope', key]);
+    b.busPKw?.forEach((x, i) => checkPeriods(x.pKw.length, ['busPKw', i, 'pKw']));
     checkUnique(b.tieLineFlows, lineName, 'tie line', ctx, ['tieLineFlows']);
     if ((SCHEDULE_STATUSES as readonly string[]).includes(b.status)) {
       if (periods === 0) ctx.addIssue({ code: 'custom', path: ['pKw'], message: `is empty, but status is ${b.status}` });

@@ -74,7 +74,7 @@ export interface ReportForHtml {
   /** The scenario's voltage band [lo, hi] (pu). */
   voltageBandPu?: readonly number[] | null;
   /** The substation transformer (kVA). */
-  substation?: { ratingKva?: number } | null;
+  substation?: { ratingKva?: number | null; peakKvaBefore?: number; peakKvaAfter?: number } | null;
   run?: {
     evs?: number; zones?: number; periods?: number; dtH?: number;
     versions?: { zonal?: string; protocol?: number | string; node?: string };

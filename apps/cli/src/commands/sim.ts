@@ -201,15 +201,27 @@ function printSummary(r: SimReport, outDir: string): void {
   console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : r.stalled ? `NOT converged: no progress in the last rounds, stopped after ${r.rounds} (residual ${r.roundLog.at(-1)?.primalResidualKw.toFixed(2)} kW)` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct === null ? 'not computed' : `${r.gapToCentralisedPct.toFixed(4)}%`}`);
   const c = r.costs;
   const oracle = (v: number | undefined) => (v === undefined ? '–' : f2(v));
-  const costs = table({ head: ['cost (yuan/day)', 'before coordination', 'negotiated', 'centralised'], colAligns: ['left', 'right', 'right', 'right'], style: { head: [] } });
+  // The result is the delivered point; the DSO's model of the agreed aggregates stands beside it only where it differs.
+  const point = r.operatingPoint === 'delivered' ? 'delivered' : 'negotiated';
+  const agreed = c.agreed;
+  const costs = table({
+    head: ['cost (yuan/day)', 'before coordination', point, ...(agreed ? ['agreed aggregates'] : []), 'centralised'],
+    colAligns: ['left', 'right', 'right', ...(agreed ? ['right' as const] : []), 'right'], style: { head: [] },
+  });
+  const row = (label: string, before: string, after: number, agreedValue: number | undefined, central: number | undefined) =>
+    costs.push([label, before, f2(after), ...(agreed ? [oracle(agreedValue)] : []), oracle(central)]);
   for (const [label, key] of [['purchase', 'purchase'], ['diesel', 'diesel'], ['curtailment', 'curtailment'], ['carbon', 'carbon'], ['capacity charge', 'demandCharge'], ['total (seed 001)', 'total']] as const) {
-    costs.push([label, f2(c.beforeCoordination[key]), f2(c.negotiated[key]), oracle(c.centralised?.[key])]);
+    row(label, f2(c.beforeCoordination[key]), c.negotiated[key], agreed?.[key], c.centralised?.[key]);
   }
-  costs.push(['EV degradation', '0.00', f2(c.negotiated.degradation), oracle(c.centralised?.degradation)]);
-  costs.push(['total + degradation', f2(c.beforeCoordination.total), f2(c.negotiated.totalWithDegradation), oracle(c.centralised?.totalWithDegradation)]);
-  costs.push(['penalties (soft limits)', f2(c.beforeCoordination.penalties), f2(c.negotiated.penalties), oracle(c.centralised?.penalties)]);
+  row('EV degradation', '0.00', c.negotiated.degradation, agreed?.degradation, c.centralised?.degradation);
+  row('total + degradation', f2(c.beforeCoordination.total), c.negotiated.totalWithDegradation, agreed?.totalWithDegradation, c.centralised?.totalWithDegradation);
+  row('penalties (soft limits)', f2(c.beforeCoordination.penalties), c.negotiated.penalties, agreed?.penalties, c.centralised?.penalties);
   console.log(costs.toString());
-  console.log(`cost reduction by coordination: ${c.reductionPct.toFixed(1)}%; peak load ${r.peakShaving.peakLoadBeforeKw.toFixed(0)} → ${r.peakShaving.peakLoadAfterKw.toFixed(0)} kW (peak shaving ${r.peakShaving.reductionPct.toFixed(1)}%)`);
+  const before = c.beforeCoordination.total + c.beforeCoordination.penalties;
+  const after = c.negotiated.totalWithDegradation + c.negotiated.penalties;
+  console.log(`cost reduction by coordination: ${c.reductionPct.toFixed(1)}% (${(100 * (before - after) / before).toFixed(1)}% with the penalties); ` +
+    `substation peak ${r.peakShaving.peakPurchaseBeforeKw.toFixed(0)} → ${r.peakShaving.peakPurchaseAfterKw.toFixed(0)} kW (${r.peakShaving.purchaseReductionPct.toFixed(1)}% shaved)`);
+  console.log(seedTable(r).toString());
 
   const zones = table({ head: ['zone', 'policy', 'buses', 'EVs', 'target kWh (charge / discharge)', 'achieved kWh', 'RMS mismatch kW'], style: { head: [] } });
   // Energy: each period's kW times its length (kWh per period = kW at 1 h, a quarter of it at 0.25 h).
@@ -225,7 +237,26 @@ function printSummary(r: SimReport, outDir: string): void {
   }
   console.log(`AC check: losses ${r.ac.lossKwh.toFixed(1)} kWh/day (LP ${r.ac.lpLossKwh.toFixed(1)}), minimum voltage ${r.ac.vminPu.toFixed(4)} pu at bus ${r.ac.vminBus}, ${clock(r.ac.vminHour)}; ` +
     `max |V_LP − V_AC| ${r.ac.maxAbsVDiffPu.toExponential(1)} pu; violations ${r.ac.violations} (before coordination: ${r.acBefore.violations}, vmin ${r.acBefore.vminPu.toFixed(4)} pu)`);
+  for (const d of r.deliveryChecks ?? []) console.log(`round ${d.round}: agreed, but the point the EVs deliver broke ${d.violations} limit(s); the DSO tightened ${d.tightened.join(', ')} in its model and went on`);
   if (r.incidents.length) console.log(`incidents: ${r.incidents.map((i) => `round ${i.round} zone ${i.zoneId} ${i.status}`).join('; ')}`);
   if (r.excludedEvs.length) console.log(`${r.excludedEvs.length} EV(s) left out of every envelope (listed in report.json), e.g. ${r.excludedEvs[0]}`);
-  console.log(`report: ${join(outDir, 'report.json')} (+ periods.csv, rounds.csv, costs.csv, zones.csv, trades.csv)`);
+  console.log(`report: ${join(outDir, 'report.json')} and ${join(outDir, 'report.html')} (+ periods.csv, buses.csv, branches.csv, violations.csv, rounds.csv, costs.csv, zones.csv, trades.csv)`);
+}
+
+/** Seed 001's comparison, before coordination and at the operating point: what the feeder sees. */
+function seedTable(r: SimReport) {
+  const t = table({ head: ['the feeder', 'before coordination', r.operatingPoint === 'delivered' ? 'delivered' : 'negotiated', 'change'], colAligns: ['left', 'right', 'right', 'right'], style: { head: [] } });
+  const change = (b: number, a: number) => (Math.abs(b) < 1e-9 ? (Math.abs(a) < 1e-9 ? '0' : '–') : `${a >= b ? '+' : ''}${(100 * (a - b) / Math.abs(b)).toFixed(1)}%`);
+  const push = (label: string, b: number, a: number, digits: number) => t.push([label, b.toFixed(digits), a.toFixed(digits), change(b, a)]);
+  const p = r.peakShaving;
+  push('substation peak purchase (kW)', p.peakPurchaseBeforeKw, p.peakPurchaseAfterKw, 0);
+  push(`substation peak |S| (kVA${r.substation.ratingKva === null ? '' : `, rating ${r.substation.ratingKva.toFixed(0)}`})`, r.substation.peakKvaBefore, r.substation.peakKvaAfter, 0);
+  push('gross load peak (kW)', p.peakLoadBeforeKw, p.peakLoadAfterKw, 0);
+  push('EV peak (kW)', p.evPeakBeforeKw, p.evPeakAfterKw, 0);
+  push('CO2 (t)', r.emissionsT.before, r.emissionsT.after, 3);
+  push('curtailment (kWh)', r.curtailmentKwh.before, r.curtailmentKwh.after, 1);
+  push('losses (kWh)', r.acBefore.lossKwh, r.ac.lossKwh, 1);
+  push('minimum voltage (pu)', r.acBefore.vminPu, r.ac.vminPu, 4);
+  t.push(['violations (voltage, rating)', String(r.acBefore.violations), String(r.ac.violations), '']);
+  return t;
 }
