@@ -1,60 +1,142 @@
-import { runDispatch, type BuiltDispatch } from '@zonal/dispatch';
+import { runDispatch, type BuiltDispatch, type DispatchResult } from '@zonal/dispatch';
 import type { LpExporter } from '@zonal/solver';
 import type { DsoSignal, ZoneReport } from '@zonal/policies';
-import { addEnvelopeLink } from '../centralised';
+import { addZoneTerms } from '../centralised';
+import { evaluateSchedules } from '../evaluate';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 import { rms, type CoordinationMethod, type RoundUpdate } from './method';
 
 /**
- * The seed's own scheme (seed 001 eq 9–10, SPEC §8): the DSO dispatches over the announced envelopes,
- * sends each zone the target PZ = its net load in that dispatch (an upper limit on consumption) and a
- * one-sided penalty w_cg on any excess; each zone schedules once under its policy at the tariff.
- * One round: the scheme has no update, so the residual says how far the zones kept to their targets.
+ * The seed's own scheme (seed 001 eq 9–10 and eq 22, SPEC §8), iterated: the DSO sends each zone a
+ * target PZ (an upper limit on its net load, per period) and a one-sided penalty w_cg on any excess;
+ * the zones answer under their policies; the DSO re-dispatches with their answers and updates PZ.
  *
- * Eq 9–10 take PZ as the larger of two dispatches' zone loads: the min-cost one, and one that
- * minimises the inter-zone line losses (eq 6) at no more than 1.001 × that cost (SPEC §4). With the
- * branch currents fixed (successive LP) the losses are constants, so the second solve minimises what
- * drives them, Σ|P| over the tie lines, an LP. Eq 10 (Q) has no counterpart: EVs draw no reactive power.
+ *  initialise  PZ⁰ = max(min-cost dispatch, min-tie-loss dispatch) zone loads (eq 9). Both clear the
+ *              zones' bids at their declared marginal costs (degradation, peak tie-break), as ADMM's
+ *              warm start and the oracle do: a PZ that asks for V2G discharge its zone's battery wear
+ *              does not pay for is one the zone rather exceeds. The second solve minimises the
+ *              inter-zone line losses (eq 6) at no more than 1.001 × the least cost (SPEC §4); with
+ *              the branch currents fixed (successive LP) the losses are constants, so it minimises
+ *              what drives them, Σ|P| over the tie lines, an LP. Eq 10 (Q) has no counterpart: EVs
+ *              draw no reactive power.
+ *  zones       answer x_k (EV grid power) against PZ_k at w_cg (zone-model.ts `addSignalTerms`).
+ *  check       excess_k = max_t (base_k + x_k − PZ_k)⁺, and the DSO's dispatch with every answer
+ *              fixed (`evaluateSchedules`, as `negotiate` evaluates the outcome), AC-checked.
+ *              Converged only when every zone has answered, every excess is ≤ `admm.primalTolKw`
+ *              (SPEC §8's 1 kW) and that dispatch has no AC violation: the zones kept to what the
+ *              DSO asked, and what they will do is feasible on the feeder.
+ *  update      the DSO re-dispatches as in its first solve, with a floor under a zone's load
+ *              wherever the zone has exceeded PZ, which the DSO may cut at w_cg per kWh: a zone
+ *              that pays w_cg rather than comply has shown it needs the power there, and the
+ *              network's soft limits cost far more, so the DSO cuts a floor before it breaks a
+ *              limit. Elsewhere the zones' power is free. PZ := that dispatch's zone loads — one
+ *              dispatch, so all zones at their targets at once is a point the DSO has solved (eq 9's
+ *              maximum of two dispatches need not be one).
+ *
+ * The floor at a cell a zone exceeded for the n-th time, by e, is its answer + (2ⁿ⁻¹ − 1)·e (at
+ * most the zone's envelope), and floors only rise. A staged schedule (elasticity-pricing) fills the
+ * room it is given with its first users before it places the ones that need the cell, so it comes
+ * back a few kW over PZ each time; adding the room geometrically settles in a few rounds where
+ * adding exactly the excess crept on for dozens (small-test: 15 rounds against 30+). PZ is never
+ * set to the answers: it follows a zone only where the zone exceeded it, only as far as the DSO's
+ * own dispatch takes it; a zone that keeps to PZ is re-planned at the DSO's cost.
+ *
+ * The residual is the largest excess (kW) over the zones that answered; the "dual" one is the RMS
+ * change of PZ (kW); the round's cost is the checked dispatch's eq 1 cost + its soft-limit
+ * penalties + the zones' degradation: the operating point the zones' answers make. A zone that
+ * never answered leaves the round unconverged and is planned at its target.
  */
 export function createTargetPenalty(setup: NegotiationSetup, exporter?: LpExporter): CoordinationMethod {
   const penalty = setup.scenario.negotiation.targetPenalty.excessPenaltyYuanPerKwh;
-  let y: Float64Array[] = [];
+  // The same kW tolerance as ADMM's primal residual (SPEC §8: 1 kW), here on the largest excess.
+  const toleranceKw = setup.scenario.negotiation.admm.primalTolKw;
+  const T = setup.inputs.grid.periods;
+  const flexible = setup.zones.map((z) => z.flexible);
+  /** PZ less the zone's base load (kW), i.e. the EV part of the target. */
   let pzEv: Float64Array[] = [];
+  /** Where a zone exceeded PZ, the load the DSO plans for it there at least (NaN: no floor), and how often it did. */
+  const floorKw = setup.zones.map(() => new Float64Array(T).fill(NaN));
+  const timesExceeded = setup.zones.map(() => new Uint32Array(T));
+
   return {
     name: 'target-penalty',
     async initialise() {
-      const flexible = setup.zones.map((z) => z.flexible);
       const minCost = await runDispatch(setup.inputs, {
         flexible, exporter,
-        extend: (built) => setup.zones.forEach((z, k) => addEnvelopeLink(built, z, k)),
+        extend: (built) => setup.zones.forEach((z, k) => addZoneTerms(built, z, k)),
       });
       const minLoss = await runDispatch(setup.inputs, {
         flexible, exporter,
         initialLossSqPu: minCost.lossSqPu,
         maxLossRounds: 0,
         extend: (built) => {
-          setup.zones.forEach((z, k) => addEnvelopeLink(built, z, k));
+          setup.zones.forEach((z, k) => addZoneTerms(built, z, k));
           capCostAndMinimiseTieFlows(built, minCost.objective * COST_SLACK, setup);
         },
       });
-      y = minCost.flexKw;
       pzEv = minCost.flexKw.map((a, k) => a.map((v, t) => Math.max(v, minLoss.flexKw[k][t])));
     },
+
     signal(zone: ZoneSetup, round: number): DsoSignal {
       const k = setup.zones.indexOf(zone);
       // The zone schedules at the TOU tariff (sent explicitly: a request always carries its prices).
       return { round, targetKw: zone.bid.baseNetLoadKw.map((b, t) => b + pzEv[k][t]), excessPenaltyYuanPerKwh: penalty, priceYuanPerKwh: Float64Array.from(setup.inputs.priceYuanPerKwh) };
     },
+
     async update(answers: ReadonlyArray<ZoneReport | null>): Promise<RoundUpdate> {
-      const x = answers.map((a, k) => a?.evKw ?? y[k]);
-      const cost = answers.reduce((a, ans) => a + (ans?.costYuan ?? 0), 0);
-      return { rho: 0, primalResidualKw: rms(x.map((xk, k) => [xk, y[k]] as [Float64Array, Float64Array])), dualResidualKw: 0, totalCostYuan: cost, converged: true, dsoEvKw: y.map((a) => Float64Array.from(a)) };
+      // A zone that never answered is planned at its target: the DSO has nothing else of it.
+      const x = answers.map((a, k) => a?.evKw ?? pzEv[k]);
+      const excessKw = answers.map((a, k) => (a ? a.evKw.reduce((m, v, t) => Math.max(m, v - pzEv[k][t]), 0) : Infinity));
+      const answered = excessKw.filter(Number.isFinite);
+      const residual = answered.length ? Math.max(...answered) : 0;
+      const degradation = answers.reduce((a, ans) => a + (ans?.degradationYuan ?? 0), 0);
+      const check = (await evaluateSchedules(setup, x, degradation, { exporter })).dispatch;
+      const cost = check.costs.totalYuan + check.costs.penaltyYuan + degradation;
+      const converged = excessKw.every((e) => e <= toleranceKw) && check.acCheck.violations.length === 0;
+      if (converged) return { rho: 0, primalResidualKw: residual, dualResidualKw: 0, totalCostYuan: cost, converged, dsoEvKw: copy(pzEv) };
+
+      answers.forEach((a, k) => a?.evKw.forEach((v, t) => {
+        const excess = v - pzEv[k][t];
+        if (excess <= FLOOR_EPS_KW) return;
+        const ask = Math.min(v + excess * (2 ** timesExceeded[k][t]++ - 1), setup.zones[k].flexible.ubKw[t]);
+        floorKw[k][t] = Number.isNaN(floorKw[k][t]) ? ask : Math.max(floorKw[k][t], ask);
+      }));
+      const plan = await replan(setup, floorKw, penalty, check.lossSqPu, exporter);
+      const dual = rms(plan.flexKw.map((y, k) => [y, pzEv[k]] as [Float64Array, Float64Array]));
+      pzEv = copy(plan.flexKw);
+      return { rho: 0, primalResidualKw: residual, dualResidualKw: dual, totalCostYuan: cost, converged, dsoEvKw: copy(pzEv) };
     },
   };
 }
 
 /** SPEC §4: the loss-minimising dispatch may cost at most 0.1% more than the cheapest. */
 const COST_SLACK = 1.001;
+/** An answer this far above PZ (kW) sets a floor: solver noise on a zone that complied does not. */
+const FLOOR_EPS_KW = 1e-6;
+
+const copy = (a: readonly Float64Array[]) => a.map((v) => Float64Array.from(v));
+
+/**
+ * The DSO's re-dispatch (eq 1 over the zones' bids at their declared costs) with the zones' floors:
+ * flex ≥ floor − s, s ≥ 0 at w_cg per kWh. Losses start from the checked dispatch's currents.
+ */
+function replan(setup: NegotiationSetup, floorKw: readonly Float64Array[], penalty: number, lossSqPu: Float64Array[], exporter?: LpExporter): Promise<DispatchResult> {
+  const dt = setup.inputs.grid.dtH;
+  return runDispatch(setup.inputs, {
+    flexible: setup.zones.map((z) => z.flexible), exporter,
+    initialLossSqPu: lossSqPu,
+    extend: (built) => setup.zones.forEach((z, k) => {
+      addZoneTerms(built, z, k);
+      const m = built.model, flex = built.vars.flexKw[k];
+      floorKw[k].forEach((f, t) => {
+        if (Number.isNaN(f)) return;
+        const s = m.addVar(`z${z.id}floorCut`, [t], { lb: 0, ub: Math.max(0, f - z.flexible.lbKw[t]) });
+        m.addConstraint(`z${z.id}floor`, [t], [flex.at(t), s], [1, 1], '>=', f);
+        m.setObjectiveCoef(s, penalty * dt);
+      });
+    }),
+  });
+}
 
 /**
  * Turns the dispatch model into eq 6's second solve: its objective becomes a row (≤ the cap) and the
