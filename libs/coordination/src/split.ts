@@ -32,9 +32,15 @@ export async function splitScenario(scenario: Scenario, feeder: Feeder = loadFee
   checkZoneList(zoneBuses.map((buses, k) => ({ id: k + 1, buses })), feeder, (k) => `zones.buses[${k}]`, 'zones.buses');
   const specs = Fleet.toSpecs(fleet);
   // The scenario's description speaks of its fleet; the DSO's file says what it holds instead.
-  const { evFleet: _fleet, zones: zoneSettings, description: _description, ...network } = scenario;
+  const { evFleet: _fleet, zones: zoneSettings, description: _description, sources, ...network } = scenario;
+  // Each party's file carries the sources of its own declared values: the fleet's and zones' go to the zones.
+  const zoneField = (path: string) => path.startsWith('evFleet') || path.startsWith('zones');
+  const sourcesWhere = (keep: (path: string) => boolean) => {
+    const kept = Object.entries(sources ?? {}).filter(([path]) => keep(path));
+    return kept.length ? { sources: Object.fromEntries(kept) } : {};
+  };
   const dso: DsoConfig = {
-    format: DSO_FORMAT, ...network,
+    format: DSO_FORMAT, ...network, ...sourcesWhere((path) => !zoneField(path)),
     description: `the DSO's part of scenario "${scenario.name}" (zonal split): network, DERs, tariff, carbon, negotiation settings and zone list`,
     zones: zoneBuses.map((buses, k) => ({ id: k + 1, buses })),
   };
@@ -47,6 +53,7 @@ export async function splitScenario(scenario: Scenario, feeder: Feeder = loadFee
       degradationYuanPerKwh: zoneSettings.degradationYuanPerKwh,
       peakTieBreakYuanPerKw: zoneSettings.peakTieBreakYuanPerKw,
       envelopeGrouping: zoneSettings.envelopeGrouping,
+      ...sourcesWhere(zoneField),
       sessions: [],
     };
     return { config, sessions: specs.filter((ev) => ev.bus !== undefined && inZone.has(ev.bus)) };

@@ -76,6 +76,8 @@ export const zoneFileSchema = z.strictObject({
   format: z.literal(ZONE_FORMAT),
   id: z.int().min(1),
   description: z.string().optional(),
+  /** Where the zone's declared values come from (field path → source), as in a scenario. */
+  sources: z.record(z.string(), z.string()).optional(),
   buses: busIds,
   /** Seeds the zone's own random draws (a policy's sampling); printed in its output. */
   seed: z.int().min(0).max(0xffffffff),
