@@ -105,6 +105,9 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
       if (tightened.length) {
         deliveryChecks.push({ round, violations: broken.length, tightened });
         converged = false;
+        // The method starts again from the DSO's clearing of the bids on its tightened model: agreement
+        // from there takes a few rounds, where continuing from the old point took tens.
+        await method.initialise();
       }
     }
     const record: RoundRecord = {
@@ -186,16 +189,14 @@ export function zoneReportOf(answer: ZoneAnswer): ZoneReport {
   return report;
 }
 
-/** The DSO's working model: its own copy of the branch and substation ratings, which it may tighten. */
+/** The DSO's working model: the network with its own per-period rating margins, which it may tighten. */
 function workingModel(setup: NegotiationSetup): NegotiationSetup {
-  const scenario = setup.inputs.scenario;
-  const sub = scenario.network.substation;
+  const { periods } = setup.inputs.grid, n = setup.feeder.buses.length;
   return {
     ...setup,
     inputs: {
       ...setup.inputs,
-      sMaxKva: Float64Array.from(setup.inputs.sMaxKva),
-      scenario: { ...scenario, network: { ...scenario.network, ...(sub ? { substation: { ...sub } } : {}) } },
+      ratingScale: { branch: Array.from({ length: periods }, () => new Float64Array(n).fill(1)), substation: new Float64Array(periods).fill(1) },
     },
   };
 }
@@ -203,27 +204,23 @@ function workingModel(setup: NegotiationSetup): NegotiationSetup {
 /**
  * The DSO models a zone's EVs at its buses by the shares of the zone's announced flexibility; the
  * zone's EVs may draw the same total elsewhere among its buses. Where the delivered point overloads a
- * branch or the substation, the DSO's model of that limit is scaled by limit / value less a margin,
- * which leaves the zones that room (ratings only tighten, so this ends). Returns what it tightened.
- * A voltage violation is not tightened here: it stays priced and reported.
+ * branch or the substation in a period, the DSO's model of that limit in that period is scaled by
+ * limit / value less a margin, which leaves the zones that room (margins only tighten, so this
+ * ends). Returns what it tightened. A voltage violation is not tightened here: it stays priced and
+ * reported.
  */
 function tightenWhereBroken(model: NegotiationSetup, violations: readonly Violation[]): string[] {
-  const worst = new Map<string, Violation>();
-  for (const v of violations) {
-    if (v.kind !== 'rating' && v.kind !== 'substation') continue;
-    const key = `${v.kind}:${v.busId}`, seen = worst.get(key);
-    if (!seen || seen.value / seen.limit < v.value / v.limit) worst.set(key, v);
-  }
-  return [...worst.values()].map((v) => {
+  const scale = model.inputs.ratingScale!;
+  return violations.flatMap((v) => {
     const factor = (v.limit / v.value) * (1 - TIGHTEN_MARGIN);
     if (v.kind === 'substation') {
-      const sub = model.inputs.scenario.network.substation!;
-      sub.ratingKva *= factor;
-      return `the substation rating to ${sub.ratingKva.toFixed(1)} kVA`;
+      scale.substation[v.period] *= factor;
+      return [`the substation rating at period ${v.period} to ${(100 * scale.substation[v.period]).toFixed(1)}%`];
     }
+    if (v.kind !== 'rating') return [];
     const j = model.feeder.buses.findIndex((b) => b.id === v.busId);
-    model.inputs.sMaxKva[j] *= factor;
-    return `the branch into bus ${v.busId} to ${model.inputs.sMaxKva[j].toFixed(1)} kVA`;
+    scale.branch[v.period][j] *= factor;
+    return [`the branch into bus ${v.busId} at period ${v.period} to ${(100 * scale.branch[v.period][j]).toFixed(1)}%`];
   });
 }
 

@@ -46,6 +46,11 @@ export interface DispatchInputs {
   priceYuanPerKwh: Float64Array;
   /** Rating of the branch feeding each bus position, kVA (Infinity for the slack). */
   sMaxKva: Float64Array;
+  /**
+   * A planner's own margins, per period: each branch's rating (`[t][j]`) and the substation's
+   * (`[t]`) scaled by these in the LP only (the AC check judges the real ratings). Absent: 1.
+   */
+  ratingScale?: { branch: Float64Array[]; substation: Float64Array };
 }
 
 export function busPosition(feeder: Feeder, busId: number, where: string): number {

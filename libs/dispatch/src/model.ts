@@ -165,7 +165,7 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
  * from the origin, so the LP is at most 1 − cos(π/N) conservative (1.9% for N = 16), never optimistic.
  */
 function addRatingPolygon(m: ModelBuilder, inp: DispatchInputs, j: number, t: number, p: number, q: number, over: number): void {
-  const sMax = inp.sMaxKva[j];
+  const sMax = inp.sMaxKva[j] * (inp.ratingScale?.branch[t][j] ?? 1);
   if (!Number.isFinite(sMax)) return;
   const sides = inp.scenario.network.lineRating.polygonSides;
   const apothem = sMax * Math.cos(Math.PI / sides);
@@ -183,8 +183,8 @@ function addSubstationRating(m: ModelBuilder, inp: DispatchInputs, pGrid: VarBlo
   const sub = inp.scenario.network.substation;
   if (!sub) return null;
   const over = m.addVars('SubOver', [inp.grid.periods], { lb: 0 });
-  const apothem = sub.ratingKva * Math.cos(Math.PI / sub.polygonSides);
   for (let t = 0; t < inp.grid.periods; t++) {
+    const apothem = sub.ratingKva * (inp.ratingScale?.substation[t] ?? 1) * Math.cos(Math.PI / sub.polygonSides);
     for (let k = 0; k < sub.polygonSides; k++) {
       const theta = ((2 * k + 1) * Math.PI) / sub.polygonSides;
       m.addConstraint('subrate', [t, k], [pGrid.at(t), qGrid.at(t), over.at(t)], [Math.cos(theta), Math.sin(theta), -1], '<=', apothem);
