@@ -6,6 +6,7 @@ import { registerDispatch } from './dispatch';
 import { registerPartition } from './partition';
 import { registerPolicy } from './policy';
 import { registerSplit } from './split';
+import { registerSensitivity } from './sensitivity';
 
 /** Every `zonal` sub-command, in the order `zonal --help` lists them. One file per command. */
 export function registerCommands(program: Command): void {
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerDispatch(program);
   registerPolicy(program);
   registerPartition(program);
+  registerSensitivity(program);
   registerAgents(program);
 }
