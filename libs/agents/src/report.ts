@@ -21,6 +21,8 @@ export interface SimReport {
   roundLimitHit: boolean;
   /** Stopped for making no progress in `negotiation.stallRounds` rounds (a policy that is not convex). */
   stalled: boolean;
+  /** Stopped because the delivered point still broke a rating after the DSO's last re-plan (NegotiationResult.deliveryUnmet). */
+  deliveryUnmet: boolean;
   rounds: number;
   maxRounds: number;
   /**
@@ -152,6 +154,7 @@ export function buildSimReport(args: {
     converged: n.converged,
     roundLimitHit: n.roundLimitHit,
     stalled: n.stalled,
+    deliveryUnmet: n.deliveryUnmet,
     rounds: n.rounds.length,
     maxRounds: setup.scenario.negotiation.maxRounds,
     gapToCentralisedPct: null,

@@ -37,6 +37,11 @@ export interface NegotiationResult {
   roundLimitHit: boolean;
   /** True when it stopped for making no progress (`negotiation.stallRounds`), also reported. */
   stalled: boolean;
+  /**
+   * True when it stopped because the zones kept agreeing on points their EVs deliver over a rating,
+   * after the DSO had tightened its model MAX_DELIVERY_CHECKS times: not converged, reported.
+   */
+  deliveryUnmet: boolean;
   /** Each zone's last schedule (grid-side EV kW per period) and what it reported of its answer. */
   zoneEvKw: Float64Array[];
   answers: Array<ZoneReport | null>;
@@ -78,9 +83,9 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   const rounds: RoundRecord[] = [];
   const incidents: NegotiationResult['incidents'] = [];
   const deliveryChecks: NegotiationResult['deliveryChecks'] = [];
-  let converged = false, stalled = false;
+  let converged = false, stalled = false, deliveryUnmet = false;
   let dsoEvKw: Float64Array[] = [];
-  for (let round = 1; round <= maxRounds && !converged && !stalled; round++) {
+  for (let round = 1; round <= maxRounds && !converged && !stalled && !deliveryUnmet; round++) {
     const signals = setup.zones.map((zone) => method.signal(zone, round));
     // The EV part of what the DSO asked: its copy (ADMM), or PZ less the zone's base load (target-penalty).
     signals.forEach((sig, k) => {
@@ -97,13 +102,15 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     dsoEvKw = update.dsoEvKw;
     const previous = rounds.at(-1)?.totalCostYuan;
     converged = update.converged;
-    if (converged && deliveryChecks.length < MAX_DELIVERY_CHECKS) {
+    if (converged) {
       // SPEC §8 step 4 on the combined schedule: agreed only when what the EVs draw, bus by bus, passes the AC check.
       const delivered = await evaluateSchedules(setup, answers.map((a, k) => a?.evKw ?? dsoEvKw[k]), 0, { busEvKw: answers.map((a) => a?.busEvKw) });
-      const broken = delivered.dispatch.acCheck.violations;
-      const tightened = tightenWhereBroken(model, broken);
-      if (tightened.length) {
-        deliveryChecks.push({ round, violations: broken.length, tightened });
+      const broken = delivered.dispatch.acCheck.violations.filter((v) => v.kind === 'rating' || v.kind === 'substation');
+      if (broken.length && deliveryChecks.length >= MAX_DELIVERY_CHECKS) {
+        converged = false;
+        deliveryUnmet = true;
+      } else if (broken.length) {
+        deliveryChecks.push({ round, violations: broken.length, tightened: tightenWhereBroken(model, broken) });
         converged = false;
         // The method starts again from the DSO's clearing of the bids on its tightened model: agreement
         // from there takes a few rounds, where continuing from the old point took tens.
@@ -137,7 +144,7 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   const evaluation = await evaluateSchedules(setup, zoneEvKw, degradation, { exporter: opts.exporter, busEvKw });
   const agreed = busEvKw.some((b) => b !== undefined) ? await evaluateSchedules(setup, zoneEvKw, degradation) : null;
   const agreedEvaluation = agreed && differs(agreed, evaluation) ? agreed : null;
-  return { method: method.name, rounds, converged, roundLimitHit: !converged && !stalled, stalled, zoneEvKw, answers, targetKw, incidents, deliveryChecks, evaluation, agreedEvaluation };
+  return { method: method.name, rounds, converged, roundLimitHit: !converged && !stalled && !deliveryUnmet, stalled, deliveryUnmet, zoneEvKw, answers, targetKw, incidents, deliveryChecks, evaluation, agreedEvaluation };
 }
 
 /** No progress: the last `window` rounds' best primal residual is not below 0.9 × the best before them. */

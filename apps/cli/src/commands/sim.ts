@@ -198,7 +198,7 @@ function deliveryLine(zones: SimReport['zones']): string {
 
 function printSummary(r: SimReport, outDir: string): void {
   console.log(`\nZonal negotiation — scenario "${r.scenario}" (seed ${r.seed}), run ${r.runId}, transport ${r.transport}`);
-  console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : r.stalled ? `NOT converged: no progress in the last rounds, stopped after ${r.rounds} (residual ${r.roundLog.at(-1)?.primalResidualKw.toFixed(2)} kW)` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct === null ? 'not computed' : `${r.gapToCentralisedPct.toFixed(4)}%`}`);
+  console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : r.deliveryUnmet ? `NOT converged: after ${r.deliveryChecks.length} re-plans the point the EVs deliver still breaks a rating (stopped after ${r.rounds} rounds)` : r.stalled ? `NOT converged: no progress in the last rounds, stopped after ${r.rounds} (residual ${r.roundLog.at(-1)?.primalResidualKw.toFixed(2)} kW)` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct === null ? 'not computed' : `${r.gapToCentralisedPct.toFixed(4)}%`}`);
   const c = r.costs;
   const oracle = (v: number | undefined) => (v === undefined ? '–' : f2(v));
   // The result is the delivered point; the DSO's model of the agreed aggregates stands beside it only where it differs.
