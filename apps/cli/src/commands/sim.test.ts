@@ -49,3 +49,31 @@ describe('zonal sim picks its transport and says so', () => {
     expectCleanError(zonalWithEnv(NOWHERE, 'sim', '--scenario', bad, '--out', dir), /unknown policy "nope"/);
   });
 });
+
+describe('zonal sim on 96 periods of 0.25 h', () => {
+  it('prints energies as kW × 0.25 h, clock times, and a report with one row per quarter-hour', () => {
+    const dir = tmp(), out = join(dir, 'out'), file = join(dir, 'quarter.json');
+    writeFileSync(file, JSON.stringify({ extends: 'small-test', name: 'quarter-hours', time: { periods: 96, dtH: 0.25 } }));
+    const r = zonalWithEnv({ ...NOWHERE, ZONAL_NATS_SERVER_BIN: '/nonexistent/nats-server', NO_COLOR: '1' }, 'sim', '--scenario', file, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      periods: Array<{ hour: number }>; run: { dtH: number };
+      zones: Array<{ id: number; achievedKw: number[] }>; ac: { vminHour: number };
+    };
+    expect(report.run.dtH).toBe(0.25);
+    expect(report.periods.map((p) => p.hour)).toEqual(Array.from({ length: 96 }, (_, t) => t * 0.25));
+    expect(readFileSync(join(out, 'periods.csv'), 'utf8').trim().split('\n')).toHaveLength(97);
+    // The zone table's achieved kWh (charge / discharge) are each period's kW times 0.25 h.
+    for (const z of report.zones) {
+      const charge = 0.25 * z.achievedKw.filter((x) => x > 0).reduce((a, b) => a + b, 0);
+      const discharge = -0.25 * z.achievedKw.filter((x) => x < 0).reduce((a, b) => a + b, 0);
+      const line = r.stdout.split('\n').find((l) => new RegExp(`^│? *${z.id} +│? *direct-control`).test(l));
+      expect(line, `zone ${z.id}'s row`).toBeDefined();
+      expect(line).toContain(`${charge.toFixed(0)} / ${discharge.toFixed(0)}`);
+    }
+    // Times are clock times, never period indices.
+    const h = Math.floor(report.ac.vminHour), m = Math.round((report.ac.vminHour - h) * 60);
+    expect(r.stdout).toContain(`, ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')};`);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+});
