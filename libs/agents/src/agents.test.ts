@@ -131,7 +131,7 @@ describe('DSO and zone agents on the in-process transport', async () => {
   it('converges within 0.5% of the centralised optimum and writes report.json with gapToCentralisedPct', () => {
     expect(report.converged).toBe(true);
     expect(Math.abs(report.gapToCentralisedPct!)).toBeLessThanOrEqual(0.5);
-    expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual(['branches.csv', 'buses.csv', 'costs.csv', 'periods.csv', 'report.html', 'report.json', 'rounds.csv', 'trades.csv', 'violations.csv', 'zones.csv']);
+    expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual(['branches.csv', 'buses.csv', 'costs.csv', 'periods.csv', 'report.html', 'report.json', 'rounds.csv', 'trade-prices.csv', 'trades.csv', 'violations.csv', 'zones.csv']);
     const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(json.gapToCentralisedPct).toBeCloseTo(report.gapToCentralisedPct!, 12);
     // Penalties included; a gap below zero says why (the oracle minimises this very total).

@@ -305,6 +305,8 @@ export function writeSimReport(dir: string, report: SimReport): string[] {
       (['before', 'after'] as const).flatMap((when) => report.violations[when].map((v) => [when, v.kind, v.busId, v.period, v.hour, v.value, v.limit])))],
     ['trades.csv', csv(['from', 'to', 'fromZone', 'toZone', 'energyKwh', 'valueYuan', 'congestionRentYuan', 'avgPriceYuanPerKwh'],
       report.trades.map((t) => [t.from, t.to, t.fromZone, t.toZone, t.energyKwh, t.valueYuan, t.congestionRentYuan, t.avgPriceYuanPerKwh]))],
+    ['trade-prices.csv', csv(['from', 'to', 'period', 'pKw', 'multiplierYuanPerKwh', 'capYuanPerKwh', 'priceYuanPerKwh'],
+      report.trades.flatMap((t) => (t.periods ?? []).map((p) => [t.from, t.to, p.period, p.pKw, p.multiplierYuanPerKwh ?? '', p.capYuanPerKwh, p.priceYuanPerKwh])))],
   ];
   for (const [name, text] of files) writeFileSync(join(dir, name), text);
   return [...files.map(([name]) => join(dir, name)), writeReportHtml(dir, report)];

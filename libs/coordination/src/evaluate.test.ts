@@ -69,6 +69,16 @@ describe('evaluateSchedules with the centralised zone schedules fixed', () => {
         expect(tr.valueYuan).toBeLessThanOrEqual(capYuan * (1 + 1e-12));
         expect(tr.congestionRentYuan).toBeGreaterThanOrEqual(0);
         expect(Math.abs(tr.avgPriceYuanPerKwh * absKwh - tr.valueYuan)).toBeLessThan(1e-9 * tr.valueYuan);
+        // The multipliers behind the price, period by period: the price is min(multiplier, cap), and they add up to the value and the rent.
+        let value = 0, rent = 0;
+        for (const p of tr.periods) {
+          expect(p.priceYuanPerKwh).toBeCloseTo(Math.min(p.multiplierYuanPerKwh ?? p.capYuanPerKwh, p.capYuanPerKwh), 12);
+          expect(p.pKw).toBeCloseTo(e.dispatch.acBranchPKw[p.period][pos], 9);
+          value += p.priceYuanPerKwh * Math.abs(p.pKw) * dt;
+          rent += Math.max(0, (p.multiplierYuanPerKwh ?? p.priceYuanPerKwh) - p.priceYuanPerKwh) * Math.abs(p.pKw) * dt;
+        }
+        expect(value).toBeCloseTo(tr.valueYuan, 6);
+        expect(rent).toBeCloseTo(tr.congestionRentYuan, 6);
       }
     });
   });

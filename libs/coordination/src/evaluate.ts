@@ -18,6 +18,12 @@ export interface Trade {
   congestionRentYuan: number;
   /** Energy-weighted average trade price, yuan/kWh. */
   avgPriceYuanPerKwh: number;
+  /**
+   * What each price came from, per period with a flow: the AC flow from `fromZone` to `toZone` (kW),
+   * the receiving end's multiplier (the dual of its power balance), the eq 11 cap (grid price plus
+   * the tie line's avoided loss) and the price, min(multiplier, cap); yuan/kWh.
+   */
+  periods: Array<{ period: number; pKw: number; multiplierYuanPerKwh: number | null; capYuanPerKwh: number; priceYuanPerKwh: number }>;
 }
 
 export interface Evaluation {
@@ -59,6 +65,7 @@ export async function evaluateSchedules(
     const child = net.parentPos[toPos] === fromPos ? toPos : fromPos;
     const sign = child === toPos ? 1 : -1;
     let energy = 0, absEnergy = 0, value = 0, rent = 0;
+    const periods: Trade['periods'] = [];
     for (let t = 0; t < T; t++) {
       const pKw = sign * dispatch.acBranchPKw[t][child];
       if (Math.abs(pKw) < 1e-9) continue;
@@ -68,12 +75,13 @@ export async function evaluateSchedules(
       const lossKw = dispatch.acBranchLossKw[t][child];
       const cap = inputs.priceYuanPerKwh[t] * (1 + lossKw / Math.abs(pKw));
       const price = Math.min(Number.isFinite(multiplier) ? multiplier : cap, cap);
+      periods.push({ period: t, pKw, multiplierYuanPerKwh: Number.isFinite(multiplier) ? multiplier : null, capYuanPerKwh: cap, priceYuanPerKwh: price });
       energy += pKw * dt;
       absEnergy += Math.abs(pKw) * dt;
       value += price * Math.abs(pKw) * dt;
       rent += (Number.isFinite(multiplier) ? Math.max(0, multiplier - price) : 0) * Math.abs(pKw) * dt;
     }
-    return { ...tl, energyKwh: energy, valueYuan: value, congestionRentYuan: rent, avgPriceYuanPerKwh: absEnergy > 0 ? value / absEnergy : 0 };
+    return { ...tl, energyKwh: energy, valueYuan: value, congestionRentYuan: rent, avgPriceYuanPerKwh: absEnergy > 0 ? value / absEnergy : 0, periods };
   });
   return { dispatch, degradationYuan, totalCostYuan: dispatch.costs.totalYuan + degradationYuan, trades };
 }
