@@ -129,3 +129,31 @@ describe('zones that fail (small-test scenario, ADMM)', async () => {
     await expect(negotiate(setup, [...clients].reverse())).rejects.toThrow(/zone client/);
   });
 });
+
+describe('the delivered point (SPEC §8 step 4 on the combined schedule)', async () => {
+  const setup = await buildSimSetup(small);
+  // Zone 1 as an outside party that draws all its EVs' power at the end of its lateral: its totals
+  // are what it agreed, only where they are drawn differs from what its announce let the DSO assume.
+  const zone1 = setup.zones[0];
+  const lateralEnd = Math.max(...zone1.buses.filter((b) => b >= 19 && b <= 22));
+  const clients = inProcessZoneClients(setup).map((c, k): ZoneClient => (k !== 0 ? c : {
+    zoneId: c.zoneId,
+    async solve(signal: DsoSignal, timeoutMs: number) {
+      const r = await c.solve(signal, timeoutMs);
+      return r.status === 'replied' ? { status: 'replied', answer: { ...r.answer, busEvKw: [{ bus: lateralEnd, kw: Float64Array.from(r.answer.evKw) }] } } : r;
+    },
+  }));
+  const n = await negotiate(setup, clients);
+
+  it('judges agreement by where the EVs draw: the DSO tightens its model until that point breaks no limit, or says it could not', () => {
+    expect(n.deliveryChecks.length).toBeGreaterThan(0);
+    expect(n.deliveryChecks[0].tightened.join(' ')).toMatch(/bus (19|20|21|22)/);
+    const violations = n.evaluation.dispatch.acCheck.violations;
+    if (n.converged) expect(violations).toEqual([]);
+    else expect(n.deliveryUnmet || n.stalled || n.roundLimitHit).toBe(true);
+    // The result is that point: the lateral carries zone 1's whole EV load.
+    const pos = setup.feeder.buses.findIndex((b) => b.id === lateralEnd);
+    const drawn = n.evaluation.dispatch.acBranchPKw.map((p) => p[pos]);
+    expect(Math.max(...drawn)).toBeGreaterThan(Math.max(...n.zoneEvKw[0]) * 0.5);
+  });
+});

@@ -38,7 +38,7 @@ export interface NegotiationResult {
   /** True when it stopped for making no progress (`negotiation.stallRounds`), also reported. */
   stalled: boolean;
   /**
-   * True when it stopped because the zones kept agreeing on points their EVs deliver over a rating,
+   * True when it stopped because the zones kept agreeing on points their EVs deliver past a limit,
    * after the DSO had tightened its model MAX_DELIVERY_CHECKS times: not converged, reported.
    */
   deliveryUnmet: boolean;
@@ -48,8 +48,8 @@ export interface NegotiationResult {
   /** What the DSO last asked of each zone's EVs (kW): its copy under ADMM, PZ less the base load under target-penalty. */
   targetKw: Float64Array[];
   /**
-   * Rounds at which the method agreed but the point the EVs deliver (per bus) broke a rating: the DSO
-   * then tightened those ratings in its own model and went on.
+   * Rounds at which the method agreed but the point the EVs deliver (per bus) broke a limit: the DSO
+   * then tightened those limits in its own model and went on.
    */
   deliveryChecks: Array<{ round: number; violations: number; tightened: string[] }>;
   /** Zones that timed out or failed at some round, with what happened. */
@@ -105,7 +105,7 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     if (converged) {
       // SPEC §8 step 4 on the combined schedule: agreed only when what the EVs draw, bus by bus, passes the AC check.
       const delivered = await evaluateSchedules(setup, answers.map((a, k) => a?.evKw ?? dsoEvKw[k]), 0, { busEvKw: answers.map((a) => a?.busEvKw) });
-      const broken = delivered.dispatch.acCheck.violations.filter((v) => v.kind === 'rating' || v.kind === 'substation');
+      const broken = delivered.dispatch.acCheck.violations;
       if (broken.length && deliveryChecks.length >= MAX_DELIVERY_CHECKS) {
         converged = false;
         deliveryUnmet = true;
@@ -203,7 +203,11 @@ function workingModel(setup: NegotiationSetup): NegotiationSetup {
     ...setup,
     inputs: {
       ...setup.inputs,
-      ratingScale: { branch: Array.from({ length: periods }, () => new Float64Array(n).fill(1)), substation: new Float64Array(periods).fill(1) },
+      ratingScale: {
+        branch: Array.from({ length: periods }, () => new Float64Array(n).fill(1)),
+        substation: new Float64Array(periods).fill(1),
+        voltageMarginPu: Array.from({ length: periods }, () => new Float64Array(n)),
+      },
     },
   };
 }
@@ -213,8 +217,8 @@ function workingModel(setup: NegotiationSetup): NegotiationSetup {
  * zone's EVs may draw the same total elsewhere among its buses. Where the delivered point overloads a
  * branch or the substation in a period, the DSO's model of that limit in that period is scaled by
  * limit / value less a margin, which leaves the zones that room (margins only tighten, so this
- * ends). Returns what it tightened. A voltage violation is not tightened here: it stays priced and
- * reported.
+ * ends). A voltage outside the band narrows the LP's band there by the excursion. Returns what it
+ * tightened.
  */
 function tightenWhereBroken(model: NegotiationSetup, violations: readonly Violation[]): string[] {
   const scale = model.inputs.ratingScale!;
@@ -224,15 +228,22 @@ function tightenWhereBroken(model: NegotiationSetup, violations: readonly Violat
       scale.substation[v.period] *= factor;
       return [`the substation rating at period ${v.period} to ${(100 * scale.substation[v.period]).toFixed(1)}%`];
     }
-    if (v.kind !== 'rating') return [];
     const j = model.feeder.buses.findIndex((b) => b.id === v.busId);
+    if (v.kind === 'vmin' || v.kind === 'vmax') {
+      // The LP's band at that bus and period narrows by the excursion, and a little more.
+      const margins = scale.voltageMarginPu!;
+      margins[v.period][j] += Math.abs(v.value - v.limit) + VOLTAGE_MARGIN_PU;
+      return [`the voltage band at bus ${v.busId}, period ${v.period}, by ${(1000 * margins[v.period][j]).toFixed(2)} mpu`];
+    }
     scale.branch[v.period][j] *= factor;
     return [`the branch into bus ${v.busId} at period ${v.period} to ${(100 * scale.branch[v.period][j]).toFixed(1)}%`];
   });
 }
 
-/** A tightened limit sits this far below what the delivered point reached at the limit. */
+/** A tightened rating sits this far (relative) below what the delivered point reached at the limit. */
 const TIGHTEN_MARGIN = 0.01;
+/** A narrowed voltage band sits this far (pu) inside the delivered point's excursion. */
+const VOLTAGE_MARGIN_PU = 1e-4;
 /** At most this many times does the DSO tighten its model after a delivered point broke a limit. */
 const MAX_DELIVERY_CHECKS = 10;
 

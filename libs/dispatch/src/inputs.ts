@@ -48,9 +48,14 @@ export interface DispatchInputs {
   sMaxKva: Float64Array;
   /**
    * A planner's own margins, per period: each branch's rating (`[t][j]`) and the substation's
-   * (`[t]`) scaled by these in the LP only (the AC check judges the real ratings). Absent: 1.
+   * (`[t]`) scaled by these, and the voltage band narrowed, in the LP only (the AC check judges the
+   * real limits). Absent: none.
    */
-  ratingScale?: { branch: Float64Array[]; substation: Float64Array };
+  ratingScale?: {
+    branch: Float64Array[]; substation: Float64Array;
+    /** `[t][j]`: pu the LP keeps inside the voltage band at bus position j (both edges). */
+    voltageMarginPu?: Float64Array[];
+  };
 }
 
 export function busPosition(feeder: Feeder, busId: number, where: string): number {

@@ -117,8 +117,9 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
         [wSq.at(j, t), wSq.at(i, t), pFlow.at(j, t), qFlow.at(j, t)],
         [1, -1, (2 * r) / sBaseKw, (2 * x) / sBaseKw], '=', (r * r + x * x) * lossPu);
       // Soft voltage band on squared voltage (SPEC §3: slack priced per pu² per bus-hour).
-      m.addConstraint('vmax', [j, t], [wSq.at(j, t), vOver.at(j, t)], [1, -1], '<=', vMax * vMax);
-      m.addConstraint('vmin', [j, t], [wSq.at(j, t), vUnder.at(j, t)], [1, 1], '>=', vMin * vMin);
+      const band = inp.ratingScale?.voltageMarginPu?.[t][j] ?? 0;
+      m.addConstraint('vmax', [j, t], [wSq.at(j, t), vOver.at(j, t)], [1, -1], '<=', (vMax - band) ** 2);
+      m.addConstraint('vmin', [j, t], [wSq.at(j, t), vUnder.at(j, t)], [1, 1], '>=', (vMin + band) ** 2);
       addRatingPolygon(m, inp, j, t, pFlow.at(j, t), qFlow.at(j, t), sOver.at(j, t));
     }
   }
