@@ -68,12 +68,14 @@ export interface NegotiationOptions {
 
 /**
  * The generic negotiation loop (SPEC §8 steps 2–4): the method's DSO step, then every zone in
- * parallel, then the method's update, until converged or the round limit. A zone that times out or
- * fails keeps its last answer for the round; nothing already agreed is lost.
+ * parallel, then the method's update, until converged or the round limit. When the method agrees,
+ * the point the zones' EVs deliver (per bus) is AC-checked; where it breaks a limit the DSO tightens
+ * its own model there and the method starts again. A zone that times out or fails keeps its last
+ * answer for the round; nothing already agreed is lost.
  */
 export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], opts: NegotiationOptions = {}): Promise<NegotiationResult> {
   const { maxRounds, zoneTimeoutMs, stallRounds, method: methodName } = setup.scenario.negotiation;
-  // The DSO's working model: its ratings tighten where a delivered point broke them.
+  // The DSO's working model: its limits tighten where a delivered point broke them.
   const model = workingModel(setup);
   const method = createMethod(methodName, model, opts.exporter);
   checkClients(setup, clients);
