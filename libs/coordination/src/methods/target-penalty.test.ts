@@ -50,9 +50,14 @@ function excessKw(setup: SimSetup, signals: DsoSignal[], evKw: ReadonlyArray<Arr
 function expectHonestRounds(setup: SimSetup, n: NegotiationResult, signals: DsoSignal[][]): void {
   expect(n.rounds.map((r) => r.converged)).toEqual(n.rounds.map((_r, i) => n.converged && i === n.rounds.length - 1));
   n.rounds.forEach((r, i) => {
-    const ex = excessKw(setup, signals[i], r.zones.map((z) => z.evKw));
-    expect(r.primalResidualKw, `round ${r.round}: the largest excess`).toBeCloseTo(Math.max(0, ...ex), 6);
-    if (r.converged) expect(Math.max(...ex), `round ${r.round}`).toBeLessThanOrEqual(tolKw);
+    // The residual is the largest excess over the PZ sent, more only where the answers broke a limit.
+    const ex = Math.max(0, ...excessKw(setup, signals[i], r.zones.map((z) => z.evKw)));
+    if (r.converged) {
+      expect(r.primalResidualKw, `round ${r.round}: the largest excess`).toBeCloseTo(ex, 6);
+      expect(ex, `round ${r.round}`).toBeLessThanOrEqual(tolKw);
+    } else {
+      expect(r.primalResidualKw, `round ${r.round}: the largest excess`).toBeGreaterThanOrEqual(ex - 1e-6);
+    }
   });
   if (n.converged) {
     // The last round's PZ is what the zones kept to, and the outcome the DSO evaluates is feasible on the feeder.
@@ -114,7 +119,7 @@ describe('the target-penalty method (seed 001 eq 9–10, iterated) with direct-c
     });
     const m = await negotiate(setup, once.clients);
     expect(m.rounds[0]).toMatchObject({ converged: false });
-    expect(m.rounds[0].primalResidualKw).toBeCloseTo(30, 6);
+    expect(m.rounds[0].primalResidualKw).toBeGreaterThanOrEqual(30 - 1e-6);
     // small-test's feeder has room for 30 kW: the DSO plans it rather than pay w_cg for cutting it.
     expect(once.signals[1][k].targetKw![tStar] - z.bid.baseNetLoadKw[tStar]).toBeGreaterThanOrEqual(pz0[tStar] + 30 - 1e-6);
     expect(m.converged).toBe(true);
@@ -133,23 +138,23 @@ describe('the target-penalty method with a zone that never keeps to its target (
   });
   const n = await negotiate(setup, clients);
 
-  it('never converges: it stops at the round limit or stalled, reporting the 20 kW excess every round', () => {
+  it('never converges: it stops at the round limit or stalled, reporting at least the 20 kW excess every round', () => {
     expect(n.converged).toBe(false);
     expect(n.stalled || n.roundLimitHit).toBe(true);
     expect(n.rounds.length).toBeLessThanOrEqual(6);
-    for (const r of n.rounds) expect(r.primalResidualKw, `round ${r.round}`).toBeCloseTo(20, 6);
+    for (const r of n.rounds) expect(r.primalResidualKw, `round ${r.round}`).toBeGreaterThanOrEqual(20 - 1e-6);
     expectHonestRounds(setup, n, signals);
   });
 });
 
 describe('the target-penalty method with elasticity-pricing zones (small-test)', async () => {
-  const setup = await buildSimSetup(scenarioWith('elasticity-pricing', { maxRounds: 25 }));
+  const setup = await buildSimSetup(scenarioWith('elasticity-pricing', { maxRounds: 40 }));
   const { clients, signals } = recordingClients(setup);
   const n = await negotiate(setup, clients);
 
   it('whatever the outcome, reports converged only with every zone within 1 kW of PZ and no AC violation', () => {
     expectHonestRounds(setup, n, signals);
-    // Measured: converged in 15 rounds (the staged schedules come back over PZ by up to 34 kW, then a
+    // Measured: converged in 19 rounds (the staged schedules come back over PZ by up to 34 kW, then a
     // few kW, until the floors give each zone the room it needs). Not asserted: the policy is not convex.
   });
 });

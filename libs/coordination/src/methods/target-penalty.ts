@@ -1,4 +1,4 @@
-import { runDispatch, type BuiltDispatch, type DispatchResult } from '@zonal/dispatch';
+import { runDispatch, type BuiltDispatch, type DispatchResult, type FlexibleLoad } from '@zonal/dispatch';
 import type { LpExporter } from '@zonal/solver';
 import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addZoneTerms } from '../centralised';
@@ -20,29 +20,33 @@ import { rms, type CoordinationMethod, type RoundUpdate } from './method';
  *              what drives them, Σ|P| over the tie lines, an LP. Eq 10 (Q) has no counterpart: EVs
  *              draw no reactive power.
  *  zones       answer x_k (EV grid power) against PZ_k at w_cg (zone-model.ts `addSignalTerms`).
- *  check       excess_k = max_t (base_k + x_k − PZ_k)⁺, and the DSO's dispatch with every answer
- *              fixed (`evaluateSchedules`, as `negotiate` evaluates the outcome), AC-checked.
+ *  check       excess_k = max_t (base_k + x_k − PZ_k)⁺, and the point the EVs deliver — the
+ *              DSO's dispatch with every answer fixed, each zone's EVs at the buses its answer
+ *              names (`evaluateSchedules`, as `negotiate` evaluates the outcome) — AC-checked.
  *              Converged only when every zone has answered, every excess is ≤ `admm.primalTolKw`
- *              (SPEC §8's 1 kW) and that dispatch has no AC violation: the zones kept to what the
+ *              (SPEC §8's 1 kW) and that point has no AC violation: the zones kept to what the
  *              DSO asked, and what they will do is feasible on the feeder.
- *  update      the DSO re-dispatches as in its first solve, with a floor under a zone's load
- *              wherever the zone has exceeded PZ, which the DSO may cut at w_cg per kWh: a zone
- *              that pays w_cg rather than comply has shown it needs the power there, and the
- *              network's soft limits cost far more, so the DSO cuts a floor before it breaks a
- *              limit. Elsewhere the zones' power is free. PZ := that dispatch's zone loads — one
- *              dispatch, so all zones at their targets at once is a point the DSO has solved (eq 9's
- *              maximum of two dispatches need not be one).
+ *  update      the DSO re-dispatches as in its first solve, with each zone's EVs on its buses as
+ *              its last answer put them (not by the announced shares: a zone whose EVs draw on a
+ *              weak lateral is seen there), and a floor under a zone's load wherever the zone has
+ *              exceeded PZ, which the DSO may cut at w_cg per kWh: a zone that pays w_cg rather
+ *              than comply has shown it needs the power there, and the network's soft limits cost
+ *              far more, so the DSO cuts a floor before it breaks a limit. Elsewhere the zones'
+ *              power is free. PZ := that dispatch's zone loads — one dispatch, so all zones at
+ *              their targets at once is a point the DSO has solved (eq 9's maximum of two
+ *              dispatches need not be one).
  *
  * The floor at a cell a zone exceeded for the n-th time, by e, is its answer + (2ⁿ⁻¹ − 1)·e (at
  * most the zone's envelope), and floors only rise. A staged schedule (elasticity-pricing) fills the
  * room it is given with its first users before it places the ones that need the cell, so it comes
  * back a few kW over PZ each time; adding the room geometrically settles in a few rounds where
- * adding exactly the excess crept on for dozens (small-test: 15 rounds against 30+). PZ is never
+ * adding exactly the excess crept on for dozens (small-test, elasticity-pricing). PZ is never
  * set to the answers: it follows a zone only where the zone exceeded it, only as far as the DSO's
  * own dispatch takes it; a zone that keeps to PZ is re-planned at the DSO's cost.
  *
- * The residual is the largest excess (kW) over the zones that answered; the "dual" one is the RMS
- * change of PZ (kW); the round's cost is the checked dispatch's eq 1 cost + its soft-limit
+ * The residual is the largest excess (kW) of an answer over the PZ it was sent or, in a period where
+ * the delivered point broke a limit, over the next PZ (what the DSO cannot take of it there); the
+ * "dual" one is the RMS change of PZ (kW); the round's cost is the checked dispatch's eq 1 cost + its soft-limit
  * penalties + the zones' degradation: the operating point the zones' answers make. A zone that
  * never answered leaves the round unconverged and is planned at its target.
  */
@@ -57,6 +61,8 @@ export function createTargetPenalty(setup: NegotiationSetup, exporter?: LpExport
   /** Where a zone exceeded PZ, the load the DSO plans for it there at least (NaN: no floor), and how often it did. */
   const floorKw = setup.zones.map(() => new Float64Array(T).fill(NaN));
   const timesExceeded = setup.zones.map(() => new Uint32Array(T));
+  /** Each zone's EVs on its buses as the DSO re-dispatches them: where its last answer put them. */
+  const placed = setup.zones.map((z): FlexibleLoad => ({ ...z.flexible, busShares: z.flexible.busShares.map((b) => ({ busPos: b.busPos, share: Float64Array.from(b.share) })) }));
 
   return {
     name: 'target-penalty',
@@ -90,7 +96,8 @@ export function createTargetPenalty(setup: NegotiationSetup, exporter?: LpExport
       const answered = excessKw.filter(Number.isFinite);
       const residual = answered.length ? Math.max(...answered) : 0;
       const degradation = answers.reduce((a, ans) => a + (ans?.degradationYuan ?? 0), 0);
-      const check = (await evaluateSchedules(setup, x, degradation, { exporter })).dispatch;
+      // The point the EVs deliver, bus by bus where the zones say: the dispatch `negotiate` evaluates the outcome with.
+      const check = (await evaluateSchedules(setup, x, degradation, { exporter, busEvKw: answers.map((a) => a?.busEvKw) })).dispatch;
       const cost = check.costs.totalYuan + check.costs.penaltyYuan + degradation;
       const converged = excessKw.every((e) => e <= toleranceKw) && check.acCheck.violations.length === 0;
       if (converged) return { rho: 0, primalResidualKw: residual, dualResidualKw: 0, totalCostYuan: cost, converged, dsoEvKw: copy(pzEv) };
@@ -101,10 +108,16 @@ export function createTargetPenalty(setup: NegotiationSetup, exporter?: LpExport
         const ask = Math.min(v + excess * (2 ** timesExceeded[k][t]++ - 1), setup.zones[k].flexible.ubKw[t]);
         floorKw[k][t] = Number.isNaN(floorKw[k][t]) ? ask : Math.max(floorKw[k][t], ask);
       }));
-      const plan = await replan(setup, floorKw, penalty, check.lossSqPu, exporter);
+      answers.forEach((a, k) => { if (a?.busEvKw) placeAsDelivered(setup, placed[k], a.busEvKw); });
+      const plan = await replan(setup, placed, floorKw, penalty, check.lossSqPu, exporter);
       const dual = rms(plan.flexKw.map((y, k) => [y, pzEv[k]] as [Float64Array, Float64Array]));
+      // In a period where the delivered point broke a limit, what the DSO cannot take of the answers:
+      // a round whose zones kept to PZ but whose point broke a limit is that far from agreement, not
+      // 0 kW (the stall rule measures progress from it).
+      const broken = new Set(check.acCheck.violations.map((v) => v.period));
+      const cutKw = answers.reduce((m, a, k) => (a ? a.evKw.reduce((mk, v, t) => (broken.has(t) ? Math.max(mk, v - plan.flexKw[k][t]) : mk), m) : m), 0);
       pzEv = copy(plan.flexKw);
-      return { rho: 0, primalResidualKw: residual, dualResidualKw: dual, totalCostYuan: cost, converged, dsoEvKw: copy(pzEv) };
+      return { rho: 0, primalResidualKw: Math.max(residual, cutKw), dualResidualKw: dual, totalCostYuan: cost, converged, dsoEvKw: copy(pzEv) };
     },
   };
 }
@@ -120,10 +133,10 @@ const copy = (a: readonly Float64Array[]) => a.map((v) => Float64Array.from(v));
  * The DSO's re-dispatch (eq 1 over the zones' bids at their declared costs) with the zones' floors:
  * flex ≥ floor − s, s ≥ 0 at w_cg per kWh. Losses start from the checked dispatch's currents.
  */
-function replan(setup: NegotiationSetup, floorKw: readonly Float64Array[], penalty: number, lossSqPu: Float64Array[], exporter?: LpExporter): Promise<DispatchResult> {
+function replan(setup: NegotiationSetup, placed: readonly FlexibleLoad[], floorKw: readonly Float64Array[], penalty: number, lossSqPu: Float64Array[], exporter?: LpExporter): Promise<DispatchResult> {
   const dt = setup.inputs.grid.dtH;
   return runDispatch(setup.inputs, {
-    flexible: setup.zones.map((z) => z.flexible), exporter,
+    flexible: placed, exporter,
     initialLossSqPu: lossSqPu,
     extend: (built) => setup.zones.forEach((z, k) => {
       addZoneTerms(built, z, k);
@@ -137,6 +150,23 @@ function replan(setup: NegotiationSetup, floorKw: readonly Float64Array[], penal
     }),
   });
 }
+
+/**
+ * The shares of a zone's EV power at its buses, per period, as its answer's schedules drew it. A
+ * period where the zone's buses pull both ways, or draw next to nothing, keeps its shares: a share
+ * of a net total near zero means nothing.
+ */
+function placeAsDelivered(setup: NegotiationSetup, load: FlexibleLoad, busEvKw: ReadonlyArray<{ bus: number; kw: ArrayLike<number> }>): void {
+  const kwAt = new Map(busEvKw.map((b) => [b.bus, b.kw] as const));
+  for (let t = 0; t < load.lbKw.length; t++) {
+    const total = busEvKw.reduce((a, b) => a + b.kw[t], 0);
+    if (Math.abs(total) < SHARE_FLOOR_KW || busEvKw.some((b) => b.kw[t] * total < 0)) continue;
+    for (const s of load.busShares) s.share[t] = (kwAt.get(setup.feeder.buses[s.busPos].id)?.[t] ?? 0) / total;
+  }
+}
+
+/** Below this net EV power (kW) a zone's shares stay as they were. */
+const SHARE_FLOOR_KW = 1e-3;
 
 /**
  * Turns the dispatch model into eq 6's second solve: its objective becomes a row (≤ the cap) and the
