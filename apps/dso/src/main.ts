@@ -9,11 +9,11 @@ import { Command } from 'commander';
 import { InputError, isZonalError } from '@zonal/core';
 import { runDsoAgent } from '@zonal/agents';
 import { buildDsoNetwork, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, zonePartyOf, type DsoNetwork, type ZoneParty } from '@zonal/coordination';
-import { NatsTransport } from '@zonal/protocol';
+import { describeAuth, NATS_AUTH_FLAGS, natsAuthFromOptions, NatsTransport } from '@zonal/protocol';
 import { loadScenario, type DsoConfig } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 
-const opts = new Command('zonal-dso')
+const command = new Command('zonal-dso')
   .option('--config <file>', 'the DSO file (zonal split writes dso.json)')
   .option('--scenario <file>', 'scenario JSON file or built-in name, split as zonal split does (the DSO keeps its own part)')
   .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
@@ -22,8 +22,9 @@ const opts = new Command('zonal-dso')
   .option('--oracle <dir>', 'a directory with the zones\' files, to solve the centralised optimum and report the gap')
   .option('--mode <mode>', 'negotiate (default) or centralised (needs the zone files: --oracle DIR or --scenario)', 'negotiate')
   .option('--announce-timeout-ms <ms>', 'wait this long for every zone to announce', '60000')
-  .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)')
-  .parse(process.argv)
+  .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)');
+for (const f of NATS_AUTH_FLAGS) command.option(f.flag, f.description);
+const opts = command.parse(process.argv)
   .opts<{ config?: string; scenario?: string; nats: string; runId: string; out?: string; oracle?: string; mode: string; announceTimeoutMs: string; exportLp?: string }>();
 
 /** The DSO's own file, and the zone parties only where the caller handed them over for the oracle. */
@@ -47,7 +48,9 @@ try {
   } else if (opts.mode === 'negotiate') {
     const timeoutMs = Number(opts.announceTimeoutMs);
     if (!(timeoutMs > 0)) throw new InputError(`must be a positive number of milliseconds, got "${opts.announceTimeoutMs}"`, '--announce-timeout-ms');
-    const transport = await NatsTransport.connect({ servers: opts.nats, name: 'dso', runId: opts.runId });
+    const auth = natsAuthFromOptions(opts);
+    const transport = await NatsTransport.connect({ servers: opts.nats, name: 'dso', runId: opts.runId, auth });
+    process.stderr.write(`dso: connected to ${opts.nats} with ${describeAuth(auth)}\n`);
     const { report } = await runDsoAgent({
       transport, network, transportLabel: `nats ${opts.nats}`, outDir: opts.out, announceTimeoutMs: timeoutMs, oracle, exportLpDir: opts.exportLp,
       log: (l) => process.stderr.write(`dso: ${l}\n`),

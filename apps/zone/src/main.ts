@@ -9,19 +9,20 @@ import { Command } from 'commander';
 import { InputError, isZonalError } from '@zonal/core';
 import { startZoneAgent } from '@zonal/agents';
 import { loadZoneParty, splitScenario, zonePartyOf, type ZoneParty } from '@zonal/coordination';
-import { NatsTransport } from '@zonal/protocol';
+import { describeAuth, NATS_AUTH_FLAGS, natsAuthFromOptions, NatsTransport } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 
-const opts = new Command('zonal-zone')
+const command = new Command('zonal-zone')
   .option('--config <file>', 'the zone file (zonal split writes one per zone)')
   .option('--zone <id>', 'with --scenario: which zone of it to run')
   .option('--scenario <file>', 'scenario JSON file or built-in name, split as zonal split does')
   .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
   .option('--run-id <id>', 'run id shared with the DSO', 'default')
   .option('--out <dir>', 'write the zone\'s per-EV schedules here when the run ends')
-  .option('--export-lp <dir>', 'write every model the zone\'s policy solves as a CPLEX LP file')
-  .parse(process.argv)
+  .option('--export-lp <dir>', 'write every model the zone\'s policy solves as a CPLEX LP file');
+for (const f of NATS_AUTH_FLAGS) command.option(f.flag, f.description);
+const opts = command.parse(process.argv)
   .opts<{ config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string; exportLp?: string }>();
 
 async function ownParty(): Promise<ZoneParty> {
@@ -39,7 +40,9 @@ async function ownParty(): Promise<ZoneParty> {
 try {
   const party = await ownParty();
   const zoneId = party.config.id;
-  const transport = await NatsTransport.connect({ servers: opts.nats, name: `zone${zoneId}`, runId: opts.runId, requireJetStream: false });
+  const auth = natsAuthFromOptions(opts);
+  const transport = await NatsTransport.connect({ servers: opts.nats, name: `zone${zoneId}`, runId: opts.runId, requireJetStream: false, auth });
+  process.stderr.write(`zone ${zoneId}: connected to ${opts.nats} with ${describeAuth(auth)}\n`);
   const agent = await startZoneAgent({ transport, party, outDir: opts.out, exportLpDir: opts.exportLp, log: (l) => process.stderr.write(`${l}\n`) });
   const stop = () => void agent.stop();
   process.once('SIGTERM', stop);

@@ -65,3 +65,14 @@ export {
   type LocalNatsStart,
 } from './probe';
 export { startNatsServer } from './testing/natsServer';
+export { natsServers } from './natsTransport';
+export { describeAuth, NATS_AUTH_ENV, NATS_AUTH_FLAGS, natsAuthEnv, natsAuthFrom, natsAuthFromOptions, natsAuthOptions, type NatsAuth } from './auth';
+export {
+  dsoPermissions,
+  natsServerConfig,
+  newPartyKey,
+  observerPermissions,
+  zonePermissions,
+  type PartyKey,
+  type Permissions,
+} from './server-config';

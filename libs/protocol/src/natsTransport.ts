@@ -3,7 +3,7 @@
  * reconnects forever (`maxReconnectAttempts: -1`, STACK.md), a timeout on every request, and a check
  * of the server at connect time so a missing feature fails fast with a message saying what to do.
  */
-import { ZonalError } from '@zonal/core';
+import { InputError, ZonalError } from '@zonal/core';
 import {
   ClosedConnectionError,
   connect,
@@ -12,6 +12,7 @@ import {
   RequestError,
   TimeoutError,
 } from '@nats-io/transport-node';
+import { describeAuth, natsAuthOptions, type NatsAuth } from './auth';
 import { encode } from './codec';
 import type { Draft, Message, MessageType } from './messages';
 import { assertInRun, type RunSubjects, subjects as runSubjects, validateRunId, validateToken } from './subjects';
@@ -44,6 +45,16 @@ export interface NatsConnectOptions {
   connectTimeoutMs?: number;
   /** Refuse a server without JetStream (default true: the DSO records every round on it). */
   requireJetStream?: boolean;
+  /** Credentials (auth.ts); none for an open server. */
+  auth?: NatsAuth;
+}
+
+/**
+ * A `--nats` value as servers: a comma-separated list is a cluster's seeds. Reply inboxes are
+ * `_INBOX_<name>.…` so that a server's permissions can give each party its own (`zonal nats-config`).
+ */
+export function natsServers(servers: string | string[]): string[] {
+  return (Array.isArray(servers) ? servers : servers.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 export class NatsTransport implements Transport {
@@ -67,13 +78,16 @@ export class NatsTransport implements Transport {
     let nc: NatsConnection;
     try {
       nc = await connect({
-        servers,
+        servers: natsServers(servers),
         name: `${name}@${runId}`,
+        inboxPrefix: `_INBOX_${name}`,
         maxReconnectAttempts: -1,
         timeout: options.connectTimeoutMs ?? 5000,
+        ...natsAuthOptions(options.auth),
       });
     } catch (e) {
-      throw new ZonalError(`cannot connect to NATS at ${String(servers)}: ${describe(e)}`, 'nats', 'start a server with `nats-server -js`');
+      if (e instanceof InputError) throw e;
+      throw new ZonalError(`cannot connect to NATS at ${String(servers)} with ${describeAuth(options.auth)}: ${describe(e)}`, 'nats', 'start a server with `nats-server -js`, or check the credentials (--nats-creds, --nats-nkey, --nats-user, --nats-token)');
     }
     const problem = serverProblem(nc, options.requireJetStream ?? true);
     if (problem) {

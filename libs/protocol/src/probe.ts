@@ -8,10 +8,12 @@ import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
+import { natsAuthOptions, type NatsAuth } from './auth';
+import { natsServers } from './natsTransport';
 
 /** True when a NATS server answers at `url` within `timeoutMs`; never throws. */
-export async function natsAvailable(url: string, timeoutMs: number): Promise<boolean> {
-  const attempt = connect({ servers: url, timeout: timeoutMs, reconnect: false, maxReconnectAttempts: 0 });
+export async function natsAvailable(url: string, timeoutMs: number, auth?: NatsAuth): Promise<boolean> {
+  const attempt = connect({ servers: natsServers(url), timeout: timeoutMs, reconnect: false, maxReconnectAttempts: 0, ...natsAuthOptions(auth) });
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), timeoutMs);
@@ -50,6 +52,8 @@ export interface LocalNatsOptions {
   jetstream?: boolean;
   /** How long to wait for "Server is ready" (default 10 s). */
   readyTimeoutMs?: number;
+  /** A configuration file (`-c`: users, permissions, JetStream and its store); the address and port given here win over its own. */
+  configFile?: string;
 }
 
 const EXTRA_DIRS = ['/usr/sbin', '/usr/local/bin', '/usr/local/sbin'];
@@ -79,9 +83,10 @@ export async function startLocalNatsServer(options: LocalNatsOptions = {}): Prom
     const reason = binary ? `${binary} is not an executable file` : 'nats-server is not installed (Debian: apt-get install nats-server)';
     return { installed: false, reason };
   }
-  const jetstream = options.jetstream ?? true;
+  // A configuration file says itself where JetStream keeps its store.
+  const jetstream = (options.jetstream ?? true) && !options.configFile;
   const storeDir = jetstream ? mkdtempSync(join(tmpdir(), 'zonal-nats-')) : undefined;
-  const args = ['-a', '127.0.0.1', '-p', '-1', ...(storeDir ? ['-js', '-sd', storeDir] : [])];
+  const args = [...(options.configFile ? ['-c', options.configFile] : []), '-a', '127.0.0.1', '-p', '-1', ...(storeDir ? ['-js', '-sd', storeDir] : [])];
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const removeStore = () => storeDir && rmSync(storeDir, { recursive: true, force: true });
   let exited = child.exitCode !== null;

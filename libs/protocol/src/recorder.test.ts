@@ -1,6 +1,7 @@
 /**
  * Round records: the same checks on JetStream (a private nats-server) and in memory.
  */
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus, InProcessTransport } from './inProcessTransport';
 import type { BodyOf, Message } from './messages';
@@ -144,12 +145,21 @@ describe('JetStream recorder', () => {
     }
   });
 
-  it('refuses, by name, a stream of the same name with another configuration', async () => {
+  it('uses an existing stream whatever its limits, and refuses by name one that does not capture the rounds', async () => {
     const t = await NatsTransport.connect({ servers: server.url, name: 'dso', runId: freshRunId('cfg') });
+    const jsm = await jetstreamManager(t.connection);
     try {
       await openRecorder(t);
-      await expect(openRecorder(t, { maxAgeMs: 60_000 })).rejects.toThrow(new RegExp(`cannot open the JetStream stream ${ROUNDS_STREAM}`));
+      // An operator's stream with other limits (here a max age) is used as it is.
+      await openRecorder(t, { maxAgeMs: 60_000 });
+      await jsm.streams.update(ROUNDS_STREAM, { max_age: 3_600 * 1e9 });
+      await expect(openRecorder(t)).resolves.toBeDefined();
+      // One that does not capture zonal.*.round would lose every record: refused, naming what to do.
+      await jsm.streams.delete(ROUNDS_STREAM);
+      await jsm.streams.add({ name: ROUNDS_STREAM, subjects: ['elsewhere.>'] });
+      await expect(openRecorder(t)).rejects.toThrow(/does not capture zonal\.\*\.round/);
     } finally {
+      await jsm.streams.delete(ROUNDS_STREAM).catch(() => undefined);
       await t.close();
     }
   });

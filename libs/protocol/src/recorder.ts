@@ -15,7 +15,7 @@
  * subscribers see them too.
  */
 import { InputError, ZonalError } from '@zonal/core';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { decode, type DecodeError, encode } from './codec';
 import { InProcessTransport } from './inProcessTransport';
@@ -99,13 +99,28 @@ export class JetStreamRecorder implements RoundRecorder {
     }
     try {
       const jsm = await jetstreamManager(nc);
-      await jsm.streams.add({
-        name: ROUNDS_STREAM,
-        subjects: [ALL_RUNS_ROUND_SUBJECT],
-        // JetStream durations are in nanoseconds.
-        ...(maxAgeMs ? { max_age: Math.round(maxAgeMs * 1e6) } : {}),
+      // An existing stream is used whatever its replicas and limits (an operator's R3 stream, say):
+      // only that it captures the rounds' subjects matters. Reading needs no right to create it.
+      const existing = await jsm.streams.info(ROUNDS_STREAM).catch((e: unknown) => {
+        if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) return null;
+        throw e;
       });
+      if (existing) {
+        const captures = existing.config.subjects?.some((p) => p === ALL_RUNS_ROUND_SUBJECT || p === 'zonal.>' || p === '>') ?? false;
+        if (!captures) {
+          throw new ZonalError(`the stream ${ROUNDS_STREAM} exists but does not capture ${ALL_RUNS_ROUND_SUBJECT} (its subjects: ${(existing.config.subjects ?? []).join(', ') || 'none'})`, 'jetstream',
+            `add ${ALL_RUNS_ROUND_SUBJECT} to its subjects, or delete it (\`nats stream rm ${ROUNDS_STREAM}\`) and let Zonal create it`);
+        }
+      } else {
+        await jsm.streams.add({
+          name: ROUNDS_STREAM,
+          subjects: [ALL_RUNS_ROUND_SUBJECT],
+          // JetStream durations are in nanoseconds.
+          ...(maxAgeMs ? { max_age: Math.round(maxAgeMs * 1e6) } : {}),
+        });
+      }
     } catch (e) {
+      if (e instanceof ZonalError) throw e;
       throw new ZonalError(
         `cannot open the JetStream stream ${ROUNDS_STREAM}: ${describe(e)}`,
         'jetstream',

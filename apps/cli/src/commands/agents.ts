@@ -1,15 +1,17 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { natsAuthEnv, natsAuthFromOptions } from '@zonal/protocol';
 import { action } from '../run';
+import { withNatsAuthOptions } from './nats-options';
 
 /** The agent apps' entry points: `zonal zone` and `zonal dso` run them as their own processes. */
 export const ZONE_APP = fileURLToPath(new URL('../../../zone/bin/zonal-zone.mjs', import.meta.url));
 export const DSO_APP = fileURLToPath(new URL('../../../dso/bin/zonal-dso.mjs', import.meta.url));
 
-/** Runs an agent app in the foreground, forwarding signals; resolves with its exit code. */
-export function runApp(entry: string, args: string[]): Promise<number> {
-  const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit' });
+/** Runs an agent app in the foreground, forwarding signals; resolves with its exit code. Credentials go by environment, never argv. */
+export function runApp(entry: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit', env: { ...process.env, ...env } });
   const forward = (sig: NodeJS.Signals) => child.kill(sig);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
@@ -26,7 +28,7 @@ function pass(flags: Record<string, string | undefined>): string[] {
 }
 
 export function registerAgents(program: Command): void {
-  program
+  withNatsAuthOptions(program
     .command('zone')
     .description('run one zone aggregator agent from its own zone file (zonal split writes them) against a NATS server')
     .option('--config <file>', 'the zone file, e.g. parties/zone-1.json')
@@ -35,10 +37,10 @@ export function registerAgents(program: Command): void {
     .option('--nats <url>', 'NATS server URL', 'nats://127.0.0.1:4222')
     .option('--run-id <id>', 'run id shared by the DSO and the zones of one run', 'default')
     .option('--out <dir>', 'where the zone writes its per-EV schedules when the run ends')
-    .option('--export-lp <dir>', 'write every model the zone\'s policy solves as a CPLEX LP file')
+    .option('--export-lp <dir>', 'write every model the zone\'s policy solves as a CPLEX LP file'))
     .action(action(async (o: { config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string; exportLp?: string }) =>
-      runApp(ZONE_APP, pass({ '--config': o.config, '--zone': o.zone, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out, '--export-lp': o.exportLp }))));
-  program
+      runApp(ZONE_APP, pass({ '--config': o.config, '--zone': o.zone, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out, '--export-lp': o.exportLp }), natsAuthEnv(natsAuthFromOptions(o)))));
+  withNatsAuthOptions(program
     .command('dso')
     .description('run the DSO coordinator from its own file (no EV) against a NATS server; --oracle DIR adds the gap to the centralised optimum')
     .option('--config <file>', 'the DSO file, e.g. parties/dso.json')
@@ -49,10 +51,10 @@ export function registerAgents(program: Command): void {
     .option('--oracle <dir>', 'the zones\' files (a directory of zone-<id>.json), to solve the centralised optimum and report the gap')
     .option('--announce-timeout-ms <ms>', 'wait this long for every zone to announce', '60000')
     .option('--mode <mode>', 'negotiate or centralised', 'negotiate')
-    .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)')
+    .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)'))
     .action(action(async (o: { config?: string; scenario?: string; nats: string; runId: string; out?: string; oracle?: string; announceTimeoutMs: string; mode: string; exportLp?: string }) =>
       runApp(DSO_APP, pass({
         '--config': o.config, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out,
         '--oracle': o.oracle, '--announce-timeout-ms': o.announceTimeoutMs, '--mode': o.mode, '--export-lp': o.exportLp,
-      }))));
+      }), natsAuthEnv(natsAuthFromOptions(o)))));
 }

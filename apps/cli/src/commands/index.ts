@@ -7,6 +7,7 @@ import { registerPartition } from './partition';
 import { registerPolicy } from './policy';
 import { registerSplit } from './split';
 import { registerSensitivity } from './sensitivity';
+import { registerNatsConfig } from './nats-config';
 
 /** Every `zonal` sub-command, in the order `zonal --help` lists them. One file per command. */
 export function registerCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerPartition(program);
   registerSensitivity(program);
   registerAgents(program);
+  registerNatsConfig(program);
 }

@@ -10,12 +10,13 @@ import {
   DSO_FILE, excludedEvMessages, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, writePartyFiles, zoneFileName,
   type CentralisedResult, type SimSetup,
 } from '@zonal/coordination';
-import { InProcessBus, NatsTransport, natsAvailable, startLocalNatsServer, type LocalNatsServer } from '@zonal/protocol';
+import { describeAuth, InProcessBus, natsAuthEnv, natsAuthFromOptions, NatsTransport, natsAvailable, startLocalNatsServer, type LocalNatsServer, type NatsAuth } from '@zonal/protocol';
 import { clock, loadScenario } from '@zonal/scenario';
 import { configureSolver, shutdownSolver } from '@zonal/solver';
 import { table } from '../table';
 import { action, printJson } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
+import { withNatsAuthOptions } from './nats-options';
 
 /** Where `zonal sim` looks for NATS first; ZONAL_NATS_URL changes it (the tests point it elsewhere). */
 const DEFAULT_NATS = process.env.ZONAL_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -25,8 +26,8 @@ interface RoundProgress { round: number; primalResidualKw: number; dualResidualK
 interface SimOptions { scenario?: string; config?: string; out: string; nats?: string; json?: boolean; mode: string; exportLp?: string }
 
 export function registerSim(program: Command): void {
-  program
-    .command('sim')
+  withNatsAuthOptions(program
+    .command('sim'))
     .description('the main job: a local multi-zone negotiation (DSO + one process per zone over NATS), checked against the centralised optimum')
     .option('--scenario <file>', 'scenario JSON file or built-in name (default: default), split into the parties\' files under OUT/parties')
     .option('--config <dir>', 'instead of --scenario: a directory of parties\' files (zonal split --out DIR)')
@@ -85,11 +86,12 @@ async function sim(o: SimOptions): Promise<number> {
     say(`round ${String(r.round).padStart(3)}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan${gap}`);
   };
 
-  const nats = await chooseNats(o.nats, say);
+  const auth = natsAuthFromOptions(o as unknown as Record<string, unknown>);
+  const nats = await chooseNats(o.nats, say, auth);
   let report: SimReport;
   try {
     report = nats
-      ? await simOverNats(nats.url, runId, partiesDir, outDir, sim, lpDirs(o.exportLp), progress, say)
+      ? await simOverNats(nats.url, auth, runId, partiesDir, outDir, sim, lpDirs(o.exportLp), progress, say)
       : await simInProcess(runId, outDir, sim, oracle, lpDirs(o.exportLp), progress, say);
   } finally {
     await nats?.local?.stop();
@@ -115,13 +117,13 @@ function lpDirs(dir: string | undefined): LpDirs {
 }
 
 /** SPEC §8 / the brief: a server that answers, else Debian's nats-server started here, else in-process. */
-async function chooseNats(explicit: string | undefined, say: (l: string) => void): Promise<{ url: string; local?: LocalNatsServer } | null> {
+async function chooseNats(explicit: string | undefined, say: (l: string) => void, auth: NatsAuth): Promise<{ url: string; local?: LocalNatsServer } | null> {
   if (explicit) {
-    if (!(await natsAvailable(explicit, 3000))) throw new InputError(`no NATS server answers at ${explicit}`, '--nats');
-    say(`using the NATS server at ${explicit}`);
+    if (!(await natsAvailable(explicit, 3000, auth))) throw new InputError(`no NATS server answers at ${explicit} with ${describeAuth(auth)}`, '--nats');
+    say(`using the NATS server at ${explicit} with ${describeAuth(auth)}`);
     return { url: explicit };
   }
-  if (await natsAvailable(DEFAULT_NATS, 1000)) {
+  if (await natsAvailable(DEFAULT_NATS, 1000, auth)) {
     say(`using the NATS server at ${DEFAULT_NATS} (pass --nats URL to use another)`);
     return { url: DEFAULT_NATS };
   }
@@ -135,14 +137,15 @@ async function chooseNats(explicit: string | undefined, say: (l: string) => void
   return null;
 }
 
-async function simOverNats(url: string, runId: string, partiesDir: string, outDir: string, setup: SimSetup, lp: LpDirs,
+async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDir: string, outDir: string, setup: SimSetup, lp: LpDirs,
   progress: (r: RoundProgress) => void, say: (l: string) => void): Promise<SimReport> {
-  const watcher = await NatsTransport.connect({ servers: url, name: 'sim', runId, requireJetStream: false });
+  const watcher = await NatsTransport.connect({ servers: url, name: 'sim', runId, requireJetStream: false, auth });
   const rounds = watcher.subscribe(watcher.subjects.round, (m) => { if (m.type === 'roundRecord') progress(m.body); });
   await watcher.flush();
   const common = ['--nats', url, '--run-id', runId];
   const spawnApp = (entry: string, args: string[], label: string): ChildProcess => {
-    const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Credentials go to the agents by environment, never on their command line (visible to `ps`).
+    const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...natsAuthEnv(auth) } });
     child.stderr!.on('data', (d: Buffer) => { for (const line of d.toString().split('\n')) if (line.trim() && !line.startsWith('round ')) say(`  [${label}] ${line}`); });
     return child;
   };
