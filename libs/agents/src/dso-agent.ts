@@ -103,7 +103,8 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
         o.onRound?.(r);
       },
     });
-    state = negotiation.converged ? 'converged' : negotiation.stalled || negotiation.deliveryUnmet ? 'stopped' : 'roundLimit';
+    state = negotiation.converged ? 'converged' : negotiation.stalled || negotiation.deliveryUnmet || negotiation.unanswered.length ? 'stopped' : 'roundLimit';
+    if (negotiation.unanswered.length) log(`stopped without converging: zone(s) ${negotiation.unanswered.join(', ')} never gave an acceptable answer`);
     if (negotiation.deliveryUnmet) log(`stopped without converging: after ${negotiation.deliveryChecks.length} re-plans the point the zones' EVs deliver still breaks a rating`);
     if (negotiation.roundLimitHit) log(`round limit ${network.scenario.negotiation.maxRounds} reached before convergence`);
     if (negotiation.stalled) log(`stopped without converging: no progress in the last ${network.scenario.negotiation.stallRounds} rounds (primal residual ${negotiation.rounds.at(-1)!.primalResidualKw.toFixed(3)} kW)`);

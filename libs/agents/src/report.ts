@@ -23,6 +23,8 @@ export interface SimReport {
   stalled: boolean;
   /** Stopped because the delivered point still broke a rating after the DSO's last re-plan (NegotiationResult.deliveryUnmet). */
   deliveryUnmet: boolean;
+  /** Zones that never gave an acceptable answer (silent, or every reply refused): the run is then not converged. */
+  unanswered: number[];
   rounds: number;
   maxRounds: number;
   /**
@@ -155,6 +157,7 @@ export function buildSimReport(args: {
     roundLimitHit: n.roundLimitHit,
     stalled: n.stalled,
     deliveryUnmet: n.deliveryUnmet,
+    unanswered: n.unanswered,
     rounds: n.rounds.length,
     maxRounds: setup.scenario.negotiation.maxRounds,
     gapToCentralisedPct: null,

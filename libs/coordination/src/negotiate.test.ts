@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DsoSignal } from '@zonal/policies';
+import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 import { expectConsistentRounds, expectFeasibleOutcome, gap } from '../test/outcome';
@@ -87,6 +87,10 @@ describe('zones that fail (small-test scenario, ADMM)', async () => {
       expect(r.zones.filter((z) => z.status === 'replied')).toHaveLength(setup.zones.length - 1);
     }
     expect(n.answers[FAULTY]).toBeNull();
+    // The DSO agreeing with its own copy of a silent zone is no agreement: stopped, not converged.
+    expect(n.converged).toBe(false);
+    expect(n.unanswered).toEqual([faultyId]);
+    expect(n.roundLimitHit).toBe(false);
     // Never answering, the zone neither pulls nor pushes: it keeps what the DSO dispatched for it,
     // an envelope-feasible schedule, so the outcome is still within the SPEC's 0.5%.
     expect(n.rounds.at(-1)!.zones[FAULTY].evKw).toEqual(Array.from(n.zoneEvKw[FAULTY]));
@@ -112,6 +116,30 @@ describe('zones that fail (small-test scenario, ADMM)', async () => {
     expect(Math.abs(gap(n, central))).toBeLessThan(0.005);
   });
 
+
+  it('refuses a reply it cannot trust, as an incident naming the zone and the field, and keeps the result', async () => {
+    const honest = await negotiate(setup, inProcessZoneClients(setup));
+    // A forged degradation, a schedule far outside the zone's flexibility, a reply over other periods.
+    const forgeries: Array<[RegExp, (a: ZoneReport) => ZoneReport]> = [
+      [/degradationYuan -100000\.00 is below/, (a) => ({ ...a, degradationYuan: -100000 })],
+      [/EV power 1000000\.000 kW at period 0 is outside its announced flexibility/, (a) => ({ ...a, evKw: a.evKw.map((v, t) => (t === 0 ? 1e6 : v)), busEvKw: undefined })],
+      [/evKw has 23 periods, the run 24/, (a) => ({ ...a, evKw: a.evKw.slice(1), busEvKw: undefined })],
+    ];
+    for (const [why, forge] of forgeries) {
+      // Zone 2 answers honestly in round 1, then forged: the forged replies are refused, the run keeps its first answer.
+      const n = await negotiate(setup, withClient((inner) => async (signal, timeoutMs) => {
+        const r = await inner.solve(signal, timeoutMs);
+        return r.status === 'replied' && signal.round > 1 ? { status: 'replied', answer: forge(r.answer) } : r;
+      }));
+      const refused = n.incidents.filter((i) => i.status === 'refused');
+      expect(refused.length, String(why)).toBeGreaterThan(0);
+      refused.forEach((i) => { expect(i.zoneId).toBe(faultyId); expect(i.detail).toMatch(new RegExp(`zone ${faultyId}: `)); expect(i.detail).toMatch(why); });
+      // Nothing forged reached the result: no 1e6 kW, no negative degradation, the cost near the honest one.
+      expect(Math.max(...n.zoneEvKw[FAULTY])).toBeLessThan(1e5);
+      expect(n.evaluation.degradationYuan).toBeGreaterThanOrEqual(0);
+      expect(Math.abs(n.evaluation.totalCostYuan - honest.evaluation.totalCostYuan) / honest.evaluation.totalCostYuan).toBeLessThan(0.005);
+    }
+  });
   it('a zone whose reply never comes is timed out by the loop at the zone timeout (no hang)', async () => {
     const quick = { ...setup, scenario: { ...setup.scenario, negotiation: { ...setup.scenario.negotiation, zoneTimeoutMs: 500, maxRounds: 2 } } };
     const clients = inProcessZoneClients(quick);

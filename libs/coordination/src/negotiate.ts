@@ -52,8 +52,13 @@ export interface NegotiationResult {
    * then tightened those limits in its own model and went on.
    */
   deliveryChecks: Array<{ round: number; violations: number; tightened: string[] }>;
-  /** Zones that timed out or failed at some round, with what happened. */
-  incidents: Array<{ round: number; zoneId: number; status: 'timeout' | 'error'; detail: string }>;
+  /**
+   * Zones that never gave an acceptable answer when the method agreed: the run stopped there, not
+   * converged (the DSO agreeing with its own copy of a silent zone is no agreement).
+   */
+  unanswered: number[];
+  /** Zones that timed out, failed, or whose reply the DSO refused (`refuseReply`), at some round, with what happened. */
+  incidents: Array<{ round: number; zoneId: number; status: 'timeout' | 'error' | 'refused'; detail: string }>;
   /** The AC-checked dispatch of what the zones' EVs draw, per bus where the zones said (the result). */
   evaluation: Evaluation;
   /** The DSO's model of the agreed aggregates (totals by the announced shares), when its figures differ from the delivered point's. */
@@ -86,8 +91,9 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   const incidents: NegotiationResult['incidents'] = [];
   const deliveryChecks: NegotiationResult['deliveryChecks'] = [];
   let converged = false, stalled = false, deliveryUnmet = false;
+  let unanswered: number[] = [];
   let dsoEvKw: Float64Array[] = [];
-  for (let round = 1; round <= maxRounds && !converged && !stalled && !deliveryUnmet; round++) {
+  for (let round = 1; round <= maxRounds && !converged && !stalled && !deliveryUnmet && !unanswered.length; round++) {
     const signals = setup.zones.map((zone) => method.signal(zone, round));
     // The EV part of what the DSO asked: its copy (ADMM), or PZ less the zone's base load (target-penalty).
     signals.forEach((sig, k) => {
@@ -96,14 +102,23 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
       else if (sig.targetKw) targetKw[k] = sig.targetKw.map((v, t) => v - base[t]);
     });
     const replies = await Promise.all(setup.zones.map((_zone, k) => askZone(clients[k], signals[k], zoneTimeoutMs)));
+    // A reply is checked against what the zone announced, not trusted: a refused one is an incident
+    // and the zone keeps its last accepted answer.
+    const refusals = replies.map((r, k) => (r.status === 'replied' ? refuseReply(setup.zones[k], r.answer) : null));
     replies.forEach((r, k) => {
-      if (r.status === 'replied') answers[k] = r.answer;
+      if (r.status === 'replied' && !refusals[k]) answers[k] = r.answer;
+      else if (r.status === 'replied') incidents.push({ round, zoneId: setup.zones[k].id, status: 'refused', detail: refusals[k]! });
       else incidents.push({ round, zoneId: setup.zones[k].id, status: r.status, detail: r.detail });
     });
     const update = await method.update(answers, round);
     dsoEvKw = update.dsoEvKw;
     const previous = rounds.at(-1)?.totalCostYuan;
     converged = update.converged;
+    if (converged && answers.some((a) => a === null)) {
+      // The DSO agreeing with its own copy of a zone that never gave an acceptable answer is no agreement.
+      converged = false;
+      unanswered = setup.zones.filter((_z, k) => answers[k] === null).map((z) => z.id);
+    }
     if (converged) {
       // SPEC §8 step 4 on the combined schedule: agreed only when what the EVs draw, bus by bus, passes the AC check.
       const delivered = await evaluateSchedules(setup, answers.map((a, k) => a?.evKw ?? dsoEvKw[k]), 0, { busEvKw: answers.map((a) => a?.busEvKw) });
@@ -125,12 +140,13 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
       totalCostYuan: update.totalCostYuan,
       relCostChange: previous === undefined ? null : Math.abs(update.totalCostYuan - previous) / Math.max(1, Math.abs(previous)),
       converged,
-      zones: replies.map((r, k) => ({
-        zoneId: setup.zones[k].id, status: r.status,
-        costYuan: r.status === 'replied' ? r.answer.costYuan : null,
-        evKw: Array.from(answers[k]?.evKw ?? dsoEvKw[k]),
-        ...(r.status === 'replied' ? {} : { detail: r.detail }),
-      })),
+      zones: replies.map((r, k) => (r.status === 'replied' && !refusals[k]
+        ? { zoneId: setup.zones[k].id, status: r.status, costYuan: r.answer.costYuan, evKw: Array.from(r.answer.evKw) }
+        : {
+          zoneId: setup.zones[k].id, status: r.status === 'replied' ? 'error' as const : r.status, costYuan: null,
+          evKw: Array.from(answers[k]?.evKw ?? dsoEvKw[k]),
+          detail: r.status === 'replied' ? `refused: ${refusals[k]}` : r.detail,
+        })),
     };
     rounds.push(record);
     // A re-modelled zone starts a new descent: progress is measured from the last delivery check.
@@ -146,7 +162,44 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   const evaluation = await evaluateSchedules(setup, zoneEvKw, degradation, { exporter: opts.exporter, busEvKw });
   const agreed = busEvKw.some((b) => b !== undefined) ? await evaluateSchedules(setup, zoneEvKw, degradation) : null;
   const agreedEvaluation = agreed && differs(agreed, evaluation) ? agreed : null;
-  return { method: method.name, rounds, converged, roundLimitHit: !converged && !stalled && !deliveryUnmet, stalled, deliveryUnmet, zoneEvKw, answers, targetKw, incidents, deliveryChecks, evaluation, agreedEvaluation };
+  return { method: method.name, rounds, converged, roundLimitHit: !converged && !stalled && !deliveryUnmet && !unanswered.length, stalled, deliveryUnmet, unanswered, zoneEvKw, answers, targetKw, incidents, deliveryChecks, evaluation, agreedEvaluation };
+}
+
+/**
+ * Why the DSO refuses a zone's reply, naming the zone and the field, or null: a period count other
+ * than the run's, a value that is not finite, EV power outside the zone's announced flexibility (its
+ * envelope's grid-side bounds, with 1e-6 relative slack), EV power at a bus that is not the zone's, or
+ * a degradation below what its own discharge costs at its declared price. What the DSO can compute
+ * itself it computes (the EV degradation in the total is at least the implied one).
+ */
+export function refuseReply(zone: ZoneSetup, a: ZoneReport): string | null {
+  const T = zone.flexible.lbKw.length, name = `zone ${zone.id}`;
+  if (a.evKw.length !== T) return `${name}: evKw has ${a.evKw.length} periods, the run ${T}`;
+  const bad = a.evKw.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) return `${name}: evKw[${bad}] is ${a.evKw[bad]}`;
+  if (!Number.isFinite(a.degradationYuan) || !Number.isFinite(a.costYuan)) return `${name}: degradationYuan / costYuan must be finite numbers`;
+  // The EVs' part: per bus where the zone says where they draw (the rest is its storage, not announced).
+  let evPart = a.evKw;
+  if (a.busEvKw) {
+    const stray = a.busEvKw.find((b) => !zone.buses.includes(b.bus));
+    if (stray) return `${name}: busEvKw names bus ${stray.bus}, which is not one of its buses`;
+    const short = a.busEvKw.find((b) => b.kw.length !== T || Array.from(b.kw).some((v) => !Number.isFinite(v)));
+    if (short) return `${name}: busEvKw at bus ${short.bus} must be ${T} finite values`;
+    evPart = Float64Array.from({ length: T }, (_, t) => a.busEvKw!.reduce((x, b) => x + b.kw[t], 0));
+  }
+  const env = zone.envelope;
+  for (let t = 0; t < T; t++) {
+    const hi = env.pChargeMaxGridKw[t], lo = -env.pDischargeMaxGridKw[t];
+    const slack = 1e-6 * Math.max(1, Math.abs(hi), Math.abs(lo));
+    if (evPart[t] > hi + slack || evPart[t] < lo - slack) {
+      return `${name}: EV power ${evPart[t].toFixed(3)} kW at period ${t} is outside its announced flexibility [${lo.toFixed(3)}, ${hi.toFixed(3)}] kW`;
+    }
+  }
+  const implied = impliedDegradationYuan(zone, evPart);
+  if (a.degradationYuan < implied - 1e-6 * Math.max(1, implied)) {
+    return `${name}: degradationYuan ${a.degradationYuan.toFixed(2)} is below what its own discharge costs at its declared ${zone.bid.degradationYuanPerKwh} yuan/kWh (${implied.toFixed(2)})`;
+  }
+  return null;
 }
 
 /** No progress: the last `window` rounds' best primal residual is not below 0.9 × the best before them. */

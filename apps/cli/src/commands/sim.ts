@@ -201,7 +201,7 @@ function deliveryLine(zones: SimReport['zones']): string {
 
 function printSummary(r: SimReport, outDir: string): void {
   console.log(`\nZonal negotiation — scenario "${r.scenario}" (seed ${r.seed}), run ${r.runId}, transport ${r.transport}`);
-  console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : r.deliveryUnmet ? `NOT converged: after ${r.deliveryChecks.length} re-plans the point the EVs deliver still breaks a rating (stopped after ${r.rounds} rounds)` : r.stalled ? `NOT converged: no progress in the last rounds, stopped after ${r.rounds} (residual ${r.roundLog.at(-1)?.primalResidualKw.toFixed(2)} kW)` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct === null ? 'not computed' : `${r.gapToCentralisedPct.toFixed(4)}%`}`);
+  console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : r.unanswered?.length ? `NOT converged: zone(s) ${r.unanswered.join(', ')} never gave an acceptable answer (stopped after ${r.rounds} rounds)` : r.deliveryUnmet ? `NOT converged: after ${r.deliveryChecks.length} re-plans the point the EVs deliver still breaks a rating (stopped after ${r.rounds} rounds)` : r.stalled ? `NOT converged: no progress in the last rounds, stopped after ${r.rounds} (residual ${r.roundLog.at(-1)?.primalResidualKw.toFixed(2)} kW)` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct === null ? 'not computed' : `${r.gapToCentralisedPct.toFixed(4)}%`}`);
   const c = r.costs;
   const oracle = (v: number | undefined) => (v === undefined ? '–' : f2(v));
   // The result is the delivered point; the DSO's model of the agreed aggregates stands beside it only where it differs.
@@ -241,7 +241,7 @@ function printSummary(r: SimReport, outDir: string): void {
   console.log(`AC check: losses ${r.ac.lossKwh.toFixed(1)} kWh/day (LP ${r.ac.lpLossKwh.toFixed(1)}), minimum voltage ${r.ac.vminPu.toFixed(4)} pu at bus ${r.ac.vminBus}, ${clock(r.ac.vminHour)}; ` +
     `max |V_LP − V_AC| ${r.ac.maxAbsVDiffPu.toExponential(1)} pu; violations ${r.ac.violations} (before coordination: ${r.acBefore.violations}, vmin ${r.acBefore.vminPu.toFixed(4)} pu)`);
   for (const d of r.deliveryChecks ?? []) console.log(`round ${d.round}: agreed, but the point the EVs deliver broke ${d.violations} limit(s); the DSO tightened ${d.tightened.join(', ')} in its model and went on`);
-  if (r.incidents.length) console.log(`incidents: ${r.incidents.map((i) => `round ${i.round} zone ${i.zoneId} ${i.status}`).join('; ')}`);
+  if (r.incidents.length) console.log(`incidents: ${r.incidents.map((i) => `round ${i.round} zone ${i.zoneId} ${i.status}${i.status === 'refused' ? ` (${i.detail})` : ''}`).join('; ')}`);
   if (r.excludedEvs.length) console.log(`${r.excludedEvs.length} EV(s) left out of every envelope (listed in report.json), e.g. ${r.excludedEvs[0]}`);
   console.log(`report: ${join(outDir, 'report.json')} and ${join(outDir, 'report.html')} (+ periods.csv, buses.csv, branches.csv, violations.csv, rounds.csv, costs.csv, zones.csv, trades.csv, trade-prices.csv)`);
 }
