@@ -117,6 +117,18 @@ describe('zones that fail (small-test scenario, ADMM)', async () => {
   });
 
 
+  it('keeps ρ within its declared bounds when a zone never moves (it would otherwise grow without end)', async () => {
+    let first: ZoneReport | undefined;
+    const n = await negotiate(setup, withClient((inner) => async (signal, timeoutMs) => {
+      const r = await inner.solve(signal, timeoutMs);
+      if (r.status === 'replied') first ??= r.answer;
+      return first ? { status: 'replied', answer: first } : r;
+    }));
+    const [lo, hi] = small.negotiation.admm.rhoBoundsYuanPerKwhPerKw;
+    expect(n.rounds.length).toBeGreaterThan(1);
+    for (const r of n.rounds) { expect(r.rho).toBeGreaterThanOrEqual(lo); expect(r.rho).toBeLessThanOrEqual(hi); }
+  });
+
   it('refuses a reply it cannot trust, as an incident naming the zone and the field, and keeps the result', async () => {
     const honest = await negotiate(setup, inProcessZoneClients(setup));
     // A forged degradation, a schedule far outside the zone's flexibility, a reply over other periods.

@@ -176,11 +176,19 @@ const negotiationSchema = z.strictObject({
   zoneTimeoutMs: z.number().int().min(50).max(600_000),
   admm: z.strictObject({
     rho0YuanPerKwhPerKw: z.number().positive(),
+    /** ρ stays within these (residual balancing and a zone that never moves cannot drive it to 1e10). */
+    rhoBoundsYuanPerKwhPerKw: z.tuple([z.number().positive(), z.number().positive()])
+      .refine(([lo, hi]) => lo <= hi, { message: 'the lower bound must not exceed the upper' }),
     overRelaxation: z.number().min(1).max(1.9),
     residualBalancing: z.strictObject({ mu: z.number().gt(1), tau: z.number().gt(1) }),
     primalTolKw: z.number().positive(),
     dualTolKw: z.number().positive(),
     relCostTol: z.number().positive(),
+  }).superRefine((a, ctx) => {
+    const [lo, hi] = a.rhoBoundsYuanPerKwhPerKw;
+    if (a.rho0YuanPerKwhPerKw < lo || a.rho0YuanPerKwhPerKw > hi) {
+      ctx.addIssue({ code: 'custom', path: ['rho0YuanPerKwhPerKw'], message: `(${a.rho0YuanPerKwhPerKw}) must lie within rhoBoundsYuanPerKwhPerKw [${lo}, ${hi}]` });
+    }
   }),
   targetPenalty: z.strictObject({ excessPenaltyYuanPerKwh: z.number().min(0) }),
 });

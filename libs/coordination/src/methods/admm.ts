@@ -94,8 +94,10 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
       const rhoUsed = rho;
       // Residual balancing: keep the two residuals within a factor mu; rescale u so λ = ρu stays put.
       const { mu, tau } = p.residualBalancing;
-      if (!converged && primal > mu * dual) { rho *= tau; u = u.map((uk) => uk.map((v) => v / tau)); }
-      else if (!converged && dual > mu * primal) { rho /= tau; u = u.map((uk) => uk.map((v) => v * tau)); }
+      // ρ stays within its declared bounds: a zone that never moves would otherwise drive it to 1e10.
+      const [rhoLo, rhoHi] = p.rhoBoundsYuanPerKwhPerKw;
+      if (!converged && primal > mu * dual && rho * tau <= rhoHi) { rho *= tau; u = u.map((uk) => uk.map((v) => v / tau)); }
+      else if (!converged && dual > mu * primal && rho / tau >= rhoLo) { rho /= tau; u = u.map((uk) => uk.map((v) => v * tau)); }
       return { rho: rhoUsed, primalResidualKw: primal, dualResidualKw: dual, totalCostYuan: cost, converged, dsoEvKw: y.map((a) => Float64Array.from(a)) };
     },
   };
