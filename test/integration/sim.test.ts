@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +109,23 @@ describe('zonal sim over a real NATS server (DSO and zones as separate processes
       const records = await roundsOnJetStream(report.runId);
       expect(records.every((r) => r.runId === report.runId)).toBe(true);
       expect(records).toHaveLength(report.rounds);
+    }
+  });
+
+  it('stopped by SIGTERM or SIGINT, stops every process it started and exits 143 / 130', async () => {
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+      const out = tmp('signal');
+      const p = start(ZONAL, ['sim', '--scenario', 'small-test', '--nats', nats.url, '--out', out]);
+      // Wait until the agents run, then stop the harness alone (not its process group).
+      const deadline = Date.now() + 60_000;
+      while (!/round +1: primal|announced/.test(p.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      const runId = /run (sim-[a-z0-9-]+)/.exec(p.stderr())?.[1];
+      expect(runId, p.stderr()).toBeDefined();
+      p.child.kill(signal);
+      expect(await p.exited, p.stderr()).toBe(code);
+      expect(p.stderr()).toMatch(new RegExp(`${signal}: stopping the DSO and the zones`));
+      const left = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(runId!) && !l.includes('ps -eo'));
+      expect(left).toEqual([]);
     }
   });
 });

@@ -37,12 +37,38 @@ export function registerSim(program: Command): void {
     .option('--json', 'print the report as one JSON object instead of tables')
     .option('--export-lp <dir>', 'write every model each party solves as CPLEX LP files: DIR/dso/, DIR/zone-<id>/')
     .action(action(async (o: SimOptions) => {
+      const stop = stopOnSignals();
       try {
         return await sim(o);
       } finally {
+        stop();
         await shutdownSolver();
       }
     }));
+}
+
+/** Every agent process this run started: stopped on any exit of `zonal sim`, signals included. */
+const started = new Set<ChildProcess>();
+
+/** Exit codes on a signal, as shells report them: 128 + the signal's number. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * On SIGINT or SIGTERM: stop every agent process (SIGTERM, then SIGKILL after 2 s) and exit with
+ * 130 / 143; a nats-server this run started is stopped by its own exit hook. Returns the uninstaller.
+ */
+function stopOnSignals(): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`zonal sim: ${signal}: stopping the DSO and the zones it started\n`);
+    for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    setTimeout(() => {
+      for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      process.exit(SIGNAL_EXIT[signal] ?? 1);
+    }, started.size ? 2000 : 0);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); };
 }
 
 async function sim(o: SimOptions): Promise<number> {
@@ -146,6 +172,8 @@ async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDi
   const spawnApp = (entry: string, args: string[], label: string): ChildProcess => {
     // Credentials go to the agents by environment, never on their command line (visible to `ps`).
     const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...natsAuthEnv(auth) } });
+    started.add(child);
+    child.on('exit', () => started.delete(child));
     child.stderr!.on('data', (d: Buffer) => { for (const line of d.toString().split('\n')) if (line.trim() && !line.startsWith('round ')) say(`  [${label}] ${line}`); });
     return child;
   };
