@@ -55,16 +55,15 @@ describe('zones that own their EVs: zonal split, a DSO with no EV, zones from th
     const runId = `parties-${Date.now()}`;
     const wire: Array<{ subject: string; data: unknown }> = [];
     const tap = await connect({ servers: nats.url, name: 'tap' });
-    // The run's subjects, and the reply inboxes (where the zones' answers go), kept to this run's messages.
-    for (const subject of [`zonal.${runId}.>`, '_INBOX.>']) {
-      const sub = tap.subscribe(subject);
-      void (async () => {
-        for await (const m of sub) {
-          const data = JSON.parse(m.string()) as { runId?: string };
-          if (data.runId === runId) wire.push({ subject: m.subject, data });
-        }
-      })();
-    }
+    // Every subject (the run's, and each party's reply inbox `_INBOX_<name>.…`), kept to this run's messages.
+    const sub = tap.subscribe('>');
+    void (async () => {
+      for await (const m of sub) {
+        let data: { runId?: string };
+        try { data = JSON.parse(m.string()) as { runId?: string }; } catch { continue; } // JetStream's own traffic
+        if (data?.runId === runId) wire.push({ subject: m.subject, data });
+      }
+    })();
     await tap.flush();
 
     const common = ['--nats', nats.url, '--run-id', runId];

@@ -5,6 +5,7 @@
  * report. Given the zone files (`--oracle DIR`) it also solves the centralised optimum of the same
  * zones and reports the gap; `--mode centralised` prints only that optimum.
  */
+import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { InputError, isZonalError } from '@zonal/core';
 import { runDsoAgent } from '@zonal/agents';
@@ -17,7 +18,7 @@ const command = new Command('zonal-dso')
   .option('--config <file>', 'the DSO file (zonal split writes dso.json)')
   .option('--scenario <file>', 'scenario JSON file or built-in name, split as zonal split does (the DSO keeps its own part)')
   .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
-  .option('--run-id <id>', 'run id shared with the zones', 'default')
+  .option('--run-id <id>', 'run id shared with the zones (default: a new unique one, printed: start the zones with it)')
   .option('--out <dir>', 'write report.json and CSVs here')
   .option('--oracle <dir>', 'a directory with the zones\' files, to solve the centralised optimum and report the gap')
   .option('--mode <mode>', 'negotiate (default) or centralised (needs the zone files: --oracle DIR or --scenario)', 'negotiate')
@@ -25,7 +26,7 @@ const command = new Command('zonal-dso')
   .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)');
 for (const f of NATS_AUTH_FLAGS) command.option(f.flag, f.description);
 const opts = command.parse(process.argv)
-  .opts<{ config?: string; scenario?: string; nats: string; runId: string; out?: string; oracle?: string; mode: string; announceTimeoutMs: string; exportLp?: string }>();
+  .opts<{ config?: string; scenario?: string; nats: string; runId?: string; out?: string; oracle?: string; mode: string; announceTimeoutMs: string; exportLp?: string }>();
 
 /** The DSO's own file, and the zone parties only where the caller handed them over for the oracle. */
 async function ownPart(): Promise<{ dso: DsoConfig; oracleZones: ZoneParty[] | null }> {
@@ -37,6 +38,8 @@ async function ownPart(): Promise<{ dso: DsoConfig; oracleZones: ZoneParty[] | n
   return { dso: split.dso, oracleZones: opts.mode === 'centralised' ? split.zones.map((z) => zonePartyOf(z.config, z.sessions)) : null };
 }
 
+// Closed on every way out: an open NATS connection would keep the process alive after an error.
+let transport: NatsTransport | undefined;
 try {
   const { dso, oracleZones } = await ownPart();
   const network: DsoNetwork = buildDsoNetwork(dso);
@@ -49,7 +52,10 @@ try {
     const timeoutMs = Number(opts.announceTimeoutMs);
     if (!(timeoutMs > 0)) throw new InputError(`must be a positive number of milliseconds, got "${opts.announceTimeoutMs}"`, '--announce-timeout-ms');
     const auth = natsAuthFromOptions(opts);
-    const transport = await NatsTransport.connect({ servers: opts.nats, name: 'dso', runId: opts.runId, auth });
+    // Run ids are unique unless given: two DSOs left on a shared default would mix their zones.
+    const runId = opts.runId ?? `run-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    if (!opts.runId) process.stderr.write(`dso: run id ${runId} (start the zones with --run-id ${runId})\n`);
+    transport = await NatsTransport.connect({ servers: opts.nats, name: 'dso', runId, auth });
     process.stderr.write(`dso: connected to ${opts.nats} with ${describeAuth(auth)}\n`);
     const { report } = await runDsoAgent({
       transport, network, transportLabel: `nats ${opts.nats}`, outDir: opts.out, announceTimeoutMs: timeoutMs, oracle, exportLpDir: opts.exportLp,
@@ -57,7 +63,10 @@ try {
       onRound: (r) => process.stderr.write(`round ${r.round}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan\n`),
     });
     await transport.close();
+    transport = undefined;
     process.stdout.write(`${JSON.stringify({ mode: 'negotiate', converged: report.converged, rounds: report.rounds, gapToCentralisedPct: report.gapToCentralisedPct })}\n`);
+    // Not converged (round limit, stalled, a silent zone, an undeliverable point) is a result to be told of.
+    if (!report.converged) process.exitCode = 1;
   } else {
     throw new InputError(`must be negotiate or centralised, got "${opts.mode}"`, '--mode');
   }
@@ -67,5 +76,6 @@ try {
   if (isZonalError(e) && e.hint) process.stderr.write(`hint: ${e.hint}\n`);
   process.exitCode = isZonalError(e) ? 2 : 70;
   if (process.env.ZONAL_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  await transport?.close().catch(() => undefined);
   await shutdownSolver();
 }

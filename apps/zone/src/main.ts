@@ -18,7 +18,7 @@ const command = new Command('zonal-zone')
   .option('--zone <id>', 'with --scenario: which zone of it to run')
   .option('--scenario <file>', 'scenario JSON file or built-in name, split as zonal split does')
   .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
-  .option('--run-id <id>', 'run id shared with the DSO', 'default')
+  .requiredOption('--run-id <id>', 'the run id of the DSO to join (zonal dso prints it)')
   .option('--out <dir>', 'write the zone\'s per-EV schedules here when the run ends')
   .option('--export-lp <dir>', 'write every model the zone\'s policy solves as a CPLEX LP file');
 for (const f of NATS_AUTH_FLAGS) command.option(f.flag, f.description);
@@ -37,11 +37,13 @@ async function ownParty(): Promise<ZoneParty> {
   return zonePartyOf(zone.config, zone.sessions);
 }
 
+// Closed on every way out: an open NATS connection would keep the process alive after an error.
+let transport: NatsTransport | undefined;
 try {
   const party = await ownParty();
   const zoneId = party.config.id;
   const auth = natsAuthFromOptions(opts);
-  const transport = await NatsTransport.connect({ servers: opts.nats, name: `zone${zoneId}`, runId: opts.runId, requireJetStream: false, auth });
+  transport = await NatsTransport.connect({ servers: opts.nats, name: `zone${zoneId}`, runId: opts.runId, requireJetStream: false, auth });
   process.stderr.write(`zone ${zoneId}: connected to ${opts.nats} with ${describeAuth(auth)}\n`);
   const agent = await startZoneAgent({ transport, party, outDir: opts.out, exportLpDir: opts.exportLp, log: (l) => process.stderr.write(`${l}\n`) });
   const stop = () => void agent.stop();
@@ -49,6 +51,7 @@ try {
   process.once('SIGINT', stop);
   const end = await agent.done;
   await transport.close();
+  transport = undefined;
   await shutdownSolver();
   for (const f of end.files) process.stderr.write(`zone ${zoneId}: wrote ${f}\n`);
   if (end.reason === 'refused') process.exitCode = 2;
@@ -58,5 +61,6 @@ try {
   if (isZonalError(e) && e.hint) process.stderr.write(`hint: ${e.hint}\n`);
   process.exitCode = isZonalError(e) ? 2 : 70;
   if (process.env.ZONAL_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  await transport?.close().catch(() => undefined);
   await shutdownSolver();
 }

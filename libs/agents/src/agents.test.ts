@@ -220,3 +220,20 @@ describe('DSO and zone agents on the in-process transport', async () => {
     }
   });
 });
+
+describe('one DSO per run id', () => {
+  it('a second DSO on a run id another DSO serves refuses to start, naming the run id', async () => {
+    const sim = await buildSimSetup(loadScenario('small-test'));
+    const bus = new InProcessBus();
+    const network = buildDsoNetwork(sim.scenario, sim.feeder);
+    // The first waits for announces that never come, then ends saying so.
+    const first = runDsoAgent({ transport: bus.connect({ runId: 'shared', name: 'dso' }), network, transportLabel: 'in-process', announceTimeoutMs: 3000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    await expect(runDsoAgent({ transport: bus.connect({ runId: 'shared', name: 'dso2' }), network, transportLabel: 'in-process', announceTimeoutMs: 500 }))
+      .rejects.toThrow(/run id "shared" is in use: another DSO answers on it \(waiting\)/);
+    await expect(first).rejects.toThrow(/no zone announced itself/);
+    // Another run id is free.
+    await expect(runDsoAgent({ transport: bus.connect({ runId: 'other', name: 'dso' }), network, transportLabel: 'in-process', announceTimeoutMs: 200 }))
+      .rejects.toThrow(/no zone announced itself/);
+  });
+});

@@ -10,6 +10,9 @@ import { buildSimReport, withOracle, writeSimReport, type SimReport } from './re
 import { fromAnnounceBody } from './wire';
 import { transportZoneClients } from './zone-clients';
 
+/** How long a starting DSO waits for another DSO of its run id to answer (ms). */
+const PRESENCE_PROBE_MS = 1000;
+
 export interface DsoAgentOptions {
   transport: Transport;
   /** The DSO's own file and feeder: no EV. Zones join by announcing themselves. */
@@ -54,6 +57,13 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
   let allAnnounced!: () => void;
   const announced = new Promise<void>((resolve) => { allAnnounced = resolve; });
   const known = () => [...announces.keys()].sort((a, b) => a - b).map(String);
+
+  // One DSO per run id: two would mix their zones' answers silently.
+  const other = await transport.request(s.dsoPresence, { type: 'status', body: { state: 'waiting', round: null, zonesKnown: [] } }, { timeoutMs: PRESENCE_PROBE_MS, expect: 'status' });
+  if (other.ok) {
+    throw new InputError(`run id "${transport.runId}" is in use: another DSO answers on it (${other.reply.body.state}${other.reply.body.round ? `, round ${other.reply.body.round}` : ''}); give this run its own --run-id`, '--run-id');
+  }
+  const presence = transport.serve(s.dsoPresence, () => ({ type: 'status', body: { state, round, zonesKnown: known() } }), { accepts: ['status'] });
 
   const serving = transport.serve(s.anyZoneAnnounce, (message) => {
     if (message.type !== 'announce') throw new Error(`unexpected ${message.type}`);
@@ -115,6 +125,7 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     return { report, files };
   } finally {
     serving.unsubscribe();
+    presence.unsubscribe();
     transport.publish(s.control, { type: 'control', body: { command: 'shutdown', reason: 'negotiation finished' } });
     await transport.flush();
   }

@@ -44,6 +44,8 @@ export interface RunSubjects {
   zoneSolve(zoneId: string): string;
   /** The DSO's status (published, and served on request). */
   readonly dsoStatus: string;
+  /** Served by the DSO of the run while it runs: a second DSO asks here first, and refuses a run id in use. */
+  readonly dsoPresence: string;
   /** Round records; the JetStream recorder captures `zonal.*.round`. */
   readonly round: string;
   /** Start / stop / shutdown commands to every agent of the run. */
@@ -62,6 +64,7 @@ export function subjects(runId: string): RunSubjects {
     anyZoneAnnounce: `${prefix}.zone.*.announce`,
     zoneSolve: (zoneId) => zone(zoneId, 'solve'),
     dsoStatus: `${prefix}.dso.status`,
+    dsoPresence: `${prefix}.dso.presence`,
     round: `${prefix}.round`,
     control: `${prefix}.control`,
   };

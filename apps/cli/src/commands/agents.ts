@@ -35,7 +35,7 @@ export function registerAgents(program: Command): void {
     .option('--zone <id>', 'instead of --config: this zone of --scenario')
     .option('--scenario <file>', 'with --zone: scenario JSON file or built-in name, split as zonal split does')
     .option('--nats <url>', 'NATS server URL', 'nats://127.0.0.1:4222')
-    .option('--run-id <id>', 'run id shared by the DSO and the zones of one run', 'default')
+    .requiredOption('--run-id <id>', 'the run id of the DSO to join (zonal dso prints it)')
     .option('--out <dir>', 'where the zone writes its per-EV schedules when the run ends')
     .option('--export-lp <dir>', 'write every model the zone\'s policy solves as a CPLEX LP file'))
     .action(action(async (o: { config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string; exportLp?: string }) =>
@@ -46,13 +46,13 @@ export function registerAgents(program: Command): void {
     .option('--config <file>', 'the DSO file, e.g. parties/dso.json')
     .option('--scenario <file>', 'instead of --config: scenario JSON file or built-in name (the DSO keeps its own part)')
     .option('--nats <url>', 'NATS server URL', 'nats://127.0.0.1:4222')
-    .option('--run-id <id>', 'run id shared by the DSO and the zones of one run', 'default')
+    .option('--run-id <id>', 'run id shared with the zones (default: a new unique one, printed)')
     .option('--out <dir>', 'write report.json and CSVs here')
     .option('--oracle <dir>', 'the zones\' files (a directory of zone-<id>.json), to solve the centralised optimum and report the gap')
     .option('--announce-timeout-ms <ms>', 'wait this long for every zone to announce', '60000')
     .option('--mode <mode>', 'negotiate or centralised', 'negotiate')
     .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)'))
-    .action(action(async (o: { config?: string; scenario?: string; nats: string; runId: string; out?: string; oracle?: string; announceTimeoutMs: string; mode: string; exportLp?: string }) =>
+    .action(action(async (o: { config?: string; scenario?: string; nats: string; runId?: string; out?: string; oracle?: string; announceTimeoutMs: string; mode: string; exportLp?: string }) =>
       runApp(DSO_APP, pass({
         '--config': o.config, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out,
         '--oracle': o.oracle, '--announce-timeout-ms': o.announceTimeoutMs, '--mode': o.mode, '--export-lp': o.exportLp,
