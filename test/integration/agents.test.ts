@@ -98,4 +98,22 @@ describe('zone agents as processes', () => {
     }
     expect(await zone.exited).toBe(0);
   });
+
+  it('on a server without JetStream the run goes on, converges and says its rounds are not recorded', async () => {
+    const plain = await startNatsServer({ jetstream: false });
+    try {
+      const dir = tmp('nojs'), runId = `nojs-${Date.now()}`;
+      const common = ['--scenario', 'small-test', '--nats', plain.url, '--run-id', runId];
+      const zones = [1, 2, 3, 4].map((id) => start(ZONE_APP, ['--zone', String(id), ...common]));
+      const dso = start(DSO_APP, [...common, '--out', dir]);
+      expect(await dso.exited, dso.stderr()).toBe(0);
+      for (const z of zones) expect(await z.exited, z.stderr()).toBe(0);
+      expect(dso.stderr()).toMatch(/rounds are not recorded: .*JetStream/i);
+      const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+      expect(report.converged).toBe(true);
+      expect(report.unrecordedRounds).toEqual(Array.from({ length: report.rounds }, (_, i) => i + 1));
+    } finally {
+      await plain.stop();
+    }
+  });
 });

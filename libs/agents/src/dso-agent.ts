@@ -98,17 +98,24 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
 
     state = 'running';
     publishStatus();
-    const recorder = await openRecorder(transport);
+    // The record is a witness, not a dependency: without it (no JetStream, the stream lost) the
+    // negotiation goes on and says which rounds are not recorded.
+    const recorder = await openRecorder(transport).catch((e: unknown) => {
+      log(`rounds are not recorded: ${(e as Error).message}`);
+      return null;
+    });
+    const unrecorded: number[] = [];
     const negotiation = await negotiate(setup, transportZoneClients(transport, setup), {
       exporter,
       onRound: async (r) => {
         round = r.round;
-        await recorder.record({
+        const recorded = recorder && await recordWithRetry(() => recorder.record({
           round: r.round, method: r.method, rho: r.rho, primalResidualKw: r.primalResidualKw, dualResidualKw: r.dualResidualKw,
           totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange, converged: r.converged,
           ...(centralised ? { centralisedCostYuan: centralised.totalCostYuan } : {}),
           zones: r.zones.map((z) => ({ zoneId: String(z.zoneId), status: z.status, costYuan: z.costYuan, pKw: z.evKw, ...(z.detail ? { detail: z.detail } : {}) })),
-        });
+        }), (e) => log(`round ${r.round} not recorded: ${e.message}`));
+        if (!recorded) unrecorded.push(r.round);
         publishStatus();
         o.onRound?.(r);
       },
@@ -118,7 +125,7 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     if (negotiation.deliveryUnmet) log(`stopped without converging: after ${negotiation.deliveryChecks.length} re-plans the point the zones' EVs deliver still breaks a rating`);
     if (negotiation.roundLimitHit) log(`round limit ${network.scenario.negotiation.maxRounds} reached before convergence`);
     if (negotiation.stalled) log(`stopped without converging: no progress in the last ${network.scenario.negotiation.stallRounds} rounds (primal residual ${negotiation.rounds.at(-1)!.primalResidualKw.toFixed(3)} kW)`);
-    const bare = buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, missingZones: missing });
+    const bare = { ...buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, missingZones: missing }), unrecordedRounds: unrecorded };
     const report = centralised ? withOracle(bare, centralised) : bare;
     const files = o.outDir ? writeSimReport(o.outDir, report) : [];
     publishStatus(o.outDir ? `report: ${o.outDir}` : undefined);
@@ -130,3 +137,20 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     await transport.flush();
   }
 }
+
+/** Records a round, once more after a short wait if the first attempt fails (a server restarting); false when both fail. */
+async function recordWithRetry(record: () => Promise<unknown>, onFailure: (e: Error) => void): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await record();
+      return true;
+    } catch (e) {
+      if (attempt >= RECORD_ATTEMPTS) { onFailure(e as Error); return false; }
+      await new Promise((r) => setTimeout(r, RECORD_RETRY_MS));
+    }
+  }
+}
+
+/** A round record is tried this many times, this far apart (ms), before it is reported unrecorded. */
+const RECORD_ATTEMPTS = 3;
+const RECORD_RETRY_MS = 1000;

@@ -25,6 +25,8 @@ export interface SimReport {
   deliveryUnmet: boolean;
   /** Zones that never gave an acceptable answer (silent, or every reply refused): the run is then not converged. */
   unanswered: number[];
+  /** Rounds the DSO could not record on JetStream (no JetStream, the stream lost): the negotiation went on. */
+  unrecordedRounds?: number[];
   rounds: number;
   maxRounds: number;
   /**
