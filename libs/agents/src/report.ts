@@ -84,7 +84,7 @@ export interface SimReport {
   ac: { converged: boolean; lossKwh: number; lpLossKwh: number; vminPu: number; vminBus: number; vminHour: number; maxAbsVDiffPu: number; violations: number };
   acBefore: { lossKwh: number; vminPu: number; vminBus: number; violations: number };
   incidents: NegotiationResult['incidents'];
-  /** Rounds at which the method agreed but the EVs' delivered point broke a limit (the DSO then modelled the zones' EVs where they drew, and went on). */
+  /** Rounds at which the method agreed but the EVs' delivered point broke a limit (the DSO then tightened those limits in its model and went on). */
   deliveryChecks: NegotiationResult['deliveryChecks'];
   /** The EVs the zones left out, named: only a harness that holds the zone files fills this (a DSO knows counts). */
   excludedEvs: string[];
@@ -142,7 +142,8 @@ export function buildSimReport(args: {
   const { setup, negotiation: n, before } = args;
   const after = n.evaluation.dispatch;
   const peak = (xs: ArrayLike<number>) => Math.max(...Array.from(xs));
-  const pct = (b: number, a: number) => (100 * (b - a)) / b;
+  // A reduction of nothing (no EV before, say) is none, not a division by zero.
+  const pct = (b: number, a: number) => (b === 0 ? 0 : (100 * (b - a)) / b);
   const dt = setup.inputs.grid.dtH;
   const curtailedKwh = (d: DispatchResult) => d.schedule.curtailedKw.reduce((a, unit) => a + unit.reduce((x, y) => x + y, 0), 0) * dt;
   const evBefore = before.schedule.evKw, evAfter = after.schedule.evKw;
