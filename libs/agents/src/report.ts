@@ -3,7 +3,7 @@ import { InputError } from '@zonal/core';
 import { join } from 'node:path';
 import type { CentralisedResult, NegotiationResult, NegotiationSetup } from '@zonal/coordination';
 import type { ZoneDeliveryFigures, ZonePricing } from '@zonal/policies';
-import type { CostTable, DispatchResult, Violation } from '@zonal/dispatch';
+import { curtailedKwh, type CostTable, type DispatchResult, type Violation } from '@zonal/dispatch';
 import { PROTOCOL_VERSION } from '@zonal/protocol';
 import { writeReportHtml } from '@zonal/report-html';
 
@@ -145,7 +145,6 @@ export function buildSimReport(args: {
   // A reduction of nothing (no EV before, say) is none, not a division by zero.
   const pct = (b: number, a: number) => (b === 0 ? 0 : (100 * (b - a)) / b);
   const dt = setup.inputs.grid.dtH;
-  const curtailedKwh = (d: DispatchResult) => d.schedule.curtailedKw.reduce((a, unit) => a + unit.reduce((x, y) => x + y, 0), 0) * dt;
   const evBefore = before.schedule.evKw, evAfter = after.schedule.evKw;
   const delivered = n.answers.every((a) => a === null || a.busEvKw !== undefined) && n.answers.some((a) => a !== null);
   const rms = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, v, t) => s + (v - b[t]) ** 2, 0) / Math.max(1, a.length));
@@ -193,7 +192,7 @@ export function buildSimReport(args: {
       peakKvaBefore: peak(before.acSubstationKva),
       peakKvaAfter: peak(after.acSubstationKva),
     },
-    curtailmentKwh: { before: curtailedKwh(before), after: curtailedKwh(after) },
+    curtailmentKwh: { before: curtailedKwh(before, dt), after: curtailedKwh(after, dt) },
     voltageBandPu: [...setup.scenario.network.voltageBandPu],
     ...(setup.scenario.sources ? { sources: setup.scenario.sources } : {}),
     zones: setup.zones.map((z, k) => {

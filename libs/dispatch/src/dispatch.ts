@@ -147,6 +147,11 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
   }
 }
 
+/** Available PV and wind energy the dispatch left unused over the day (kWh). */
+export function curtailedKwh(d: DispatchResult, dtH: number): number {
+  return d.schedule.curtailedKw.reduce((a, unit) => a + unit.reduce((x, y) => x + y, 0), 0) * dtH;
+}
+
 function maxVoltageGapPu(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: PowerFlowResult[]): number {
   let gap = 0;
   flows.forEach((pf, t) => {

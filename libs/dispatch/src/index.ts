@@ -1,6 +1,6 @@
 export { carbonCostYuan, ladderPieces, assertConvexLadder, type CarbonLadder, type AffinePiece } from './carbon';
 export { buildDispatchInputs, declaredRatingsKva, busPosition, type DispatchInputs, type RenewableUnit, type DieselUnit, type CapacitorBank } from './inputs';
 export { buildDispatchModel, boundForQp, type DispatchVars, type BuiltDispatch, type FlexibleLoad } from './model';
-export { runDispatch, type DispatchOptions, type DispatchResult, type CostTable, type AcCheck, type Violation, type DispatchSchedule } from './dispatch';
+export { curtailedKwh, runDispatch, type DispatchOptions, type DispatchResult, type CostTable, type AcCheck, type Violation, type DispatchSchedule } from './dispatch';
 export { benchDispatch, type DispatchBenchRow } from './bench';
 export { scenarioFleet, uncoordinatedEvLoad, type EvBaseline } from './evBaseline';

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '@zonal/core';
 import { buildSimSetup, solveCentralised, uncoordinatedBusLoadKw } from '@zonal/coordination';
-import { buildDispatchInputs, runDispatch, type DispatchResult } from '@zonal/dispatch';
+import { buildDispatchInputs, curtailedKwh, runDispatch, type DispatchResult } from '@zonal/dispatch';
 import { loadScenario, parseScenario, type Scenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 import { table } from '../table';
@@ -133,7 +133,6 @@ async function measure(s: Scenario): Promise<Measured> {
   const c = await solveCentralised(sim);
   const after = c.dispatch;
   const peak = (d: DispatchResult) => Math.max(...d.schedule.pGridKw);
-  const curtailed = (d: DispatchResult) => d.schedule.curtailedKw.reduce((a, unit) => a + unit.reduce((x, y) => x + y, 0), 0) * dt;
   const wear = s.zones.degradationYuanPerKwh;
   return {
     costBeforeYuan: before.costs.totalYuan, costAfterYuan: c.totalCostYuan,
@@ -141,7 +140,7 @@ async function measure(s: Scenario): Promise<Measured> {
     degradationAfterYuan: c.degradationYuan,
     peakBeforeKw: peak(before), peakAfterKw: peak(after),
     emissionsBeforeT: before.emissionsT, emissionsAfterT: after.emissionsT,
-    curtailmentBeforeKwh: curtailed(before), curtailmentAfterKwh: curtailed(after),
+    curtailmentBeforeKwh: curtailedKwh(before, dt), curtailmentAfterKwh: curtailedKwh(after, dt),
     // Every zone takes the scenario's wear (zones.degradationYuanPerKwh), so degradation / wear is the discharge.
     v2gDischargeAfterKwh: wear > 0 ? c.degradationYuan / wear : null,
     violationsBefore: before.acCheck.violations.length, violationsAfter: after.acCheck.violations.length,
