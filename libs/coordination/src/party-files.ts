@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { InputError } from '@zonal/core';
 import { writeSessionsCsv } from '@zonal/ev';
-import { dsoFileSchema, parseWithSchema, readJsonFile, type DsoConfig } from '@zonal/scenario';
+import { dsoFileSchema, parseWithSchema, readJsonFile, withProfileFiles, type DsoConfig } from '@zonal/scenario';
 import type { SplitScenario } from './split';
 import { loadZoneParty, type ZoneParty } from './zone-party';
 
@@ -29,8 +29,9 @@ export function writePartyFiles(dir: string, split: SplitScenario): string[] {
   return written;
 }
 
+/** A DSO file; profiles it names as CSV time series are read relative to it (libs/scenario profile-refs.ts). */
 export function loadDsoFile(path: string): DsoConfig {
-  return parseWithSchema(dsoFileSchema, readJsonFile(path), path);
+  return parseWithSchema(dsoFileSchema, withProfileFiles(readJsonFile(path), path), path);
 }
 
 /** Every `zone-<id>.json` in a directory (the zone files a harness or an oracle holds), by id. */

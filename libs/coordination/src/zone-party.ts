@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { InputError } from '@zonal/core';
 import {
-  aggregateEnvelope, anchoredEnvelopeGroups, Fleet, parseSessionsJson, readSessionsFile, uncoordinatedProfile,
+  aggregateEnvelope, anchoredEnvelopeGroups, Fleet, parseSessionsJson, readAcnSessionsFile, readSessionsFile, uncoordinatedProfile,
   type AggregateEnvelope, type EvProblem, type EvSpec, type TimeGrid,
 } from '@zonal/ev';
 import { getPolicy, type EnvelopeGroup, type ZonePolicy, type ZoneProblem } from '@zonal/policies';
@@ -23,12 +23,21 @@ export interface ZoneParty {
   source: string;
 }
 
-/** A zone from its file; sessions given as a path are read relative to the file. Errors name file, row and field. */
+/**
+ * A zone from its file; a sessions file (Zonal's columns, or ACN-Data) is read relative to the zone
+ * file. Errors name file, row and field.
+ */
 export function loadZoneParty(path: string): ZoneParty {
   const config = parseWithSchema(zoneFileSchema, readJsonFile(path), path);
-  const specs = typeof config.sessions === 'string'
-    ? readSessionsFile(isAbsolute(config.sessions) ? config.sessions : join(dirname(path), config.sessions), config.sessionDefaults)
-    : parseSessionsJson(config.sessions, `${path} sessions`, config.sessionDefaults);
+  const beside = (file: string) => (isAbsolute(file) ? file : join(dirname(path), file));
+  const sessions = config.sessions;
+  let specs: EvSpec[];
+  if (typeof sessions === 'string') specs = readSessionsFile(beside(sessions), config.sessionDefaults);
+  else if (Array.isArray(sessions)) specs = parseSessionsJson(sessions, `${path} sessions`, config.sessionDefaults);
+  else {
+    const { format: _format, file, ...options } = sessions;
+    specs = readAcnSessionsFile(beside(file), options, config.sessionDefaults);
+  }
   return zonePartyOf(config, specs, path);
 }
 

@@ -20,3 +20,4 @@ export { anchoredEnvelopeGroups, type AnchoredEnvelope, type EnvelopeGrouping } 
 export {
   parseSessionsCsv, parseSessionsJson, readSessionsFile, writeSessionsCsv, type SessionDefaults,
 } from './sessions-file';
+export { parseAcnSessions, readAcnSessionsFile, ACN_ASSUMPTIONS, type AcnSessionOptions } from './acn-data';

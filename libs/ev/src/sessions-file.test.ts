@@ -124,8 +124,10 @@ describe('session files: errors name the file, the line and the column', () => {
     ['an hour past 23', { arrival: '25:00' }, 'arrival', '25:00 is not a time of day'],
     ['a decimal arrival past 24', { arrival: '24.5' }, 'arrival', 'must be a clock hour below 24, got 24.5'],
     ['a date that does not exist', { arrival: '2026-02-30T08:00', departure: '2026-02-30T17:00' }, 'arrival', '"2026-02-30T08:00" has no such date'],
-    ['a zone suffix', { arrival: '2026-12-05T17:36:00Z' }, 'arrival',
-      'must be a time: decimal hours (17.6), "17:36", "17:36:00" or a local date-time "2026-12-05T17:36:00", got "2026-12-05T17:36:00Z"'],
+    ['a UTC date-time (Z)', { arrival: '2026-12-05T17:36:00Z' }, 'arrival',
+      '"2026-12-05T17:36:00Z" carries a UTC offset: times are the local clock of the scenario\'s day; write the local time without "Z" or "+hh:mm", as in "2026-12-05T17:36:00"'],
+    ['a date-time with an offset', { departure: '2026-12-06 07:15+08:00' }, 'departure',
+      '"2026-12-06 07:15+08:00" carries a UTC offset: times are the local clock of the scenario\'s day; write the local time without "Z" or "+hh:mm", as in "2026-12-05T17:36:00"'],
     ['a clock time with a date-time', { departure: '2026-12-06T07:15:00' }, 'departure', 'is a date-time but arrival is a clock time: write both alike'],
     ['a date-time departure before the arrival', { arrival: '2026-12-05T17:36', departure: '2026-12-05T07:15' }, 'departure',
       '(2026-12-05T07:15) is not after the arrival (2026-12-05T17:36)'],
@@ -187,6 +189,8 @@ describe('session files: errors name the file, the line and the column', () => {
     expect(json({ id: 7 })).toEqual({ where: 'sessions.json sessions[1], field id', message: 'must be text, got 7' });
     expect(errorOf(() => parseSessionsJson([good, 3], 'sessions.json'))).toEqual({ where: 'sessions.json sessions[1]', message: 'must be an object of session fields, got 3' });
     expect(errorOf(() => parseSessionsJson({ evs: [] }, 'sessions.json'))).toMatchObject({ where: 'sessions.json', message: expect.stringMatching(/^has an unknown key "evs"/) });
+    const acn = (() => { try { parseSessionsJson({ _items: [] }, 'acn.json'); } catch (e) { return e as InputError; } })();
+    expect(acn?.hint).toMatch(/ACN-Data export: name it in the zone file as "sessions": \{ "format": "acn-data"/);
     expect(errorOf(() => parseSessionsJson('x', 'sessions.json'))).toEqual({ where: 'sessions.json', message: 'must hold an array of sessions or { "sessions": [...] }' });
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { InputError } from '@zonal/core';
+import { csvCell, csvRecords, InputError, parseClockText, type ClockText } from '@zonal/core';
 import { Fleet } from './fleet';
 import type { EvSpec } from './types';
 
@@ -13,7 +13,7 @@ import type { EvSpec } from './types';
  * |------------------|-----------------------|---------------------------------------|-----------------------------------------------------------|
  * | id               | text                  | required                              | session (EV) id, unique in the file                       |
  * | bus              | integer               | required                              | feeder bus id of the charge point                         |
- * | arrival          | clock time            | required                              | plug-in: decimal hours (17.6), "17:36", "17:36:00", or a local date-time "2026-12-05T17:36:00" (no zone suffix) |
+ * | arrival          | clock time            | required                              | plug-in: decimal hours (17.6), "17:36", "17:36:00", or a local date-time "2026-12-05T17:36:00" (no "Z" or offset) |
  * | departure        | clock time            | required                              | plug-out, written like arrival; a clock time at or before the arrival is the next day (+24 h), as is a decimal of 24 or more; date-times count their dates. Stay < 24 h |
  * | arrivalKwh       | kWh                   | required                              | stored energy at arrival                                  |
  * | targetKwh        | kWh                   | required                              | stored energy to hold at departure                        |
@@ -32,6 +32,13 @@ import type { EvSpec } from './types';
  *   ev-1,7,17:36,07:15,18,54,60,7,0,0.95,false,12,60,,
  *   ev-2,18,2026-12-05T08:50:00,2026-12-05T17:30:00,30,54,60,7,7,0.95,true,12,60,,
  *   "garage, 3",25,21.5,6.25,40.5,70,77,11,0,0.92,no,,,62,5.5
+ *
+ * Time zone: every time is the local clock of the scenario's day (period t covers [t*dt, (t+1)*dt) from
+ * local 00:00, SPEC §2), the clock the zone's tariff blocks are written in. A date-time carrying "Z" or an
+ * offset ("2026-12-05T17:36:00+08:00") is refused with a message saying so, not converted: the file does
+ * not say which local clock the scenario keeps. Convert such an export to local times first (or use the
+ * ACN-Data reader, acn-data.ts, whose sessions name their own time zone). A date-time's date counts
+ * only for the stay (departure minus arrival); the stay is placed on the periodic day by its clock times.
  *
  * CSV: UTF-8 (a BOM is accepted), comma-separated, LF or CRLF, RFC 4180 quoting ("a ""b"", c"); the
  * header names the columns in any order and an unknown column is refused. JSON: an array of objects
@@ -59,7 +66,7 @@ type Column = (typeof COLUMNS)[number];
 const isColumn = (name: string): name is Column => (COLUMNS as readonly string[]).includes(name);
 
 export function parseSessionsCsv(text: string, source: string, defaults: SessionDefaults = {}): EvSpec[] {
-  const records = csvRecords(text.replace(/^\uFEFF/, ''), source);
+  const records = csvRecords(text, source);
   if (records.length === 0) throw new InputError('is empty: expected a header line naming the columns, then one line per session', source);
   const [header, ...body] = records;
   const names = header.cells.map((c) => c.trim());
@@ -92,7 +99,11 @@ export function parseSessionsJson(raw: unknown, source: string, defaults: Sessio
   let list: unknown;
   if (Array.isArray(raw)) list = raw;
   else if (isRecord(raw)) {
-    for (const key of Object.keys(raw)) if (key !== 'sessions') throw new InputError(`has an unknown key "${key}": it ${shape}`, source);
+    for (const key of Object.keys(raw)) {
+      if (key === 'sessions') continue;
+      const acn = key === '_items' ? 'this looks like an ACN-Data export: name it in the zone file as "sessions": { "format": "acn-data", "file": … }' : undefined;
+      throw new InputError(`has an unknown key "${key}": it ${shape}`, source, acn);
+    }
     list = raw.sessions;
   }
   if (!Array.isArray(list)) throw new InputError(shape, source);
@@ -228,7 +239,7 @@ function toSpec(row: SessionRow, d: SessionDefaults): EvSpec {
 
   const id = field('id', parseId);
   const bus = field('bus', parseBus);
-  const { arrivalH, departureH } = stay(field('arrival', parseClock), field('departure', parseClock), bad);
+  const { arrivalH, departureH } = stay(field('arrival', parseClockText), field('departure', parseClockText), bad);
   const capacityKwh = amount('capacityKwh', 'kWh');
   if (capacityKwh === 0) bad('capacityKwh', 'must be > 0 kWh, got 0');
   const kwh: Record<'arrivalKwh' | 'targetKwh' | 'capacityKwh' | 'minKwh' | 'maxKwh', number> = {
@@ -277,16 +288,9 @@ function toSpec(row: SessionRow, d: SessionDefaults): EvSpec {
   return spec;
 }
 
-/** A time as read: clock hours, and for a date-time its day number (days since 1970-01-01). */
-interface ClockTime {
-  h: number;
-  day: number | null;
-  text: string;
-}
-
 /** Arrival and departure on one axis: departure after arrival by less than 24 h. */
-function stay(arrival: ClockTime, departure: ClockTime, bad: (column: Column, message: string) => never): { arrivalH: number; departureH: number } {
-  const kind = (t: ClockTime): string => (t.day === null ? 'a clock time' : 'a date-time');
+function stay(arrival: ClockText, departure: ClockText, bad: (column: Column, message: string) => never): { arrivalH: number; departureH: number } {
+  const kind = (t: ClockText): string => (t.day === null ? 'a clock time' : 'a date-time');
   if ((arrival.day === null) !== (departure.day === null)) bad('departure', `is ${kind(departure)} but arrival is ${kind(arrival)}: write both alike`);
   if (!(arrival.h < 24)) bad('arrival', `must be a clock hour below 24, got ${arrival.text}`);
   let departureH: number;
@@ -302,33 +306,6 @@ function stay(arrival: ClockTime, departure: ClockTime, bad: (column: Column, me
 }
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-const HH_MM_SS = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
-const ISO_LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
-const CLOCK_FORMS = 'decimal hours (17.6), "17:36", "17:36:00" or a local date-time "2026-12-05T17:36:00"';
-
-function parseClock(v: unknown, fail: Fail): ClockTime {
-  const text = typeof v === 'string' ? v.trim() : String(v);
-  if (typeof v === 'number' || DECIMAL.test(text)) {
-    const h = Number(v);
-    if (!(Number.isFinite(h) && h >= 0)) fail(`must be a time: ${CLOCK_FORMS}, got ${show(v)}`);
-    return { h, day: null, text };
-  }
-  const clock = typeof v === 'string' ? HH_MM_SS.exec(text) : null;
-  if (clock) return { h: hoursOfDay(clock[1], clock[2], clock[3], fail), day: null, text };
-  const iso = typeof v === 'string' ? ISO_LOCAL.exec(text) : null;
-  if (!iso) return fail(`must be a time: ${CLOCK_FORMS}, got ${show(v)}`);
-  const [, year, month, date] = iso.map(Number);
-  const utc = new Date(Date.UTC(year, month - 1, date));
-  if (utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== date) fail(`"${text}" has no such date`);
-  return { h: hoursOfDay(iso[4], iso[5], iso[6], fail), day: utc.getTime() / 86_400_000, text };
-}
-
-/** One division, so that "17:36" is exactly the double 17.6. */
-function hoursOfDay(hh: string, mm: string, ss: string | undefined, fail: Fail): number {
-  const h = Number(hh), m = Number(mm), s = Number(ss ?? 0);
-  if (h > 23 || m > 59 || s > 59) fail(`${hh}:${mm}${ss === undefined ? '' : `:${ss}`} is not a time of day`);
-  return (h * 3600 + m * 60 + s) / 3600;
-}
 
 function parseNumber(unit: string): (v: unknown, fail: Fail) => number {
   return (v, fail) => {
@@ -360,63 +337,4 @@ function show(v: unknown): string {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function csvCell(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/**
- * RFC 4180 records with the line each starts on (a quoted cell may hold commas, doubled quotes and line
- * breaks); blank lines are skipped.
- */
-function csvRecords(text: string, source: string): { line: number; cells: string[] }[] {
-  const records: { line: number; cells: string[] }[] = [];
-  const n = text.length;
-  let i = 0, line = 1;
-  const endOfLine = (): void => {
-    if (text[i] === '\r') i++;
-    if (text[i] === '\n') i++;
-    line++;
-  };
-  while (i < n) {
-    if (text[i] === '\r' || text[i] === '\n') {
-      endOfLine();
-      continue;
-    }
-    const start = line;
-    const cells: string[] = [];
-    for (;;) {
-      let cell = '';
-      if (text[i] === '"') {
-        for (i++; ; i++) {
-          if (i >= n) throw new InputError('a quoted cell is not closed', `${source} line ${start}`);
-          if (text[i] === '"' && text[i + 1] === '"') {
-            cell += '"';
-            i++;
-          } else if (text[i] === '"') {
-            i++;
-            break;
-          } else {
-            if (text[i] === '\n') line++;
-            cell += text[i];
-          }
-        }
-        if (i < n && !',\r\n'.includes(text[i])) throw new InputError('text after the closing quote of a cell', `${source} line ${line}`);
-      } else {
-        const from = i;
-        while (i < n && !',\r\n'.includes(text[i])) {
-          if (text[i] === '"') throw new InputError('a quote inside an unquoted cell; quote the whole cell and double the quote', `${source} line ${line}`);
-          i++;
-        }
-        cell = text.slice(from, i);
-      }
-      cells.push(cell);
-      if (text[i] !== ',') break;
-      i++;
-    }
-    records.push({ line: start, cells });
-    endOfLine();
-  }
-  return records;
 }

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '@zonal/core';
 import type { z } from 'zod';
-import { scenarioSchema, type Scenario } from './schema';
+import { anchorProfileFiles, readProfileFiles } from './profile-refs';
+import { checkProfileLengths, scenarioSchema, type Scenario } from './schema';
 
 const BUILT_IN_DIR = join(import.meta.dirname, '..', 'scenarios');
 
@@ -15,14 +16,16 @@ export function builtInScenarioPath(name: string): string | undefined {
 /**
  * Loads a scenario: a built-in name (`default`) or a JSON file path. A file may say
  * `"extends": "default"` (or a path relative to itself) and give only the fields it changes:
- * objects merge key by key, arrays and values replace. Errors name the file and the field path.
+ * objects merge key by key, arrays and values replace. A profile may name a CSV time series
+ * (profile-refs.ts), relative to the file that names it, read once the files are merged. Errors name
+ * the file and the field path (a profile file's: the file, line and column).
  */
 export function loadScenario(ref = 'default'): Scenario {
   const raw = readScenarioJson(ref, new Set());
   // A file that extends another and names nothing is its own scenario, not its parent: it takes its
   // file's name (reports would otherwise call every variant of the default "default").
   if (existsSync(ref) && !ownName(ref)) raw.name = basename(ref).replace(/\.json$/i, '');
-  return parseScenario(raw, describeRef(ref));
+  return parseScenario(readProfileFiles(raw), describeRef(ref));
 }
 
 function ownName(path: string): boolean {
@@ -34,8 +37,10 @@ function ownName(path: string): boolean {
   }
 }
 
+const checkedScenarioSchema = scenarioSchema.superRefine(checkProfileLengths);
+
 export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
-  return parseWithSchema(scenarioSchema, raw, source);
+  return parseWithSchema(checkedScenarioSchema, raw, source);
 }
 
 /** Validates any JSON document (a scenario, a policy case) and names every bad field path. */
@@ -77,6 +82,7 @@ function readScenarioJson(ref: string, seen: Set<string>): Record<string, unknow
     throw new InputError('a scenario must be a JSON object', ref);
   }
   const { extends: parent, $schema: _schema, ...own } = json as Record<string, unknown>;
+  anchorProfileFiles(own, path);
   if (parent === undefined) return own;
   if (typeof parent !== 'string') throw new InputError('"extends" must be a scenario name or path', ref);
   const parentRef = builtInScenarioPath(parent) && !parent.endsWith('.json')
@@ -98,8 +104,9 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   return out;
 }
 
+/** A JSON object (not an array, nor a ProfileFileRef, which replaces like a value). */
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 function formatIssues(issues: z.core.$ZodIssue[]): string {

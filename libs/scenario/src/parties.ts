@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { scenarioSchema, tariffSchema, timeSchema, type Scenario } from './schema';
+import { checkProfileLengths, scenarioSchema, tariffSchema, timeSchema, type Scenario } from './schema';
 
 /**
  * The parties' own files (SPEC §8 step 0: a party holds only its own data). `zonal split` writes
@@ -8,8 +8,8 @@ import { scenarioSchema, tariffSchema, timeSchema, type Scenario } from './schem
  *
  *  - The DSO file holds the network, its DERs, the tariff, carbon, the negotiation settings and the
  *    zone list (ids and buses): no EV. The DSO knows a zone only through what it announces.
- *  - A zone file holds the zone's id and buses, its charging sessions (inline, or a CSV / JSON file
- *    beside it), its base net load, its policy and the policy's parameters, its declared marginal
+ *  - A zone file holds the zone's id and buses, its charging sessions (inline, a CSV / JSON file
+ *    beside it, or a Caltech ACN-Data JSON file), its base net load, its policy and the policy's parameters, its declared marginal
  *    costs and its local storage.
  */
 
@@ -34,6 +34,7 @@ export const dsoFileSchema = scenarioSchema
     zones: z.array(zoneListEntrySchema).min(1),
   })
   .superRefine((f, ctx) => {
+    checkProfileLengths(f, ctx);
     const ids = new Set<number>(), owner = new Map<number, number>();
     f.zones.forEach((zone, k) => {
       if (ids.has(zone.id)) ctx.addIssue({ code: 'custom', path: ['zones', k, 'id'], message: `zone id ${zone.id} is used twice` });
@@ -72,6 +73,29 @@ export const sessionDefaultsSchema = z.strictObject({
   v2g: z.boolean().optional(),
 });
 
+/**
+ * Sessions from a Caltech ACN-Data JSON file (libs/ev acn-data.ts states every mapping rule and
+ * assumption): the file (relative to the zone file), the day, the clock, the buses, and overrides of
+ * the assumptions ACN-Data does not cover (charger 6.6 kW, battery 60 kWh, target SOC 0.9).
+ */
+export const acnSessionsSchema = z.strictObject({
+  format: z.literal('acn-data'),
+  file: z.string().min(1),
+  /** The local date whose arrivals the zone takes; needed when the file spans several. */
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date "YYYY-MM-DD"').optional(),
+  /** IANA zone of the scenario's clock; default each session's own `timezone`. */
+  timeZone: z.string().min(1).optional(),
+  /** The bus of every session busByStation leaves out. */
+  bus: z.int().min(1).optional(),
+  /** Bus per ACN stationID or spaceID. */
+  busByStation: z.record(z.string(), z.int().min(1)).optional(),
+  energy: z.enum(['requested', 'delivered']).optional(),
+  departure: z.enum(['disconnect', 'requested']).optional(),
+  chargeKw: z.number().positive().max(1000).optional(),
+  capacityKwh: z.number().positive().max(1000).optional(),
+  targetSoc: z.number().gt(0).max(1).optional(),
+});
+
 export const zoneFileSchema = z.strictObject({
   format: z.literal(ZONE_FORMAT),
   id: z.int().min(1),
@@ -92,15 +116,30 @@ export const zoneFileSchema = z.strictObject({
   peakTieBreakYuanPerKw: z.number().min(0),
   /** How the zone aggregates its fleet for its announce (libs/ev groups.ts); window-energy is exact. */
   envelopeGrouping: z.enum(['anchor', 'arrival', 'window', 'window-energy']),
-  /** The zone's charging sessions: a CSV or JSON file (path relative to the zone file), or inline records. */
-  sessions: z.union([z.string().min(1), z.array(z.record(z.string(), z.unknown()))]),
+  /**
+   * The zone's charging sessions: a CSV or JSON file of Zonal's session columns (path relative to the
+   * zone file), the records inline, or an ACN-Data file `{ "format": "acn-data", "file": …, … }`.
+   */
+  sessions: z.union([z.string().min(1), z.array(z.record(z.string(), z.unknown())), acnSessionsSchema]),
   sessionDefaults: sessionDefaultsSchema.optional(),
   storage: z.array(storageSchema).optional(),
 }).superRefine((f, ctx) => {
   if (f.baseNetLoadKw.length !== f.time.periods) {
     ctx.addIssue({ code: 'custom', path: ['baseNetLoadKw'], message: `has ${f.baseNetLoadKw.length} values; time.periods is ${f.time.periods}` });
   }
+  if (typeof f.sessions === 'object' && !Array.isArray(f.sessions)) {
+    const acn = f.sessions, buses = new Set(f.buses);
+    if (acn.bus === undefined && acn.busByStation === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['sessions', 'bus'], message: 'is needed, or busByStation (stationID or spaceID → bus): every session needs a bus' });
+    }
+    const stray = (bus: number, path: (string | number)[]) => {
+      if (!buses.has(bus)) ctx.addIssue({ code: 'custom', path: ['sessions', ...path], message: `bus ${bus} is not one of the zone's buses (${f.buses.join(', ')})` });
+    };
+    if (acn.bus !== undefined) stray(acn.bus, ['bus']);
+    for (const [station, bus] of Object.entries(acn.busByStation ?? {})) stray(bus, ['busByStation', station]);
+  }
 });
 
 export type ZoneConfig = z.infer<typeof zoneFileSchema>;
 export type SessionDefaults = z.infer<typeof sessionDefaultsSchema>;
+export type AcnSessionsConfig = z.infer<typeof acnSessionsSchema>;

@@ -9,6 +9,20 @@ import { z } from 'zod';
 const kw = (max = 1e7) => z.number().min(0).max(max);
 const fraction = z.number().min(0).max(1);
 export const hourlyProfile = z.array(fraction).length(24);
+/**
+ * A scenario profile: 24 hourly factors (held constant within the hour), or one factor per period —
+ * what a CSV time series named in a scenario file becomes on loading (profile-refs.ts, profile-file.ts).
+ */
+const profileFactors = z.array(fraction, { error: 'must be 24 hourly factors or one factor per period (a CSV time series file is read when a scenario or DSO file is loaded from disk)' }).min(1);
+
+/** Each profile has 24 values or time.periods values (SPEC §2). */
+export function checkProfileLengths(s: { time: { periods: number }; profiles: Record<string, readonly number[]> }, ctx: z.RefinementCtx): void {
+  for (const [name, values] of Object.entries(s.profiles)) {
+    if (values.length !== 24 && values.length !== s.time.periods) {
+      ctx.addIssue({ code: 'custom', path: ['profiles', name], message: `has ${values.length} values: give 24 hourly factors or one per period (time.periods = ${s.time.periods})` });
+    }
+  }
+}
 const hourOfDay = z.number().min(0).max(24);
 
 export const timeSchema = z.strictObject({
@@ -204,7 +218,7 @@ export const scenarioSchema = z.strictObject({
   seed: z.number().int().min(0).max(0xffffffff),
   time: timeSchema,
   network: networkSchema,
-  profiles: z.strictObject({ load: hourlyProfile, pv: hourlyProfile, wind: hourlyProfile }),
+  profiles: z.strictObject({ load: profileFactors, pv: profileFactors, wind: profileFactors }),
   tariff: tariffSchema,
   ders: z.strictObject({
     pv: z.array(unitAtBus),

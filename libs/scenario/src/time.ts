@@ -10,10 +10,15 @@ export function timeGrid(s: Pick<Scenario, 'time'>): TimeGrid {
   return { periods: s.time.periods, dtH: s.time.dtH };
 }
 
-/** An hourly profile held constant within each hour, sampled at each period's start (SPEC §2). */
-export function profileAtPeriods(hourly: readonly number[], grid: TimeGrid): Float64Array {
+/**
+ * A profile per period: one already given per period (a CSV time series resampled on loading) as is;
+ * 24 hourly factors held constant within each hour, sampled at each period's start (SPEC §2).
+ */
+export function profileAtPeriods(profile: readonly number[], grid: TimeGrid): Float64Array {
+  if (profile.length === grid.periods) return Float64Array.from(profile);
+  if (profile.length !== 24) throw new Error(`a profile of ${profile.length} values on a grid of ${grid.periods} periods`); // the schema refuses it
   const out = new Float64Array(grid.periods);
-  for (let t = 0; t < grid.periods; t++) out[t] = hourly[Math.floor(t * grid.dtH + 1e-9) % 24];
+  for (let t = 0; t < grid.periods; t++) out[t] = profile[Math.floor(t * grid.dtH + 1e-9) % 24];
   return out;
 }
 

@@ -3,9 +3,8 @@ import {
   aggregateEnvelope, anchoredEnvelopeGroups, type EnvelopeGrouping, checkSchedules, sampleDefaultFleet, type Fleet, type ScheduleCheck, type TimeGrid,
 } from '@zonal/ev';
 import { loadFeeder } from '@zonal/feeder';
-import { loadScenario, tariffAtPeriods, timeGrid, type Scenario } from '@zonal/scenario';
+import { loadScenario, profileAtPeriods, tariffAtPeriods, timeGrid, type Scenario } from '@zonal/scenario';
 import { LpExporter } from '@zonal/solver';
-import { atPeriods } from '../common';
 import type { ZoneAnswer } from '../policy';
 import { directControl } from './direct-control';
 import { scheduleCostYuan, type ZoneData } from './per-ev';
@@ -31,7 +30,7 @@ export function fleetSchedulingCase(evs: number, scenario: Scenario = loadScenar
   const blocks = tariffAtPeriods(scenario.tariff.blocks, grid);
   const zone: ZoneData = {
     zoneId: 1, grid, eta: scenario.evFleet.eta,
-    baseNetLoadKw: atPeriods(scenario.profiles.load, grid, busLoadKw * scale),
+    baseNetLoadKw: profileAtPeriods(scenario.profiles.load, grid).map((f) => busLoadKw * scale * f),
     tariffYuanPerKwh: Float64Array.from(blocks, (b) => b.priceYuanPerKwh),
     tariffCodes: blocks.map((b) => b.code),
     degradationYuanPerKwh: scenario.zones.degradationYuanPerKwh,
