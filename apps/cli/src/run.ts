@@ -1,8 +1,15 @@
 import { InputError, isZonalError } from '@zonal/core';
 
-/** Exit codes: 0 ok, 1 a result the user asked to be told about (e.g. not converged), 2 bad input, 70 a bug. */
+/**
+ * Exit codes: 0 ok, 1 a result the user asked to be told about (e.g. not converged), 2 bad input,
+ * 3 a run that could not complete (a party or the server gone, the wall-clock budget spent), 70 a bug.
+ */
 export const EXIT_BAD_INPUT = 2;
+export const EXIT_INCOMPLETE = 3;
 export const EXIT_BUG = 70;
+
+/** A run that could not complete for what happened around it, not for a bug: one line, exit 3. */
+export class RunIncomplete extends Error {}
 
 /**
  * Runs a command's action and turns every failure into one clear line on stderr and a non-zero
@@ -25,6 +32,10 @@ export function reportError(e: unknown): number {
     process.stderr.write(`error: ${e.message}\n`);
     if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
     return EXIT_BAD_INPUT;
+  }
+  if (e instanceof RunIncomplete) {
+    process.stderr.write(`error: ${e.message}\n`);
+    return EXIT_INCOMPLETE;
   }
   const err = e instanceof Error ? e : new Error(String(e));
   process.stderr.write(`internal error: ${err.message}\n`);

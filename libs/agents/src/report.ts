@@ -25,8 +25,21 @@ export interface SimReport {
   deliveryUnmet: boolean;
   /** Zones that never gave an acceptable answer (silent, or every reply refused): the run is then not converged. */
   unanswered: number[];
+  /** Zones whose answer stopped moving for `negotiation.stallRounds` rounds while off the DSO's ask, at the end (NegotiationResult.stalledZones). */
+  stalledZones: NegotiationResult['stalledZones'];
+  /** What stopped the negotiation from outside its rules (the wall-clock budget, the server gone), or null. */
+  stoppedBy: string | null;
   /** Rounds the DSO could not record on JetStream (no JetStream, the stream lost): the negotiation went on. */
   unrecordedRounds?: number[];
+  /**
+   * Rounds whose first recording the server acknowledged as a duplicate: it already held a record under
+   * this DSO's message id for that round (`<runId>.<recordInstance>.<round>`), which this DSO had not
+   * stored — someone else's record may stand in the stream for it (read it back: RoundHistory.duplicates, foreign).
+   * A duplicate on a retry is this DSO's own earlier attempt, stored though unacknowledged, and is not listed.
+   */
+  duplicateRecords?: number[];
+  /** The DSO's recorder instance: in each of its records and their message ids; `readRounds(runId, { instances: [it] })` tells its records from others'. */
+  recordInstance?: string;
   rounds: number;
   maxRounds: number;
   /**
@@ -160,6 +173,8 @@ export function buildSimReport(args: {
     stalled: n.stalled,
     deliveryUnmet: n.deliveryUnmet,
     unanswered: n.unanswered,
+    stalledZones: n.stalledZones,
+    stoppedBy: n.stoppedBy,
     rounds: n.rounds.length,
     maxRounds: setup.scenario.negotiation.maxRounds,
     gapToCentralisedPct: null,

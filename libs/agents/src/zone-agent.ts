@@ -4,7 +4,7 @@ import { createRng } from '@zonal/core';
 import { announceOf, type ZoneParty } from '@zonal/coordination';
 import type { EvSchedules, Fleet, TimeGrid } from '@zonal/ev';
 import type { ZoneAnswer } from '@zonal/policies';
-import type { Transport } from '@zonal/protocol';
+import type { BodyOf, Draft, Transport } from '@zonal/protocol';
 import { LpExporter } from '@zonal/solver';
 import { fromSolveRequest, toAnnounceBody, toSolveReply } from './wire';
 
@@ -19,7 +19,15 @@ export interface ZoneAgentOptions {
   outDir?: string;
   /** Writes every model the zone's policy solves as `NNNN-zone<id>.lp` here (SPEC §2), when given. */
   exportLpDir?: string;
+  /** No word from the DSO (heartbeat, request) this long (ms) and it is taken as gone: said, and waited for (default 30 s). */
+  dsoSilenceMs?: number;
+  /** No word from the DSO this long (ms) and the zone stops (`dsoGone`; default 10 min, `--dso-wait-s`). */
+  dsoWaitMs?: number;
 }
+
+/** Defaults of ZoneAgentOptions.dsoSilenceMs and dsoWaitMs. */
+export const DSO_SILENCE_MS = 30_000;
+export const DSO_WAIT_MS = 600_000;
 
 /** How a zone agent's run ended. */
 export type ZoneAgentEnd =
@@ -27,7 +35,9 @@ export type ZoneAgentEnd =
   /** The DSO refused the announce (the zone does not fit its zone list): nothing to negotiate. */
   | { reason: 'refused'; detail: string; files: string[] }
   /** The announce could not be sent at all (e.g. larger than the server's max_payload): retrying cannot help. */
-  | { reason: 'failed'; detail: string; files: string[] };
+  | { reason: 'failed'; detail: string; files: string[] }
+  /** No word from the DSO for `dsoWaitMs`: it never came, or went and did not come back. */
+  | { reason: 'dsoGone'; detail: string; files: string[] };
 
 export interface RunningZoneAgent {
   done: Promise<ZoneAgentEnd>;
@@ -53,42 +63,89 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   let finish!: (end: ZoneAgentEnd) => void;
   const done = new Promise<ZoneAgentEnd>((resolve) => { finish = resolve; });
 
-  const solving = transport.serve(subjects.zoneSolve(String(zoneId)), async (message) => {
-    if (message.type !== 'solveRequest') throw new Error(`unexpected ${message.type}`);
-    const signal = fromSolveRequest(message.body);
+  // The DSO asks again when it hears nothing (a request or reply lost with a cluster server,
+  // zone-clients.ts): the same request is answered from the same solve — no second solve, and the same
+  // answer even from a policy that draws random numbers.
+  let latest: { request: string; reply: Promise<Draft<'solveReply'>> } | null = null;
+  const solve = async (body: BodyOf<'solveRequest'>): Promise<Draft<'solveReply'>> => {
     try {
-      const answer = await party.policy.respond(party.problem, signal, ctx);
+      const answer = await party.policy.respond(party.problem, fromSolveRequest(body), ctx);
       last = answer;
-      return { type: 'solveReply', body: toSolveReply(zoneId, message.body.round, answer) };
+      return { type: 'solveReply', body: toSolveReply(zoneId, body.round, answer) };
     } catch (e) {
       return {
         type: 'solveReply',
-        body: { zoneId: String(zoneId), round: message.body.round, status: 'failed', detail: (e as Error).message, pKw: [], qKvar: [], costYuan: null, tieLineFlows: [] },
+        body: { zoneId: String(zoneId), round: body.round, status: 'failed', detail: (e as Error).message, pKw: [], qKvar: [], costYuan: null, tieLineFlows: [] },
       };
     }
+  };
+  const solving = transport.serve(subjects.zoneSolve(String(zoneId)), (message) => {
+    if (message.type !== 'solveRequest') throw new Error(`unexpected ${message.type}`);
+    const request = JSON.stringify(message.body);
+    heard();
+    if (latest?.request !== request) latest = { request, reply: solve(message.body) };
+    return latest.reply;
   }, { accepts: ['solveRequest'], onError: (e) => log(`zone ${zoneId}: ${(e as Error).message}`) });
   const control = transport.subscribe(subjects.control, (message) => {
     if (message.type === 'control' && message.body.command === 'shutdown') void end({ reason: 'shutdown', files: [] });
   });
+
+  // Solve once first, so the first round does not pay for compiling the solver (seconds on a loaded machine).
+  const warm = party.policy.respond(party.problem, { round: 0 }, ctx).catch(() => undefined);
+  const body = toAnnounceBody(announceOf(party));
+
+  // The DSO's heartbeat (its status, every second): a DSO that falls silent is waited for, and the zone
+  // announces again when it is back (a restarted DSO resumes the run); past dsoWaitMs the zone stops.
+  const silenceMs = o.dsoSilenceMs ?? DSO_SILENCE_MS, waitMs = o.dsoWaitMs ?? DSO_WAIT_MS;
+  let lastHeard = Date.now(), dsoGone = false, announcing = false;
+  function heard(): void {
+    lastHeard = Date.now();
+    if (dsoGone) {
+      dsoGone = false;
+      log(`zone ${zoneId}: the DSO is back; announcing again`);
+      announce();
+    }
+  }
+  const status = transport.subscribe(subjects.dsoStatus, (message) => {
+    if (message.type !== 'status') return;
+    heard();
+    // A DSO that starts (again) without this zone among those it knows has not heard its announce.
+    if (message.body.state === 'waiting' && !message.body.zonesKnown.includes(String(zoneId))) announce();
+  });
+  const watchdog = setInterval(() => {
+    const silent = Date.now() - lastHeard;
+    if (silent > waitMs) {
+      void end({ reason: 'dsoGone', detail: `no word from the DSO of run ${transport.runId} for ${Math.round(silent / 1000)} s (waited ${waitMs / 1000} s)`, files: [] });
+    } else if (silent > silenceMs && !dsoGone) {
+      dsoGone = true;
+      log(`zone ${zoneId}: no word from the DSO for ${Math.round(silent / 1000)} s; waiting for it (up to ${waitMs / 1000} s), to announce again when it is back`);
+    }
+  }, WATCHDOG_MS);
   await transport.flush();
 
   async function end(how: ZoneAgentEnd): Promise<void> {
     if (stopped) return;
     stopped = true;
+    clearInterval(watchdog);
     solving.unsubscribe();
     control.unsubscribe();
+    status.unsubscribe();
     const files = o.outDir && last ? writeZoneOutput(o.outDir, party, last) : [];
     finish({ ...how, files });
   }
 
-  // Announce until the DSO answers: it may start after us, or be busy starting. Solve once first, so
-  // the first round does not pay for compiling the solver (seconds on a loaded machine).
-  void (async () => {
-    await party.policy.respond(party.problem, { round: 0 }, ctx).catch(() => undefined);
-    const body = toAnnounceBody(announceOf(party));
+  // Announce until the DSO answers: it may start after us, or be busy starting.
+  function announce(): void {
+    if (announcing || stopped) return;
+    announcing = true;
+    void announceUntilHeard().finally(() => { announcing = false; });
+  }
+  async function announceUntilHeard(): Promise<void> {
+    await warm;
     while (!stopped) {
       const outcome = await transport.request(subjects.zoneAnnounce(String(zoneId)), { type: 'announce', body }, { timeoutMs: 2000, expect: 'status' });
       if (outcome.ok) {
+        lastHeard = Date.now();
         log(`zone ${zoneId}: announced (${party.problem.fleet.size} EVs, ${party.problem.envelopeGroups.length} envelope groups, buses ${party.config.buses.join(',')})`);
         return;
       }
@@ -106,9 +163,13 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
       }
       await new Promise((r) => setTimeout(r, o.announceRetryMs ?? 500));
     }
-  })();
+  }
+  announce();
   return { done, stop: () => end({ reason: 'stopped', files: [] }) };
 }
+
+/** How often the zone looks at how long the DSO has been silent (ms). */
+const WATCHDOG_MS = 1000;
 
 /**
  * The zone's own record of its last answer: every EV's schedule (battery side and grid side, per

@@ -2,6 +2,7 @@ import { ZonalError } from '@zonal/core';
 import type { DsoSignal, ZoneAnswer, ZoneReport } from '@zonal/policies';
 import type { Violation } from '@zonal/dispatch';
 import type { LpExporter } from '@zonal/solver';
+import { checkCheckpoint, CHECKPOINT_VERSION, type NegotiationCheckpoint } from './checkpoint';
 import { evaluateSchedules, type Evaluation } from './evaluate';
 import { createMethod } from './methods';
 import type { NegotiationSetup, ZoneSetup } from './setup';
@@ -57,8 +58,19 @@ export interface NegotiationResult {
    * converged (the DSO agreeing with its own copy of a silent zone is no agreement).
    */
   unanswered: number[];
-  /** Zones that timed out, failed, or whose reply the DSO refused (`refuseReply`), at some round, with what happened. */
-  incidents: Array<{ round: number; zoneId: number; status: 'timeout' | 'error' | 'refused'; detail: string }>;
+  /**
+   * Zones that timed out, failed, or whose reply the DSO refused (`refuseReply`), at some round, with
+   * what happened; and each time a zone became stalled (its answer unmoved for `stallRounds` rounds
+   * while it stayed off what the DSO asked).
+   */
+  incidents: Array<{ round: number; zoneId: number; status: 'timeout' | 'error' | 'refused' | 'stalled'; detail: string }>;
+  /** Zones stalled at the end: their accepted answer has not moved since `sinceRound`, `mismatchKw` (RMS) off the DSO's ask. */
+  stalledZones: Array<{ zoneId: number; sinceRound: number; mismatchKw: number }>;
+  /**
+   * Why the negotiation stopped early when something other than its own rules did: the wall-clock
+   * budget (`negotiation.budgetS`), or the caller's reason (the DSO's server unreachable). Not converged.
+   */
+  stoppedBy: string | null;
   /** The AC-checked dispatch of what the zones' EVs draw, per bus where the zones said (the result). */
   evaluation: Evaluation;
   /** The DSO's model of the agreed aggregates (totals by the announced shares), when its figures differ from the delivered point's. */
@@ -69,7 +81,16 @@ export interface NegotiationOptions {
   /** Every model the DSO solves, in order (its clearing, each round's step, the final evaluation). */
   exporter?: LpExporter;
   onRound?: (record: RoundRecord) => void | Promise<void>;
+  /** Called after every round (after `onRound`) with the state to resume from: the DSO keeps it. */
+  onCheckpoint?: (checkpoint: NegotiationCheckpoint, record: RoundRecord) => void | Promise<void>;
+  /** Go on from a checkpoint and the rounds before it (a restarted DSO), instead of starting afresh. */
+  resume?: { checkpoint: NegotiationCheckpoint; rounds: RoundRecord[] };
+  /** Checked after every round: a reason to stop now (e.g. the server unreachable for too long), or null. */
+  stopReason?: () => string | null;
 }
+
+/** The wall-clock budget when the scenario declares none (s). */
+export const DEFAULT_BUDGET_S = 600;
 
 /**
  * The generic negotiation loop (SPEC §8 steps 2–4): the method's DSO step, then every zone in
@@ -80,20 +101,37 @@ export interface NegotiationOptions {
  */
 export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], opts: NegotiationOptions = {}): Promise<NegotiationResult> {
   const { maxRounds, zoneTimeoutMs, stallRounds, method: methodName } = setup.scenario.negotiation;
+  const budgetMs = (setup.scenario.negotiation.budgetS ?? DEFAULT_BUDGET_S) * 1000;
+  const primalTolKw = setup.scenario.negotiation.admm.primalTolKw;
   // The DSO's working model: its limits tighten where a delivered point broke them.
   const model = workingModel(setup);
   const method = createMethod(methodName, model, opts.exporter);
   checkClients(setup, clients);
-  await method.initialise();
-  const answers: Array<ZoneReport | null> = setup.zones.map(() => null);
-  const targetKw: Float64Array[] = setup.zones.map((z) => new Float64Array(z.flexible.lbKw.length));
-  const rounds: RoundRecord[] = [];
-  const incidents: NegotiationResult['incidents'] = [];
-  const deliveryChecks: NegotiationResult['deliveryChecks'] = [];
+  const zoneIds = setup.zones.map((z) => z.id);
+  let answers: Array<ZoneReport | null> = setup.zones.map(() => null);
+  let targetKw: Float64Array[] = setup.zones.map((z) => new Float64Array(z.flexible.lbKw.length));
+  let rounds: RoundRecord[] = [];
+  let incidents: NegotiationResult['incidents'] = [];
+  let deliveryChecks: NegotiationResult['deliveryChecks'] = [];
+  let unmovedSince = setup.zones.map(() => 1);
   let converged = false, stalled = false, deliveryUnmet = false;
   let unanswered: number[] = [];
-  let dsoEvKw: Float64Array[] = [];
-  for (let round = 1; round <= maxRounds && !converged && !stalled && !deliveryUnmet && !unanswered.length; round++) {
+  let dsoEvKw: Float64Array[] = setup.zones.map((z) => Float64Array.from(z.flexible.lbKw, () => 0));
+  let elapsedBefore = 0, stoppedBy: string | null = null;
+  if (opts.resume) {
+    const { checkpoint: cp } = opts.resume;
+    checkCheckpoint(cp, method.name, zoneIds, opts.resume.rounds);
+    method.restore(cp.methodState);
+    ({ answers, targetKw, incidents, deliveryChecks, unmovedSince, dsoEvKw, converged, stalled, deliveryUnmet, unanswered } = cp);
+    rounds = [...opts.resume.rounds];
+    restoreRatingScale(model, cp.ratingScale);
+    elapsedBefore = cp.elapsedMs;
+  } else {
+    await method.initialise();
+  }
+  const started = Date.now();
+  const elapsedMs = () => elapsedBefore + Date.now() - started;
+  for (let round = rounds.length + 1; round <= maxRounds && !converged && !stalled && !deliveryUnmet && !unanswered.length && !stoppedBy; round++) {
     const signals = setup.zones.map((zone) => method.signal(zone, round));
     // The EV part of what the DSO asked: its copy (ADMM), or PZ less the zone's base load (target-penalty).
     signals.forEach((sig, k) => {
@@ -106,9 +144,18 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     // and the zone keeps its last accepted answer.
     const refusals = replies.map((r, k) => (r.status === 'replied' ? refuseReply(setup.zones[k], r.answer) : null));
     replies.forEach((r, k) => {
-      if (r.status === 'replied' && !refusals[k]) answers[k] = r.answer;
-      else if (r.status === 'replied') incidents.push({ round, zoneId: setup.zones[k].id, status: 'refused', detail: refusals[k]! });
+      if (r.status === 'replied' && !refusals[k]) {
+        if (!answers[k] || movedKw(answers[k]!.evKw, r.answer.evKw) > ZONE_MOVE_KW) unmovedSince[k] = round;
+        answers[k] = r.answer;
+      } else if (r.status === 'replied') incidents.push({ round, zoneId: setup.zones[k].id, status: 'refused', detail: refusals[k]! });
       else incidents.push({ round, zoneId: setup.zones[k].id, status: r.status, detail: r.detail });
+    });
+    // A zone whose answer has not moved for stallRounds rounds while it stays off what the DSO asks is
+    // marked stalled (an incident when it becomes so): it holds the negotiation where it is.
+    setup.zones.forEach((z, k) => {
+      if (round - unmovedSince[k] + 1 !== stallRounds) return;
+      const mismatch = rmsKw(answers[k]?.evKw, targetKw[k]);
+      if (mismatch > primalTolKw) incidents.push({ round, zoneId: z.id, status: 'stalled', detail: `zone ${z.id}: its answer has not moved since round ${unmovedSince[k]}, ${mismatch.toFixed(3)} kW (RMS) off what the DSO asks` });
     });
     const update = await method.update(answers, round);
     dsoEvKw = update.dsoEvKw;
@@ -151,8 +198,21 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     rounds.push(record);
     // A re-modelled zone starts a new descent: progress is measured from the last delivery check.
     stalled = !converged && isStalled(rounds.slice(deliveryChecks.at(-1)?.round ?? 0), stallRounds);
+    if (!converged && !stalled && !deliveryUnmet && !unanswered.length) {
+      stoppedBy = elapsedMs() > budgetMs ? `the wall-clock budget of ${budgetMs / 1000} s (negotiation.budgetS) ran out after round ${round}` : opts.stopReason?.() ?? null;
+    }
     await opts.onRound?.(record);
+    await opts.onCheckpoint?.({
+      version: CHECKPOINT_VERSION, method: method.name, round, zoneIds, methodState: method.snapshot(),
+      answers, targetKw, incidents, deliveryChecks, unmovedSince, dsoEvKw, converged, stalled, deliveryUnmet, unanswered,
+      ratingScale: model.inputs.ratingScale as NegotiationCheckpoint['ratingScale'], elapsedMs: elapsedMs(),
+    }, record);
   }
+  const lastRound = rounds.length;
+  const stalledZones = setup.zones.flatMap((z, k) => {
+    const mismatchKw = rmsKw(answers[k]?.evKw, targetKw[k]);
+    return !converged && lastRound - unmovedSince[k] + 1 >= stallRounds && mismatchKw > primalTolKw ? [{ zoneId: z.id, sinceRound: unmovedSince[k], mismatchKw }] : [];
+  });
   // A zone that never answered is held to the DSO's copy of its schedule (envelope-feasible), not to zero.
   const zoneEvKw = answers.map((a, k) => a?.evKw ?? dsoEvKw[k]);
   const degradation = answers.reduce((a, ans, k) => a + (ans?.degradationYuan ?? impliedDegradationYuan(setup.zones[k], zoneEvKw[k])), 0);
@@ -162,7 +222,10 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   const evaluation = await evaluateSchedules(setup, zoneEvKw, degradation, { exporter: opts.exporter, busEvKw });
   const agreed = busEvKw.some((b) => b !== undefined) ? await evaluateSchedules(setup, zoneEvKw, degradation) : null;
   const agreedEvaluation = agreed && differs(agreed, evaluation) ? agreed : null;
-  return { method: method.name, rounds, converged, roundLimitHit: !converged && !stalled && !deliveryUnmet && !unanswered.length, stalled, deliveryUnmet, unanswered, zoneEvKw, answers, targetKw, incidents, deliveryChecks, evaluation, agreedEvaluation };
+  return {
+    method: method.name, rounds, converged, roundLimitHit: !converged && !stalled && !deliveryUnmet && !unanswered.length && !stoppedBy,
+    stalled, deliveryUnmet, unanswered, stalledZones, stoppedBy, zoneEvKw, answers, targetKw, incidents, deliveryChecks, evaluation, agreedEvaluation,
+  };
 }
 
 /**
@@ -195,11 +258,60 @@ export function refuseReply(zone: ZoneSetup, a: ZoneReport): string | null {
       return `${name}: EV power ${evPart[t].toFixed(3)} kW at period ${t} is outside its announced flexibility [${lo.toFixed(3)}, ${hi.toFixed(3)}] kW`;
     }
   }
+  const energy = energyOutsideEnvelope(zone, evPart);
+  if (energy) return `${name}: ${energy}`;
   const implied = impliedDegradationYuan(zone, evPart);
   if (a.degradationYuan < implied - 1e-6 * Math.max(1, implied)) {
     return `${name}: degradationYuan ${a.degradationYuan.toFixed(2)} is below what its own discharge costs at its declared ${zone.bid.degradationYuanPerKwh} yuan/kWh (${implied.toFixed(2)})`;
   }
+  // And at most what its EVs could discharge in the day at full announced power, at that price.
+  const most = impliedDegradationYuan(zone, env.pDischargeMaxGridKw.map((v) => -v));
+  if (a.degradationYuan > most + 1e-6 * Math.max(1, most)) {
+    return `${name}: degradationYuan ${a.degradationYuan.toFixed(2)} is more than its EVs' whole announced discharge would cost at its declared ${zone.bid.degradationYuanPerKwh} yuan/kWh (${most.toFixed(2)})`;
+  }
   return null;
+}
+
+/**
+ * Whether the EVs' grid-side power per period can hold the energy the zone announced (its envelope's
+ * bounds on battery energy gained since 00:00, outer bounds of every feasible schedule): with one
+ * efficiency eta, grid power x = c/eta − eta·d gives battery power b = c − d within
+ * [eta·x − (1 − eta²)·D, min(eta·x, x/eta)] (D: the discharge limit), so the energy a reply can have
+ * stored by each boundary is bounded both ways; a reply whose bounds miss the envelope's cannot be
+ * delivered by any EV schedule. Necessary, not sufficient: the DSO checks what it can from aggregates.
+ */
+function energyOutsideEnvelope(zone: ZoneSetup, x: ArrayLike<number>): string | null {
+  const { eta, grid } = zone.bid, env = zone.envelope, dt = grid.dtH;
+  const slack = 1e-6 * Math.max(1, ...Array.from(env.eMaxKwh, Math.abs), ...Array.from(env.eMinKwh, Math.abs));
+  let most = 0, least = 0;
+  for (let t = 0; t < x.length; t++) {
+    most += Math.min(eta * x[t], x[t] / eta) * dt;
+    least += (eta * x[t] - (1 - eta * eta) * Math.max(0, -env.pMinKw[t])) * dt;
+    if (most < env.eMinKwh[t + 1] - slack * (t + 1)) {
+      return `by the end of period ${t} its EV power stores at most ${most.toFixed(3)} kWh, below the ${env.eMinKwh[t + 1].toFixed(3)} kWh its announced flexibility needs`;
+    }
+    if (least > env.eMaxKwh[t + 1] + slack * (t + 1)) {
+      return `by the end of period ${t} its EV power stores at least ${least.toFixed(3)} kWh, above the ${env.eMaxKwh[t + 1].toFixed(3)} kWh its announced flexibility allows`;
+    }
+  }
+  return null;
+}
+
+/** An answer that moved less than this (kW, largest change in any period) has not moved. */
+const ZONE_MOVE_KW = 1e-3;
+
+function movedKw(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let t = 0; t < a.length; t++) m = Math.max(m, Math.abs(a[t] - b[t]));
+  return m;
+}
+
+/** RMS of a zone's answer against the DSO's ask (kW); a zone with no answer is Infinity off. */
+function rmsKw(a: ArrayLike<number> | undefined, ask: ArrayLike<number>): number {
+  if (!a) return Infinity;
+  let sum = 0;
+  for (let t = 0; t < ask.length; t++) sum += (a[t] - ask[t]) ** 2;
+  return Math.sqrt(sum / Math.max(1, ask.length));
 }
 
 /** No progress: the last `window` rounds' best primal residual is not below 0.9 × the best before them. */
@@ -265,6 +377,17 @@ function workingModel(setup: NegotiationSetup): NegotiationSetup {
       },
     },
   };
+}
+
+/** A resumed DSO's working model takes up the limits as they were tightened before the restart. */
+function restoreRatingScale(model: NegotiationSetup, saved: NegotiationCheckpoint['ratingScale']): void {
+  const scale = model.inputs.ratingScale!;
+  if (saved.branch.length !== scale.branch.length || saved.substation.length !== scale.substation.length) {
+    throw new ZonalError(`checkpoint ratingScale is of ${saved.branch.length} periods, the run has ${scale.branch.length}`, 'checkpoint');
+  }
+  saved.branch.forEach((b, t) => scale.branch[t].set(b));
+  scale.substation.set(saved.substation);
+  saved.voltageMarginPu.forEach((v, t) => scale.voltageMarginPu![t].set(v));
 }
 
 /**

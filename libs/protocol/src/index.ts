@@ -51,6 +51,8 @@ export {
   JetStreamRecorder,
   openRecorder,
   ROUNDS_STREAM,
+  validateReplicas,
+  type ReadRoundsOptions,
   type RecorderOptions,
   type RoundHistory,
   type RoundRecord,
@@ -76,3 +78,4 @@ export {
   type PartyKey,
   type Permissions,
 } from './server-config';
+export { openDsoStateStore, DSO_STATE_BUCKET, type DsoStateStore, type SavedRun, type DsoStateOptions } from './dso-state';

@@ -33,6 +33,9 @@ import {
   validateTimeoutMs,
 } from './transport';
 
+/** How long `close()` lets a drain take (ms) before it closes the connection outright. */
+const CLOSE_DRAIN_MS = 2000;
+
 /** Oldest server this package is tested against (Debian's 2.9.10; STACK.md). */
 export const MIN_SERVER_VERSION = '2.9.0';
 
@@ -47,6 +50,11 @@ export interface NatsConnectOptions {
   requireJetStream?: boolean;
   /** Credentials (auth.ts); none for an open server. */
   auth?: NatsAuth;
+  /**
+   * Try the servers in the order given, first to last (say, the nearest server of a cluster first);
+   * default: a random order, which spreads a cluster's clients over its servers.
+   */
+  serversInOrder?: boolean;
 }
 
 /**
@@ -60,6 +68,8 @@ export function natsServers(servers: string | string[]): string[] {
 export class NatsTransport implements Transport {
   readonly subjects: RunSubjects;
   private readonly stamper: Stamper;
+  /** Since when the connection has had no server (ms since the epoch), or null while it has one. */
+  private disconnectedAt: number | null = null;
 
   private constructor(
     /** The underlying connection, for JetStream (see recorder.ts). */
@@ -69,6 +79,20 @@ export class NatsTransport implements Transport {
   ) {
     this.subjects = runSubjects(runId);
     this.stamper = new Stamper(runId, name);
+    void this.watchServer();
+  }
+
+  /** The client reconnects for ever; the agents decide how long an outage they wait through (`unreachableForMs`). */
+  private async watchServer(): Promise<void> {
+    for await (const s of this.connection.status()) {
+      if (s.type === 'disconnect') this.disconnectedAt ??= Date.now();
+      else if (s.type === 'reconnect') this.disconnectedAt = null;
+    }
+  }
+
+  /** How long the connection has been without a server (ms); 0 while connected. */
+  unreachableForMs(): number {
+    return this.disconnectedAt === null ? 0 : Date.now() - this.disconnectedAt;
   }
 
   static async connect(options: NatsConnectOptions): Promise<NatsTransport> {
@@ -83,6 +107,7 @@ export class NatsTransport implements Transport {
         inboxPrefix: `_INBOX_${name}`,
         maxReconnectAttempts: -1,
         timeout: options.connectTimeoutMs ?? 5000,
+        noRandomize: options.serversInOrder ?? false,
         ...natsAuthOptions(options.auth),
       });
     } catch (e) {
@@ -168,11 +193,12 @@ export class NatsTransport implements Transport {
   /** Drains (lets in-flight handlers answer), then closes. Safe to call twice. */
   async close(): Promise<void> {
     if (this.connection.isClosed()) return;
-    try {
-      await this.connection.drain();
-    } catch {
-      await this.connection.close();
-    }
+    // Without a server a drain waits for one: give it a moment, then close regardless (never hang on the way out).
+    let timer: NodeJS.Timeout | undefined;
+    const drained = this.connection.drain().then(() => true, () => false);
+    const inTime = await Promise.race([drained, new Promise<boolean>((r) => { timer = setTimeout(() => r(false), CLOSE_DRAIN_MS); })]);
+    clearTimeout(timer);
+    if (!inTime && !this.connection.isClosed()) await this.connection.close().catch(() => undefined);
   }
 
   /** Runs a client call, turning its errors (closed, payload too large) into a ZonalError naming the subject. */

@@ -11,6 +11,7 @@
  *  - the observer: reads every subject of every run and the round record; publishes nothing but the
  *    read-only JetStream requests that reading the record takes.
  */
+import { DSO_STATE_BUCKET } from './dso-state';
 import { createUser } from '@nats-io/nkeys';
 import { ROUNDS_STREAM } from './recorder';
 
@@ -32,7 +33,8 @@ export function zonePermissions(zoneId: number): Permissions {
 }
 
 export function dsoPermissions(): Permissions {
-  return { publish: ['zonal.>', '$JS.API.>'], subscribe: ['zonal.>', inbox('dso')], allowResponses: true };
+  // $KV.ZONAL_DSO_STATE: its negotiation state (dso-state.ts); $JS.FC: flow control of the reads that list it.
+  return { publish: ['zonal.>', '$JS.API.>', `$KV.${DSO_STATE_BUCKET}.>`, '$JS.FC.>'], subscribe: ['zonal.>', inbox('dso')], allowResponses: true };
 }
 
 /** Read-only: live messages, and the JetStream requests that read the round record (no create, no delete). */

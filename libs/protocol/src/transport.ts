@@ -88,6 +88,8 @@ export interface Transport {
   /** Resolves once everything published so far has left this agent. */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** How long the transport has been cut off from its server (ms); absent or 0 where it cannot be (in process). */
+  unreachableForMs?(): number;
 }
 
 /** Stamps drafts with this agent's envelope header and a per-sender sequence number. */

@@ -188,6 +188,12 @@ const negotiationSchema = z.strictObject({
    */
   stallRounds: z.number().int().min(2).max(10_000),
   zoneTimeoutMs: z.number().int().min(50).max(600_000),
+  /**
+   * The negotiation's wall-clock budget (s): past it the DSO stops after the round in hand, reported
+   * as not converged (`stoppedBy`), so a run whose zones or server went away ends instead of waiting
+   * through every round's zone timeout. Default 600 s.
+   */
+  budgetS: z.number().positive().max(7 * 24 * 3600).optional(),
   admm: z.strictObject({
     rho0YuanPerKwhPerKw: z.number().positive(),
     /** ρ stays within these (residual balancing and a zone that never moves cannot drive it to 1e10). */

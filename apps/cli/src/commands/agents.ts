@@ -37,9 +37,11 @@ export function registerAgents(program: Command): void {
     .option('--nats <url>', 'NATS server URL', 'nats://127.0.0.1:4222')
     .requiredOption('--run-id <id>', 'the run id of the DSO to join (zonal dso prints it)')
     .option('--out <dir>', 'where the zone writes its per-EV schedules when the run ends')
-    .option('--export-lp <dir>', 'write every model the zone\'s policy solves as a CPLEX LP file'))
-    .action(action(async (o: { config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string; exportLp?: string }) =>
-      runApp(ZONE_APP, pass({ '--config': o.config, '--zone': o.zone, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out, '--export-lp': o.exportLp }), natsAuthEnv(natsAuthFromOptions(o)))));
+    .option('--export-lp <dir>', 'write every model the zone\'s policy solves as a CPLEX LP file')
+    .option('--dso-wait-s <s>', 'stop (exit 3) after this long without a word from the DSO; a DSO back within it is announced to again (default 600)')
+    .option('--dso-silence-s <s>', 'after this long without a word from the DSO, say so and announce again when it is back (default 30)'))
+    .action(action(async (o: { config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string; exportLp?: string; dsoWaitS?: string; dsoSilenceS?: string }) =>
+      runApp(ZONE_APP, pass({ '--config': o.config, '--zone': o.zone, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out, '--export-lp': o.exportLp, '--dso-wait-s': o.dsoWaitS, '--dso-silence-s': o.dsoSilenceS }), natsAuthEnv(natsAuthFromOptions(o)))));
   withNatsAuthOptions(program
     .command('dso')
     .description('run the DSO coordinator from its own file (no EV) against a NATS server; --oracle DIR adds the gap to the centralised optimum')
@@ -51,10 +53,11 @@ export function registerAgents(program: Command): void {
     .option('--oracle <dir>', 'the zones\' files (a directory of zone-<id>.json), to solve the centralised optimum and report the gap')
     .option('--announce-timeout-ms <ms>', 'wait this long for every zone to announce', '60000')
     .option('--mode <mode>', 'negotiate or centralised', 'negotiate')
-    .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)'))
-    .action(action(async (o: { config?: string; scenario?: string; nats: string; runId?: string; out?: string; oracle?: string; announceTimeoutMs: string; mode: string; exportLp?: string }) =>
+    .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)')
+    .option('--rounds-replicas <n>', 'replicas of the ZONAL_ROUNDS stream when the DSO creates it (1-5, default 1; 3 on a JetStream cluster survives losing a server); an existing stream is used as it is'))
+    .action(action(async (o: { config?: string; scenario?: string; nats: string; runId?: string; out?: string; oracle?: string; announceTimeoutMs: string; mode: string; exportLp?: string; roundsReplicas?: string }) =>
       runApp(DSO_APP, pass({
         '--config': o.config, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out,
-        '--oracle': o.oracle, '--announce-timeout-ms': o.announceTimeoutMs, '--mode': o.mode, '--export-lp': o.exportLp,
+        '--oracle': o.oracle, '--announce-timeout-ms': o.announceTimeoutMs, '--mode': o.mode, '--export-lp': o.exportLp, '--rounds-replicas': o.roundsReplicas,
       }), natsAuthEnv(natsAuthFromOptions(o)))));
 }

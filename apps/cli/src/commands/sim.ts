@@ -7,14 +7,16 @@ import type { Command } from 'commander';
 import { InputError } from '@zonal/core';
 import { runDsoAgent, startZoneAgent, withOracle, writeSimReport, type SimReport } from '@zonal/agents';
 import {
-  DSO_FILE, excludedEvMessages, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, writePartyFiles, zoneFileName,
+  DEFAULT_BUDGET_S, DSO_FILE, excludedEvMessages, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, writePartyFiles, zoneFileName,
   type CentralisedResult, type SimSetup,
 } from '@zonal/coordination';
-import { describeAuth, InProcessBus, natsAuthEnv, natsAuthFromOptions, NatsTransport, natsAvailable, startLocalNatsServer, type LocalNatsServer, type NatsAuth } from '@zonal/protocol';
+import {
+  describeAuth, InProcessBus, natsAuthEnv, natsAuthFromOptions, NatsTransport, natsAvailable, startLocalNatsServer, validateReplicas, type LocalNatsServer, type NatsAuth,
+} from '@zonal/protocol';
 import { clock, loadScenario } from '@zonal/scenario';
 import { configureSolver, shutdownSolver } from '@zonal/solver';
 import { table } from '../table';
-import { action, printJson } from '../run';
+import { action, printJson, RunIncomplete } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
 import { withNatsAuthOptions } from './nats-options';
 
@@ -23,7 +25,7 @@ const DEFAULT_NATS = process.env.ZONAL_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 interface RoundProgress { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; centralisedCostYuan?: number }
 
-interface SimOptions { scenario?: string; config?: string; out: string; nats?: string; json?: boolean; mode: string; exportLp?: string }
+interface SimOptions { scenario?: string; config?: string; out: string; nats?: string; json?: boolean; mode: string; exportLp?: string; roundsReplicas: string }
 
 export function registerSim(program: Command): void {
   withNatsAuthOptions(program
@@ -36,6 +38,7 @@ export function registerSim(program: Command): void {
     .option('--mode <mode>', 'negotiate (default) or centralised', 'negotiate')
     .option('--json', 'print the report as one JSON object instead of tables')
     .option('--export-lp <dir>', 'write every model each party solves as CPLEX LP files: DIR/dso/, DIR/zone-<id>/')
+    .option('--rounds-replicas <n>', 'replicas of the ZONAL_ROUNDS stream when the DSO creates it (1-5; 3 on a JetStream cluster survives losing a server); an existing stream is used as it is', '1')
     .action(action(async (o: SimOptions) => {
       const stop = stopOnSignals();
       try {
@@ -76,6 +79,8 @@ async function sim(o: SimOptions): Promise<number> {
   const say = (line: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}\n`);
   if (o.mode !== 'negotiate' && o.mode !== 'centralised') throw new InputError(`must be negotiate or centralised, got "${o.mode}"`, '--mode');
   if (o.scenario && o.config) throw new InputError('give either --scenario FILE or --config DIR', '--config');
+  // Refused here, before any process starts, rather than by the DSO once the zones run.
+  const roundsReplicas = validateReplicas(o.roundsReplicas, '--rounds-replicas');
   const outDir = resolve(o.out);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new InputError('is a file, not a directory', '--out');
   mkdirSync(outDir, { recursive: true });
@@ -117,7 +122,7 @@ async function sim(o: SimOptions): Promise<number> {
   let report: SimReport;
   try {
     report = nats
-      ? await simOverNats(nats.url, auth, runId, partiesDir, outDir, sim, lpDirs(o.exportLp), progress, say)
+      ? await simOverNats(nats.url, auth, runId, partiesDir, outDir, sim, lpDirs(o.exportLp), progress, say, roundsReplicas)
       : await simInProcess(runId, outDir, sim, oracle, lpDirs(o.exportLp), progress, say);
   } finally {
     await nats?.local?.stop();
@@ -164,7 +169,7 @@ async function chooseNats(explicit: string | undefined, say: (l: string) => void
 }
 
 async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDir: string, outDir: string, setup: SimSetup, lp: LpDirs,
-  progress: (r: RoundProgress) => void, say: (l: string) => void): Promise<SimReport> {
+  progress: (r: RoundProgress) => void, say: (l: string) => void, roundsReplicas: number): Promise<SimReport> {
   const watcher = await NatsTransport.connect({ servers: url, name: 'sim', runId, requireJetStream: false, auth });
   const rounds = watcher.subscribe(watcher.subjects.round, (m) => { if (m.type === 'roundRecord') progress(m.body); });
   await watcher.flush();
@@ -180,13 +185,23 @@ async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDi
   say(`run ${runId}: starting the DSO and ${setup.zones.length} zone processes`);
   const lpArgs = (dir: string | undefined) => (dir ? ['--export-lp', dir] : []);
   const zones = setup.zones.map((z) => spawnApp(ZONE_APP, ['--config', join(partiesDir, zoneFileName(z.id)), '--out', join(outDir, 'zones'), ...lpArgs(lp.zone(z.id)), ...common], `zone ${z.id}`));
-  const dso = spawnApp(DSO_APP, ['--config', join(partiesDir, DSO_FILE), '--out', outDir, ...lpArgs(lp.dso), ...common], 'dso');
+  const dso = spawnApp(DSO_APP, ['--config', join(partiesDir, DSO_FILE), '--out', outDir, ...lpArgs(lp.dso), '--rounds-replicas', String(roundsReplicas), ...common], 'dso');
   // A zone that refuses its input (exit 2) would only be waited for: stop the run and say why.
   let refused: string | undefined;
   zones.forEach((z, k) => z.on('exit', (code) => {
     if (code === 2 && dso.exitCode === null) { refused = `zone ${setup.zones[k].id} refused its input (its message is above)`; dso.kill('SIGTERM'); }
   }));
+  // The run's wall-clock budget: the negotiation's own, and time to start, announce and report.
+  const budgetMs = (setup.scenario.negotiation.budgetS ?? DEFAULT_BUDGET_S) * 1000 + SIM_GRACE_MS;
+  let overBudget = false;
+  const watchdog = setTimeout(() => {
+    overBudget = true;
+    say(`the run is past its budget of ${budgetMs / 1000} s: stopping the DSO and the zones`);
+    for (const c of started) if (c.exitCode === null) c.kill('SIGTERM');
+    setTimeout(() => { for (const c of started) if (c.exitCode === null) c.kill('SIGKILL'); }, 2000).unref();
+  }, budgetMs);
   const dsoCode = await new Promise<number>((res) => dso.on('exit', (code) => res(code ?? 1)));
+  clearTimeout(watchdog);
   // Zones leave on the DSO's shutdown message; any that linger are stopped.
   await Promise.all(zones.map((z) => new Promise<void>((res) => {
     if (z.exitCode !== null) return res();
@@ -196,9 +211,16 @@ async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDi
   rounds.unsubscribe();
   await watcher.close();
   if (refused) throw new InputError(refused, 'zonal sim');
-  if (dsoCode !== 0) throw new Error(`the DSO process exited with code ${dsoCode} (its messages are above)`);
-  return JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8')) as SimReport;
+  if (overBudget) throw new RunIncomplete(`the run did not finish within its budget of ${budgetMs / 1000} s (negotiation.budgetS + ${SIM_GRACE_MS / 1000} s to start and report); every process it started is stopped`);
+  // Exit 1 with this run's report is a negotiation that did not converge: a result, summed up below.
+  const reportFile = join(outDir, 'report.json');
+  const written = (dsoCode === 0 || dsoCode === 1) && existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) as SimReport : null;
+  if (written?.runId === runId) return written;
+  throw new RunIncomplete(`the DSO process exited with code ${dsoCode} before writing its report (its messages are above); every process this run started is stopped`);
 }
+
+/** Beyond the negotiation's budget, what a run gets to start, announce and write its report (ms). */
+const SIM_GRACE_MS = 120_000;
 
 async function simInProcess(runId: string, outDir: string, sim: SimSetup, oracle: Promise<CentralisedResult>, lp: LpDirs,
   progress: (r: RoundProgress) => void, say: (l: string) => void): Promise<SimReport> {
@@ -206,12 +228,17 @@ async function simInProcess(runId: string, outDir: string, sim: SimSetup, oracle
   const agents = await Promise.all(sim.parties.map((party) => startZoneAgent({
     transport: bus.connect({ runId, name: `zone${party.config.id}` }), party, outDir: join(outDir, 'zones'), exportLpDir: lp.zone(party.config.id),
   })));
-  const { report } = await runDsoAgent({
-    transport: bus.connect({ runId, name: 'dso' }), network: sim, transportLabel: 'in-process', outDir, exportLpDir: lp.dso,
-    log: (l) => say(`  [dso] ${l}`), onRound: progress, oracle: () => oracle,
-  });
-  await Promise.all(agents.map((a) => a.done));
-  return report;
+  try {
+    const { report } = await runDsoAgent({
+      transport: bus.connect({ runId, name: 'dso' }), network: sim, transportLabel: 'in-process', outDir, exportLpDir: lp.dso,
+      log: (l) => say(`  [dso] ${l}`), onRound: progress, oracle: () => oracle,
+    });
+    await Promise.all(agents.map((a) => a.done));
+    return report;
+  } finally {
+    // A DSO that failed mid-run leaves its zones waiting for a restart; here there is none to wait for.
+    await Promise.all(agents.map((a) => a.stop()));
+  }
 }
 
 const f2 = (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -229,7 +256,7 @@ function deliveryLine(zones: SimReport['zones']): string {
 
 function printSummary(r: SimReport, outDir: string): void {
   console.log(`\nZonal negotiation — scenario "${r.scenario}" (seed ${r.seed}), run ${r.runId}, transport ${r.transport}`);
-  console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : r.unanswered?.length ? `NOT converged: zone(s) ${r.unanswered.join(', ')} never gave an acceptable answer (stopped after ${r.rounds} rounds)` : r.deliveryUnmet ? `NOT converged: after ${r.deliveryChecks.length} re-plans the point the EVs deliver still breaks a rating (stopped after ${r.rounds} rounds)` : r.stalled ? `NOT converged: no progress in the last rounds, stopped after ${r.rounds} (residual ${r.roundLog.at(-1)?.primalResidualKw.toFixed(2)} kW)` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct === null ? 'not computed' : `${r.gapToCentralisedPct.toFixed(4)}%`}`);
+  console.log(`method ${r.method}: ${r.converged ? `converged in ${r.rounds} rounds` : r.stoppedBy ? `NOT converged: stopped by ${r.stoppedBy}` : r.unanswered?.length ? `NOT converged: zone(s) ${r.unanswered.join(', ')} never gave an acceptable answer (stopped after ${r.rounds} rounds)` : r.deliveryUnmet ? `NOT converged: after ${r.deliveryChecks.length} re-plans the point the EVs deliver still breaks a rating (stopped after ${r.rounds} rounds)` : r.stalled ? `NOT converged: no progress in the last rounds, stopped after ${r.rounds} (residual ${r.roundLog.at(-1)?.primalResidualKw.toFixed(2)} kW)` : `NOT converged: round limit ${r.maxRounds} reached`}; gap to the centralised optimum ${r.gapToCentralisedPct === null ? 'not computed' : `${r.gapToCentralisedPct.toFixed(4)}%`}`);
   const c = r.costs;
   const oracle = (v: number | undefined) => (v === undefined ? '–' : f2(v));
   // The result is the delivered point; the DSO's model of the agreed aggregates stands beside it only where it differs.
@@ -269,7 +296,7 @@ function printSummary(r: SimReport, outDir: string): void {
   console.log(`AC check: losses ${r.ac.lossKwh.toFixed(1)} kWh/day (LP ${r.ac.lpLossKwh.toFixed(1)}), minimum voltage ${r.ac.vminPu.toFixed(4)} pu at bus ${r.ac.vminBus}, ${clock(r.ac.vminHour)}; ` +
     `max |V_LP − V_AC| ${r.ac.maxAbsVDiffPu.toExponential(1)} pu; violations ${r.ac.violations} (before coordination: ${r.acBefore.violations}, vmin ${r.acBefore.vminPu.toFixed(4)} pu)`);
   for (const d of r.deliveryChecks ?? []) console.log(`round ${d.round}: agreed, but the point the EVs deliver broke ${d.violations} limit(s); the DSO tightened ${d.tightened.join(', ')} in its model and went on`);
-  if (r.incidents.length) console.log(`incidents: ${r.incidents.map((i) => `round ${i.round} zone ${i.zoneId} ${i.status}${i.status === 'refused' ? ` (${i.detail})` : ''}`).join('; ')}`);
+  if (r.incidents.length) console.log(`incidents: ${r.incidents.map((i) => `round ${i.round} zone ${i.zoneId} ${i.status}${i.status === 'refused' || i.status === 'stalled' ? ` (${i.detail})` : ''}`).join('; ')}`);
   if (r.excludedEvs.length) console.log(`${r.excludedEvs.length} EV(s) left out of every envelope (listed in report.json), e.g. ${r.excludedEvs[0]}`);
   console.log(`report: ${join(outDir, 'report.json')} and ${join(outDir, 'report.html')} (+ periods.csv, buses.csv, branches.csv, violations.csv, rounds.csv, costs.csv, zones.csv, trades.csv, trade-prices.csv)`);
 }

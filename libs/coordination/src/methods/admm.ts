@@ -3,7 +3,7 @@ import type { LpExporter, ModelBuilder } from '@zonal/solver';
 import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addEnvelopeLink, addZoneTerms } from '../centralised';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
-import { rms, type CoordinationMethod, type RoundUpdate } from './method';
+import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './method';
 
 /**
  * Consensus ADMM with the DSO as coordinator (SPEC §8; Boyd et al. 2011, §3.1 scaled form, §3.4.1
@@ -52,6 +52,22 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
       });
       y = warm.flexKw.map((a) => Float64Array.from(a));
       lossSqPu = warm.lossSqPu;
+    },
+
+    snapshot() {
+      return { rho, y, u, lossSqPu: lossSqPu ?? null, lastCost, tangentScaleKw };
+    },
+
+    restore(state: unknown) {
+      const s = state as Record<string, unknown>;
+      const Z = setup.zones.length;
+      if (typeof s.rho !== 'number' || !(s.rho > 0) || typeof s.tangentScaleKw !== 'number') throw new Error('checkpoint field rho / tangentScaleKw is not a positive number');
+      rho = s.rho;
+      tangentScaleKw = s.tangentScaleKw;
+      y = zoneSeries(s.y, Z, T, 'y');
+      u = zoneSeries(s.u, Z, T, 'u');
+      lossSqPu = s.lossSqPu === null ? undefined : (s.lossSqPu as Float64Array[]).map((a) => Float64Array.from(a));
+      lastCost = typeof s.lastCost === 'number' ? s.lastCost : null;
     },
 
     signal(zone: ZoneSetup, round: number): DsoSignal {

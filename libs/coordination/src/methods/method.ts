@@ -14,6 +14,18 @@ export interface CoordinationMethod {
   signal(zone: ZoneSetup, round: number): DsoSignal;
   /** `answers[k]`: zone k's answer this round, or its last one (timed out), or null (never answered). */
   update(answers: ReadonlyArray<ZoneReport | null>, round: number): Promise<RoundUpdate>;
+  /** The method's state between rounds, as plain data (typed arrays allowed): what a restarted DSO resumes from. */
+  snapshot(): unknown;
+  /** Takes up a `snapshot()` of the same method on the same setup, instead of `initialise`. */
+  restore(state: unknown): void;
+}
+
+/** Checks that a restored array of per-zone series has one series of `periods` values per zone. */
+export function zoneSeries(value: unknown, zones: number, periods: number, field: string): Float64Array[] {
+  if (!Array.isArray(value) || value.length !== zones || value.some((v) => !(v instanceof Float64Array) || v.length !== periods)) {
+    throw new Error(`checkpoint field ${field} is not ${zones} series of ${periods} values`);
+  }
+  return value.map((v: Float64Array) => Float64Array.from(v));
 }
 
 export interface RoundUpdate {

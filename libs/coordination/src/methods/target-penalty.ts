@@ -4,7 +4,7 @@ import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addZoneTerms } from '../centralised';
 import { evaluateSchedules } from '../evaluate';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
-import { rms, type CoordinationMethod, type RoundUpdate } from './method';
+import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './method';
 
 /**
  * The seed's own scheme (seed 001 eq 9–10 and eq 22, SPEC §8), iterated: the DSO sends each zone a
@@ -81,6 +81,19 @@ export function createTargetPenalty(setup: NegotiationSetup, exporter?: LpExport
         },
       });
       pzEv = minCost.flexKw.map((a, k) => a.map((v, t) => Math.max(v, minLoss.flexKw[k][t])));
+    },
+
+    snapshot() {
+      return { pzEv, floorKw, timesExceeded: timesExceeded.map((a) => Array.from(a)), placed: placed.map((l) => l.busShares.map((b) => b.share)) };
+    },
+
+    restore(state: unknown) {
+      const s = state as Record<string, unknown>;
+      const Z = setup.zones.length;
+      pzEv = zoneSeries(s.pzEv, Z, T, 'pzEv');
+      zoneSeries(s.floorKw, Z, T, 'floorKw').forEach((f, k) => floorKw[k].set(f));
+      (s.timesExceeded as number[][]).forEach((a, k) => timesExceeded[k].set(a));
+      (s.placed as Float64Array[][]).forEach((shares, k) => shares.forEach((share, b) => placed[k].busShares[b].share.set(share)));
     },
 
     signal(zone: ZoneSetup, round: number): DsoSignal {
