@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The README's test command: type-check, lint (module boundaries), every project's vitest suite
+// The README's test command: build (dist/), type-check, lint (module boundaries), every project's vitest suite
 // through Nx, then one closing line "N passed, N failed" summed over the projects' JSON results.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +19,8 @@ const extra = process.argv.slice(2);
 const failures = [];
 // The tests need nats-server, glpsol and cbc: installed here when missing (as .ci/run does).
 if (step('system packages', 'bash', ['tools/scripts/install-system-deps.sh']) !== 0) failures.push('system packages');
+// The bundles the `zonal` processes run (dist/): the integration tests start them as users do.
+if (step('build', 'node', ['tools/scripts/build.mjs']) !== 0) failures.push('build');
 if (step('type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) failures.push('type-check');
 // The module-boundary rule reads Nx's project graph: compute it before eslint runs.
 step('project graph', 'npx', ['nx', 'show', 'projects']);

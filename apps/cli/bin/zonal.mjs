@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// `zonal` entry point: registers tsx so the TypeScript sources run as they are, right after `npm ci`.
-import { register } from 'tsx/esm/api';
+// `zonal` entry point: runs dist/cli.mjs, rebuilt first when a source changed (tools/scripts/launch.mjs).
+import { launch } from '../../../tools/scripts/launch.mjs';
 
-register();
-await import('../src/main.ts');
+await launch('cli', new URL('../src/main.ts', import.meta.url));

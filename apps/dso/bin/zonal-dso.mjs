@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The DSO coordinator as its own process (see src/main.ts); TypeScript runs through tsx.
-import { register } from 'tsx/esm/api';
+// The DSO coordinator as its own process (see src/main.ts): runs dist/dso.mjs (tools/scripts/launch.mjs).
+import { launch } from '../../../tools/scripts/launch.mjs';
 
-register();
-await import('../src/main.ts');
+await launch('dso', new URL('../src/main.ts', import.meta.url));

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { InputError, isZonalError } from '@zonal/core';
 import { runDsoAgent } from '@zonal/agents';
 import { buildDsoNetwork, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, zonePartyOf, type DsoNetwork, type ZoneParty } from '@zonal/coordination';
+import { runDispatch } from '@zonal/dispatch';
 import { describeAuth, NATS_AUTH_FLAGS, natsAuthFromOptions, NatsTransport } from '@zonal/protocol';
 import { loadScenario, type DsoConfig } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
@@ -55,6 +56,9 @@ try {
     // Run ids are unique unless given: two DSOs left on a shared default would mix their zones.
     const runId = opts.runId ?? `run-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     if (!opts.runId) process.stderr.write(`dso: run id ${runId} (start the zones with --run-id ${runId})\n`);
+    // Warm the solver while the zones start and announce, not in the first round (a process's first
+    // solve is several times slower: V8 compiles HiGHS): the feeder's dispatch without EVs, discarded.
+    void runDispatch(network.inputs).catch(() => undefined);
     // Without JetStream the run goes on, its rounds unrecorded (the agent says so).
     transport = await NatsTransport.connect({ servers: opts.nats, name: 'dso', runId, auth, requireJetStream: false });
     process.stderr.write(`dso: connected to ${opts.nats} with ${describeAuth(auth)}\n`);

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// One zone aggregator agent as its own process (see src/main.ts); TypeScript runs through tsx.
-import { register } from 'tsx/esm/api';
+// One zone aggregator agent as its own process (see src/main.ts): runs dist/zone.mjs (tools/scripts/launch.mjs).
+import { launch } from '../../../tools/scripts/launch.mjs';
 
-register();
-await import('../src/main.ts');
+await launch('zone', new URL('../src/main.ts', import.meta.url));

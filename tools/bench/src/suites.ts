@@ -5,6 +5,7 @@ import { benchPowerFlow } from '@zonal/feeder';
 import { benchPartition } from '@zonal/partition';
 import { benchFleetScheduling } from '@zonal/policies';
 import { benchModelBuild, benchSolverWorker, shutdownSolver } from '@zonal/solver';
+import { benchStartup, STARTUP_GOAL_X_NODE } from './startup';
 
 export interface BenchSuite {
   name: string;
@@ -14,6 +15,11 @@ export interface BenchSuite {
 
 /** Every benchmark, in the order `npm run bench` prints them. */
 export const benchSuites: BenchSuite[] = [
+  {
+    name: 'startup',
+    description: `a zonal process from spawn to exit, median of 7 interleaved runs, against node -e 0 (goal: zonal --help under ${STARTUP_GOAL_X_NODE}x node -e 0, no TypeScript transpiled at start)`,
+    run: () => benchStartup(),
+  },
   {
     name: 'powerflow',
     description: 'backward/forward sweep per solve (goals: IEEE-33 well under 0.1 ms, 5 000 buses under 10 ms)',

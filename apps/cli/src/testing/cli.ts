@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 /** The repository root, for spawning the CLI as a user would. */
 export const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 
-/** Runs `zonal ARGS…` as a separate process (the real entry point, through tsx). */
+/** Runs `zonal ARGS…` as a separate process through the real entry point (the bundle dist/cli.mjs, rebuilt when a source changed). */
 export function zonal(...args: string[]) {
   return zonalWithEnv({}, ...args);
 }
