@@ -11,7 +11,7 @@ import { InputError, isZonalError } from '@zonal/core';
 import { runDsoAgent } from '@zonal/agents';
 import { buildDsoNetwork, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, zonePartyOf, type DsoNetwork, type ZoneParty } from '@zonal/coordination';
 import { runDispatch } from '@zonal/dispatch';
-import { describeAuth, NATS_AUTH_FLAGS, natsAuthFromOptions, NatsTransport } from '@zonal/protocol';
+import { describeAuth, NATS_AUTH_FLAGS, natsAuthFromOptions, NatsTransport, validateReplicas } from '@zonal/protocol';
 import { loadScenario, type DsoConfig } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 
@@ -24,10 +24,11 @@ const command = new Command('zonal-dso')
   .option('--oracle <dir>', 'a directory with the zones\' files, to solve the centralised optimum and report the gap')
   .option('--mode <mode>', 'negotiate (default) or centralised (needs the zone files: --oracle DIR or --scenario)', 'negotiate')
   .option('--announce-timeout-ms <ms>', 'wait this long for every zone to announce', '60000')
-  .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)');
+  .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)')
+  .option('--rounds-replicas <n>', 'replicas of the ZONAL_ROUNDS stream when this DSO creates it (1-5; 3 on a JetStream cluster survives losing a server); an existing stream is used as it is', '1');
 for (const f of NATS_AUTH_FLAGS) command.option(f.flag, f.description);
 const opts = command.parse(process.argv)
-  .opts<{ config?: string; scenario?: string; nats: string; runId?: string; out?: string; oracle?: string; mode: string; announceTimeoutMs: string; exportLp?: string }>();
+  .opts<{ config?: string; scenario?: string; nats: string; runId?: string; out?: string; oracle?: string; mode: string; announceTimeoutMs: string; exportLp?: string; roundsReplicas: string }>();
 
 /** The DSO's own file, and the zone parties only where the caller handed them over for the oracle. */
 async function ownPart(): Promise<{ dso: DsoConfig; oracleZones: ZoneParty[] | null }> {
@@ -52,6 +53,7 @@ try {
   } else if (opts.mode === 'negotiate') {
     const timeoutMs = Number(opts.announceTimeoutMs);
     if (!(timeoutMs > 0)) throw new InputError(`must be a positive number of milliseconds, got "${opts.announceTimeoutMs}"`, '--announce-timeout-ms');
+    const roundsReplicas = validateReplicas(opts.roundsReplicas, '--rounds-replicas');
     const auth = natsAuthFromOptions(opts);
     // Run ids are unique unless given: two DSOs left on a shared default would mix their zones.
     const runId = opts.runId ?? `run-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -63,7 +65,7 @@ try {
     transport = await NatsTransport.connect({ servers: opts.nats, name: 'dso', runId, auth, requireJetStream: false });
     process.stderr.write(`dso: connected to ${opts.nats} with ${describeAuth(auth)}\n`);
     const { report } = await runDsoAgent({
-      transport, network, transportLabel: `nats ${opts.nats}`, outDir: opts.out, announceTimeoutMs: timeoutMs, oracle, exportLpDir: opts.exportLp,
+      transport, network, transportLabel: `nats ${opts.nats}`, outDir: opts.out, announceTimeoutMs: timeoutMs, oracle, exportLpDir: opts.exportLp, roundsReplicas,
       log: (l) => process.stderr.write(`dso: ${l}\n`),
       onRound: (r) => process.stderr.write(`round ${r.round}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan\n`),
     });

@@ -84,6 +84,32 @@ describe('a zone whose announce cannot be sent', () => {
   });
 });
 
+describe('a zone asked again (its answer lost, say with a cluster server)', () => {
+  it('answers the same request from the same solve, and a new request from a new one', async () => {
+    const sim = await buildSimSetup(loadScenario('small-test'));
+    const bus = new InProcessBus(), runId = 'again', lpDir = mkdtempSync(join(tmpdir(), 'zonal-again-'));
+    const dso = bus.connect({ runId, name: 'dso' });
+    // The zone announces once its warm-up solve is done: from then on, each solve it makes is one more LP file.
+    const announced = new Promise<void>((resolve) => { dso.serve(dso.subjects.anyZoneAnnounce, () => { resolve(); return { type: 'status', body: { state: 'waiting', round: null, zonesKnown: [] } }; }); });
+    const agent = await startZoneAgent({ transport: bus.connect({ runId, name: 'zone1' }), party: sim.parties[0], exportLpDir: lpDir });
+    await announced;
+    const solves = () => readdirSync(lpDir).length;
+    const periods = sim.zones[0].bid.grid.periods;
+    const ask = (round: number) => dso.request(dso.subjects.zoneSolve('1'),
+      { type: 'solveRequest', body: toSolveRequest(1, { round, consensus: { referenceKw: new Float64Array(periods).fill(50), lambdaYuanPerKwh: new Float64Array(periods).fill(0.5), rho: 0.01 } }, periods) }, { timeoutMs: 60_000, expect: 'solveReply' });
+    const before = solves();
+    const [first, again] = await Promise.all([ask(1), ask(1)]);
+    const once = solves();
+    expect(once).toBeGreaterThan(before);
+    expect(first.ok && again.ok && again.reply.body).toEqual(first.ok && first.reply.body);
+    expect((await ask(1)).ok).toBe(true);
+    expect(solves()).toBe(once);
+    expect((await ask(2)).ok).toBe(true);
+    expect(solves()).toBeGreaterThan(once);
+    await agent.stop();
+  });
+});
+
 describe('the seed\'s target/penalty method through the protocol', () => {
   it('reaches every zone and gets every answer (its requests validate on the wire)', async () => {
     const scenario = loadScenario('small-test');

@@ -293,6 +293,13 @@ export const roundRecordBody = z
     zones: z.array(zoneRoundOutcome),
     /** The centralised optimum's cost, when the DSO has solved it, so a watcher can show the gap. */
     centralisedCostYuan: z.number().optional(),
+    /**
+     * The recording DSO's instance: a nonce its recorder chose when it opened (recorder.ts), also in the
+     * JetStream message id. A run's records from more than one instance are a restarted or second DSO, or
+     * a forgery. Optional, so records stored before it existed still decode (no protocol version bump:
+     * no zone reads it, and a bump would part old zones from a new DSO).
+     */
+    instance: token.optional(),
   })
   .superRefine((b, ctx) => {
     checkUnique(b.zones, (zone) => zone.zoneId, 'zone', ctx, ['zones']);

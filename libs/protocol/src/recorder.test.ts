@@ -1,13 +1,13 @@
 /**
  * Round records: the same checks on JetStream (a private nats-server) and in memory.
  */
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus, InProcessTransport } from './inProcessTransport';
-import type { BodyOf, Message } from './messages';
+import { PROTOCOL_VERSION, type BodyOf, type Message } from './messages';
 import { NatsTransport } from './natsTransport';
 import type { LocalNatsServer } from './probe';
-import { JetStreamRecorder, openRecorder, ROUNDS_STREAM, type RoundRecorder } from './recorder';
+import { JetStreamRecorder, openRecorder, ROUNDS_STREAM, validateReplicas, type RoundRecorder } from './recorder';
 import { startNatsServer } from './testing/natsServer';
 import { sampleBodies } from './testing/samples';
 import { collect, freshRunId } from './testing/transportContract';
@@ -57,14 +57,15 @@ describe.each(kinds)('$kind round recorder', ({ connect, publishRaw }) => {
     await Promise.all(opened.splice(0).map((t) => t.close()));
   });
 
-  it('reads every round back in the order recorded, stamped with run, sender and seq = round', async () => {
+  it('reads every round back in the order recorded, stamped with run, sender, seq = round and the recorder\'s instance', async () => {
     const runId = freshRunId('order');
     const [, recorder] = await open(runId);
+    expect(recorder.instance).toMatch(/^[0-9a-f]{12}$/);
     const bodies = [0, 1, 2, 3, 4].map((r) => roundBody(r));
     for (const body of bodies) expect(await recorder.record(body)).toEqual({ duplicate: false });
     const history = await recorder.readRounds(runId);
-    expect(history.skipped).toEqual([]);
-    expect(history.records.map((r) => r.body)).toEqual(bodies);
+    expect(history).toMatchObject({ skipped: [], duplicates: [], foreign: [], instances: [recorder.instance] });
+    expect(history.records.map((r) => r.body)).toEqual(bodies.map((b) => ({ ...b, instance: recorder.instance })));
     expect(history.records.map((r) => [r.runId, r.sender, r.seq])).toEqual(bodies.map((b) => [runId, 'dso', b.round]));
   });
 
@@ -79,6 +80,51 @@ describe.each(kinds)('$kind round recorder', ({ connect, publishRaw }) => {
       [0, sampleBodies.roundRecord.totalCostYuan],
       [1, sampleBodies.roundRecord.totalCostYuan],
     ]);
+  });
+
+  it('keeps a second DSO instance on the run (restarted, say) apart: its re-recorded rounds are stored and reported as duplicates', async () => {
+    const runId = freshRunId('twice');
+    const [[, first], [, second]] = [await open(runId), await open(runId)];
+    expect(second.instance).not.toBe(first.instance);
+    await first.record(roundBody(1));
+    await first.record(roundBody(2));
+    // Under the old `<runId>.<round>` ids the server would have dropped these as duplicates of the first DSO's.
+    expect(await second.record(roundBody(2, { totalCostYuan: -2 }))).toEqual({ duplicate: false });
+    expect(await second.record(roundBody(3))).toEqual({ duplicate: false });
+    const history = await first.readRounds(runId);
+    expect(history.records.map((r) => [r.body.round, r.body.instance])).toEqual([[1, first.instance], [2, first.instance], [3, second.instance]]);
+    expect(history.duplicates).toEqual([{ round: 2, positions: [1, 2] }]);
+    expect(history.instances).toEqual([first.instance, second.instance]);
+    // Asked for the first DSO's records only, the second's are foreign, and no round is counted twice.
+    const own = await first.readRounds(runId, { instances: [first.instance] });
+    expect(own.records.map((r) => r.body.round)).toEqual([1, 2]);
+    expect(own.duplicates).toEqual([]);
+    expect(own.foreign).toEqual([{ position: 2, round: 2, instance: second.instance }, { position: 3, round: 3, instance: second.instance }]);
+    await expect(first.readRounds(runId, { instances: ['not an instance'] })).rejects.toThrow(/^instances: /);
+  });
+
+  it('reports forged records published on the run\'s round subject instead of taking them', async () => {
+    const runId = freshRunId('forged');
+    const [transport, recorder] = await open(runId);
+    await recorder.record(roundBody(1));
+    const forge = (round: number, instance?: string) => publishRaw(transport, transport.subjects.round, new TextEncoder().encode(JSON.stringify({
+      v: PROTOCOL_VERSION, type: 'roundRecord', runId, sender: 'dso', seq: round, body: { ...roundBody(round, { totalCostYuan: 1 }), ...(instance ? { instance } : {}) },
+    })));
+    forge(1, recorder.instance); // a copy of a stored round, under the DSO's own instance
+    forge(2, 'forger'); // a round the DSO has not reached, under a made-up instance
+    forge(3); // a record without any instance
+    await transport.flush();
+    await recorder.record(roundBody(2));
+    const all = await recorder.readRounds(runId);
+    // Without knowing the DSO's instance: the first of each round is kept, every later copy reported, and two instances seen.
+    expect(all.records.map((r) => [r.body.round, r.body.totalCostYuan])).toEqual([[1, sampleBodies.roundRecord.totalCostYuan], [2, 1], [3, 1]]);
+    expect(all.duplicates).toEqual([{ round: 1, positions: [0, 1] }, { round: 2, positions: [2, 4] }]);
+    expect(all.instances).toEqual([recorder.instance, 'forger']);
+    // Knowing it (the DSO's report says it: recordInstance), the forger's records are foreign and the DSO's round 2 stands.
+    const own = await recorder.readRounds(runId, { instances: [recorder.instance] });
+    expect(own.records.map((r) => [r.body.round, r.body.totalCostYuan])).toEqual([[1, sampleBodies.roundRecord.totalCostYuan], [2, sampleBodies.roundRecord.totalCostYuan]]);
+    expect(own.foreign).toEqual([{ position: 2, round: 2, instance: 'forger' }, { position: 3, round: 3, instance: null }]);
+    expect(own.duplicates).toEqual([{ round: 1, positions: [0, 1] }]);
   });
 
   it('keeps the records of two runs apart, and an unknown run has none', async () => {
@@ -115,6 +161,24 @@ describe.each(kinds)('$kind round recorder', ({ connect, publishRaw }) => {
 });
 
 describe('JetStream recorder', () => {
+  it('acknowledges as a duplicate a round someone else stored first under the DSO\'s message id', async () => {
+    const runId = freshRunId('preempt');
+    const dso = await NatsTransport.connect({ servers: server.url, name: 'dso', runId });
+    try {
+      const recorder = await openRecorder(dso);
+      await recorder.record(roundBody(1));
+      // The record shows the instance; a forger can guess the next id and publish it first.
+      const js = jetstream(dso.connection);
+      const forged = { v: PROTOCOL_VERSION, type: 'roundRecord', runId, sender: 'dso', seq: 2, body: { ...roundBody(2, { totalCostYuan: 1 }), instance: recorder.instance } };
+      await js.publish(dso.subjects.round, new TextEncoder().encode(JSON.stringify(forged)), { msgID: `${runId}.${recorder.instance}.2` });
+      expect(await recorder.record(roundBody(2))).toEqual({ duplicate: true });
+      // The DSO's report lists such a round (duplicateRecords): the stored one is the forger's.
+      expect((await recorder.readRounds(runId)).records.at(-1)!.body.totalCostYuan).toBe(1);
+    } finally {
+      await dso.close();
+    }
+  });
+
   it('keeps the records when the recording agent is gone (a new connection reads them)', async () => {
     const runId = freshRunId('durable');
     const dso = await NatsTransport.connect({ servers: server.url, name: 'dso', runId });
@@ -139,14 +203,19 @@ describe('JetStream recorder', () => {
     try {
       await expect(openRecorder(t, { maxAgeMs: -5 })).rejects.toThrow(/^maxAgeMs: must be a positive number/);
       await expect(openRecorder(t, { fetchBatch: 0.5 })).rejects.toThrow(/^fetchBatch: must be a positive integer/);
+      for (const replicas of [0, 6, 2.5, Number.NaN]) await expect(openRecorder(t, { replicas })).rejects.toThrow(/^replicas: must be an integer from 1 to 5/);
+      await expect(openRecorder(sharedBus.connect({ name: 'dso', runId: 'x' }), { replicas: 0 })).rejects.toThrow(/^replicas: /);
+      expect(validateReplicas('3', '--rounds-replicas')).toBe(3);
+      for (const text of ['', 'three', '3.5', '0']) expect(() => validateReplicas(text, '--rounds-replicas')).toThrow(/^--rounds-replicas: must be an integer from 1 to 5/);
       await expect((await openRecorder(t)).readRounds('no.dots')).rejects.toThrow(/^runId: /);
     } finally {
       await t.close();
     }
   });
 
-  it('uses an existing stream whatever its limits, and refuses by name one that does not capture the rounds', async () => {
-    const t = await NatsTransport.connect({ servers: server.url, name: 'dso', runId: freshRunId('cfg') });
+  it('uses an existing stream whatever its limits and replicas, and refuses by name one that does not capture the rounds', async () => {
+    const runId = freshRunId('cfg');
+    const t = await NatsTransport.connect({ servers: server.url, name: 'dso', runId });
     const jsm = await jetstreamManager(t.connection);
     try {
       await openRecorder(t);
@@ -154,8 +223,20 @@ describe('JetStream recorder', () => {
       await openRecorder(t, { maxAgeMs: 60_000 });
       await jsm.streams.update(ROUNDS_STREAM, { max_age: 3_600 * 1e9 });
       await expect(openRecorder(t)).resolves.toBeDefined();
-      // One that does not capture zonal.*.round would lose every record: refused, naming what to do.
+      // Pre-created by an operator with its own limits and storage, capturing all of zonal.>: used, and left as it is,
+      // even by a recorder that would have created it with 3 replicas (which this single server could not hold).
       await jsm.streams.delete(ROUNDS_STREAM);
+      await jsm.streams.add({ name: ROUNDS_STREAM, subjects: ['zonal.>'], storage: StorageType.Memory, max_msgs: 1000, duplicate_window: 10e9 });
+      const recorder = await openRecorder(t, { replicas: 3 });
+      await recorder.record(roundBody(1));
+      expect((await recorder.readRounds(runId)).records.map((r) => r.body.round)).toEqual([1]);
+      const kept = (await jsm.streams.info(ROUNDS_STREAM)).config;
+      expect([kept.num_replicas, kept.max_msgs, kept.storage, kept.subjects]).toEqual([1, 1000, StorageType.Memory, ['zonal.>']]);
+      // Absent, and asked for 3 replicas on a server that is no cluster: refused, saying what it needs.
+      await jsm.streams.delete(ROUNDS_STREAM);
+      await expect(openRecorder(t, { replicas: 3 })).rejects.toThrow(/^jetstream: cannot open the JetStream stream ZONAL_ROUNDS \(creating it with 3 replicas\): .*replicas/);
+      await expect(openRecorder(t, { replicas: 3 })).rejects.toMatchObject({ hint: expect.stringMatching(/cluster of at least 3 servers/) });
+      // One that does not capture zonal.*.round would lose every record: refused, naming what to do.
       await jsm.streams.add({ name: ROUNDS_STREAM, subjects: ['elsewhere.>'] });
       await expect(openRecorder(t)).rejects.toThrow(/does not capture zonal\.\*\.round/);
     } finally {

@@ -7,13 +7,23 @@
  * play; a run's records are read back through an ordered consumer filtered on `zonal.<runId>.round`
  * (a single filter subject, which server 2.9 supports; `filter_subjects` needs 2.10).
  *
- * Publishing is idempotent: the JetStream message id is `<runId>.<round>`, so re-recording a round
- * (a retry after a lost ack) within the stream's duplicate window (default 2 min) stores it once.
+ * Publishing is idempotent: the JetStream message id is `<runId>.<instance>.<round>`, where `instance`
+ * is a nonce each recorder chooses when it opens, so re-recording a round (a retry after a lost ack)
+ * within the stream's duplicate window (default 2 min) stores it once, while a restarted or second DSO
+ * on the run never has its records taken for duplicates of another's (nor its own for theirs). The
+ * server acknowledges a message id it already holds as `duplicate`: `record()` passes that on, as a
+ * sign that someone else stored a record under this DSO's id. Reading back keeps the first record of
+ * each round and reports the rest (`RoundHistory.duplicates`, `foreign`, `instances`) instead of
+ * silently taking them: a forger publishing on the run's round subject is seen, not believed.
  * Run ids must be unique per run: a run id reused later appends to the same history.
  *
- * Records are stamped with `seq = round`, and published on the run's round subject, so live
- * subscribers see them too.
+ * The stream is created with `replicas` copies (an R3 stream survives the loss of one server of a
+ * JetStream cluster); an existing one is used as it is.
+ *
+ * Records are stamped with `seq = round` and the recorder's instance, and published on the run's round
+ * subject, so live subscribers see them too.
  */
+import { randomBytes } from 'node:crypto';
 import { InputError, ZonalError } from '@zonal/core';
 import { jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -21,7 +31,7 @@ import { decode, type DecodeError, encode } from './codec';
 import { InProcessTransport } from './inProcessTransport';
 import { type BodyOf, type Message, PROTOCOL_VERSION } from './messages';
 import { NatsTransport } from './natsTransport';
-import { ALL_RUNS_ROUND_SUBJECT, subjects, validateRunId } from './subjects';
+import { ALL_RUNS_ROUND_SUBJECT, subjects, validateRunId, validateToken } from './subjects';
 import { describe, type Transport } from './transport';
 
 export const ROUNDS_STREAM = 'ZONAL_ROUNDS';
@@ -29,20 +39,56 @@ export const ROUNDS_STREAM = 'ZONAL_ROUNDS';
 /** How long one pull waits on the server; the records are already stored, so this only bounds a stalled read. */
 const FETCH_EXPIRES_MS = 5000;
 
+/** JetStream's own limit on a stream's replicas. */
+const MAX_REPLICAS = 5;
+
+/** JetStream API error: "stream name already in use with a different configuration" (another recorder created it first). */
+const STREAM_NAME_IN_USE = 10058;
+
 export type RoundRecord = Message<'roundRecord'>;
 
+/**
+ * A run's records as stored. Positions count every message stored on the run's round subject, from 0.
+ * A clean history has one record per round, one instance, and nothing in `duplicates`, `foreign` or
+ * `skipped`.
+ */
 export interface RoundHistory {
   runId: string;
-  /** Valid round records of the run, in the order they were stored. */
+  /** One valid record per round — the first stored of that round (not `foreign`) — in stored order. */
   records: RoundRecord[];
+  /**
+   * Rounds stored more than once, with the position of every copy (the first is the one in `records`):
+   * a restarted or second DSO on the run, or a forger publishing on its round subject. A round
+   * re-recorded under the same message id (a retry) is stored once by the server and is not here.
+   */
+  duplicates: { round: number; positions: number[] }[];
+  /**
+   * Records of a DSO instance other than those `readRounds(runId, { instances })` named (say, forged
+   * records of a made-up instance), by position; never in `records` nor `duplicates`. Without
+   * `instances`, none: every instance's records are taken, and `instances` shows how many there were.
+   */
+  foreign: { position: number; round: number; instance: string | null }[];
+  /** Every DSO instance that recorded on the run, in order of its first record; more than one is worth a look. */
+  instances: string[];
   /** Anything else found on the run's round subject (not a valid roundRecord), by stored position. */
   skipped: { position: number; error: DecodeError }[];
 }
 
+export interface ReadRoundsOptions {
+  /** The DSO instances whose records are the run's (e.g. a report's `recordInstance`); others are `foreign`. */
+  instances?: readonly string[];
+}
+
 export interface RoundRecorder {
-  /** Stores one round of this recorder's run; `duplicate` is true when that round was already stored. */
+  /** This recorder's nonce: in each record it stores (`body.instance`) and in the record's message id. */
+  readonly instance: string;
+  /**
+   * Stores one round of this recorder's run. `duplicate` is true when the server already held this
+   * recorder's message id for that round: its own earlier attempt (a retry after a lost ack), or
+   * someone else's record under that id — the one kept is then not necessarily this one.
+   */
   record(body: BodyOf<'roundRecord'>): Promise<{ duplicate: boolean }>;
-  readRounds(runId: string): Promise<RoundHistory>;
+  readRounds(runId: string, options?: ReadRoundsOptions): Promise<RoundHistory>;
 }
 
 export interface RecorderOptions {
@@ -50,6 +96,20 @@ export interface RecorderOptions {
   maxAgeMs?: number;
   /** Records fetched per JetStream pull while reading back (default 500). */
   fetchBatch?: number;
+  /**
+   * Copies of the stream kept by a JetStream cluster when this recorder creates it (1–5, default 1;
+   * `--rounds-replicas`): 3 survive the loss of a server. An existing stream keeps its own.
+   */
+  replicas?: number;
+}
+
+/** A stream's replicas, a number or a flag's text (`--rounds-replicas`): an integer from 1 to 5, or an error naming `where`. */
+export function validateReplicas(value: number | string, where: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (!(typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_REPLICAS)) {
+    throw new InputError(`must be an integer from 1 to ${MAX_REPLICAS} (JetStream's limit), got ${JSON.stringify(value)}`, where);
+  }
+  return n;
 }
 
 /** The recorder that goes with a transport: JetStream on NATS, the bus's memory in process. */
@@ -57,30 +117,68 @@ export async function openRecorder(transport: Transport, options: RecorderOption
   if (transport instanceof NatsTransport) {
     return JetStreamRecorder.open(transport.connection, transport.runId, transport.name, options);
   }
-  if (transport instanceof InProcessTransport) return new InMemoryRecorder(transport);
+  if (transport instanceof InProcessTransport) {
+    // The bus keeps one copy of its records whatever `replicas` asks; a bad value is still refused, as on NATS.
+    if (options.replicas !== undefined) validateReplicas(options.replicas, 'replicas');
+    return new InMemoryRecorder(transport);
+  }
   throw new ZonalError('no round recorder for this kind of transport', 'transport');
 }
 
-function stampRecord(runId: string, sender: string, body: BodyOf<'roundRecord'>): RoundRecord {
-  return { v: PROTOCOL_VERSION, type: 'roundRecord', runId, sender, seq: body.round, sentAt: new Date().toISOString(), body };
+/** A new recorder's instance: 48 random bits, so that two DSOs of one run never share one. */
+function newInstance(): string {
+  return randomBytes(6).toString('hex');
 }
 
-function readHistory(runId: string, payloads: Uint8Array[]): RoundHistory {
-  const history: RoundHistory = { runId, records: [], skipped: [] };
+/** The JetStream message id of a round: unique per run, recorder instance and round. */
+function messageId(runId: string, instance: string, round: number): string {
+  return `${runId}.${instance}.${round}`;
+}
+
+function stampRecord(runId: string, sender: string, instance: string, body: BodyOf<'roundRecord'>): RoundRecord {
+  return { v: PROTOCOL_VERSION, type: 'roundRecord', runId, sender, seq: body.round, sentAt: new Date().toISOString(), body: { ...body, instance } };
+}
+
+function validateReadOptions(options: ReadRoundsOptions): Set<string> | null {
+  if (options.instances === undefined) return null;
+  for (const instance of options.instances) validateToken(instance, 'instances');
+  return new Set(options.instances);
+}
+
+function readHistory(runId: string, payloads: Uint8Array[], accepted: Set<string> | null): RoundHistory {
+  const history: RoundHistory = { runId, records: [], duplicates: [], foreign: [], instances: [], skipped: [] };
+  const copies = new Map<number, number[]>();
   payloads.forEach((payload, position) => {
     const decoded = decode(payload, { runId });
-    if (decoded.ok && decoded.message.type === 'roundRecord') history.records.push(decoded.message);
-    else {
+    if (!decoded.ok || decoded.message.type !== 'roundRecord') {
       const error: DecodeError = decoded.ok
         ? { code: 'malformed', where: 'type', message: `type: expected roundRecord, found ${decoded.message.type}` }
         : decoded.error;
       history.skipped.push({ position, error });
+      return;
+    }
+    const record = decoded.message;
+    const { round, instance } = record.body;
+    if (instance !== undefined && !history.instances.includes(instance)) history.instances.push(instance);
+    // A record without an instance (stored before instances existed) cannot be shown to be one of those asked for.
+    if (accepted && !(instance !== undefined && accepted.has(instance))) {
+      history.foreign.push({ position, round, instance: instance ?? null });
+      return;
+    }
+    const positions = copies.get(round);
+    if (positions) positions.push(position);
+    else {
+      copies.set(round, [position]);
+      history.records.push(record);
     }
   });
+  for (const [round, positions] of copies) if (positions.length > 1) history.duplicates.push({ round, positions });
   return history;
 }
 
 export class JetStreamRecorder implements RoundRecorder {
+  readonly instance = newInstance();
+
   private constructor(
     private readonly js: JetStreamClient,
     private readonly runId: string,
@@ -90,61 +188,63 @@ export class JetStreamRecorder implements RoundRecorder {
 
   /** Ensures the stream exists (idempotent) and returns a recorder for run `runId`. */
   static async open(nc: NatsConnection, runId: string, sender: string, options: RecorderOptions = {}) {
-    const { maxAgeMs, fetchBatch = 500 } = options;
+    const { maxAgeMs, fetchBatch = 500, replicas = 1 } = options;
     if (maxAgeMs !== undefined && !(Number.isFinite(maxAgeMs) && maxAgeMs > 0)) {
       throw new InputError(`must be a positive number of milliseconds, got ${maxAgeMs}`, 'maxAgeMs');
     }
     if (!(Number.isInteger(fetchBatch) && fetchBatch > 0)) {
       throw new InputError(`must be a positive integer, got ${fetchBatch}`, 'fetchBatch');
     }
+    validateReplicas(replicas, 'replicas');
     try {
       const jsm = await jetstreamManager(nc);
       // An existing stream is used whatever its replicas and limits (an operator's R3 stream, say):
       // only that it captures the rounds' subjects matters. Reading needs no right to create it.
-      const existing = await jsm.streams.info(ROUNDS_STREAM).catch((e: unknown) => {
-        if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) return null;
-        throw e;
-      });
-      if (existing) {
-        const captures = existing.config.subjects?.some((p) => p === ALL_RUNS_ROUND_SUBJECT || p === 'zonal.>' || p === '>') ?? false;
-        if (!captures) {
-          throw new ZonalError(`the stream ${ROUNDS_STREAM} exists but does not capture ${ALL_RUNS_ROUND_SUBJECT} (its subjects: ${(existing.config.subjects ?? []).join(', ') || 'none'})`, 'jetstream',
-            `add ${ALL_RUNS_ROUND_SUBJECT} to its subjects, or delete it (\`nats stream rm ${ROUNDS_STREAM}\`) and let Zonal create it`);
-        }
-      } else {
+      const existing = await jsm.streams.info(ROUNDS_STREAM).catch(notFoundAsNull);
+      if (existing) checkCaptures(existing.config.subjects);
+      else {
         await jsm.streams.add({
           name: ROUNDS_STREAM,
           subjects: [ALL_RUNS_ROUND_SUBJECT],
+          num_replicas: replicas,
           // JetStream durations are in nanoseconds.
           ...(maxAgeMs ? { max_age: Math.round(maxAgeMs * 1e6) } : {}),
+        }).catch(async (e: unknown) => {
+          // Another recorder created it in between, with other options: it is used as it is.
+          if (!(e instanceof JetStreamApiError && e.code === STREAM_NAME_IN_USE)) throw e;
+          const created = await jsm.streams.info(ROUNDS_STREAM);
+          checkCaptures(created.config.subjects);
         });
       }
     } catch (e) {
       if (e instanceof ZonalError) throw e;
       throw new ZonalError(
-        `cannot open the JetStream stream ${ROUNDS_STREAM}: ${describe(e)}`,
+        `cannot open the JetStream stream ${ROUNDS_STREAM}${replicas > 1 ? ` (creating it with ${replicas} replicas)` : ''}: ${describe(e)}`,
         'jetstream',
-        `if ${ROUNDS_STREAM} exists with another configuration (e.g. another maxAgeMs), open it with the same options or delete it (\`nats stream rm ${ROUNDS_STREAM}\`)`,
+        replicas > 1
+          ? `a stream of ${replicas} replicas needs a JetStream cluster of at least ${replicas} servers (--rounds-replicas), or create ${ROUNDS_STREAM} yourself`
+          : `check that the account has JetStream and room for one more stream, or create ${ROUNDS_STREAM} yourself (subjects ${ALL_RUNS_ROUND_SUBJECT})`,
       );
     }
     return new JetStreamRecorder(jetstream(nc), validateRunId(runId), sender, fetchBatch);
   }
 
   async record(body: BodyOf<'roundRecord'>): Promise<{ duplicate: boolean }> {
-    const payload = encode(stampRecord(this.runId, this.sender, body));
+    const payload = encode(stampRecord(this.runId, this.sender, this.instance, body));
     const subject = subjects(this.runId).round;
     try {
-      const ack = await this.js.publish(subject, payload, { msgID: `${this.runId}.${body.round}` });
+      const ack = await this.js.publish(subject, payload, { msgID: messageId(this.runId, this.instance, body.round) });
       return { duplicate: ack.duplicate };
     } catch (e) {
       throw new ZonalError(`round ${body.round} was not recorded on ${subject}: ${describe(e)}`, 'jetstream');
     }
   }
 
-  async readRounds(runId: string): Promise<RoundHistory> {
+  async readRounds(runId: string, options: ReadRoundsOptions = {}): Promise<RoundHistory> {
     const subject = subjects(runId).round;
+    const accepted = validateReadOptions(options);
     try {
-      return readHistory(runId, await this.fetchAll(subject));
+      return readHistory(runId, await this.fetchAll(subject), accepted);
     } catch (e) {
       throw new ZonalError(`cannot read the rounds of run ${runId} from ${ROUNDS_STREAM}: ${describe(e)}`, 'jetstream');
     }
@@ -176,19 +276,36 @@ export class JetStreamRecorder implements RoundRecorder {
  * in both. Duplicates are detected forever here, within the duplicate window on JetStream.
  */
 export class InMemoryRecorder implements RoundRecorder {
+  readonly instance = newInstance();
+
   constructor(private readonly transport: InProcessTransport) {}
 
   async record(body: BodyOf<'roundRecord'>): Promise<{ duplicate: boolean }> {
     const { runId, name, bus } = this.transport;
-    const payload = encode(stampRecord(runId, name, body));
+    const payload = encode(stampRecord(runId, name, this.instance, body));
     const log = bus.roundLog(runId);
-    if (log.rounds.has(body.round)) return { duplicate: true };
-    log.rounds.add(body.round);
+    const id = messageId(runId, this.instance, body.round);
+    if (log.ids.has(id)) return { duplicate: true };
+    log.ids.add(id);
     bus.send(this.transport.subjects.round, payload);
     return { duplicate: false };
   }
 
-  async readRounds(runId: string): Promise<RoundHistory> {
-    return readHistory(validateRunId(runId), [...this.transport.bus.roundLog(runId).payloads]);
+  async readRounds(runId: string, options: ReadRoundsOptions = {}): Promise<RoundHistory> {
+    return readHistory(validateRunId(runId), [...this.transport.bus.roundLog(runId).payloads], validateReadOptions(options));
+  }
+}
+
+function notFoundAsNull(e: unknown): null {
+  if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) return null;
+  throw e;
+}
+
+/** An existing stream is used whatever its replicas and limits; only that it captures the rounds' subjects matters. */
+function checkCaptures(streamSubjects: string[] | undefined): void {
+  const captures = streamSubjects?.some((p) => p === ALL_RUNS_ROUND_SUBJECT || p === 'zonal.>' || p === '>') ?? false;
+  if (!captures) {
+    throw new ZonalError(`the stream ${ROUNDS_STREAM} exists but does not capture ${ALL_RUNS_ROUND_SUBJECT} (its subjects: ${(streamSubjects ?? []).join(', ') || 'none'})`, 'jetstream',
+      `add ${ALL_RUNS_ROUND_SUBJECT} to its subjects, or delete it (\`nats stream rm ${ROUNDS_STREAM}\`) and let Zonal create it`);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +47,15 @@ describe('zonal sim picks its transport and says so', () => {
     expectCleanError(zonalWithEnv(NOWHERE, 'sim', '--scenario', bad, '--out', dir), /negotiation\.maxRounds/);
     writeFileSync(bad, JSON.stringify({ extends: 'small-test', zones: { policy: 'nope' } }));
     expectCleanError(zonalWithEnv(NOWHERE, 'sim', '--scenario', bad, '--out', dir), /unknown policy "nope"/);
+  });
+});
+
+describe('--rounds-replicas', () => {
+  it('is refused by name, exit 2, unless an integer from 1 to 5 — by zonal sim before it starts anything, and by zonal dso', () => {
+    const out = tmp();
+    expectCleanError(zonalWithEnv(NOWHERE, 'sim', '--scenario', 'small-test', '--rounds-replicas', '0', '--out', out), /--rounds-replicas: must be an integer from 1 to 5 \(JetStream's limit\), got "0"/);
+    expect(readdirSync(out)).toEqual([]);
+    expectCleanError(zonalWithEnv({}, 'dso', '--scenario', 'small-test', '--nats', 'nats://127.0.0.1:1', '--rounds-replicas', 'three'), /--rounds-replicas: must be an integer from 1 to 5/);
   });
 });
 
