@@ -70,5 +70,5 @@ describe.each(policyNames())('%s respond: the contract of its answer', (name) =>
       expect(d.overKwh).toBeLessThanOrEqual(1e-6);
       expect(d.shortfallKwh).toBeLessThanOrEqual(1e-6);
     }
-  }, 60_000);
+  }, 120_000);
 });

@@ -48,7 +48,7 @@ describe('multi-objective on its shipped case (seed 002, SPEC §7.4)', () => {
     report = await multiObjective.runCase(c, { exporter, rng: createRng(c.seed) });
     rows = report.rows as unknown as Rows;
     rows.solves.filter((s) => s.exported).forEach((s, k) => files.set(s.model, exporter.files[k]));
-  }, 60_000);
+  }, 120_000);
 
   it('is registered by name', () => {
     expect(getPolicy('multi-objective')).toBe(multiObjective);
