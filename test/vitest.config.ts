@@ -9,7 +9,7 @@ export default defineConfig({
     watch: false,
     pool: 'forks',
     fileParallelism: false,
-    testTimeout: 180_000,
+    testTimeout: 400_000,
     hookTimeout: 60_000,
     reporters: ['default', ['json', { outputFile: `${import.meta.dirname}/../tmp/vitest/integration.json` }]],
   },
