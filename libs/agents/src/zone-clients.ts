@@ -41,7 +41,7 @@ export function transportZoneClients(transport: Transport, setup: NegotiationSet
       }
       const body = outcome.reply.body;
       if (body.status !== 'optimal' && body.status !== 'feasible') return { status: 'error', detail: body.detail ?? body.status };
-      if (body.pKw.length !== periods) return { status: 'error', detail: `reply has ${body.pKw.length} periods, expected ${periods}` };
+      // Another period count is the negotiation's to refuse (refuseReply), by zone and field, as an incident.
       return { status: 'replied', answer: fromSolveReply(body, zone.bid) };
     },
   }));
