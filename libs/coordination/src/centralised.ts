@@ -1,6 +1,7 @@
 import { runDispatch, type BuiltDispatch, type DispatchResult } from '@zonal/dispatch';
 import { addEnvelopeGroups } from '@zonal/policies';
 import type { LpExporter } from '@zonal/solver';
+import { fixDsoPast } from './rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from './setup';
 
 export interface CentralisedResult {
@@ -28,7 +29,7 @@ export async function solveCentralised(setup: NegotiationSetup, opts: { exporter
   const dispatch = await runDispatch(setup.inputs, {
     exporter: opts.exporter,
     flexible: setup.zones.map((z) => z.flexible),
-    extend: (built) => { degradation = setup.zones.map((z, k) => addZoneTerms(built, z, k)); },
+    extend: (built) => { fixDsoPast(built, setup.past); degradation = setup.zones.map((z, k) => addZoneTerms(built, z, k)); },
     onSolved: (_built, sol) => {
       degradationYuan = degradation.reduce((a, d) => a + d.cols.reduce((s, c) => s + d.coef * sol.value(c), 0), 0);
       linkDuals = degradation.map((d) => Float64Array.from(d.linkRows, (r) => sol.dual(r)));

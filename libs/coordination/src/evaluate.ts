@@ -1,6 +1,7 @@
 import { ZonalError } from '@zonal/core';
 import { runDispatch, type DispatchResult, type FlexibleLoad } from '@zonal/dispatch';
 import type { LpExporter } from '@zonal/solver';
+import { fixDsoPast } from './rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from './setup';
 
 /** One tie line's trade over the day (SPEC §8: priced at min(multiplier, eq 11 cap)). */
@@ -55,6 +56,7 @@ export async function evaluateSchedules(
   const dispatch = await runDispatch(inputs, {
     exporter: opts.exporter,
     flexible,
+    extend: (built) => fixDsoPast(built, setup.past),
     onSolved: (built, sol) => {
       lmp = Array.from({ length: T }, (_, t) => Float64Array.from({ length: net.nBus }, (_, j) => (sol.hasDuals ? sol.dual(built.pbalRow(j, t)) / dt : NaN)));
     },

@@ -13,3 +13,10 @@ export { inProcessZoneClients } from './in-process';
 export { deliverZoneSchedules, deliverZone, batteryKwOfGridKw, feasibleEvCount, type ZoneDelivery } from './deliver';
 export { writePartyFiles, loadDsoFile, loadZoneDir, DSO_FILE, zoneFileName, sessionsFileName } from './party-files';
 export { encodeState, decodeState, CHECKPOINT_VERSION, type NegotiationCheckpoint } from './checkpoint';
+export {
+  runRollingStudy, rollingReport, horizonOf, DEFAULT_HORIZON, ROLLING_COST_DEFINITION, runRolling, runHeld, trackProfile, solveHindsight, negotiateInProcess, windowStart, windowSetup, withPastLoad, evaluateRealised,
+  drawRealisedDay, earlyDepartures, forecastAsRealised, RollingZone, fixDsoPast, checkDsoPast,
+  type RollingStudy, type RollingStudyOptions, type RollingReport, type HorizonSettings, type RollingCosts, type RollingResult, type RollingOptions, type WindowRecord, type NegotiatedPlan,
+  type HeldResult, type Hindsight, type RealisedDay, type RealisedSession, type RealisedDayOptions, type ZoneWindow, type Shortfall, type ZoneWindowRecord, type DsoPast,
+  type Piece, type PieceSchedule,
+} from './rolling';

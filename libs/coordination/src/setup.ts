@@ -4,6 +4,7 @@ import type { AggregateEnvelope } from '@zonal/ev';
 import { buildRadialNetwork, loadFeeder, type Feeder, type RadialNetwork } from '@zonal/feeder';
 import type { ZoneBid } from '@zonal/policies';
 import type { DsoConfig, ZoneListEntry } from '@zonal/scenario';
+import type { DsoPast } from './rolling/dso-past';
 
 /**
  * What the DSO holds (SPEC §8 step 0): its own file — network, DERs, tariff, carbon, negotiation
@@ -18,6 +19,11 @@ export interface DsoNetwork {
   inputs: DispatchInputs;
   /** Tie lines between zones (in-service branches whose ends lie in different zones of the list). */
   tieLines: Array<{ from: number; to: number; fromZone: number; toZone: number }>;
+  /**
+   * A rolling window's history (rolling/): periods before `past.periods` are held at what the DSO
+   * dispatched in every model it solves of this network (`fixDsoPast`). Absent: the whole day is open.
+   */
+  past?: DsoPast;
 }
 
 /**

@@ -1,7 +1,7 @@
 export type { EvSpec, TimeGrid, EvProblem, EvProblemKind } from './types';
 export { gridKw } from './types';
 export { Fleet, validateFleet, socDependentLimitOf } from './fleet';
-export { clock } from './grid';
+export { clock, gridInfo, plugWindow, type GridInfo, type PlugWindow } from './grid';
 export {
   sampleDefaultFleet, sampleSeed002Fleet, largestRemainder, truncatedExponential, stayFromClocks,
   type DefaultFleetParams, type Seed002FleetParams, type EvBatteryParams, type NormalH, type BusLoad,

@@ -211,6 +211,18 @@ const negotiationSchema = z.strictObject({
     }
   }),
   targetPenalty: z.strictObject({ excessPenaltyYuanPerKwh: z.number().min(0) }),
+  /**
+   * Day-ahead (absent, or `day-ahead`): one negotiation over the day on the zones' forecasts. Rolling:
+   * the zones and the DSO negotiate the day again every `everyPeriods` periods with the past fixed to
+   * what was realised (libs/coordination rolling/); `zonal sim --horizon` overrides the mode. The
+   * realised day is drawn from the fleet law on its own stream, and a share `earlyDepartureShare` of
+   * its EVs leaves before its announced departure (the rule: libs/coordination rolling/realised.ts).
+   */
+  horizon: z.strictObject({
+    mode: z.enum(['day-ahead', 'rolling']),
+    everyPeriods: z.number().int().min(1).max(2880).optional(),
+    earlyDepartureShare: fraction.optional(),
+  }).optional(),
 });
 
 export const scenarioSchema = z.strictObject({

@@ -19,13 +19,14 @@ import { table } from '../table';
 import { action, printJson, RunIncomplete } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
 import { withNatsAuthOptions } from './nats-options';
+import { horizonMode, simRolling } from './sim-rolling';
 
 /** Where `zonal sim` looks for NATS first; ZONAL_NATS_URL changes it (the tests point it elsewhere). */
 const DEFAULT_NATS = process.env.ZONAL_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 interface RoundProgress { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; centralisedCostYuan?: number }
 
-interface SimOptions { scenario?: string; config?: string; out: string; nats?: string; json?: boolean; mode: string; exportLp?: string; roundsReplicas: string }
+interface SimOptions { scenario?: string; config?: string; out: string; nats?: string; json?: boolean; mode: string; exportLp?: string; roundsReplicas: string; horizon?: string }
 
 export function registerSim(program: Command): void {
   withNatsAuthOptions(program
@@ -38,11 +39,12 @@ export function registerSim(program: Command): void {
     .option('--mode <mode>', 'negotiate (default) or centralised', 'negotiate')
     .option('--json', 'print the report as one JSON object instead of tables')
     .option('--export-lp <dir>', 'write every model each party solves as CPLEX LP files: DIR/dso/, DIR/zone-<id>/')
+    .option('--horizon <mode>', 'day-ahead, or rolling: the day re-negotiated every negotiation.horizon.everyPeriods periods on what has happened, beside the day-ahead plan held and the hindsight optimum (default: the scenario\'s negotiation.horizon.mode)')
     .option('--rounds-replicas <n>', 'replicas of the ZONAL_ROUNDS stream when the DSO creates it (1-5; 3 on a JetStream cluster survives losing a server); an existing stream is used as it is', '1')
     .action(action(async (o: SimOptions) => {
       const stop = stopOnSignals();
       try {
-        return await sim(o);
+        return await (horizonMode(o) === 'rolling' ? simRolling(o) : sim(o));
       } finally {
         stop();
         await shutdownSolver();

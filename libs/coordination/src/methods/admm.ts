@@ -2,6 +2,7 @@ import { runDispatch } from '@zonal/dispatch';
 import type { LpExporter, ModelBuilder } from '@zonal/solver';
 import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addEnvelopeLink, addZoneTerms } from '../centralised';
+import { fixDsoPast } from '../rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './method';
 
@@ -47,7 +48,7 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
         // The announce carries each zone's envelope and its declared marginal costs (degradation,
         // peak tie-break), so the warm start is the clearing of those bids; policies with other
         // private objectives are what the rounds then settle.
-        extend: (built) => { links = setup.zones.map((z, k) => addZoneTerms(built, z, k).linkRows); },
+        extend: (built) => { fixDsoPast(built, setup.past); links = setup.zones.map((z, k) => addZoneTerms(built, z, k).linkRows); },
         onSolved: (_built, sol) => { u = links.map((rows) => Float64Array.from(rows, (r) => sol.dual(r) / dt / rho)); },
       });
       y = warm.flexKw.map((a) => Float64Array.from(a));
@@ -89,6 +90,7 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
         // basis without presolve measured twice as slow as a cold solve (0.77 vs 1.46 s a round).
         warmStart: null,
         extend: (built) => {
+          fixDsoPast(built, setup.past);
           setup.zones.forEach((z, k) => {
             addEnvelopeLink(built, z, k);
             for (let t = 0; t < T; t++) addProximalTangents(built.model, built.vars.flexKw[k].at(t), target[k][t], y[k][t], rho, dt, tangentScaleKw, `z${z.id}prox`, t);

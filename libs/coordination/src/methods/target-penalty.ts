@@ -2,6 +2,7 @@ import { runDispatch, type BuiltDispatch, type DispatchResult, type FlexibleLoad
 import type { LpExporter } from '@zonal/solver';
 import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addZoneTerms } from '../centralised';
+import { fixDsoPast } from '../rolling/dso-past';
 import { evaluateSchedules } from '../evaluate';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './method';
@@ -69,13 +70,14 @@ export function createTargetPenalty(setup: NegotiationSetup, exporter?: LpExport
     async initialise() {
       const minCost = await runDispatch(setup.inputs, {
         flexible, exporter,
-        extend: (built) => setup.zones.forEach((z, k) => addZoneTerms(built, z, k)),
+        extend: (built) => { fixDsoPast(built, setup.past); setup.zones.forEach((z, k) => addZoneTerms(built, z, k)); },
       });
       const minLoss = await runDispatch(setup.inputs, {
         flexible, exporter,
         initialLossSqPu: minCost.lossSqPu,
         maxLossRounds: 0,
         extend: (built) => {
+          fixDsoPast(built, setup.past);
           setup.zones.forEach((z, k) => addZoneTerms(built, z, k));
           capCostAndMinimiseTieFlows(built, minCost.objective * COST_SLACK, setup);
         },
@@ -151,16 +153,19 @@ function replan(setup: NegotiationSetup, placed: readonly FlexibleLoad[], floorK
   return runDispatch(setup.inputs, {
     flexible: placed, exporter,
     initialLossSqPu: lossSqPu,
-    extend: (built) => setup.zones.forEach((z, k) => {
-      addZoneTerms(built, z, k);
-      const m = built.model, flex = built.vars.flexKw[k];
-      floorKw[k].forEach((f, t) => {
-        if (Number.isNaN(f)) return;
-        const s = m.addVar(`z${z.id}floorCut`, [t], { lb: 0, ub: Math.max(0, f - z.flexible.lbKw[t]) });
-        m.addConstraint(`z${z.id}floor`, [t], [flex.at(t), s], [1, 1], '>=', f);
-        m.setObjectiveCoef(s, penalty * dt);
+    extend: (built) => {
+      fixDsoPast(built, setup.past);
+      setup.zones.forEach((z, k) => {
+        addZoneTerms(built, z, k);
+        const m = built.model, flex = built.vars.flexKw[k];
+        floorKw[k].forEach((f, t) => {
+          if (Number.isNaN(f)) return;
+          const s = m.addVar(`z${z.id}floorCut`, [t], { lb: 0, ub: Math.max(0, f - z.flexible.lbKw[t]) });
+          m.addConstraint(`z${z.id}floor`, [t], [flex.at(t), s], [1, 1], '>=', f);
+          m.setObjectiveCoef(s, penalty * dt);
+        });
       });
-    }),
+    },
   });
 }
 
