@@ -1,2 +1,2 @@
 import { projectConfig } from '../../vitest.shared.ts';
-export default projectConfig(import.meta.dirname, { testTimeoutMs: 120_000 });
+export default projectConfig(import.meta.dirname, { testTimeoutMs: 400_000 });
