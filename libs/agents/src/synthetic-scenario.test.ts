@@ -97,3 +97,37 @@ describe('syntheticNegotiationScenario', () => {
     expect(syntheticNegotiationScenario(opts).scenario).toEqual(syn.scenario);
   });
 });
+
+describe('syntheticNegotiationScenario with several feeders', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zonal-synthetic-multi-'));
+  const opts = { feeders: 3, buses: 40, zones: 6, evs: 1500, seed: 11, dir };
+  const syn = syntheticNegotiationScenario(opts);
+  const solve = (f: Feeder) => runPowerFlow(buildRadialNetwork(f), Float64Array.from(f.buses, (b) => b.pdKw), Float64Array.from(f.buses, (b) => b.qdKvar));
+
+  it('hangs the feeders under one substation bus, each keeping its own voltages', () => {
+    expect(syn.feeder.buses).toHaveLength(1 + 3 * 40);
+    expect(syn.feeder.branches).toHaveLength(3 * 40);
+    expect(syn.feeder.buses.filter((b) => b.isSlack).map((b) => b.id)).toEqual([1]);
+    expect(syn.feeder.branches.filter((br) => br.from === 1).length).toBeGreaterThanOrEqual(3);
+    // The slack holds every head's voltage: each feeder's AC voltages are those of the feeder alone.
+    const joined = solve(syn.feeder);
+    const k = syn.loadKw / syn.generatedLoadKw;
+    for (let f = 0; f < 3; f++) {
+      const alone = makeSyntheticFeeder({ buses: 41, seed: 11 + f });
+      const scaled = { ...alone, buses: alone.buses.map((b) => ({ ...b, pdKw: b.pdKw * k, qdKvar: b.qdKvar * k })), branches: alone.branches.map((br) => ({ ...br, rOhm: br.rOhm / k, xOhm: br.xOhm / k })) };
+      const own = solve(scaled);
+      for (let i = 1; i <= 40; i++) expect(Math.abs(joined.vmPu[f * 40 + i] - own.vmPu[i]), `feeder ${f + 1} bus ${i + 1}`).toBeLessThan(1e-6);
+    }
+  });
+
+  it('scales the substation rating with the load and cuts connected zones over every bus', () => {
+    const base = loadScenario('default');
+    const baseLoadKw = loadFeeder(base.network.case).buses.reduce((a, b) => a + b.pdKw, 0);
+    expect(syn.scenario.network.substation!.ratingKva).toBeCloseTo(base.network.substation!.ratingKva * (syn.loadKw / baseLoadKw), 6);
+    const zones = syn.scenario.zones.buses!;
+    expect(zones).toHaveLength(6);
+    expect(zones.flat().sort((a, b) => a - b)).toEqual(syn.feeder.buses.map((b) => b.id));
+    zones.forEach((z, i) => expect(connected(syn.feeder, z), `zone ${i + 1}`).toBe(true));
+    expect(syn.scenario.name).toBe('synthetic-3x40');
+  });
+});

@@ -13,7 +13,14 @@ import { buildRadialNetwork, loadFeeder, makeSyntheticFeeder, writeMatpower, typ
 import { loadScenario, parseScenario, type Scenario } from '@zonal/scenario';
 
 export interface SyntheticScenarioOptions {
+  /** Buses of the feeder; with `feeders`, of each feeder, not counting the substation bus they share. */
   buses: number;
+  /**
+   * Radial feeders under one substation (slack) bus, each a seeded synthetic feeder of `buses` buses
+   * besides it (seeds `seed`, `seed + 1`, …); the substation's rating follows the load. Default: one
+   * feeder of `buses` buses, slack included (the 1 000-bus case).
+   */
+  feeders?: number;
   zones: number;
   evs: number;
   /** Seeds the feeder, the DER placement and (as the scenario seed) the fleet. */
@@ -44,7 +51,10 @@ export function syntheticNegotiationScenario(opts: SyntheticScenarioOptions): Sy
   const base = loadScenario('default');
   const baseFeeder = loadFeeder(base.network.case);
   const baseLoadKw = totalLoadKw(baseFeeder);
-  const generated = makeSyntheticFeeder({ buses: opts.buses, seed: opts.seed, name: `synthetic${opts.buses}_seed${opts.seed}` });
+  const feeders = opts.feeders ?? 1;
+  const generated = feeders === 1
+    ? makeSyntheticFeeder({ buses: opts.buses, seed: opts.seed, name: `synthetic${opts.buses}_seed${opts.seed}` })
+    : joinAtSubstation(Array.from({ length: feeders }, (_, f) => makeSyntheticFeeder({ buses: opts.buses + 1, seed: opts.seed + f })), `synthetic${feeders}x${opts.buses}_seed${opts.seed}`);
   const generatedLoadKw = totalLoadKw(generated);
   const k = (opts.evs / base.evFleet.count) * baseLoadKw / generatedLoadKw;
   const scaled = scaleFeeder(generated, k);
@@ -57,17 +67,41 @@ export function syntheticNegotiationScenario(opts: SyntheticScenarioOptions): Sy
   const loadKw = totalLoadKw(feeder);
 
   const net = buildRadialNetwork(feeder);
+  const { substation } = base.network;
   const scenario = parseScenario({
     ...base,
-    name: `synthetic-${opts.buses}`,
-    description: `Seeded synthetic ${opts.buses}-bus feeder (seed ${opts.seed}) at the default's EV penetration, ${opts.evs} EVs, ${opts.zones} subtree zones; everything else as the default scenario.`,
+    name: feeders === 1 ? `synthetic-${opts.buses}` : `synthetic-${feeders}x${opts.buses}`,
+    description: feeders === 1
+      ? `Seeded synthetic ${opts.buses}-bus feeder (seed ${opts.seed}) at the default's EV penetration, ${opts.evs} EVs, ${opts.zones} subtree zones; everything else as the default scenario.`
+      : `${feeders} seeded synthetic feeders of ${opts.buses} buses under one substation (seeds ${opts.seed}…${opts.seed + feeders - 1}) at the default's EV penetration, its rating scaled with the load, ${opts.evs} EVs, ${opts.zones} subtree zones; everything else as the default scenario.`,
     seed: opts.seed,
-    network: { ...base.network, case: casePath },
+    network: {
+      ...base.network, case: casePath,
+      ...(feeders > 1 && substation?.ratingKva !== undefined ? { substation: { ...substation, ratingKva: substation.ratingKva * (loadKw / baseLoadKw) } } : {}),
+    },
     ders: scaledDers(base, feeder, net, loadKw / baseLoadKw, baseFeeder.buses.length - 1, opts.seed),
     evFleet: { ...base.evFleet, count: opts.evs },
     zones: { ...base.zones, buses: subtreeZones(net, opts.zones) },
   }, `synthetic scenario (${opts.buses} buses)`);
   return { scenario, feeder, casePath, generatedLoadKw, loadKw };
+}
+
+/**
+ * Feeders joined at their slack buses: one substation bus (id 1) feeds every feeder's first branch.
+ * Feeder f's other buses are numbered after feeder f − 1's; the slack holds every feeder head's
+ * voltage, so each feeder keeps its own design voltage drop.
+ */
+function joinAtSubstation(feeders: readonly Feeder[], name: string): Feeder {
+  const buses: Feeder['buses'] = [{ ...feeders[0].buses[0], id: 1, pdKw: 0, qdKvar: 0 }];
+  const branches: Feeder['branches'] = [];
+  for (const f of feeders) {
+    const slack = f.buses.find((b) => b.isSlack)!.id;
+    const offset = buses.length;
+    const id = new Map(f.buses.map((b) => [b.id, b.id === slack ? 1 : offset + (b.id > slack ? b.id - 1 : b.id)]));
+    for (const b of f.buses) if (b.id !== slack) buses.push({ ...b, id: id.get(b.id)! });
+    for (const br of f.branches) branches.push({ ...br, from: id.get(br.from)!, to: id.get(br.to)! });
+  }
+  return { ...feeders[0], name, buses, branches, tieLines: [] };
 }
 
 function totalLoadKw(feeder: Feeder): number {

@@ -142,8 +142,13 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   }
   async function announceUntilHeard(): Promise<void> {
     await warm;
+    // A DSO that is there but slow to answer (busy with a hundred zones' announces of a megabyte each)
+    // is given longer each time rather than sent the announce again every 2 s: no DSO at all is a
+    // 'noResponders' at once, unaffected.
+    let timeoutMs = ANNOUNCE_TIMEOUT_MS;
     while (!stopped) {
-      const outcome = await transport.request(subjects.zoneAnnounce(String(zoneId)), { type: 'announce', body }, { timeoutMs: 2000, expect: 'status' });
+      const outcome = await transport.request(subjects.zoneAnnounce(String(zoneId)), { type: 'announce', body }, { timeoutMs, expect: 'status' });
+      if (!outcome.ok && outcome.failure.kind === 'timeout') timeoutMs = Math.min(2 * timeoutMs, ANNOUNCE_TIMEOUT_MAX_MS);
       if (outcome.ok) {
         lastHeard = Date.now();
         log(`zone ${zoneId}: announced (${party.problem.fleet.size} EVs, ${party.problem.envelopeGroups.length} envelope groups, buses ${party.config.buses.join(',')})`);
@@ -167,6 +172,10 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   announce();
   return { done, stop: () => end({ reason: 'stopped', files: [] }) };
 }
+
+/** An announce's first timeout (ms), doubled after each one that timed out, up to the second (ms). */
+const ANNOUNCE_TIMEOUT_MS = 2000;
+const ANNOUNCE_TIMEOUT_MAX_MS = 60_000;
 
 /** How often the zone looks at how long the DSO has been silent (ms). */
 const WATCHDOG_MS = 1000;

@@ -71,6 +71,7 @@ export { natsServers } from './natsTransport';
 export { describeAuth, NATS_AUTH_ENV, NATS_AUTH_FLAGS, natsAuthEnv, natsAuthFrom, natsAuthFromOptions, natsAuthOptions, type NatsAuth } from './auth';
 export {
   dsoPermissions,
+  hostPermissions,
   natsServerConfig,
   newPartyKey,
   observerPermissions,

@@ -59,6 +59,44 @@ describe('NatsTransport.connect', () => {
   });
 });
 
+describe('NatsTransport.as: a view of one connection speaking as another agent', () => {
+  it('stamps its own sender, shares the connection, and its close ends only its own subscriptions', async () => {
+    const runId = freshRunId('view');
+    const host = await NatsTransport.connect({ servers: server.url, name: 'host-a', runId, requireJetStream: false });
+    const listener = await NatsTransport.connect({ servers: server.url, name: 'dso', runId, requireJetStream: false });
+    try {
+      const [one, two] = [host.as('zone1'), host.as('zone2')];
+      expect(one.connection).toBe(host.connection);
+      expect(() => host.as('a.b')).toThrow(/^name: /);
+      const senders: string[] = [];
+      listener.subscribe(listener.subjects.control, (m) => senders.push(`${m.sender}#${m.seq}`));
+      // Each view serves its own subject; a request from a view is answered on the connection's inbox.
+      two.serve(two.subjects.zoneSolve('2'), () => ({ type: 'status', body: { state: 'waiting', round: null, zonesKnown: [] } }));
+      listener.serve(listener.subjects.dsoPresence, () => ({ type: 'status', body: { state: 'running', round: 1, zonesKnown: ['1'] } }));
+      await Promise.all([host.flush(), listener.flush()]);
+      const asked = await one.request(one.subjects.dsoPresence, { type: 'status', body: { state: 'waiting', round: null, zonesKnown: [] } }, { timeoutMs: 2000, expect: 'status' });
+      expect(asked.ok).toBe(true);
+      one.publish(one.subjects.control, { type: 'control', body: { command: 'start' } });
+      two.publish(two.subjects.control, { type: 'control', body: { command: 'start' } });
+      one.publish(one.subjects.control, { type: 'control', body: { command: 'start' } });
+      await host.flush();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(senders).toEqual(['zone1#2', 'zone2#1', 'zone1#3']);
+
+      await two.close();
+      expect(host.connection.isClosed()).toBe(false);
+      const afterClose = await listener.request(listener.subjects.zoneSolve('2'), { type: 'status', body: { state: 'waiting', round: null, zonesKnown: [] } }, { timeoutMs: 1000 });
+      expect(afterClose.ok ? 'answered' : afterClose.failure.kind).toBe('noResponders');
+      // The one that opened the connection closes it, once, for every view.
+      await host.close();
+      expect(one.connection.isClosed()).toBe(true);
+      await one.close();
+    } finally {
+      await Promise.all([host.close(), listener.close()]);
+    }
+  });
+});
+
 describe('compareVersions', () => {
   it.each([
     ['2.9.10', '2.9.0', 1],

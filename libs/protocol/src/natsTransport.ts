@@ -65,34 +65,53 @@ export function natsServers(servers: string | string[]): string[] {
   return (Array.isArray(servers) ? servers : servers.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
+/** What a connection's transport and its views (`as`) share: since when it has had no server (ms since the epoch), or null while it has one. */
+interface ConnectionLink { disconnectedAt: number | null }
+
 export class NatsTransport implements Transport {
   readonly subjects: RunSubjects;
   private readonly stamper: Stamper;
-  /** Since when the connection has had no server (ms since the epoch), or null while it has one. */
-  private disconnectedAt: number | null = null;
+  /** A view's own subscriptions, ended by its `close()`; the owner's close drains the connection instead. */
+  private readonly mine = new Set<Subscription>();
 
   private constructor(
     /** The underlying connection, for JetStream (see recorder.ts). */
     readonly connection: NatsConnection,
     readonly runId: string,
     readonly name: string,
+    private readonly link: ConnectionLink,
+    /** Whether this transport opened the connection (and so closes it), or is a view over another's (`as`). */
+    private readonly owner: boolean,
   ) {
     this.subjects = runSubjects(runId);
     this.stamper = new Stamper(runId, name);
-    void this.watchServer();
+    if (owner) void this.watchServer();
   }
 
   /** The client reconnects for ever; the agents decide how long an outage they wait through (`unreachableForMs`). */
   private async watchServer(): Promise<void> {
     for await (const s of this.connection.status()) {
-      if (s.type === 'disconnect') this.disconnectedAt ??= Date.now();
-      else if (s.type === 'reconnect') this.disconnectedAt = null;
+      if (s.type === 'disconnect') this.link.disconnectedAt ??= Date.now();
+      else if (s.type === 'reconnect') this.link.disconnectedAt = null;
     }
   }
 
   /** How long the connection has been without a server (ms); 0 while connected. */
   unreachableForMs(): number {
-    return this.disconnectedAt === null ? 0 : Date.now() - this.disconnectedAt;
+    const at = this.link.disconnectedAt;
+    return at === null ? 0 : Date.now() - at;
+  }
+
+  /**
+   * A view of this connection speaking as another agent of the same run: its own `name` (the sender
+   * of what it sends, with its own sequence numbers), the same connection — so one process hosts
+   * several zones on one connection (`zonal zone --config a.json --config b.json`). Replies to its
+   * requests come to the connection's inbox (`_INBOX_<connection name>`: the credential of a
+   * multi-zone host, `zonal nats-config --host`). A view's `close()` ends only its own
+   * subscriptions; the connection closes once, with the transport that opened it.
+   */
+  as(name: string): NatsTransport {
+    return new NatsTransport(this.connection, this.runId, validateToken(name, 'name'), this.link, false);
   }
 
   static async connect(options: NatsConnectOptions): Promise<NatsTransport> {
@@ -119,7 +138,7 @@ export class NatsTransport implements Transport {
       await nc.close();
       throw new ZonalError(problem.message, 'nats', problem.hint);
     }
-    return new NatsTransport(nc, runId, name);
+    return new NatsTransport(nc, runId, name, { disconnectedAt: null }, true);
   }
 
   request<T extends MessageType = MessageType>(subject: string, draft: Draft, options: RequestOptions<T>) {
@@ -149,7 +168,7 @@ export class NatsTransport implements Transport {
 
   serve(subject: string, handler: Handler, options: ServeOptions = {}): Subscription {
     assertInRun(subject, this.runId);
-    return this.guard(subject, () =>
+    return this.track(subject, () =>
       this.connection.subscribe(subject, {
         callback: (error, msg) => {
           if (error) return options.onError?.(error);
@@ -176,7 +195,7 @@ export class NatsTransport implements Transport {
 
   subscribe(subject: string, listener: (message: Message, subject: string) => void, options: SubscribeOptions = {}): Subscription {
     assertInRun(subject, this.runId);
-    return this.guard(subject, () =>
+    return this.track(subject, () =>
       this.connection.subscribe(subject, {
         callback: (error, msg) => {
           if (error) options.onError?.(error);
@@ -190,8 +209,16 @@ export class NatsTransport implements Transport {
     await this.connection.flush();
   }
 
-  /** Drains (lets in-flight handlers answer), then closes. Safe to call twice. */
+  /**
+   * Drains (lets in-flight handlers answer), then closes. Safe to call twice. A view (`as`) ends its
+   * own subscriptions and leaves the connection to its owner.
+   */
   async close(): Promise<void> {
+    if (!this.owner) {
+      for (const sub of this.mine) sub.unsubscribe();
+      this.mine.clear();
+      return;
+    }
     if (this.connection.isClosed()) return;
     // Without a server a drain waits for one: give it a moment, then close regardless (never hang on the way out).
     let timer: NodeJS.Timeout | undefined;
@@ -199,6 +226,18 @@ export class NatsTransport implements Transport {
     const inTime = await Promise.race([drained, new Promise<boolean>((r) => { timer = setTimeout(() => r(false), CLOSE_DRAIN_MS); })]);
     clearTimeout(timer);
     if (!inTime && !this.connection.isClosed()) await this.connection.close().catch(() => undefined);
+  }
+
+  /** Subscribes through `guard`, keeping the subscription until it ends so a view's `close()` can end it. */
+  private track(subject: string, subscribe: () => Subscription): Subscription {
+    const sub = this.guard(subject, subscribe);
+    this.mine.add(sub);
+    return {
+      unsubscribe: () => {
+        this.mine.delete(sub);
+        sub.unsubscribe();
+      },
+    };
   }
 
   /** Runs a client call, turning its errors (closed, payload too large) into a ZonalError naming the subject. */

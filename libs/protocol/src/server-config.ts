@@ -8,6 +8,8 @@
  *    solve, the run's control and DSO status subjects, and its own reply inbox.
  *  - the DSO: the coordinator's rights — every subject of every run, JetStream's API (the round
  *    record), its own inbox — and replies to the announces it serves.
+ *  - a host of several zones (`--host name=1,2,3`): the union of its zones' rights, with its own
+ *    reply inbox (`_INBOX_host-<name>`) instead of theirs.
  *  - the observer: reads every subject of every run and the round record; publishes nothing but the
  *    read-only JetStream requests that reading the record takes.
  */
@@ -28,6 +30,22 @@ export function zonePermissions(zoneId: number): Permissions {
   return {
     publish: [`${RUNS}.zone.${zoneId}.announce`],
     subscribe: [`${RUNS}.zone.${zoneId}.solve`, `${RUNS}.control`, `${RUNS}.dso.status`, inbox(`zone${zoneId}`)],
+    allowResponses: true,
+  };
+}
+
+/**
+ * What a process hosting several zones may do (`zonal zone --host <name>`, connection `host-<name>`):
+ * the union of its zones' rights, with its own reply inbox in place of theirs — the host's zones
+ * share its one connection, and so its inbox.
+ */
+export function hostPermissions(name: string, zoneIds: readonly number[]): Permissions {
+  const zones = zoneIds.map(zonePermissions);
+  const zoneInboxes = new Set(zoneIds.map((id) => inbox(`zone${id}`)));
+  const union = (pick: (p: Permissions) => string[]) => [...new Set(zones.flatMap(pick))];
+  return {
+    publish: union((p) => p.publish),
+    subscribe: [...union((p) => p.subscribe).filter((s) => !zoneInboxes.has(s)), inbox(`host-${name}`)],
     allowResponses: true,
   };
 }
@@ -74,7 +92,7 @@ export function natsServerConfig(users: ReadonlyArray<{ key: PartyKey; permissio
   ].join('\n');
   return [
     '# Written by `zonal nats-config`: one nkey user per party of the deployment, each with only its own rights.',
-    '# Give each party its seed file (dso.nk, zone-<id>.nk, observer.nk) and nothing else; the seeds are secrets.',
+    '# Give each party its seed file (dso.nk, zone-<id>.nk, host-<name>.nk, observer.nk) and nothing else; the seeds are secrets.',
     `port: ${opts.port ?? 4222}`,
     `jetstream: { store_dir: ${JSON.stringify(opts.storeDir ?? './jetstream')} }`,
     'authorization: {',

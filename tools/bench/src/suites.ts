@@ -5,6 +5,7 @@ import { benchPowerFlow } from '@zonal/feeder';
 import { benchPartition } from '@zonal/partition';
 import { benchFleetScheduling } from '@zonal/policies';
 import { benchModelBuild, benchSolverWorker, shutdownSolver } from '@zonal/solver';
+import { benchScale, SCALE_GOAL_GB, SCALE_GOAL_S } from './scale';
 import { benchStartup, STARTUP_GOAL_X_NODE } from './startup';
 
 export interface BenchSuite {
@@ -67,5 +68,10 @@ export const benchSuites: BenchSuite[] = [
       await shutdownSolver();
       return rows;
     },
+  },
+  {
+    name: 'scale-100-zones',
+    description: `a city's network end to end over NATS: 10 synthetic feeders × 1 000 buses under one substation, 100 zones, 1 000 000 EVs; a private nats-server, the DSO as one process, the zones in 4 host processes (zonal zone --config … --host); wall time, peak RSS of every process, messages and bytes per round (goal: under ${SCALE_GOAL_S} s and ${SCALE_GOAL_GB} GB in all)`,
+    run: () => benchScale(),
   },
 ];

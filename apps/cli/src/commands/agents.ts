@@ -28,20 +28,34 @@ function pass(flags: Record<string, string | undefined>): string[] {
 }
 
 export function registerAgents(program: Command): void {
+  const collect = (value: string, previous: string[]) => [...previous, value];
   withNatsAuthOptions(program
     .command('zone')
-    .description('run one zone aggregator agent from its own zone file (zonal split writes them) against a NATS server')
-    .option('--config <file>', 'the zone file, e.g. parties/zone-1.json')
+    .description('run zone aggregator agents from their own zone files (zonal split writes them) against a NATS server: one zone, or several in one process on one connection')
+    .option('--config <file>', 'the zone file, e.g. parties/zone-1.json; repeat it to run several zones in one process', collect, [])
+    .option('--configs <dir>', 'run every zone-<id>.json of this directory in one process')
     .option('--zone <id>', 'instead of --config: this zone of --scenario')
-    .option('--scenario <file>', 'with --zone: scenario JSON file or built-in name, split as zonal split does')
+    .option('--zones <ids>', 'instead of --config: these zones of --scenario (comma-separated), in one process')
+    .option('--scenario <file>', 'with --zone/--zones: scenario JSON file or built-in name, split as zonal split does')
+    .option('--host <name>', 'the process\'s name on NATS when it runs several zones (connection host-<name>, inbox _INBOX_host-<name>: the credential zonal nats-config --host name=… writes)')
+    .option('--solver-workers <n>', 'solver threads the process\'s zones share (default: min(2, cores))')
     .option('--nats <url>', 'NATS server URL', 'nats://127.0.0.1:4222')
     .requiredOption('--run-id <id>', 'the run id of the DSO to join (zonal dso prints it)')
-    .option('--out <dir>', 'where the zone writes its per-EV schedules when the run ends')
-    .option('--export-lp <dir>', 'write every model the zone\'s policy solves as a CPLEX LP file')
+    .option('--out <dir>', 'where each zone writes its per-EV schedules when the run ends')
+    .option('--export-lp <dir>', 'write every model the zones\' policies solve as a CPLEX LP file (several zones: DIR/zone-<id>/)')
     .option('--dso-wait-s <s>', 'stop (exit 3) after this long without a word from the DSO; a DSO back within it is announced to again (default 600)')
     .option('--dso-silence-s <s>', 'after this long without a word from the DSO, say so and announce again when it is back (default 30)'))
-    .action(action(async (o: { config?: string; zone?: string; scenario?: string; nats: string; runId: string; out?: string; exportLp?: string; dsoWaitS?: string; dsoSilenceS?: string }) =>
-      runApp(ZONE_APP, pass({ '--config': o.config, '--zone': o.zone, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out, '--export-lp': o.exportLp, '--dso-wait-s': o.dsoWaitS, '--dso-silence-s': o.dsoSilenceS }), natsAuthEnv(natsAuthFromOptions(o)))));
+    .action(action(async (o: {
+      config: string[]; configs?: string; zone?: string; zones?: string; scenario?: string; host?: string; solverWorkers?: string;
+      nats: string; runId: string; out?: string; exportLp?: string; dsoWaitS?: string; dsoSilenceS?: string;
+    }) =>
+      runApp(ZONE_APP, [
+        ...o.config.flatMap((f) => ['--config', f]),
+        ...pass({
+          '--configs': o.configs, '--zone': o.zone, '--zones': o.zones, '--scenario': o.scenario, '--host': o.host, '--solver-workers': o.solverWorkers,
+          '--nats': o.nats, '--run-id': o.runId, '--out': o.out, '--export-lp': o.exportLp, '--dso-wait-s': o.dsoWaitS, '--dso-silence-s': o.dsoSilenceS,
+        }),
+      ], natsAuthEnv(natsAuthFromOptions(o)))));
   withNatsAuthOptions(program
     .command('dso')
     .description('run the DSO coordinator from its own file (no EV) against a NATS server; --oracle DIR adds the gap to the centralised optimum')

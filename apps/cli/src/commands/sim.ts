@@ -143,10 +143,10 @@ function sha256(path: string): string {
 }
 
 /** Where each party writes its LP files (`--export-lp DIR`): its own directory, since each numbers its own solves. */
-interface LpDirs { dso?: string; zone(id: number): string | undefined }
+interface LpDirs { root?: string; dso?: string; zone(id: number): string | undefined }
 function lpDirs(dir: string | undefined): LpDirs {
   const root = dir === undefined ? undefined : resolve(dir);
-  return { dso: root && join(root, 'dso'), zone: (id) => root && join(root, `zone-${id}`) };
+  return { root, dso: root && join(root, 'dso'), zone: (id) => root && join(root, `zone-${id}`) };
 }
 
 /** SPEC §8 / the brief: a server that answers, else Debian's nats-server started here, else in-process. */
@@ -176,22 +176,45 @@ async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDi
   const rounds = watcher.subscribe(watcher.subjects.round, (m) => { if (m.type === 'roundRecord') progress(m.body); });
   await watcher.flush();
   const common = ['--nats', url, '--run-id', runId];
-  const spawnApp = (entry: string, args: string[], label: string): ChildProcess => {
+  const spawnApp = (entry: string, args: string[], label: string, onLine?: (line: string) => void): ChildProcess => {
     // Credentials go to the agents by environment, never on their command line (visible to `ps`).
     const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...natsAuthEnv(auth) } });
     started.add(child);
     child.on('exit', () => started.delete(child));
-    child.stderr!.on('data', (d: Buffer) => { for (const line of d.toString().split('\n')) if (line.trim() && !line.startsWith('round ')) say(`  [${label}] ${line}`); });
+    child.stderr!.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n')) {
+        if (!line.trim()) continue;
+        onLine?.(line);
+        if (!line.startsWith('round ')) say(`  [${label}] ${line}`);
+      }
+    });
     return child;
   };
-  say(`run ${runId}: starting the DSO and ${setup.zones.length} zone processes`);
+  // Many zones share processes (`zonal zone --config a --config b …`: one connection, a pool of solver
+  // workers each): up to ZONES_PER_PROCESS a process, so 100 zones are 13 processes, not 100.
+  const groups = zoneGroups(setup.zones.map((z) => z.id));
+  say(`run ${runId}: starting the DSO and ${groups.length} zone process${groups.length === 1 ? '' : 'es'}${groups.length < setup.zones.length ? ` for ${setup.zones.length} zones` : ''}`);
   const lpArgs = (dir: string | undefined) => (dir ? ['--export-lp', dir] : []);
-  const zones = setup.zones.map((z) => spawnApp(ZONE_APP, ['--config', join(partiesDir, zoneFileName(z.id)), '--out', join(outDir, 'zones'), ...lpArgs(lp.zone(z.id)), ...common], `zone ${z.id}`));
-  const dso = spawnApp(DSO_APP, ['--config', join(partiesDir, DSO_FILE), '--out', outDir, ...lpArgs(lp.dso), '--rounds-replicas', String(roundsReplicas), ...common], 'dso');
   // A zone that refuses its input (exit 2) would only be waited for: stop the run and say why.
   let refused: string | undefined;
+  // Called from the zones' output and exits, which come after the DSO has been started below.
+  function refuse(why: string): void {
+    if (refused || dso.exitCode !== null) return;
+    refused = why;
+    dso.kill('SIGTERM');
+  }
+  const zones = groups.map((ids) => {
+    if (ids.length === 1) return spawnApp(ZONE_APP, ['--config', join(partiesDir, zoneFileName(ids[0])), '--out', join(outDir, 'zones'), ...lpArgs(lp.zone(ids[0])), ...common], `zone ${ids[0]}`);
+    // A host ends when all its zones have: a zone of it that the DSO refused is told by its line.
+    return spawnApp(ZONE_APP, [...ids.flatMap((id) => ['--config', join(partiesDir, zoneFileName(id))]), '--host', `sim-${ids[0]}-${ids.at(-1)}`, '--out', join(outDir, 'zones'), ...lpArgs(lp.root), ...common],
+      `zones ${ids[0]}-${ids.at(-1)}`, (line) => {
+        const m = /^zone (\d+): the DSO refused the announce/.exec(line);
+        if (m) refuse(`zone ${m[1]} refused its input (its message is above)`);
+      });
+  });
+  const dso = spawnApp(DSO_APP, ['--config', join(partiesDir, DSO_FILE), '--out', outDir, ...lpArgs(lp.dso), '--rounds-replicas', String(roundsReplicas), ...common], 'dso');
   zones.forEach((z, k) => z.on('exit', (code) => {
-    if (code === 2 && dso.exitCode === null) { refused = `zone ${setup.zones[k].id} refused its input (its message is above)`; dso.kill('SIGTERM'); }
+    if (code === 2) refuse(groups[k].length === 1 ? `zone ${groups[k][0]} refused its input (its message is above)` : `zones ${groups[k].join(', ')}: one refused its input (its message is above)`);
   }));
   // The run's wall-clock budget: the negotiation's own, and time to start, announce and report.
   const budgetMs = (setup.scenario.negotiation.budgetS ?? DEFAULT_BUDGET_S) * 1000 + SIM_GRACE_MS;
@@ -219,6 +242,16 @@ async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDi
   const written = (dsoCode === 0 || dsoCode === 1) && existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) as SimReport : null;
   if (written?.runId === runId) return written;
   throw new RunIncomplete(`the DSO process exited with code ${dsoCode} before writing its report (its messages are above); every process this run started is stopped`);
+}
+
+/** Most zones `zonal sim` runs in one zone process; more zones are split evenly over ceil(zones / this) processes. */
+const ZONES_PER_PROCESS = 8;
+
+/** The zones' processes: one zone each up to ZONES_PER_PROCESS zones, else ceil(n / ZONES_PER_PROCESS) even runs of consecutive zones. */
+export function zoneGroups(ids: readonly number[]): number[][] {
+  if (ids.length <= ZONES_PER_PROCESS) return ids.map((id) => [id]);
+  const count = Math.ceil(ids.length / ZONES_PER_PROCESS);
+  return Array.from({ length: count }, (_, k) => ids.slice(Math.floor((k * ids.length) / count), Math.floor(((k + 1) * ids.length) / count)));
 }
 
 /** Beyond the negotiation's budget, what a run gets to start, announce and write its report (ms). */
