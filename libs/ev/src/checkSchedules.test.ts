@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '@zonal/core';
-import { checkSchedules } from './checkSchedules';
+import { checkSchedules, pluggedPeriods } from './checkSchedules';
 import { Fleet } from './fleet';
 import { sampleDefaultFleet, sampleSeed002Fleet } from './sampling';
 import type { EvSchedules } from './schedules';
@@ -114,6 +114,42 @@ describe('the test generator of random feasible schedules', () => {
         const r = checkSchedules(f, g, randomFeasibleSchedules(f, g, 11, (i) => s.problem[i] === 0));
         expect(r.violations).toEqual([]);
         expect(r.scheduledEvs + r.leftOutEvs).toBe(f.size);
+      }
+    }
+  });
+});
+
+describe('pluggedPeriods: each period tested on its own, in time order from arrival', () => {
+  /** The straightforward way: every period's hours since arrival, kept if the period fits, sorted. */
+  function reference(fleet: Fleet, i: number, grid: { periods: number; dtH: number; startH?: number }): number[] {
+    const wrapDay = (h: number): number => {
+      let m = h % 24;
+      if (m < 0) m += 24;
+      return m >= 24 - 1e-9 ? 0 : m;
+    };
+    const { periods, dtH } = grid, startH = grid.startH ?? 0;
+    const stayH = fleet.departureH[i] - fleet.arrivalH[i];
+    if (Math.abs(periods * dtH - 24) >= 1e-9 && Math.floor((wrapDay(fleet.arrivalH[i] - startH) + stayH) / dtH + 1e-9) > periods) return [];
+    const inside: { t: number; h: number }[] = [];
+    for (let t = 0; t < periods; t++) {
+      const h = wrapDay(startH + t * dtH - fleet.arrivalH[i]);
+      if (h + dtH <= stayH + 1e-9) inside.push({ t, h });
+    }
+    return inside.sort((a, b) => a.h - b.h).map((p) => p.t);
+  }
+
+  it('matches the sort of every period on random stays, whole and fractional, over periodic days and shorter horizons', () => {
+    const rng = createRng(17);
+    const specs = Array.from({ length: 3000 }, (_, i) => {
+      const arrivalH = rng.next() < 0.5 ? Math.floor(rng.next() * 96) / 4 : (rng.next() - 0.25) * 30;
+      return ev({ id: String(i), arrivalH, departureH: arrivalH + (rng.next() < 0.1 ? rng.next() * 0.6 : rng.next() * 23.9) });
+    });
+    const fleet = Fleet.fromSpecs(specs);
+    for (const grid of [{ periods: 24, dtH: 1 }, { periods: 96, dtH: 0.25 }, { periods: 24, dtH: 0.5, startH: 20 }, { periods: 7, dtH: 1.5, startH: 3.25 }]) {
+      const since = new Float64Array(grid.periods), out = new Int32Array(grid.periods);
+      for (let i = 0; i < fleet.size; i++) {
+        const count = pluggedPeriods(fleet, i, grid, since, out);
+        expect(Array.from(out.subarray(0, count))).toEqual(reference(fleet, i, grid));
       }
     }
   });

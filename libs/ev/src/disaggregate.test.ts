@@ -1,16 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import loadHighs, { type Highs } from 'highs';
+import { createRng } from '@zonal/core';
 import { checkSchedules } from './checkSchedules';
-import { disaggregate, disaggregateGroups } from './disaggregate';
+import { disaggregate, disaggregateByNetwork, disaggregateGroups } from './disaggregate';
 import { Fleet } from './fleet';
+import { anchoredEnvelopeGroups } from './groups';
 import { aggregateEnvelope } from './region';
-import { gridLoadKw, netKwByPeriod, type EvSchedules } from './schedules';
-import { sessions } from './session';
+import { allocateSchedules, gridLoadKw, netKwByPeriod, type EvSchedules } from './schedules';
+import { problems, sessions } from './session';
 import { ev } from './testing/fixtures';
 import { minimumDeviationKwh } from './testing/lpReference';
 import { randomFeasibleSchedules } from './testing/randomSchedules';
-import type { EvSpec } from './types';
+import type { EvSpec, TimeGrid } from './types';
+import { uncoordinatedProfile } from './uncoordinated';
 
 const hourly = { periods: 24, dtH: 1 };
 
@@ -260,5 +263,81 @@ describe('grid-side load of a disaggregation', () => {
     expect(byBusKw.get(5)![0]).toBeCloseTo(7 / 0.95, 12);
     expect(totalKw[0]).toBeCloseTo(7 / 0.95 - 6.3, 12);
     expect(totalKw[1]).toBeCloseTo(7 / 0.9, 12);
+  });
+});
+
+/**
+ * The fast ways (disaggregate.ts): flowByPhaseOne replays the first phase of the flow where that is
+ * provably the whole answer, and disaggregateGroups does all groups of one plug-in window at once in
+ * fleet order. Both must give the flow network's own answer, bit for bit, including where they
+ * cannot vouch and hand over to it.
+ */
+describe('disaggregation fast ways equal the flow network bit for bit', () => {
+  function fleetOf(seed: number, count: number): Fleet {
+    const rng = createRng(seed);
+    const specs: EvSpec[] = [];
+    for (let i = 0; i < count; i++) {
+      const arrivalH = Math.floor(rng.next() * 24) + (rng.next() < 0.2 ? 0.5 : 0);
+      const v2g = rng.next() < 0.35;
+      specs.push(ev({
+        id: `e${i}`, bus: 1 + (i % 4), arrivalH, departureH: arrivalH + [1.2, 3, 5, 9, 14][rng.int(5)], v2g, pDischargeMaxKw: v2g ? 7 : 0,
+        socArrival: [0.2, 0.35, 0.5, 0.8, 0.95][rng.int(5)] + 0.01 * rng.next(),
+      }));
+    }
+    return Fleet.fromSpecs(specs);
+  }
+
+  function aggregates(fleet: Fleet, grid: TimeGrid, seed: number): Float64Array[] {
+    const rng = createRng(seed), unco = uncoordinatedProfile(fleet, grid).batteryKw, env = aggregateEnvelope(fleet, grid);
+    const shifted = new Float64Array(grid.periods).map((_, t) => unco[(t + 3) % grid.periods]);
+    const noisy = unco.map((x) => x * (0.5 + rng.next()));
+    const withDischarge = unco.map((x, t) => (t % 6 === 0 ? 0.3 * env.pMinKw[t] : x));
+    return [unco, unco.map((x) => 0.7 * x), unco.map((x) => 1.4 * x), shifted, noisy, withDischarge];
+  }
+
+  it.each([1, 2, 3])('disaggregate = the network alone (fleet %i, hourly and quarter-hourly)', (seed) => {
+    const fleet = fleetOf(seed, 60);
+    for (const grid of [hourly, { periods: 96, dtH: 0.25 }]) {
+      for (const kw of aggregates(fleet, grid, seed)) {
+        for (const oneWayFirst of [false, true]) expect(disaggregate(fleet, grid, kw, { oneWayFirst })).toEqual(disaggregateByNetwork(fleet, grid, kw, { oneWayFirst }));
+      }
+    }
+  });
+
+  it.each(['window-energy', 'window', 'anchor'] as const)('disaggregateGroups (%s groups) = each group alone through the network', (grouping) => {
+    const fleet = fleetOf(7, 400);
+    for (const grid of [hourly, { periods: 48, dtH: 0.5 }]) {
+      const groups = anchoredEnvelopeGroups(fleet, grid, grouping);
+      const rng = createRng(11);
+      // Per group: its own uncoordinated charging, scaled, shifted, or with a discharge request.
+      const groupKw = groups.map((g) => {
+        const all = aggregates(Fleet.subset(fleet, g.evs!), grid, rng.int(1000));
+        return all[rng.int(all.length)];
+      });
+      const fast = disaggregateGroups(fleet, grid, groups.map((g) => ({ evs: g.evs! })), groupKw);
+      // The reference: each group alone, through the network, copied into one set of schedules.
+      const s = sessions(fleet, grid);
+      const schedules = allocateSchedules(s, (i) => s.problem[i] === 0);
+      const requestedKw = new Float64Array(grid.periods), deliveredKw = new Float64Array(grid.periods);
+      let underKwh = 0, overKwh = 0, exact = true;
+      groups.forEach((g, k) => {
+        const part = disaggregateByNetwork(Fleet.subset(fleet, g.evs!), grid, groupKw[k], { oneWayFirst: true });
+        g.evs!.forEach((i, j) => {
+          const from = part.schedules.offset[j], to = part.schedules.offset[j + 1];
+          schedules.chargeKw.set(part.schedules.chargeKw.subarray(from, to), schedules.offset[i]);
+          schedules.dischargeKw.set(part.schedules.dischargeKw.subarray(from, to), schedules.offset[i]);
+        });
+        for (let t = 0; t < grid.periods; t++) {
+          requestedKw[t] += part.requestedKw[t];
+          deliveredKw[t] += part.deliveredKw[t];
+        }
+        underKwh += part.underKwh;
+        overKwh += part.overKwh;
+        exact &&= part.exact;
+      });
+      expect(fast).toEqual({
+        schedules, requestedKw, deliveredKw, shortfallKw: requestedKw.map((r, t) => r - deliveredKw[t]), underKwh, overKwh, exact, excluded: problems(fleet, s),
+      });
+    }
   });
 });

@@ -104,7 +104,16 @@ function subset(fleet: Fleet, indices: ArrayLike<number>): Fleet {
     out.v2g[k] = fleet.v2g[i];
     out.socBreakpointKwh[k] = fleet.socBreakpointKwh[i];
     out.pChargeAboveKw[k] = fleet.pChargeAboveKw[i];
-    for (const field of NUMERIC_FIELDS) out[field][k] = fleet[field][i];
+    out.arrivalH[k] = fleet.arrivalH[i];
+    out.departureH[k] = fleet.departureH[i];
+    out.capacityKwh[k] = fleet.capacityKwh[i];
+    out.pChargeMaxKw[k] = fleet.pChargeMaxKw[i];
+    out.pDischargeMaxKw[k] = fleet.pDischargeMaxKw[i];
+    out.eta[k] = fleet.eta[i];
+    out.socMin[k] = fleet.socMin[i];
+    out.socMax[k] = fleet.socMax[i];
+    out.socArrival[k] = fleet.socArrival[i];
+    out.socTarget[k] = fleet.socTarget[i];
   }
   return out;
 }
@@ -113,42 +122,60 @@ function subset(fleet: Fleet, indices: ArrayLike<number>): Fleet {
 export function validateFleet(fleet: Fleet): void {
   const seen = new Set<string>();
   for (let i = 0; i < fleet.size; i++) {
-    const where = `EV ${fleet.id[i]}`;
-    const bad = (message: string): never => { throw new InputError(message, where); };
-    if (seen.has(fleet.id[i])) bad('the id is used by another EV too');
+    if (seen.has(fleet.id[i])) throw new InputError('the id is used by another EV too', `EV ${fleet.id[i]}`);
     seen.add(fleet.id[i]);
-    for (const field of NUMERIC_FIELDS) if (!Number.isFinite(fleet[field][i])) bad(`${field} must be a finite number, got ${fleet[field][i]}`);
-    const dwellH = fleet.departureH[i] - fleet.arrivalH[i];
-    if (dwellH < 0) bad(`departure (${fleet.departureH[i]} h) is before arrival (${fleet.arrivalH[i]} h); write a next-day departure as hour + 24`);
-    if (dwellH >= 24) bad(`parked ${dwellH} h; a periodic day holds a stay of less than 24 h`);
-    if (!(fleet.capacityKwh[i] > 0)) bad(`capacityKwh must be > 0, got ${fleet.capacityKwh[i]}`);
-    if (fleet.pChargeMaxKw[i] < 0) bad(`pChargeMaxKw must be >= 0, got ${fleet.pChargeMaxKw[i]}`);
-    if (fleet.pDischargeMaxKw[i] < 0) bad(`pDischargeMaxKw must be >= 0, got ${fleet.pDischargeMaxKw[i]}`);
-    if (!(fleet.eta[i] > 0 && fleet.eta[i] <= 1)) bad(`eta must be in (0, 1], got ${fleet.eta[i]}`);
-    for (const field of ['socMin', 'socMax', 'socArrival', 'socTarget'] as const) {
-      const v = fleet[field][i];
-      if (!(v >= 0 && v <= 1)) bad(`${field} must be in [0, 1], got ${v}`);
-    }
-    if (fleet.socMin[i] > fleet.socMax[i]) bad(`socMin (${fleet.socMin[i]}) exceeds socMax (${fleet.socMax[i]})`);
-    if (fleet.socArrival[i] < fleet.socMin[i] || fleet.socArrival[i] > fleet.socMax[i]) {
-      bad(`socArrival (${fleet.socArrival[i]}) is outside [socMin, socMax] = [${fleet.socMin[i]}, ${fleet.socMax[i]}]`);
-    }
-    if (fleet.socTarget[i] > fleet.socMax[i]) bad(`socTarget (${fleet.socTarget[i]}) exceeds socMax (${fleet.socMax[i]})`);
-    const bus = fleet.bus[i];
-    if (bus < -1) bad(`bus must be a bus id >= 0, got ${bus}`);
-    validateCurve(fleet, i, bad);
+    const problem = evValueProblem(fleet, i);
+    if (problem !== null) throw new InputError(problem, `EV ${fleet.id[i]}`);
   }
 }
 
-function validateCurve(fleet: Fleet, i: number, bad: (message: string) => never): void {
+/**
+ * validateFleet without the check that ids are unique: for a sampler, whose ids are its EVs'
+ * positions (a Set of a million id strings is most of the cost of validating).
+ */
+export function validateFleetValues(fleet: Fleet): void {
+  for (let i = 0; i < fleet.size; i++) {
+    const problem = evValueProblem(fleet, i);
+    if (problem !== null) throw new InputError(problem, `EV ${fleet.id[i]}`);
+  }
+}
+
+/** What is wrong with EV `i`'s numbers (the first thing found), or null. */
+function evValueProblem(fleet: Fleet, i: number): string | null {
+  for (const field of NUMERIC_FIELDS) if (!Number.isFinite(fleet[field][i])) return `${field} must be a finite number, got ${fleet[field][i]}`;
+  const dwellH = fleet.departureH[i] - fleet.arrivalH[i];
+  if (dwellH < 0) return `departure (${fleet.departureH[i]} h) is before arrival (${fleet.arrivalH[i]} h); write a next-day departure as hour + 24`;
+  if (dwellH >= 24) return `parked ${dwellH} h; a periodic day holds a stay of less than 24 h`;
+  if (!(fleet.capacityKwh[i] > 0)) return `capacityKwh must be > 0, got ${fleet.capacityKwh[i]}`;
+  if (fleet.pChargeMaxKw[i] < 0) return `pChargeMaxKw must be >= 0, got ${fleet.pChargeMaxKw[i]}`;
+  if (fleet.pDischargeMaxKw[i] < 0) return `pDischargeMaxKw must be >= 0, got ${fleet.pDischargeMaxKw[i]}`;
+  if (!(fleet.eta[i] > 0 && fleet.eta[i] <= 1)) return `eta must be in (0, 1], got ${fleet.eta[i]}`;
+  for (const field of SOC_FIELDS) {
+    const v = fleet[field][i];
+    if (!(v >= 0 && v <= 1)) return `${field} must be in [0, 1], got ${v}`;
+  }
+  if (fleet.socMin[i] > fleet.socMax[i]) return `socMin (${fleet.socMin[i]}) exceeds socMax (${fleet.socMax[i]})`;
+  if (fleet.socArrival[i] < fleet.socMin[i] || fleet.socArrival[i] > fleet.socMax[i]) {
+    return `socArrival (${fleet.socArrival[i]}) is outside [socMin, socMax] = [${fleet.socMin[i]}, ${fleet.socMax[i]}]`;
+  }
+  if (fleet.socTarget[i] > fleet.socMax[i]) return `socTarget (${fleet.socTarget[i]}) exceeds socMax (${fleet.socMax[i]})`;
+  const bus = fleet.bus[i];
+  if (bus < -1) return `bus must be a bus id >= 0, got ${bus}`;
+  return curveProblem(fleet, i);
+}
+
+const SOC_FIELDS = ['socMin', 'socMax', 'socArrival', 'socTarget'] as const;
+
+function curveProblem(fleet: Fleet, i: number): string | null {
   const breakpoint = fleet.socBreakpointKwh[i], pAbove = fleet.pChargeAboveKw[i];
-  if (Number.isNaN(breakpoint) && Number.isNaN(pAbove)) return;
-  if (Number.isNaN(breakpoint) || Number.isNaN(pAbove)) bad(`socBreakpointKwh (${breakpoint}) and pChargeAboveKw (${pAbove}) go together: give both or neither`);
+  if (Number.isNaN(breakpoint) && Number.isNaN(pAbove)) return null;
+  if (Number.isNaN(breakpoint) || Number.isNaN(pAbove)) return `socBreakpointKwh (${breakpoint}) and pChargeAboveKw (${pAbove}) go together: give both or neither`;
   const cap = fleet.capacityKwh[i], pMax = fleet.pChargeMaxKw[i];
-  if (!(breakpoint > 0 && breakpoint < cap)) bad(`socBreakpointKwh must be in (0, capacityKwh = ${cap}), got ${breakpoint}`);
+  if (!(breakpoint > 0 && breakpoint < cap)) return `socBreakpointKwh must be in (0, capacityKwh = ${cap}), got ${breakpoint}`;
   // The curve's ratio pAbove / pChargeMax also scales discharging above the breakpoint (socDependent.ts).
-  if (!(pMax > 0)) bad(`a SOC-dependent limit needs pChargeMaxKw > 0, got ${pMax}`);
-  if (!(pAbove >= 0 && pAbove <= pMax)) bad(`pChargeAboveKw must be in [0, pChargeMaxKw = ${pMax}], got ${pAbove}`);
+  if (!(pMax > 0)) return `a SOC-dependent limit needs pChargeMaxKw > 0, got ${pMax}`;
+  if (!(pAbove >= 0 && pAbove <= pMax)) return `pChargeAboveKw must be in [0, pChargeMaxKw = ${pMax}], got ${pAbove}`;
+  return null;
 }
 
 /** EV `i`'s SOC-dependent charging limit in the form of socDependent.ts, or null if it has none. */

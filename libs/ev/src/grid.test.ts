@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clock, gridInfo, plugWindow, WINDOW_OK, WINDOW_OUTSIDE, WINDOW_SHORT } from './grid';
+import { clock, gridInfo, mod24, plugWindow, rem24, WINDOW_OK, WINDOW_OUTSIDE, WINDOW_SHORT } from './grid';
 
 const hourly = gridInfo({ periods: 24, dtH: 1 });
 const quarter = gridInfo({ periods: 96, dtH: 0.25 });
@@ -46,5 +46,18 @@ describe('plugged-in periods (SPEC §2: arrival rounded up, departure down, wrap
     expect(clock(7.25)).toBe('07:15');
     expect(clock(31.5)).toBe('07:30');
     expect(clock(-0.5)).toBe('23:30');
+  });
+});
+
+describe('rem24 and mod24: the remainder without fmod where it is a subtraction', () => {
+  it('equal h % 24 and ((h % 24) + 24) % 24 bit for bit, signed zeros, edges and NaN included', () => {
+    const edges = [0, -0, 24, -24, 48, -48, 72, 23.999999999999996, 24.000000000000004, 47.99999999999999, -23.999999999999996, 1e-17, -1e-17, 1e300, -1e300, Number.NaN, Infinity, -Infinity];
+    const values = [...edges];
+    for (let k = 0; k < 20000; k++) values.push(((k * 7919) % 20000) / 100 - 100, (k % 400) / 4 - 50, k * 1e-13 + 24 - 1e-9);
+    for (const h of values) {
+      expect(Object.is(rem24(h), h % 24)).toBe(true);
+      const m = ((h % 24) + 24) % 24;
+      expect(Object.is(mod24(h), m >= 24 ? 0 : m)).toBe(true);
+    }
   });
 });

@@ -46,22 +46,46 @@ export interface PlugWindow {
 }
 
 export function mod24(h: number): number {
-  const m = ((h % 24) + 24) % 24;
+  const m = rem24(rem24(h) + 24);
   return m >= 24 ? 0 : m;
+}
+
+/**
+ * h % 24, bit for bit, without the floating-point remainder where the answer is a subtraction:
+ * clock hours are almost always within a day or two of 0 (a million EVs take several per EV).
+ */
+export function rem24(h: number): number {
+  if (h >= 0) {
+    if (h < 24) return h;
+    if (h < 48) return h - 24; // exact (Sterbenz): the remainder itself
+  } else if (h > -24) return h;
+  return h % 24;
 }
 
 /** `departureH - arrivalH` must be in (0, 24): the fleet validation guarantees it. */
 export function plugWindow(arrivalH: number, departureH: number, g: GridInfo): PlugWindow {
+  return plugWindowInto(arrivalH, departureH, g, { start: 0, length: 0, status: WINDOW_OK, arrivalBoundary: 0, departureBoundary: 0 });
+}
+
+/** `plugWindow` written into `out` (one scratch object for a whole fleet, no object per EV); returns `out`. */
+export function plugWindowInto(arrivalH: number, departureH: number, g: GridInfo, out: PlugWindow): PlugWindow {
   const arrivalOffsetH = mod24(arrivalH - g.startH);
   const departureOffsetH = arrivalOffsetH + (departureH - arrivalH);
   const arrivalBoundary = Math.ceil(arrivalOffsetH / g.dtH - BOUNDARY_EPS) + 0; // + 0: no -0
   const departureBoundary = Math.floor(departureOffsetH / g.dtH + BOUNDARY_EPS);
   const length = Math.max(0, departureBoundary - arrivalBoundary);
-  const window = { start: 0, length, status: WINDOW_OK, arrivalBoundary, departureBoundary };
-  if (length === 0) return { ...window, status: WINDOW_SHORT };
-  if (g.periodic) return { ...window, start: arrivalBoundary % g.periods };
-  if (departureBoundary > g.periods) return { ...window, length: 0, status: WINDOW_OUTSIDE };
-  return { ...window, start: arrivalBoundary };
+  out.arrivalBoundary = arrivalBoundary;
+  out.departureBoundary = departureBoundary;
+  out.start = 0;
+  out.length = length;
+  out.status = WINDOW_OK;
+  if (length === 0) out.status = WINDOW_SHORT;
+  else if (g.periodic) out.start = arrivalBoundary % g.periods;
+  else if (departureBoundary > g.periods) {
+    out.length = 0;
+    out.status = WINDOW_OUTSIDE;
+  } else out.start = arrivalBoundary;
+  return out;
 }
 
 /** "HH:MM" of a clock time in hours. */

@@ -5,6 +5,7 @@ import { createRng } from '@zonal/core';
 import { disaggregate } from './disaggregate';
 import { Fleet } from './fleet';
 import { anchoredEnvelopeGroups, type AnchoredEnvelope, type EnvelopeGrouping } from './groups';
+import { aggregateEnvelope } from './region';
 import { sampleDefaultFleet } from './sampling';
 import { sessions } from './session';
 import { DEFAULT_FLEET_PARAMS, ev } from './testing/fixtures';
@@ -112,5 +113,70 @@ describe('window-energy envelope of charge-only EVs: every vertex is deliverable
       expect(e).toBeLessThanOrEqual(one.envelope.eMaxKwh[t + 1]);
     }
     expect(disaggregate(fleet, hourly, aggregate).exact).toBe(false);
+  });
+});
+
+/**
+ * anchoredEnvelopeGroups keys its EVs by numbers (TupleIds) and sums each group in one pass over
+ * records laid out group by group. The straightforward way it replaces, kept here as the reference:
+ * a Map keyed by the key joined into a string, then each group as a fleet of its own, rotated, and
+ * aggregateEnvelope of it. Equal bit for bit, left-out EVs and their words included.
+ */
+describe('anchoredEnvelopeGroups equals the straightforward grouping', () => {
+  function reference(fleet: Fleet, grid: TimeGrid, grouping: EnvelopeGrouping): AnchoredEnvelope[] {
+    const T = grid.periods, dt = grid.dtH;
+    const anchors = [0, T / 2, T / 4, (3 * T) / 4].filter((a) => Number.isInteger(a));
+    const members = new Map<string, { shiftPeriods: number; evs: number[] }>();
+    for (let i = 0; i < fleet.size; i++) {
+      const start = Math.ceil(fleet.arrivalH[i] / dt - 1e-9);
+      const length = Math.floor(fleet.departureH[i] / dt + 1e-9) - start;
+      const arrival = ((start % T) + T) % T;
+      let shiftPeriods = arrival;
+      if (grouping === 'anchor') {
+        const k = anchors.findIndex((b) => { const off = (((b - start) % T) + T) % T; return off === 0 || off >= length; });
+        shiftPeriods = anchors[k < 0 ? 0 : k];
+      }
+      let key = `${shiftPeriods}/${fleet.v2g[i]}`;
+      if (grouping === 'window' || grouping === 'window-energy') {
+        const stepKwh = fleet.pChargeMaxKw[i] * (grouping === 'window-energy' ? dt : 0);
+        const needKwh = (fleet.socTarget[i] - fleet.socArrival[i]) * fleet.capacityKwh[i];
+        const roomKwh = (fleet.socMax[i] - fleet.socArrival[i]) * fleet.capacityKwh[i];
+        const bins = stepKwh > 0 ? `${Math.floor(needKwh / stepKwh)}/${Math.floor(roomKwh / stepKwh)}` : '';
+        key = [arrival, length, fleet.v2g[i], bins, fleet.capacityKwh[i], fleet.pChargeMaxKw[i], fleet.pDischargeMaxKw[i],
+          fleet.eta[i], fleet.socMin[i], fleet.socMax[i], fleet.socTarget[i]].join('/');
+      }
+      let group = members.get(key);
+      if (!group) members.set(key, group = { shiftPeriods, evs: [] });
+      group.evs.push(i);
+    }
+    return [...members.values()].map(({ shiftPeriods, evs }) => {
+      const rotated = Fleet.subset(fleet, evs);
+      for (let k = 0; k < rotated.size; k++) {
+        rotated.arrivalH[k] -= shiftPeriods * dt;
+        rotated.departureH[k] -= shiftPeriods * dt;
+      }
+      return { envelope: aggregateEnvelope(rotated, grid), shiftPeriods, evs: Int32Array.from(evs) };
+    });
+  }
+
+  /** Few distinct parameters (so groups hold many EVs), short stays and unreachable targets (left out). */
+  function mixedFleet(seed: number, count: number): Fleet {
+    const rng = createRng(seed);
+    return Fleet.fromSpecs(Array.from({ length: count }, (_, i) => {
+      const arrivalH = Math.floor(rng.next() * 96) / 4 + (rng.next() < 0.2 ? rng.next() * 0.25 : 0);
+      const v2g = rng.next() < 0.3;
+      return ev({
+        id: `m${i}`, arrivalH, departureH: arrivalH + (rng.next() < 0.05 ? rng.next() : 1 + rng.next() * 20), v2g,
+        capacityKwh: [40, 60][rng.int(2)], pChargeMaxKw: [3.7, 7][rng.int(2)], pDischargeMaxKw: v2g ? 7 : 0,
+        socMin: 0.2, socMax: [0.9, 1][rng.int(2)], socArrival: [0.2, 0.3, 0.5, 0.85][rng.int(4)] + (rng.next() < 0.5 ? 0.05 * rng.next() : 0), socTarget: 0.9 - 0.1 * rng.int(2),
+      });
+    }));
+  }
+
+  it.each(GROUPINGS)('%s, on the default fleet and a mixed one, over three time grids', (grouping) => {
+    const grids: TimeGrid[] = [hourly, { periods: 96, dtH: 0.25 }, { periods: 48, dtH: 0.5, startH: 20 }];
+    for (const fleet of [sampleDefaultFleet({ ...DEFAULT_FLEET_PARAMS, count: 600 }, createRng(3)), mixedFleet(5, 500)]) {
+      for (const grid of grids) expect(anchoredEnvelopeGroups(fleet, grid, grouping)).toEqual(reference(fleet, grid, grouping));
+    }
   });
 });

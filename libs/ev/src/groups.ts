@@ -1,5 +1,8 @@
 import { Fleet } from './fleet';
-import { aggregateEnvelope, type AggregateEnvelope } from './region';
+import { gridInfo, type PlugWindow } from './grid';
+import { addEvToEnvelope, emptyEnvelope, type AggregateEnvelope } from './region';
+import { PACKED_SESSION, problemKind, problemMessage, sessions, writeSessionRecord } from './session';
+import { TupleIds } from './tuple-ids';
 import type { TimeGrid } from './types';
 
 /** An envelope computed on a day rotated by `shiftPeriods`: its period τ is the day's (τ + shift) mod T. */
@@ -35,48 +38,136 @@ export interface AnchoredEnvelope {
 export type EnvelopeGrouping = 'anchor' | 'arrival' | 'window' | 'window-energy';
 
 export function anchoredEnvelopeGroups(fleet: Fleet, grid: TimeGrid, grouping: EnvelopeGrouping = 'anchor'): AnchoredEnvelope[] {
-  const T = grid.periods, dt = grid.dtH;
+  const T = grid.periods, dt = grid.dtH, n = fleet.size;
   const anchors = [0, T / 2, T / 4, (3 * T) / 4].filter((a) => Number.isInteger(a));
-  const members = new Map<string, { shiftPeriods: number; evs: number[] }>();
-  for (let i = 0; i < fleet.size; i++) {
+  const byWindow = grouping === 'window' || grouping === 'window-energy';
+  const binDtH = grouping === 'window-energy' ? dt : 0;
+  // Each EV's key as numbers (window, class, parameters and bins; or anchor and class), its group
+  // the key's id in order of first appearance: the groups and their order of a Map keyed by the key.
+  const ids = new TupleIds(byWindow ? WINDOW_KEY_WIDTH : 2, 1024);
+  const key = new Float64Array(WINDOW_KEY_WIDTH);
+  // The battery and charger parameters as one number (their tuple's id): EVs in a row mostly share them.
+  const paramIds = new TupleIds(PARAMS_WIDTH, 16);
+  const params = new Float64Array(PARAMS_WIDTH);
+  let paramId = -1;
+  const groupOf = new Int32Array(n);
+  let groupShift = new Int32Array(64);
+  for (let i = 0; i < n; i++) {
     const start = Math.ceil(fleet.arrivalH[i] / dt - 1e-9);
     const length = Math.floor(fleet.departureH[i] / dt + 1e-9) - start;
     const arrival = ((start % T) + T) % T;
     let shiftPeriods = arrival;
     if (grouping === 'anchor') {
       // An anchor b is clean when the stay [start, start + length] does not strictly contain it.
-      const k = anchors.findIndex((b) => { const off = (((b - start) % T) + T) % T; return off === 0 || off >= length; });
-      shiftPeriods = anchors[k < 0 ? 0 : k];
+      let k = 0;
+      while (k < anchors.length) {
+        const off = (((anchors[k] - start) % T) + T) % T;
+        if (off === 0 || off >= length) break;
+        k++;
+      }
+      shiftPeriods = anchors[k < anchors.length ? k : 0];
     }
     // V2G EVs apart from the others: summed with charge-only EVs, their bounds let the aggregate
     // discharge energy the charge-only EVs hold and the V2G ones never had.
-    const key = grouping === 'window' || grouping === 'window-energy'
-      ? windowKey(fleet, i, arrival, length, grouping === 'window-energy' ? dt : 0)
-      : `${shiftPeriods}/${fleet.v2g[i]}`;
-    let group = members.get(key);
-    if (!group) members.set(key, group = { shiftPeriods, evs: [] });
-    group.evs.push(i);
-  }
-  return [...members.values()].map(({ shiftPeriods, evs }) => {
-    const members = Fleet.subset(fleet, evs);
-    for (let k = 0; k < members.size; k++) {
-      members.arrivalH[k] -= shiftPeriods * dt;
-      members.departureH[k] -= shiftPeriods * dt;
+    if (byWindow) {
+      if (paramId < 0 || !sameParams(fleet, i, params)) {
+        readParams(fleet, i, params);
+        paramId = paramIds.id(params);
+      }
+      windowKey(fleet, i, arrival, length, binDtH, paramId, key);
     }
-    return { envelope: aggregateEnvelope(members, grid), shiftPeriods, evs: Int32Array.from(evs) };
-  });
+    else {
+      key[0] = shiftPeriods;
+      key[1] = fleet.v2g[i];
+    }
+    const known = ids.count, g = ids.id(key);
+    if (ids.count > known) {
+      if (g === groupShift.length) {
+        const grown = new Int32Array(2 * g);
+        grown.set(groupShift);
+        groupShift = grown;
+      }
+      groupShift[g] = shiftPeriods;
+    }
+    groupOf[i] = g;
+  }
+  const groups = ids.count;
+  const first = new Int32Array(groups + 1);
+  for (let i = 0; i < n; i++) first[groupOf[i] + 1]++;
+  for (let g = 0; g < groups; g++) first[g + 1] += first[g];
+  // Every EV's session on its group's rotated day, laid out group after group (each group's EVs in
+  // fleet order); then each group's envelope sums them, its arrays hot in cache (in fleet order every
+  // EV would touch another group's envelope). The sums are in fleet order, as aggregateEnvelope of
+  // the group's own (rotated) fleet does them.
+  const g0 = gridInfo(grid), w: PlugWindow = { start: 0, length: 0, status: 0, arrivalBoundary: 0, departureBoundary: 0 };
+  const order = new Int32Array(n), record = new Float64Array(RECORD * n), filled = first.slice(0, groups);
+  for (let i = 0; i < n; i++) {
+    const g = groupOf[i], at = filled[g]++;
+    order[at] = i;
+    writeSessionRecord(fleet, i, g0, groupShift[g] * dt, w, record, RECORD * at);
+    record[RECORD * at + PACKED_SESSION] = fleet.eta[i];
+  }
+  const out: AnchoredEnvelope[] = [];
+  for (let g = 0; g < groups; g++) {
+    const envelope = emptyEnvelope(T);
+    for (let at = first[g]; at < first[g + 1]; at++) {
+      const r = RECORD * at;
+      if (record[r + 2] === 0) {
+        addEvToEnvelope(
+          envelope, T, dt, record[r], record[r + 1], record[r + 3], record[r + 4], record[r + 5], record[r + 6], record[r + 7], record[r + 8], record[r + PACKED_SESSION],
+        );
+      } else {
+        // Left out (rare): its session again, alone, for the words.
+        const i = order[at], alone = Fleet.subset(fleet, [i]), session = sessions(alone, grid, [groupShift[g]]);
+        envelope.excluded.push({
+          index: at - first[g], id: fleet.id[i], kind: problemKind(session, 0), message: problemMessage(alone, session, 0, groupShift[g] * dt),
+        });
+      }
+    }
+    out.push({ envelope, shiftPeriods: groupShift[g], evs: order.slice(first[g], first[g + 1]) });
+  }
+  return out;
 }
 
-/** The EV's window, class and parameters; with `binDtH` > 0 also its need in whole full-power periods of that length. */
-function windowKey(fleet: Fleet, i: number, arrival: number, length: number, binDtH: number): string {
+/** Numbers per EV in the group-ordered records: its rotated session (session.ts writeSessionRecord) and its eta. */
+const RECORD = PACKED_SESSION + 1;
+
+const WINDOW_KEY_WIDTH = 7;
+const PARAMS_WIDTH = 7;
+
+/** EV i's battery and charger parameters (the rest of its window key) into `out`. */
+function readParams(fleet: Fleet, i: number, out: Float64Array): void {
+  out[0] = fleet.capacityKwh[i];
+  out[1] = fleet.pChargeMaxKw[i];
+  out[2] = fleet.pDischargeMaxKw[i];
+  out[3] = fleet.eta[i];
+  out[4] = fleet.socMin[i];
+  out[5] = fleet.socMax[i];
+  out[6] = fleet.socTarget[i];
+}
+
+/** EV i's parameters are those in `params` (=== : -0 is 0; a NaN never matches, and goes by TupleIds). */
+function sameParams(fleet: Fleet, i: number, params: Float64Array): boolean {
+  return fleet.capacityKwh[i] === params[0] && fleet.pChargeMaxKw[i] === params[1] && fleet.pDischargeMaxKw[i] === params[2] &&
+    fleet.eta[i] === params[3] && fleet.socMin[i] === params[4] && fleet.socMax[i] === params[5] && fleet.socTarget[i] === params[6];
+}
+
+/**
+ * The EV's window, class and parameters (`paramId`, readParams' tuple) into `key`; with `binDtH` > 0
+ * also its need and room in whole full-power periods of that length (key[3] = 1; 0 and no bins otherwise).
+ */
+function windowKey(fleet: Fleet, i: number, arrival: number, length: number, binDtH: number, paramId: number, key: Float64Array): void {
   const stepKwh = fleet.pChargeMaxKw[i] * binDtH;
   // Need (to the target) and room (to socMax) both in whole steps: the summed region's corners sit at
   // multiples of a step, so EVs whose need and room fall between the same multiples sum exactly.
   const needKwh = (fleet.socTarget[i] - fleet.socArrival[i]) * fleet.capacityKwh[i];
   const roomKwh = (fleet.socMax[i] - fleet.socArrival[i]) * fleet.capacityKwh[i];
-  const bins = stepKwh > 0 ? `${Math.floor(needKwh / stepKwh)}/${Math.floor(roomKwh / stepKwh)}` : '';
-  return [
-    arrival, length, fleet.v2g[i], bins, fleet.capacityKwh[i], fleet.pChargeMaxKw[i], fleet.pDischargeMaxKw[i],
-    fleet.eta[i], fleet.socMin[i], fleet.socMax[i], fleet.socTarget[i],
-  ].join('/');
+  const binned = stepKwh > 0;
+  key[0] = arrival;
+  key[1] = length;
+  key[2] = fleet.v2g[i];
+  key[3] = binned ? 1 : 0;
+  key[4] = binned ? Math.floor(needKwh / stepKwh) : 0;
+  key[5] = binned ? Math.floor(roomKwh / stepKwh) : 0;
+  key[6] = paramId;
 }

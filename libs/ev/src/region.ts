@@ -73,25 +73,56 @@ export interface AggregateEnvelope {
 
 export function aggregateEnvelope(fleet: Fleet, grid: TimeGrid): AggregateEnvelope {
   const s = sessions(fleet, grid);
-  const T = s.grid.periods;
-  const env: AggregateEnvelope = {
+  const env = emptyEnvelope(s.grid.periods, problems(fleet, s));
+  for (let i = 0; i < s.size; i++) if (s.problem[i] === 0) addToEnvelope(env, s, i, fleet.eta[i]);
+  return env;
+}
+
+/** An envelope of no EV yet over `periods` periods. */
+export function emptyEnvelope(periods: number, excluded: EvProblem[] = []): AggregateEnvelope {
+  const T = periods;
+  return {
     pMinKw: new Float64Array(T), pMaxKw: new Float64Array(T), pChargeMaxGridKw: new Float64Array(T),
     pDischargeMaxGridKw: new Float64Array(T), eMinKwh: new Float64Array(T + 1), eMaxKwh: new Float64Array(T + 1),
-    evCount: 0, excluded: problems(fleet, s),
+    evCount: 0, excluded,
   };
-  for (let i = 0; i < s.size; i++) {
-    if (s.problem[i] !== 0) continue;
-    env.evCount++;
-    const c = s.chargeMaxKw[i], d = s.dischargeMaxKw[i];
-    for (let j = 0, t = s.start[i]; j < s.length[i]; j++, t = t + 1 === T ? 0 : t + 1) {
-      env.pMaxKw[t] += c;
-      env.pMinKw[t] -= d;
-      env.pChargeMaxGridKw[t] += c / fleet.eta[i];
-      env.pDischargeMaxGridKw[t] += d * fleet.eta[i];
-    }
-    addCumulativeBounds(s, i, env.eMinKwh, env.eMaxKwh);
+}
+
+/** Adds schedulable EV `i` of `s` (charging efficiency `eta`) to `env`: its power limits and its energy bounds. */
+export function addToEnvelope(env: AggregateEnvelope, s: Sessions, i: number, eta: number): void {
+  addEvToEnvelope(
+    env, s.grid.periods, s.grid.dtH, s.start[i], s.length[i], s.eArrivalKwh[i], s.eFloorKwh[i], s.eCeilKwh[i], s.eDepartureKwh[i],
+    s.chargeMaxKw[i], s.dischargeMaxKw[i], eta,
+  );
+}
+
+/** addToEnvelope of one EV given by its session's numbers (session.ts), on a grid of T periods of dt hours. */
+export function addEvToEnvelope(
+  env: AggregateEnvelope, T: number, dt: number, a: number, L: number,
+  eArr: number, eFloor: number, eCeil: number, eDep: number, c: number, d: number, eta: number,
+): void {
+  env.evCount++;
+  const cGrid = c / eta, dGrid = d * eta;
+  const { pMaxKw, pMinKw, pChargeMaxGridKw, pDischargeMaxGridKw } = env;
+  for (let j = 0, t = a; j < L; j++, t = t + 1 === T ? 0 : t + 1) {
+    pMaxKw[t] += c;
+    pMinKw[t] -= d;
+    pChargeMaxGridKw[t] += cGrid;
+    pDischargeMaxGridKw[t] += dGrid;
   }
-  return env;
+  cumulativeBounds(T, dt, a, L, eArr, eFloor, eCeil, eDep, c, d, env.eMinKwh, env.eMaxKwh);
+}
+
+/*
+ * storedMinKwh / storedMaxKwh (session.ts) of one EV from its numbers, with the same arithmetic, so
+ * that the bounds below are bit for bit those of the closed form without a closure per EV.
+ */
+function gMinOf(eFloor: number, eArr: number, eDep: number, c: number, d: number, L: number, dt: number, j: number): number {
+  return Math.max(eFloor, eArr - j * d * dt, eDep - (L - j) * c * dt);
+}
+
+function gMaxOf(eCeil: number, eArr: number, c: number, dt: number, j: number): number {
+  return Math.min(eCeil, eArr + j * c * dt);
 }
 
 /**
@@ -115,36 +146,50 @@ export function aggregateEnvelope(fleet: Fleet, grid: TimeGrid): AggregateEnvelo
  * The brute-force test (region.test.ts) enumerates every integer trajectory to confirm these.
  */
 export function addCumulativeBounds(s: Sessions, i: number, lo: Float64Array, hi: Float64Array): void {
-  const T = s.grid.periods, dt = s.grid.dtH;
-  const a = s.start[i], L = s.length[i], eArr = s.eArrivalKwh[i];
-  const cStep = s.chargeMaxKw[i] * dt, dStep = s.dischargeMaxKw[i] * dt;
-  const gMin = (j: number): number => storedMinKwh(s, i, j);
-  const gMax = (j: number): number => storedMaxKwh(s, i, j);
+  cumulativeBounds(
+    s.grid.periods, s.grid.dtH, s.start[i], s.length[i], s.eArrivalKwh[i], s.eFloorKwh[i], s.eCeilKwh[i], s.eDepartureKwh[i],
+    s.chargeMaxKw[i], s.dischargeMaxKw[i], lo, hi,
+  );
+}
+
+function cumulativeBounds(
+  T: number, dt: number, a: number, L: number, eArr: number, eFloor: number, eCeil: number, eDep: number, c: number, d: number,
+  lo: Float64Array, hi: Float64Array,
+): void {
+  const cStep = c * dt, dStep = d * dt;
   if (a + L <= T) {
-    for (let k = a + 1; k <= T; k++) {
-      const j = Math.min(k - a, L);
-      lo[k] += gMin(j) - eArr;
-      hi[k] += gMax(j) - eArr;
+    for (let k = a + 1; k <= a + L; k++) {
+      lo[k] += gMinOf(eFloor, eArr, eDep, c, d, L, dt, k - a) - eArr;
+      hi[k] += gMaxOf(eCeil, eArr, c, dt, k - a) - eArr;
+    }
+    // After departure the box stays at its last boundary's.
+    const loAfter = gMinOf(eFloor, eArr, eDep, c, d, L, dt, L) - eArr, hiAfter = gMaxOf(eCeil, eArr, c, dt, L) - eArr;
+    for (let k = a + L + 1; k <= T; k++) {
+      lo[k] += loAfter;
+      hi[k] += hiAfter;
     }
     return;
   }
-  const j0 = T - a, d = a + L - T;
-  const minAtMidnight = gMin(j0), maxAtMidnight = gMax(j0);
-  for (let k = 1; k <= d; k++) {
-    hi[k] += Math.min(gMax(j0 + k) - minAtMidnight, k * cStep);
-    lo[k] += Math.max(gMin(j0 + k) - maxAtMidnight, -k * dStep);
+  const j0 = T - a, tail = a + L - T;
+  const minAtMidnight = gMinOf(eFloor, eArr, eDep, c, d, L, dt, j0), maxAtMidnight = gMaxOf(eCeil, eArr, c, dt, j0);
+  for (let k = 1; k <= tail; k++) {
+    hi[k] += Math.min(gMaxOf(eCeil, eArr, c, dt, j0 + k) - minAtMidnight, k * cStep);
+    lo[k] += Math.max(gMinOf(eFloor, eArr, eDep, c, d, L, dt, j0 + k) - maxAtMidnight, -k * dStep);
   }
-  const tailHi = Math.min(gMax(L) - minAtMidnight, d * cStep);
-  const tailLo = Math.max(gMin(L) - maxAtMidnight, -d * dStep);
-  for (let k = d + 1; k <= a; k++) {
+  const gMaxL = gMaxOf(eCeil, eArr, c, dt, L), gMinL = gMinOf(eFloor, eArr, eDep, c, d, L, dt, L);
+  const tailHi = Math.min(gMaxL - minAtMidnight, tail * cStep);
+  const tailLo = Math.max(gMinL - maxAtMidnight, -tail * dStep);
+  for (let k = tail + 1; k <= a; k++) {
     hi[k] += tailHi;
     lo[k] += tailLo;
   }
+  const tailCharge = tail * cStep, tailDischarge = -tail * dStep;
   for (let k = a + 1; k <= T; k++) {
     const m = k - a;
-    const lowestMidnight = Math.max(minAtMidnight, gMax(m) - (j0 - m) * dStep);
-    hi[k] += gMax(m) - eArr + Math.min(gMax(L) - lowestMidnight, d * cStep);
-    const highestMidnight = Math.min(maxAtMidnight, gMin(m) + (j0 - m) * cStep);
-    lo[k] += gMin(m) - eArr + Math.max(gMin(L) - highestMidnight, -d * dStep);
+    const gMaxM = gMaxOf(eCeil, eArr, c, dt, m), gMinM = gMinOf(eFloor, eArr, eDep, c, d, L, dt, m);
+    const lowestMidnight = Math.max(minAtMidnight, gMaxM - (j0 - m) * dStep);
+    hi[k] += gMaxM - eArr + Math.min(gMaxL - lowestMidnight, tailCharge);
+    const highestMidnight = Math.min(maxAtMidnight, gMinM + (j0 - m) * cStep);
+    lo[k] += gMinM - eArr + Math.max(gMinL - highestMidnight, tailDischarge);
   }
 }

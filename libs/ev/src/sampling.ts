@@ -1,5 +1,5 @@
 import { InputError, type Rng } from '@zonal/core';
-import { Fleet, validateFleet, type MutableFleet } from './fleet';
+import { Fleet, validateFleetValues, type MutableFleet } from './fleet';
 import { mod24 } from './grid';
 
 /**
@@ -119,14 +119,15 @@ export function sampleDefaultFleet(p: DefaultFleetParams, rng: Rng): Fleet {
     const departureClock = rng.normal(law.departureH.mean, law.departureH.sd);
     const km = Math.exp(rng.normal(p.dailyKm.logMu, p.dailyKm.logSigma));
     const v2g = rng.next() < p.v2gShare;
-    const stay = stayFromClocks(arrivalClock, departureClock);
-    f.arrivalH[i] = stay.arrivalH;
-    f.departureH[i] = stay.departureH;
+    // stayFromClocks, without an object per EV.
+    const arrivalH = mod24(arrivalClock);
+    f.arrivalH[i] = arrivalH;
+    f.departureH[i] = arrivalH + mod24(departureClock - arrivalClock);
     f.socArrival[i] = Math.min(fullSoc, Math.max(floorSoc, fullSoc - socPerKm * km));
     fillBattery(f, i, p, v2g);
   }
   if (p.busLoads) placeByLoad(f, p.busLoads, rng.fork('placement'));
-  validateFleet(f);
+  validateFleetValues(f); // ids are positions: unique
   return f;
 }
 
@@ -148,7 +149,7 @@ export function sampleSeed002Fleet(p: Seed002FleetParams, rng: Rng): Fleet {
     fillBattery(f, i, p, rng.next() < p.v2gShare);
     if (p.bus !== undefined) f.bus[i] = p.bus;
   }
-  validateFleet(f);
+  validateFleetValues(f); // ids are positions: unique
   return f;
 }
 

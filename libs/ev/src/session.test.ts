@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Fleet } from './fleet';
-import { problems, sessions, storedMaxKwh, storedMinKwh } from './session';
+import { createRng } from '@zonal/core';
+import { problems, sessions, storedMaxKwh, storedMinKwh, subsetSessions } from './session';
+import { sampleDefaultFleet } from './sampling';
+import { DEFAULT_FLEET_PARAMS } from './testing/fixtures';
 import { ev } from './testing/fixtures';
 
 describe('EVs left out are reported with a reason (SPEC §9)', () => {
@@ -38,5 +41,25 @@ describe('closed-form energy boundaries (seed 003 §3.2)', () => {
     // Upper: 30 + 7j capped at 60. Lower: max(12, 30 - 7j, 54 - 7(13 - j)).
     expect([0, 1, 4, 5, 13].map((j) => storedMaxKwh(s, 0, j))).toEqual([30, 37, 58, 60, 60]);
     expect([0, 1, 2, 3, 7, 8, 9, 10, 13].map((j) => storedMinKwh(s, 0, j))).toEqual([30, 23, 16, 12, 12, 19, 26, 33, 54]);
+  });
+});
+
+describe('sessions of a subset and of a rotated day', () => {
+  const fleet = sampleDefaultFleet({ ...DEFAULT_FLEET_PARAMS, count: 500 }, createRng(9));
+  const grid = { periods: 96, dtH: 0.25 };
+
+  it('subsetSessions gives what sessions gives for that subset of the fleet', () => {
+    const indices = Int32Array.from({ length: 120 }, (_, k) => (k * 37) % fleet.size);
+    expect(subsetSessions(sessions(fleet, grid), indices)).toEqual(sessions(Fleet.subset(fleet, indices), grid));
+  });
+
+  it('shiftPeriods gives what sessions gives for the fleet with its stays moved back by those periods', () => {
+    const shift = Int32Array.from({ length: fleet.size }, (_, i) => (i * 13) % grid.periods);
+    const moved = Fleet.subset(fleet, Array.from({ length: fleet.size }, (_, i) => i));
+    for (let i = 0; i < fleet.size; i++) {
+      moved.arrivalH[i] -= shift[i] * grid.dtH;
+      moved.departureH[i] -= shift[i] * grid.dtH;
+    }
+    expect(sessions(fleet, grid, shift)).toEqual(sessions(moved, grid));
   });
 });

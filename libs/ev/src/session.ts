@@ -1,5 +1,6 @@
 import type { Fleet } from './fleet';
-import { boundaryClock, clock, gridInfo, plugWindow, WINDOW_OUTSIDE, WINDOW_SHORT, type GridInfo } from './grid';
+import { boundaryClock, clock, gridInfo, plugWindowInto, WINDOW_OK, WINDOW_OUTSIDE, WINDOW_SHORT, type GridInfo, type PlugWindow } from './grid';
+import { f64, i32, u8, type Scratch } from './scratch';
 import type { EvProblem, EvProblemKind, TimeGrid } from './types';
 
 /**
@@ -36,7 +37,12 @@ export const PROBLEM_UNREACHABLE = 3;
 /** Relative slack on "can it reach its target": a target met to 1e-9 kWh is met. */
 const FEASIBILITY_EPS_KWH = 1e-9;
 
-export function sessions(fleet: Fleet, grid: TimeGrid): Sessions {
+/**
+ * Sessions of a fleet. With `shiftPeriods`, EV i's stay is read on a day rotated by shiftPeriods[i]
+ * periods (arrival and departure moved back by that many periods' hours, as an envelope group
+ * anchored there sees it, groups.ts); energies and power limits do not depend on it.
+ */
+export function sessions(fleet: Fleet, grid: TimeGrid, shiftPeriods?: ArrayLike<number>): Sessions {
   const g = gridInfo(grid);
   const n = fleet.size;
   const s: Sessions = {
@@ -45,23 +51,79 @@ export function sessions(fleet: Fleet, grid: TimeGrid): Sessions {
     eDepartureKwh: new Float64Array(n), chargeMaxKw: new Float64Array(n), dischargeMaxKw: new Float64Array(n),
     departureBoundary: new Int32Array(n),
   };
+  const w: PlugWindow = { start: 0, length: 0, status: WINDOW_OK, arrivalBoundary: 0, departureBoundary: 0 };
+  const rec = new Float64Array(PACKED_SESSION);
   for (let i = 0; i < n; i++) {
-    const cap = fleet.capacityKwh[i];
-    s.eArrivalKwh[i] = fleet.socArrival[i] * cap;
-    s.eFloorKwh[i] = fleet.socMin[i] * cap;
-    s.eCeilKwh[i] = fleet.socMax[i] * cap;
-    s.eDepartureKwh[i] = Math.max(fleet.socTarget[i], fleet.socMin[i]) * cap;
-    s.chargeMaxKw[i] = fleet.pChargeMaxKw[i];
-    s.dischargeMaxKw[i] = fleet.v2g[i] ? fleet.pDischargeMaxKw[i] : 0;
-    const w = plugWindow(fleet.arrivalH[i], fleet.departureH[i], g);
-    s.start[i] = w.start;
-    s.length[i] = w.length;
-    s.departureBoundary[i] = w.departureBoundary;
-    if (w.status === WINDOW_SHORT) s.problem[i] = PROBLEM_SHORT;
-    else if (w.status === WINDOW_OUTSIDE) s.problem[i] = PROBLEM_OUTSIDE;
-    else if (neededKwh(s, i) > chargeableKwh(s, i) + FEASIBILITY_EPS_KWH * (1 + s.eDepartureKwh[i])) s.problem[i] = PROBLEM_UNREACHABLE;
+    writeSessionRecord(fleet, i, g, shiftPeriods ? shiftPeriods[i] * g.dtH : 0, w, rec, 0);
+    s.start[i] = rec[0];
+    s.length[i] = rec[1];
+    s.problem[i] = rec[2];
+    s.eArrivalKwh[i] = rec[3];
+    s.eFloorKwh[i] = rec[4];
+    s.eCeilKwh[i] = rec[5];
+    s.eDepartureKwh[i] = rec[6];
+    s.chargeMaxKw[i] = rec[7];
+    s.dischargeMaxKw[i] = rec[8];
+    s.departureBoundary[i] = rec[9];
   }
   return s;
+}
+
+/**
+ * EV i's session (on a day rotated back by `shiftH` hours) as one record of PACKED_SESSION numbers
+ * at rec[r..]: what `sessions` holds for it. `w` is scratch.
+ */
+export function writeSessionRecord(fleet: Fleet, i: number, g: GridInfo, shiftH: number, w: PlugWindow, rec: Float64Array, r: number): void {
+  const cap = fleet.capacityKwh[i];
+  const eArrival = fleet.socArrival[i] * cap, eDeparture = Math.max(fleet.socTarget[i], fleet.socMin[i]) * cap;
+  const chargeMax = fleet.pChargeMaxKw[i];
+  plugWindowInto(fleet.arrivalH[i] - shiftH, fleet.departureH[i] - shiftH, g, w);
+  let problem = PROBLEM_NONE;
+  if (w.status === WINDOW_SHORT) problem = PROBLEM_SHORT;
+  else if (w.status === WINDOW_OUTSIDE) problem = PROBLEM_OUTSIDE;
+  // neededKwh > chargeableKwh + slack
+  else if (Math.max(0, eDeparture - eArrival) > w.length * chargeMax * g.dtH + FEASIBILITY_EPS_KWH * (1 + eDeparture)) problem = PROBLEM_UNREACHABLE;
+  rec[r] = w.start;
+  rec[r + 1] = w.length;
+  rec[r + 2] = problem;
+  rec[r + 3] = eArrival;
+  rec[r + 4] = fleet.socMin[i] * cap;
+  rec[r + 5] = fleet.socMax[i] * cap;
+  rec[r + 6] = eDeparture;
+  rec[r + 7] = chargeMax;
+  rec[r + 8] = fleet.v2g[i] ? fleet.pDischargeMaxKw[i] : 0;
+  rec[r + 9] = w.departureBoundary;
+}
+
+/** Numbers per EV in writeSessionRecord's layout: start, length, problem, eArrival, eFloor, eCeil, eDeparture, chargeMax, dischargeMax, departureBoundary. */
+export const PACKED_SESSION = 10;
+
+/**
+ * The sessions of the EVs at `indices` (positions in `s`), in that order: what `sessions` gives for
+ * that subset of the fleet. With `scratch`, its arrays are views valid until the next such call.
+ */
+export function subsetSessions(s: Sessions, indices: ArrayLike<number>, scratch?: Scratch): Sessions {
+  const n = indices.length;
+  const out: Sessions = {
+    grid: s.grid, size: n, start: i32(scratch, 'ses.start', n), length: i32(scratch, 'ses.length', n), problem: u8(scratch, 'ses.problem', n),
+    eArrivalKwh: f64(scratch, 'ses.eArrival', n), eFloorKwh: f64(scratch, 'ses.eFloor', n), eCeilKwh: f64(scratch, 'ses.eCeil', n),
+    eDepartureKwh: f64(scratch, 'ses.eDeparture', n), chargeMaxKw: f64(scratch, 'ses.chargeMax', n), dischargeMaxKw: f64(scratch, 'ses.dischargeMax', n),
+    departureBoundary: i32(scratch, 'ses.departureBoundary', n),
+  };
+  for (let k = 0; k < n; k++) {
+    const i = indices[k];
+    out.start[k] = s.start[i];
+    out.length[k] = s.length[i];
+    out.problem[k] = s.problem[i];
+    out.eArrivalKwh[k] = s.eArrivalKwh[i];
+    out.eFloorKwh[k] = s.eFloorKwh[i];
+    out.eCeilKwh[k] = s.eCeilKwh[i];
+    out.eDepartureKwh[k] = s.eDepartureKwh[i];
+    out.chargeMaxKw[k] = s.chargeMaxKw[i];
+    out.dischargeMaxKw[k] = s.dischargeMaxKw[i];
+    out.departureBoundary[k] = s.departureBoundary[i];
+  }
+  return out;
 }
 
 /** Energy the EV must add between arrival and departure (0 if it arrives with enough). */
@@ -110,9 +172,15 @@ function kwh(x: number, other: number): string {
   return String(Number(x.toFixed(3)));
 }
 
-export function problemMessage(fleet: Fleet, s: Sessions, i: number): string {
+/**
+ * Why EV `i` is left out, in words. `shiftH`: the hours its stay was moved back by (`sessions`'
+ * `shiftPeriods` × dt), so the clock times read as the rotated day the sessions were computed on.
+ */
+export function problemMessage(fleet: Fleet, s: Sessions, i: number, shiftH?: number): string {
   const id = fleet.id[i];
-  const window = `${clock(fleet.arrivalH[i])}–${clock(fleet.departureH[i])}`;
+  const arrivalH = shiftH === undefined ? fleet.arrivalH[i] : fleet.arrivalH[i] - shiftH;
+  const departureH = shiftH === undefined ? fleet.departureH[i] : fleet.departureH[i] - shiftH;
+  const window = `${clock(arrivalH)}–${clock(departureH)}`;
   switch (s.problem[i]) {
     case PROBLEM_SHORT:
       return `EV ${id} is parked ${window}, which holds no whole ${s.grid.dtH * 60}-minute period: dropped`;
@@ -127,6 +195,11 @@ export function problemMessage(fleet: Fleet, s: Sessions, i: number): string {
     default:
       return '';
   }
+}
+
+/** The kind of problem EV `i` has (its `s.problem` code in words). */
+export function problemKind(s: Sessions, i: number): EvProblemKind {
+  return KIND[s.problem[i]];
 }
 
 /** Every EV that is left out, with the reason. */

@@ -65,9 +65,18 @@ export function addEnvelopeGroups(m: ModelBuilder, groups: readonly EnvelopeGrou
   const dischargeKw = m.addVars(`${prefix}D`, [T], { lb: 0 });
   for (let t = 0; t < T; t++) {
     for (const [total, which] of [[chargeKw, 'chargeCols'], [dischargeKw, 'dischargeCols']] as const) {
-      const cols = parts.map((p) => p[which][t]).filter((c) => c >= 0);
-      m.setColBounds(total.at(t), 0, cols.reduce((a, c) => a + m.colUpperBound(c), 0));
-      m.addConstraint(`${prefix}${which === 'chargeCols' ? 'C' : 'D'}sum`, [t], [total.at(t), ...cols], [1, ...cols.map(() => -1)], '=', 0);
+      // total = Σ the groups' columns of period t (those that have one), at most the sum of their bounds.
+      const cols: number[] = [total.at(t)], coefs: number[] = [1];
+      let upper = 0;
+      for (const part of parts) {
+        const c = part[which][t];
+        if (c < 0) continue;
+        cols.push(c);
+        coefs.push(-1);
+        upper += m.colUpperBound(c);
+      }
+      m.setColBounds(total.at(t), 0, upper);
+      m.addConstraint(`${prefix}${which === 'chargeCols' ? 'C' : 'D'}sum`, [t], cols, coefs, '=', 0);
     }
   }
   return {

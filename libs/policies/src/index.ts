@@ -4,7 +4,7 @@ export { defaultCasePath } from './cases';
 export { addEnvelope, addEnvelopeGroups, type EnvelopeVars, type EnvelopeGroup } from './envelope-model';
 export { buildZoneModel, solveZone, solveZoneModel, zoneCostYuan, deliverToEvs, answerFromSchedules, type ZoneModel, type ZoneModelOptions, type Flexibility } from './zone-model';
 export { atPeriods, pricesAtPeriods, loadShape } from './common';
-export { benchFleetScheduling, type FleetSchedulingRow, type FleetSchedulingBenchOptions } from './direct-control/bench';
+export { benchFleetScheduling, benchFleetScale, type FleetSchedulingRow, type FleetSchedulingBenchOptions, type FleetScaleRow, type FleetScaleOptions } from './direct-control/bench';
 export {
   caseZoneOf, placeCaseZone, writeCaseZone, caseZoneSessionsFileName, declaredZoneSettings, tariffOnGrid, resample,
   type CaseZonePlacement, type PlacedCaseZone,

@@ -136,10 +136,18 @@ export function zoneCostYuan(zone: ZoneBid, prices: Float64Array, netLoadKw: Flo
  * Solves a zone model and hands each envelope group's schedule to that group's own EVs
  * (`deliverToEvs`): the answer is what the EVs will draw, not the envelope's aggregate.
  */
-export async function solveZone(zm: ZoneModel, zone: ZoneProblem, prices: Float64Array, ctx: PolicyContext): Promise<{ sol: Solution; answer: ZoneAnswer }> {
+export async function solveZone(zm: ZoneModel, zone: ZoneProblem, prices: Float64Array, ctx: PolicyContext, probe?: StepProbe): Promise<{ sol: Solution; answer: ZoneAnswer }> {
   const { sol, groupBatteryKw } = await solveZoneModel(zm, ctx);
-  return { sol, answer: deliverToEvs(zone, groupBatteryKw, prices, sol.objective) };
+  probe?.('lp-solve');
+  return { sol, answer: deliverToEvs(zone, groupBatteryKw, prices, sol.objective, probe) };
 }
+
+/**
+ * Called as each step of a zone's answer ends (a benchmark's stopwatch; the steps are synchronous,
+ * so nothing else can time them): the LP solve, the disaggregation, the feasibility check, and the
+ * sums of the answer (per bus and in all).
+ */
+export type StepProbe = (step: 'lp-solve' | 'disaggregation' | 'check' | 'sums') => void;
 
 /**
  * Solves a zone model (exported first, SPEC §2) and reads each envelope group's net battery-side
@@ -162,9 +170,10 @@ export async function solveZoneModel(zm: ZoneModel, ctx: PolicyContext): Promise
  * the gap is in `delivery.overKwh` / `shortfallKwh`. An EV schedule that fails the check is a bug in
  * the disaggregation, not the zone's choice: it is thrown, naming the EV, and the reply says so.
  */
-export function deliverToEvs(zone: ZoneProblem, groupBatteryKw: ReadonlyArray<ArrayLike<number>>, prices: Float64Array, objective: number): ZoneAnswer {
+export function deliverToEvs(zone: ZoneProblem, groupBatteryKw: ReadonlyArray<ArrayLike<number>>, prices: Float64Array, objective: number, probe?: StepProbe): ZoneAnswer {
   const d = disaggregateGroups(zone.fleet, zone.grid, zone.envelopeGroups.map((g) => ({ evs: g.evs ?? [] })), groupBatteryKw);
-  const answer = answerFromSchedules(zone, d.schedules, prices, objective, { overKwh: d.overKwh, shortfallKwh: d.underKwh });
+  probe?.('disaggregation');
+  const answer = answerFromSchedules(zone, d.schedules, prices, objective, { overKwh: d.overKwh, shortfallKwh: d.underKwh }, probe);
   return { ...answer, groupBatteryKw: groupBatteryKw.map((g) => Float64Array.from(g)) };
 }
 
@@ -176,9 +185,10 @@ export function deliverToEvs(zone: ZoneProblem, groupBatteryKw: ReadonlyArray<Ar
  */
 export function answerFromSchedules(
   zone: ZoneProblem, schedules: EvSchedules, prices: Float64Array, objective: number,
-  tracking: { overKwh: number; shortfallKwh: number } = { overKwh: 0, shortfallKwh: 0 },
+  tracking: { overKwh: number; shortfallKwh: number } = { overKwh: 0, shortfallKwh: 0 }, probe?: StepProbe,
 ): ZoneAnswer {
   const check = checkSchedules(zone.fleet, zone.grid, schedules);
+  probe?.('check');
   if (!check.ok) {
     throw new ZonalError(`${check.violationCount} EV schedule(s) of zone ${zone.zoneId} fail the feasibility check, e.g. ${check.violations[0]?.message}`, `zone ${zone.zoneId}`);
   }
@@ -194,5 +204,6 @@ export function answerFromSchedules(
     evs: zone.fleet.size, evsScheduled: check.scheduledEvs, evsFeasible: check.scheduledEvs, evsLeftOut: check.leftOutEvs,
     overKwh: tracking.overKwh, shortfallKwh: tracking.shortfallKwh,
   };
+  probe?.('sums');
   return { evKw, busEvKw, netLoadKw, costYuan: energyYuan + degradationYuan, degradationYuan, objective, schedules, delivery };
 }

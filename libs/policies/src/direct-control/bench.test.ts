@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { shutdownSolver } from '@zonal/solver';
-import { benchFleetScheduling } from './bench';
+import { benchFleetScale, benchFleetScheduling } from './bench';
 
 afterAll(() => shutdownSolver());
 
@@ -25,5 +25,23 @@ describe('benchFleetScheduling (numbers only; speed is judged by npm run bench, 
     expect(rows[7].ms).toBe('skipped');
     expect(rows[6].feasible).toMatch(/^(\d+) \/ 120/);
     expect(rows[6].gapPct).toBeUndefined();
+  }, 120_000);
+});
+
+describe('benchFleetScale (numbers only)', () => {
+  it('times every step of a zone answer per size, with memory, µs per EV against the first size and the goal at the largest', async () => {
+    const rows = await benchFleetScale({ sizes: [300, 600], repeats: 1, goalMs: 60_000 });
+    expect(rows.map((r) => r.evs)).toEqual([300, 600]);
+    for (const r of rows) {
+      const steps = [r.envelopeMs, r.groupsMs, r.lpBuildMs, r.lpSolveMs, r.disaggregationMs, r.checkMs, r.sumsMs];
+      for (const ms of steps) expect(ms).toBeGreaterThanOrEqual(0);
+      expect(steps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(r.totalMs + 1e-9); // the answer's last copies are in the total only
+      expect(r.feasible).toMatch(new RegExp(`^\\d+ / ${r.evs} \\(\\d+ left out\\)$`));
+      expect(r.trackingKwh).toBeLessThan(1e-6);
+      expect(r.peakRssMb).toBeGreaterThan(0);
+    }
+    expect(rows[0].perEvVsFirst).toBe(1);
+    expect(rows[1].perEvVsFirst).toBeCloseTo(rows[1].usPerEv / rows[0].usPerEv, 12);
+    expect(rows.map((r) => r.goal)).toEqual(['', 'under 60 s: met']);
   }, 120_000);
 });

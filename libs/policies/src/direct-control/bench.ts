@@ -1,6 +1,9 @@
-import { checkSchedules, type EnvelopeGrouping, type Fleet, type ScheduleCheck } from '@zonal/ev';
-import { ModelBuilder, shutdownSolver, solve, SolverLimitError } from '@zonal/solver';
-import { envelopeSchedule, fleetSchedulingCase } from './fleet-scheduling';
+import { createRng } from '@zonal/core';
+import { aggregateEnvelope, anchoredEnvelopeGroups, checkSchedules, type EnvelopeGrouping, type Fleet, type ScheduleCheck } from '@zonal/ev';
+import { LpExporter, ModelBuilder, shutdownSolver, solve, SolverLimitError } from '@zonal/solver';
+import { solveZone } from '../zone-model';
+import { directControlModel } from './direct-control';
+import { envelopeSchedule, fleetSchedulingCase, type FleetSchedulingCase } from './fleet-scheduling';
 import { scheduleCostYuan, solvePerEv, type ZoneData } from './per-ev';
 
 /**
@@ -45,7 +48,7 @@ export interface FleetSchedulingRow {
 }
 
 export interface FleetSchedulingBenchOptions {
-  /** Fleet sizes of (c), default 100, 1 000, 10 000, 100 000 and 1 000 000 (about 20 s and 0.9 GB RSS here). */
+  /** Fleet sizes of (c), default 100, 1 000, 10 000, 100 000 and 1 000 000 (about 8 s and 1.0 GB RSS here; step by step: benchFleetScale). */
   sizes?: number[];
   /** Sizes at which (c1), one envelope for the fleet, runs too (it shows what the grouping buys). */
   oneEnvelopeSizes?: number[];
@@ -202,4 +205,115 @@ async function runPerEv(fleet: Fleet, zone: ZoneData, integer: boolean, timeLimi
   } finally {
     await shutdownSolver();
   }
+}
+
+/**
+ * `npm run bench` suite 'fleet-scale' (issue 11 item 6): one zone of 100 000 and of 1 000 000 EVs
+ * scheduled by direct-control as a zone answers a round (`respond`, step by step): the envelope of
+ * the fleet (the announce's bounds), the envelope groups ('window-energy'), the LP's build and its
+ * solve (HiGHS in the solver worker), each group's schedule disaggregated to its EVs, every EV's
+ * schedule proven feasible (`checkSchedules`), and the answer's sums (per bus, in all, the bill).
+ * Each step's time is the median of `repeats` runs on the same fleet, the total the median of the
+ * runs' totals; sampling the fleet is shown apart (a zone reads its EVs from its file). Memory: the
+ * process's RSS when the runs begin (the fleet in memory) and its peak (sampled every 10 ms and
+ * between the steps; HiGHS's WebAssembly heap is inside it), and the JavaScript heap and typed arrays
+ * in use once an answer is built. Linearity: microseconds per EV at each size against the first.
+ */
+export interface FleetScaleRow {
+  evs: number;
+  groups: number;
+  lpRowsCols: string;
+  fleetMs: number;
+  envelopeMs: number;
+  groupsMs: number;
+  lpBuildMs: number;
+  lpSolveMs: number;
+  disaggregationMs: number;
+  checkMs: number;
+  sumsMs: number;
+  totalMs: number;
+  usPerEv: number;
+  /** usPerEv / usPerEv at the first size: 1 is linear in the EV count. */
+  perEvVsFirst: number;
+  startRssMb: number;
+  peakRssMb: number;
+  heapMb: number;
+  typedArraysMb: number;
+  feasible: string;
+  /** Energy the EVs take short of and beyond their groups' LP schedules (kWh). */
+  trackingKwh: number;
+  goal: string;
+}
+
+export interface FleetScaleOptions {
+  sizes?: number[];
+  repeats?: number;
+  /** The total the largest size should stay under (ms). */
+  goalMs?: number;
+}
+
+const STEPS = ['envelope', 'groups', 'lp-build', 'lp-solve', 'disaggregation', 'check', 'sums'] as const;
+
+export async function benchFleetScale(options: FleetScaleOptions = {}): Promise<FleetScaleRow[]> {
+  const sizes = options.sizes ?? [100_000, 1_000_000], repeats = options.repeats ?? 3, goalMs = options.goalMs ?? 5_000;
+  const rows: FleetScaleRow[] = [];
+  await scheduleZone(fleetSchedulingCase(20_000), () => undefined); // JIT and HiGHS warm, unreported
+  for (const evs of sizes) {
+    const t0 = performance.now();
+    const built = fleetSchedulingCase(evs);
+    const fleetMs = performance.now() - t0;
+    const runs: Array<Record<string, number>> = [];
+    const rss = new RssPeak();
+    let last: Awaited<ReturnType<typeof scheduleZone>> | undefined;
+    for (let r = 0; r < repeats; r++) {
+      last = undefined; // the previous answer's memory can go before the next is built
+      const ms: Record<string, number> = {};
+      let at = performance.now();
+      const start = at;
+      last = await scheduleZone(built, (step) => {
+        rss.sample();
+        const now = performance.now();
+        ms[step] = now - at;
+        at = now;
+      });
+      ms.total = performance.now() - start;
+      runs.push(ms);
+    }
+    const peakRssMb = rss.stop();
+    const mem = process.memoryUsage();
+    const median = (k: string): number => medianOf(runs.map((x) => x[k]));
+    const totalMs = median('total');
+    const { answer, groups, lpRows, lpCols } = last!;
+    const usPerEv = (1000 * totalMs) / evs;
+    const d = answer.delivery;
+    rows.push({
+      evs, groups, lpRowsCols: `${lpRows} × ${lpCols}`, fleetMs,
+      envelopeMs: median('envelope'), groupsMs: median('groups'), lpBuildMs: median('lp-build'), lpSolveMs: median('lp-solve'),
+      disaggregationMs: median('disaggregation'), checkMs: median('check'), sumsMs: median('sums'), totalMs,
+      usPerEv, perEvVsFirst: rows.length ? usPerEv / rows[0].usPerEv : 1,
+      startRssMb: rss.startMb, peakRssMb, heapMb: mem.heapUsed / 2 ** 20, typedArraysMb: mem.arrayBuffers / 2 ** 20,
+      feasible: `${d.evsFeasible} / ${d.evs} (${d.evsLeftOut} left out)`, trackingKwh: d.shortfallKwh + d.overKwh,
+      goal: evs === Math.max(...sizes) ? `under ${goalMs / 1000} s: ${totalMs < goalMs ? 'met' : 'not met'}` : '',
+    });
+  }
+  return rows;
+}
+
+/** One zone's answer as direct-control gives it (respond), `probe` called as each step ends. */
+async function scheduleZone(c: FleetSchedulingCase, probe: (step: (typeof STEPS)[number]) => void) {
+  const { fleet, zone: data } = c;
+  const envelope = aggregateEnvelope(fleet, data.grid);
+  probe('envelope');
+  const envelopeGroups = anchoredEnvelopeGroups(fleet, data.grid, 'window-energy');
+  probe('groups');
+  const zone = { ...data, fleet, envelope, envelopeGroups };
+  const { zm, prices } = directControlModel(zone, { round: 0 });
+  probe('lp-build');
+  const { answer } = await solveZone(zm, zone, prices, { exporter: new LpExporter(undefined), rng: createRng(0) }, probe);
+  return { answer, groups: envelopeGroups.length, lpRows: zm.model.numRows, lpCols: zm.model.numCols };
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }

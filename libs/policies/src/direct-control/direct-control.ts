@@ -4,7 +4,7 @@ import { evFleetSchema } from '@zonal/scenario';
 import { atPeriods, baseLoadSchema, caseHeader, loadShape, pricesAtPeriods, tariffBlocks, touCodesAtPeriods } from '../common';
 import { caseZoneHeader, declaredZoneSettings, zoneTariff } from '../case-zone';
 import type { CaseZone, DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
-import { buildZoneModel, solveZone, zoneCostYuan, energyPrices } from '../zone-model';
+import { buildZoneModel, solveZone, zoneCostYuan, energyPrices, type ZoneModel } from '../zone-model';
 
 /**
  * direct-control (SPEC §7.0): the zone minimises its energy cost plus EV degradation (V2G discharge,
@@ -23,12 +23,18 @@ const caseSchema = z.strictObject({
 type DirectControlCase = z.infer<typeof caseSchema>;
 
 async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
+  const { zm, prices } = directControlModel(zone, signal);
+  return (await solveZone(zm, zone, prices, ctx)).answer;
+}
+
+/** direct-control's zone model against `signal` and the prices it pays (respond: this, then solveZone). */
+export function directControlModel(zone: ZoneProblem, signal: DsoSignal): { zm: ZoneModel; prices: Float64Array } {
   const prices = energyPrices(zone, signal);
   const zm = buildZoneModel(zone, signal);
   for (let t = 0; t < zone.grid.periods; t++) zm.model.setObjectiveCoef(zm.evKw[t], prices[t] * zone.grid.dtH);
   // The base load's cost is a constant: kept in the objective so it reads as the zone's bill.
   zm.model.addObjectiveConstant(zone.baseNetLoadKw.reduce((a, p, t) => a + prices[t] * p * zone.grid.dtH, 0));
-  return (await solveZone(zm, zone, prices, ctx)).answer;
+  return { zm, prices };
 }
 
 async function runCase(c: DirectControlCase, ctx: PolicyContext): Promise<PolicyReport> {

@@ -130,7 +130,7 @@ export function scheduleCostYuan(zone: ZoneData, fleet: Fleet, schedules: EvSche
     baseBillYuan += zone.tariffYuanPerKwh[t] * zone.baseNetLoadKw[t] * dt;
     peakKw = Math.max(peakKw, net);
   }
-  for (const d of schedules.dischargeKw) dischargedKwh += d * dt;
+  for (let e = 0; e < schedules.dischargeKw.length; e++) dischargedKwh += schedules.dischargeKw[e] * dt;
   costYuan += zone.degradationYuanPerKwh * dischargedKwh + zone.peakTieBreakYuanPerKw * peakKw;
   return { costYuan, baseBillYuan };
 }
