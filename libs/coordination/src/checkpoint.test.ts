@@ -111,13 +111,16 @@ describe('stops and marks that the loop makes itself (small-test, ADMM)', async 
     const setup = await buildSimSetup({ ...base, negotiation: { ...base.negotiation, stallRounds: 3, maxRounds: 6, admm } });
     const clients = inProcessZoneClients(setup);
     const stuck = setup.zones[0].id;
-    // Zone 0 answers once as if its energy cost 5 yuan/kWh more than the DSO says (a feasible answer,
-    // far off the ask), then repeats that answer whatever it is asked.
+    // Zone 0 answers once as if its valley energy (00:00–08:00) cost 5 yuan/kWh more than the DSO
+    // says (a feasible answer, far off the ask: its EVs charge by day), then repeats that answer
+    // whatever it is asked. (The same 5 yuan/kWh on every period moved the answer by only 3 kW RMS,
+    // which a DSO free to choose among equally cheap periods could come within 1 kW of.)
     const honest = inProcessZoneClients(setup)[0];
     let first: Awaited<ReturnType<ZoneClient['solve']>> | undefined;
+    const valleyDearer = (v: number, t: number) => v + (t < 8 ? 5 : 0);
     clients[0] = {
       zoneId: stuck,
-      solve: async (signal, ms) => (first ??= await honest.solve({ ...signal, consensus: { ...signal.consensus!, lambdaYuanPerKwh: signal.consensus!.lambdaYuanPerKwh.map((v) => v + 5) } }, ms)),
+      solve: async (signal, ms) => (first ??= await honest.solve({ ...signal, consensus: { ...signal.consensus!, lambdaYuanPerKwh: signal.consensus!.lambdaYuanPerKwh.map(valleyDearer) } }, ms)),
     };
     const n = await negotiate(setup, clients);
     expect(n.converged).toBe(false);
