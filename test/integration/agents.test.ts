@@ -2,20 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsTransport, PROTOCOL_VERSION, startNatsServer, type LocalNatsServer } from '@zonal/protocol';
-import { DSO_APP, killStarted, scenarioFile, start, tmp, ZONE_APP, type Proc } from './harness';
+import { DSO_APP, killStarted, scenarioFile, start, tmp, until, ZONE_APP, type Proc } from './harness';
 
 let nats: LocalNatsServer;
 beforeAll(async () => { nats = await startNatsServer(); });
 afterAll(async () => { killStarted(); await nats?.stop(); });
-
-/** Waits until `predicate` holds, polling; fails with `what` after `ms`. */
-async function until(predicate: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!predicate()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('zone agents as processes', () => {
   it('a zone killed mid-run is timed out and reported, the run finishes on its last offer, and the restarted zone rejoins', async () => {

@@ -44,3 +44,12 @@ export function killStarted(): void {
   for (const child of started) child.kill('SIGKILL');
   started.clear();
 }
+
+/** Waits until `predicate` holds, polling; fails with `what` after `ms`. */
+export async function until(predicate: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!predicate()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -2,19 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsTransport, startNatsServer, type LocalNatsServer } from '@zonal/protocol';
-import { DSO_APP, killStarted, scenarioFile, start, tmp, ZONE_APP } from './harness';
+import { DSO_APP, killStarted, scenarioFile, start, tmp, until, ZONE_APP } from './harness';
 
 let nats: LocalNatsServer;
 beforeAll(async () => { nats = await startNatsServer(); });
 afterAll(async () => { killStarted(); await nats?.stop(); });
-
-async function until(predicate: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!predicate()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Report { rounds: number; roundLimitHit: boolean; converged: boolean; roundLog: Array<{ round: number; totalCostYuan: number; primalResidualKw: number }>; costs: { negotiated: { totalWithDegradation: number } } }
 
