@@ -1,5 +1,6 @@
 export { ModelBuilder, type Sense, type VarOptions, type ObjectiveSense, type ModelArrays } from './model';
 export { VarBlock } from './var-block';
+export { addConvexPiecewise, breakpointsAround } from './piecewise';
 export { solve, type SolveOptions, type Solution } from './solve';
 export type { Algorithm, SimplexBasis } from './protocol';
 export { configureSolver, solverConfig, shutdownSolver, solverWorkerStats, type SolverConfig } from './worker-client';

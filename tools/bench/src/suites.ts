@@ -5,6 +5,7 @@ import { benchPowerFlow } from '@zonal/feeder';
 import { benchPartition } from '@zonal/partition';
 import { benchFleetScale, benchFleetScheduling } from '@zonal/policies';
 import { benchModelBuild, benchSolverWorker, shutdownSolver } from '@zonal/solver';
+import { benchMainJob, MAIN_JOB_GOAL_S } from './main-job';
 import { benchScale, SCALE_GOAL_GB, SCALE_GOAL_S } from './scale';
 import { benchStartup, STARTUP_GOAL_X_NODE } from './startup';
 
@@ -20,6 +21,11 @@ export const benchSuites: BenchSuite[] = [
     name: 'startup',
     description: `a zonal process from spawn to exit, median of 7 interleaved runs, against node -e 0 (goal: zonal --help under ${STARTUP_GOAL_X_NODE}x node -e 0, no TypeScript transpiled at start)`,
     run: () => benchStartup(),
+  },
+  {
+    name: 'main-job',
+    description: `npx zonal sim on the default scenario, spawn to exit, in process and over NATS, with where the time goes (goals: over NATS under ${MAIN_JOB_GOAL_S.nats} s, in process under ${MAIN_JOB_GOAL_S.inProcess} s)`,
+    run: () => benchMainJob(),
   },
   {
     name: 'powerflow',

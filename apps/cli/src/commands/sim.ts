@@ -111,7 +111,12 @@ async function sim(o: SimOptions): Promise<number> {
   configureSolver({ workers: Math.min(2, availableParallelism()) });
   // The oracle is the harness's: it holds every zone file. Solved beside the negotiation.
   let oracleCost: number | undefined;
-  const oracle = solveCentralised(sim).then((c) => { oracleCost = c.totalCostYuan; return c; });
+  const tOracle = performance.now();
+  const oracle = solveCentralised(sim).then((c) => {
+    oracleCost = c.totalCostYuan;
+    say(`centralised oracle (the harness's, beside the negotiation): ${c.totalCostYuan.toFixed(2)} yuan, solved in ${((performance.now() - tOracle) / 1000).toFixed(1)} s`);
+    return c;
+  });
   oracle.catch(() => undefined);
   const progress = (r: RoundProgress) => {
     const ref = r.centralisedCostYuan ?? oracleCost;
@@ -131,6 +136,7 @@ async function sim(o: SimOptions): Promise<number> {
   }
   report = { ...withOracle(report, await oracle), excludedEvs: excludedEvMessages(sim), source: { ref: o.config ? partiesDir : o.scenario ?? 'default', dsoFileSha256: sha256(join(partiesDir, DSO_FILE)) } };
   writeSimReport(outDir, report);
+  say(`report written (${outDir})`);
   if (o.json) printJson(report);
   else printSummary(report, outDir);
   // A negotiation that stopped short of its tolerances is a result the user must be told of (run.ts).
