@@ -26,7 +26,7 @@ const DEFAULT_NATS = process.env.ZONAL_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 interface RoundProgress { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; centralisedCostYuan?: number }
 
-interface SimOptions { scenario?: string; config?: string; out: string; nats?: string; json?: boolean; mode: string; exportLp?: string; roundsReplicas: string; horizon?: string }
+interface SimOptions { scenario?: string; config?: string; out: string; nats?: string; json?: boolean; mode: string; exportLp?: string; roundsReplicas: string; horizon?: string; zoneProcesses?: string }
 
 export function registerSim(program: Command): void {
   withNatsAuthOptions(program
@@ -40,6 +40,7 @@ export function registerSim(program: Command): void {
     .option('--json', 'print the report as one JSON object instead of tables')
     .option('--export-lp <dir>', 'write every model each party solves as CPLEX LP files: DIR/dso/, DIR/zone-<id>/')
     .option('--horizon <mode>', 'day-ahead, or rolling: the day re-negotiated every negotiation.horizon.everyPeriods periods on what has happened, beside the day-ahead plan held and the hindsight optimum (default: the scenario\'s negotiation.horizon.mode)')
+    .option('--zone-processes <n>', 'how many processes the zones run in over NATS (each zone its own party in them; default: one per core beside the DSO\'s, at least one per 8 zones)')
     .option('--rounds-replicas <n>', 'replicas of the ZONAL_ROUNDS stream when the DSO creates it (1-5; 3 on a JetStream cluster survives losing a server); an existing stream is used as it is', '1')
     .action(action(async (o: SimOptions) => {
       const stop = stopOnSignals();
@@ -96,6 +97,7 @@ async function sim(o: SimOptions): Promise<number> {
   }
   const sim = simSetupOf(loadDsoFile(join(partiesDir, DSO_FILE)), loadZoneDir(partiesDir));
   const dso = sim.scenario;
+  const zoneProcesses = zoneProcessesOption(o.zoneProcesses, sim.zones.length);
   say(`${sim.zones.length} zones (files in ${partiesDir}): ${sim.parties.map((p) => `${p.config.id} [${p.config.buses.join(',')}] ${p.problem.fleet.size} EVs, ${p.policy.name}`).join('; ')}`);
   if (o.mode === 'centralised') {
     const centralised = await solveCentralised(sim);
@@ -129,7 +131,7 @@ async function sim(o: SimOptions): Promise<number> {
   let report: SimReport;
   try {
     report = nats
-      ? await simOverNats(nats.url, auth, runId, partiesDir, outDir, sim, lpDirs(o.exportLp), progress, say, roundsReplicas)
+      ? await simOverNats(nats.url, auth, runId, partiesDir, outDir, sim, lpDirs(o.exportLp), progress, say, roundsReplicas, zoneProcesses)
       : await simInProcess(runId, outDir, sim, oracle, lpDirs(o.exportLp), progress, say);
   } finally {
     await nats?.local?.stop();
@@ -177,7 +179,7 @@ async function chooseNats(explicit: string | undefined, say: (l: string) => void
 }
 
 async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDir: string, outDir: string, setup: SimSetup, lp: LpDirs,
-  progress: (r: RoundProgress) => void, say: (l: string) => void, roundsReplicas: number): Promise<SimReport> {
+  progress: (r: RoundProgress) => void, say: (l: string) => void, roundsReplicas: number, zoneProcesses: number | undefined): Promise<SimReport> {
   const watcher = await NatsTransport.connect({ servers: url, name: 'sim', runId, requireJetStream: false, auth });
   const rounds = watcher.subscribe(watcher.subjects.round, (m) => { if (m.type === 'roundRecord') progress(m.body); });
   await watcher.flush();
@@ -196,9 +198,9 @@ async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDi
     });
     return child;
   };
-  // Many zones share processes (`zonal zone --config a --config b …`: one connection, a pool of solver
-  // workers each): up to ZONES_PER_PROCESS a process, so 100 zones are 13 processes, not 100.
-  const groups = zoneGroups(setup.zones.map((z) => z.id));
+  // Zones share processes (`zonal zone --config a --config b …`: one connection, a pool of solver
+  // workers each): one per core beside the DSO's by default, up to ZONES_PER_PROCESS zones each.
+  const groups = zoneGroups(setup.zones.map((z) => z.id), zoneProcesses);
   say(`run ${runId}: starting the DSO and ${groups.length} zone process${groups.length === 1 ? '' : 'es'}${groups.length < setup.zones.length ? ` for ${setup.zones.length} zones` : ''}`);
   const lpArgs = (dir: string | undefined) => (dir ? ['--export-lp', dir] : []);
   // A zone that refuses its input (exit 2) would only be waited for: stop the run and say why.
@@ -253,11 +255,29 @@ async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDi
 /** Most zones `zonal sim` runs in one zone process; more zones are split evenly over ceil(zones / this) processes. */
 const ZONES_PER_PROCESS = 8;
 
-/** The zones' processes: one zone each up to ZONES_PER_PROCESS zones, else ceil(n / ZONES_PER_PROCESS) even runs of consecutive zones. */
-export function zoneGroups(ids: readonly number[]): number[][] {
-  if (ids.length <= ZONES_PER_PROCESS) return ids.map((id) => [id]);
-  const count = Math.ceil(ids.length / ZONES_PER_PROCESS);
+/**
+ * The zones' processes: `processes` of them (default: one per core beside the DSO's, at least
+ * ceil(zones / ZONES_PER_PROCESS)), each an even run of consecutive zones. Every zone stays its own
+ * party (its own file, identity and state, zone-host.ts); what a process shares is a connection and
+ * a solver pool. On this 2-core machine, one process for the default 4 zones ran `zonal sim` in 41-50 s
+ * under load where four processes took 62-70 s: each process compiles HiGHS and loads the bundle,
+ * and four of them fought over two cores.
+ */
+export function zoneGroups(ids: readonly number[], processes = defaultZoneProcesses(ids.length)): number[][] {
+  const count = Math.max(1, Math.min(ids.length, Math.max(processes, Math.ceil(ids.length / ZONES_PER_PROCESS))));
   return Array.from({ length: count }, (_, k) => ids.slice(Math.floor((k * ids.length) / count), Math.floor(((k + 1) * ids.length) / count)));
+}
+
+function defaultZoneProcesses(zones: number): number {
+  return Math.min(zones, Math.max(1, availableParallelism() - 1));
+}
+
+/** `--zone-processes`: an integer from 1 to the number of zones. */
+function zoneProcessesOption(value: string | undefined, zones: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > zones) throw new InputError(`must be an integer from 1 to ${zones} (the zones), got "${value}"`, '--zone-processes');
+  return n;
 }
 
 /** Beyond the negotiation's budget, what a run gets to start, announce and write its report (ms). */
