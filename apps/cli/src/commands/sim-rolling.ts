@@ -72,7 +72,7 @@ export async function simRolling(o: RollingSimOptions): Promise<number> {
     everyPeriods: horizon.everyPeriods, dayAhead, log: say,
     onWindow: (w) => say(`  window from period ${String(w.startPeriod).padStart(2)}: ${w.replanned
       ? `${w.converged ? 'converged' : 'NOT converged'} in ${w.rounds} rounds (zones off plan: ${w.offPlanZones.join(', ') || 'none'}), day ${w.dayCostYuan.toFixed(2)} yuan`
-      : 'every zone on plan: the agreement stands'}; ${w.realisedEvs} EVs present, ${w.forecastEvs} forecast to come`),
+      : 'every zone on plan: the agreement stands'}; ${w.realisedEvs} EVs present, ${w.forecastEvs} forecast to come; ${w.seconds.toFixed(2)} s`),
   });
   const before = await runDispatch(buildDispatchInputs(sim.scenario, sim.feeder, uncoordinatedBusLoadKw(sim)));
   const rolling = rollingReport(study, {

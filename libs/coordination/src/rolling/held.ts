@@ -49,17 +49,15 @@ export async function runHeld(sim: SimSetup, dayAhead: NegotiatedPlan, realised:
   });
   let retracks = 0;
   for (let k = 0; k < T; k += K) {
-    let retracked = false;
-    for (const [i, z] of zones.entries()) {
+    // The zones track apart (each its own LP): side by side.
+    const retracked = await Promise.all(zones.map(async (z, i) => {
       const w = z.window(k);
-      if (w.onPlan) z.adopt(w, w.onPlan);
-      else {
-        z.adopt(w, (await trackProfile(w.party, profile[i], k)).schedules);
-        retracked = true;
-      }
+      const plan = w.onPlan ?? (await trackProfile(w.party, profile[i], k)).schedules;
+      z.adopt(w, plan);
       z.apply(k, K);
-    }
-    if (retracked) retracks++;
+      return !w.onPlan;
+    }));
+    if (retracked.some(Boolean)) retracks++;
   }
   const s = dayAhead.negotiation.evaluation.dispatch.schedule;
   const dispatched: DsoPast = { periods: T, dieselKw: s.dieselKw, renewableKw: s.renewableKw };

@@ -4,7 +4,7 @@ import { shutdownSolver } from '@zonal/solver';
 import { buildSimSetup } from '../harness';
 import type { DispatchResult } from '@zonal/dispatch';
 import { drawRealisedDay, forecastAsRealised, type RealisedDay } from './realised';
-import { negotiateInProcess, windowSetup } from './rolling';
+import { negotiateInProcess, runRolling, windowSetup } from './rolling';
 import { runRollingStudy, rollingReport } from './study';
 import { RollingZone } from './zone-state';
 import { energyAfter } from './pieces';
@@ -136,6 +136,16 @@ describe('rolling horizon (issue 12), small-test scenario', async () => {
       let dayT = 0;
       for (let t = 0; t < 24; t++) dayT += periodEmissionsT(day, t);
       expect(day.emissionsT).toBeCloseTo(dayT, 6);
+    });
+
+    it('starts each window from the DSO\'s clearing with its cost as round 0\'s: the same day as a cold start, in fewer rounds', async () => {
+      const cold = await runRolling(sim, dayAhead, realised, { everyPeriods: 4, start: 'cold' });
+      const rounds = (ws: ReadonlyArray<{ rounds: number }>) => ws.reduce((a, w) => a + w.rounds, 0);
+      expect(rel(study.rolling.costYuan, cold.costYuan)).toBeLessThan(1e-4);
+      expect(rounds(study.rolling.windows)).toBeLessThan(rounds(cold.windows));
+      // A cold start cannot agree in its first round (its cost change is measured from nothing).
+      expect(cold.windows.every((w) => !w.replanned || w.rounds >= 2)).toBe(true);
+      expect(study.rolling.windows.some((w) => w.replanned && w.rounds === 1)).toBe(true);
     });
 
     it('reports every EV that left short of its target by EV and kWh, as its stored energy shows', () => {

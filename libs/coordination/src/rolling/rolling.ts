@@ -1,7 +1,8 @@
 import { createRng, InputError, ZonalError } from '@zonal/core';
-import { busPosition, type DispatchInputs } from '@zonal/dispatch';
+import { busPosition, runDispatch, type DispatchInputs } from '@zonal/dispatch';
 import type { EvSchedules } from '@zonal/ev';
 import { LpExporter } from '@zonal/solver';
+import { addZoneTerms } from '../centralised';
 import { evaluateSchedules, type Evaluation } from '../evaluate';
 import type { SimSetup } from '../harness';
 import { CHECKPOINT_VERSION, type NegotiationCheckpoint } from '../checkpoint';
@@ -9,7 +10,7 @@ import { createMethod } from '../methods';
 import { negotiate, zoneReportOf, type NegotiationResult, type RoundRecord, type ZoneClient } from '../negotiate';
 import { negotiationSetup, type DsoNetwork, type NegotiationSetup } from '../setup';
 import { announceOf, type ZoneParty } from '../zone-party';
-import { checkDsoPast, type DsoPast } from './dso-past';
+import { checkDsoPast, fixDsoPast, type DsoPast } from './dso-past';
 import type { RealisedDay } from './realised';
 import { RollingZone, type Shortfall, type ZoneWindow } from './zone-state';
 
@@ -60,15 +61,30 @@ export async function negotiateInProcess(
 }
 
 /**
- * The DSO's start for the window from boundary `k`: its method initialised as any negotiation starts
- * (under ADMM, its clearing of the zones' window bids), but on its model with the ratings it tightened
- * in the last negotiation where a delivered point broke them (`last`'s ratingScale; cleared for the
- * periods before `k`, which are history). The DSO keeps what it learned of where the zones' EVs draw:
- * started cold, every window re-learned it, and on the default scenario the lateral 19–22 then took
- * more re-plans than a negotiation allows (measured: windows from 03:00 and 05:00 stopped with their
- * delivered point still over its rating). Undefined, a cold start, before any window negotiated.
+ * How a window's negotiation starts (issue 12 item 5). `clearing` (the default): ADMM's own start —
+ * the DSO's clearing of the zones' window bids, y⁰ and u⁰ = λ⁰/ρ from it — with the clearing's cost
+ * as round 0's, so a window whose zones answer the clearing as they bid agrees in one round instead
+ * of two (the first round's cost change is measured from the clearing, not from nothing).
+ * `carried`: the last negotiation's y, u and ρ themselves, the past held (`carryMethodState`);
+ * measured on `default` (README, "Rolling horizon") it took more rounds and more delivery re-plans
+ * than a fresh clearing, since each window's bids move under it (new EVs, the forecast replaced by
+ * what came), and is kept to be measured against. Starting the clearing's successive LP from the
+ * last window's loss estimate was measured too: a slightly different fixed point, whose delivered
+ * points broke the lateral's rating in three more windows. `cold`: the method initialised as any
+ * negotiation starts. Every start keeps the ratings the DSO tightened.
  */
-export async function windowStart(setup: NegotiationSetup, last: NegotiationCheckpoint | null, k: number): Promise<NegotiationCheckpoint | undefined> {
+export type WindowStartMode = 'clearing' | 'carried' | 'cold';
+
+/**
+ * The DSO's start for the window from boundary `k`, from its state after the last negotiation
+ * (`last`, that negotiation's last checkpoint), on its model with the ratings it tightened there
+ * where a delivered point broke them (`last`'s ratingScale; cleared for the periods before `k`,
+ * which are history). The DSO keeps what it learned of where the zones' EVs draw: started cold,
+ * every window re-learned it, and on the default scenario the lateral 19–22 then took more re-plans
+ * than a negotiation allows (measured: windows from 03:00 and 05:00 stopped with their delivered
+ * point still over its rating). Undefined, a cold start, before any window negotiated.
+ */
+export async function windowStart(setup: NegotiationSetup, last: NegotiationCheckpoint | null, k: number, mode: WindowStartMode = 'clearing'): Promise<NegotiationCheckpoint | undefined> {
   if (!last) return undefined;
   const scale = last.ratingScale;
   const ratingScale = {
@@ -76,15 +92,65 @@ export async function windowStart(setup: NegotiationSetup, last: NegotiationChec
     substation: scale.substation.map((v, t) => (t < k ? 1 : v)),
     voltageMarginPu: scale.voltageMarginPu.map((v, t) => (t < k ? v.map(() => 0) : Float64Array.from(v))),
   };
-  const method = createMethod(setup.scenario.negotiation.method, { ...setup, inputs: { ...setup.inputs, ratingScale } });
-  await method.initialise();
+  const model: NegotiationSetup = { ...setup, inputs: { ...setup.inputs, ratingScale } };
   const zoneIds = setup.zones.map((z) => z.id), T = setup.inputs.grid.periods;
+  let methodState: unknown = mode === 'carried' ? carryMethodState(setup, last, k) : mode === 'clearing' ? await warmClearing(model) : null;
+  if (!methodState) {
+    const method = createMethod(setup.scenario.negotiation.method, model);
+    await method.initialise();
+    methodState = method.snapshot();
+  }
+  const y = (methodState as Partial<AdmmState>).y;
   return {
-    version: CHECKPOINT_VERSION, method: method.name, round: 0, zoneIds, methodState: method.snapshot(),
+    version: CHECKPOINT_VERSION, method: setup.scenario.negotiation.method, round: 0, zoneIds, methodState,
     answers: zoneIds.map(() => null), targetKw: zoneIds.map(() => new Float64Array(T)),
-    incidents: [], deliveryChecks: [], unmovedSince: zoneIds.map(() => 1), dsoEvKw: zoneIds.map(() => new Float64Array(T)),
+    incidents: [], deliveryChecks: [], unmovedSince: zoneIds.map(() => 1),
+    dsoEvKw: y?.length === zoneIds.length ? y.map((v) => Float64Array.from(v)) : zoneIds.map(() => new Float64Array(T)),
     converged: false, stalled: false, deliveryUnmet: false, unanswered: [], ratingScale, elapsedMs: 0,
   };
+}
+
+/** ADMM's state as `createAdmm`'s snapshot holds it (methods/admm.ts). */
+interface AdmmState { rho: number; y: Float64Array[]; u: Float64Array[]; lossSqPu: Float64Array[] | null; lastCost: number | null; tangentScaleKw: number }
+
+/**
+ * ADMM's start as its `initialise` makes it (the DSO's clearing of the zones' bids at their declared
+ * marginal costs: y⁰ their power, u⁰ = λ⁰/ρ from the duals of the envelope links) on `model`, with
+ * the clearing's cost (eq 1 + the bids' degradation) as the last cost the first round's change is
+ * measured from. Null for another method (it starts cold).
+ */
+async function warmClearing(model: NegotiationSetup): Promise<AdmmState | null> {
+  if (model.scenario.negotiation.method !== 'admm') return null;
+  const fresh = createMethod('admm', model).snapshot() as AdmmState;
+  const dt = model.inputs.grid.dtH, rho = fresh.rho;
+  let terms: Array<ReturnType<typeof addZoneTerms>> = [];
+  let u: Float64Array[] = [], degradationYuan = 0;
+  const d = await runDispatch(model.inputs, {
+    flexible: model.zones.map((z) => z.flexible),
+    extend: (built) => { fixDsoPast(built, model.past); terms = model.zones.map((z, i) => addZoneTerms(built, z, i)); },
+    onSolved: (_built, sol) => {
+      u = terms.map((x) => Float64Array.from(x.linkRows, (r) => sol.dual(r) / dt / rho));
+      degradationYuan = terms.reduce((a, x) => a + x.cols.reduce((b, c) => b + x.coef * sol.value(c), 0), 0);
+    },
+  });
+  return { ...fresh, y: d.flexKw.map((a) => Float64Array.from(a)), u, lossSqPu: d.lossSqPu, lastCost: d.costs.totalYuan + degradationYuan };
+}
+
+/**
+ * The last negotiation's ADMM state as the start of the window from `k` (`carried`), or null when it
+ * cannot carry (another method, other zones: those start cold): each zone's DSO copy y within its
+ * window flexibility (zero before `k`, where its EV power is metered fixed load), its scaled
+ * multiplier u (zero before `k`: nothing to price), ρ, the loss estimate and the last round's cost.
+ */
+export function carryMethodState(setup: NegotiationSetup, last: NegotiationCheckpoint, k: number): AdmmState | null {
+  if (setup.scenario.negotiation.method !== 'admm' || last.method !== 'admm') return null;
+  if (last.zoneIds.join(',') !== setup.zones.map((z) => z.id).join(',')) return null;
+  const s = last.methodState as AdmmState;
+  const T = setup.inputs.grid.periods;
+  if (!(s.rho > 0) || s.y?.length !== setup.zones.length || s.u?.length !== setup.zones.length) return null;
+  const y = setup.zones.map((z, i) => Float64Array.from({ length: T }, (_, t) => (t < k ? 0 : Math.min(z.flexible.ubKw[t], Math.max(z.flexible.lbKw[t], s.y[i][t])))));
+  const u = setup.zones.map((_z, i) => Float64Array.from({ length: T }, (_, t) => (t < k ? 0 : s.u[i][t])));
+  return { ...s, y, u };
 }
 
 /** One window of the rolling negotiation, as the report lists it. */
@@ -114,6 +180,8 @@ export interface WindowRecord {
   forecastEvs: number;
   /** Energy short of their targets that EVs which waited for the window can no longer get (kWh). */
   cappedKwh: number;
+  /** Wall-clock time of the window, from building the zones' windows to committing its periods (s). */
+  seconds: number;
 }
 
 export interface RollingOptions {
@@ -123,6 +191,8 @@ export interface RollingOptions {
   replanAlways?: boolean;
   /** Start every window's negotiation on the DSO's untightened model, forgetting the ratings it tightened in the last one (`windowStart`). */
   coldStart?: boolean;
+  /** How each window's method starts (`WindowStartMode`; default `clearing`, warm from the last negotiation). */
+  start?: WindowStartMode;
   /** Keep each zone's window records and each window's negotiation (tests, audits). */
   keepRecords?: boolean;
   onRound?: (window: number, r: RoundRecord) => void;
@@ -181,12 +251,13 @@ export async function runRolling(sim: SimSetup, dayAhead: NegotiatedPlan, realis
   const windows: WindowRecord[] = [];
   const negotiations: RollingResult['negotiations'] = [];
   for (let k = 0; k < T; k += K) {
+    const t0 = performance.now();
     const views = zones.map((z) => z.window(k));
     const offPlan = views.flatMap((v, i) => (v.onPlan ? [] : [zones[i].id]));
     let n: NegotiationResult | null = null;
     if (opts.replanAlways || offPlan.length) {
       const setup = windowSetup(sim, views, { ...dispatched, periods: k });
-      const startFrom = opts.coldStart ? undefined : await windowStart(setup, dsoState, k);
+      const startFrom = opts.coldStart ? undefined : await windowStart(setup, dsoState, k, opts.start);
       const plan = await negotiateInProcess(setup, views.map((v) => v.party), { onRound: (r) => opts.onRound?.(k, r), startFrom });
       n = plan.negotiation;
       dsoState = plan.checkpoint;
@@ -213,6 +284,7 @@ export async function runRolling(sim: SimSetup, dayAhead: NegotiatedPlan, realis
       realisedEvs: views.reduce((a, v) => a + new Set(v.pieces.flatMap((p) => (p.source.kind === 'realised' ? [p.source.index] : []))).size, 0),
       forecastEvs: views.reduce((a, v) => a + v.pieces.filter((p) => p.source.kind === 'forecast').length, 0),
       cappedKwh: views.reduce((a, v) => a + v.cappedKwh, 0),
+      seconds: (performance.now() - t0) / 1000,
     };
     windows.push(w);
     if (opts.keepRecords) negotiations.push({ startPeriod: k, negotiation: n, agreement });

@@ -40,10 +40,12 @@ export async function runRollingStudy(sim: SimSetup, realised: readonly Realised
     say('day-ahead: negotiating the day on the zones\' forecasts');
     dayAhead = await negotiateInProcess(sim, sim.parties, { onRound: (r) => opts.onRound?.(-1, r) });
   }
-  say(`rolling: re-negotiating the rest of the day every ${opts.everyPeriods} period(s) on what is known then`);
+  say(`rolling: re-negotiating the rest of the day every ${opts.everyPeriods} period(s) on what is known then; beside it, the day-ahead plan held (each zone tracking its day-ahead profile with the EVs that came)`);
+  // The plan held needs only the day-ahead agreement and the realised day: it runs beside the rolling day.
+  const heldRun = runHeld(sim, dayAhead, realised, { everyPeriods: opts.everyPeriods, keepRecords: opts.keepRecords });
+  heldRun.catch(() => undefined);
   const rolling = await runRolling(sim, dayAhead, realised, opts);
-  say('day-ahead held: each zone tracking its day-ahead profile with the EVs that came');
-  const held = await runHeld(sim, dayAhead, realised, { everyPeriods: opts.everyPeriods, keepRecords: opts.keepRecords });
+  const held = await heldRun;
   say('hindsight: the centralised optimum of the realised day');
   const hindsight = await solveHindsight(sim, rolling.zones);
   return { dayAhead, rolling, held, hindsight };
