@@ -135,6 +135,7 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
       return null;
     });
     const unrecorded: number[] = [], duplicated: number[] = [];
+    const recordIds: Record<string, string> = {};
     // After a round that could not be recorded, each round is tried once until one is: a stream that is
     // gone costs the negotiation one retry budget, not one per round.
     let recordFailing = false;
@@ -156,7 +157,9 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
           totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange, converged: r.converged,
           ...(centralised ? { centralisedCostYuan: centralised.totalCostYuan } : {}),
           zones: r.zones.map((z) => ({ zoneId: String(z.zoneId), status: z.status, costYuan: z.costYuan, pKw: z.evKw, ...(z.detail ? { detail: z.detail } : {}) })),
-        }).then(({ duplicate }) => {
+        }).then(({ duplicate, messageId }) => {
+          recordIds[String(r.round)] = messageId;
+          // Cannot happen unless the round's secret leaked (it is in no record): said, not hidden.
           if (duplicate && firstTry) { duplicated.push(r.round); log(`round ${r.round}: the stream already held a record under this DSO's message id, not stored by it (read the run back to see which stands)`); }
         }).finally(() => { firstTry = false; }), (e) => log(`round ${r.round} not recorded: ${e.message}`), recordFailing ? 0 : undefined);
         if (!recorded) unrecorded.push(r.round);
@@ -173,7 +176,7 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     if (negotiation.roundLimitHit) log(`round limit ${network.scenario.negotiation.maxRounds} reached before convergence`);
     if (negotiation.stalled) log(`stopped without converging: no progress in the last ${network.scenario.negotiation.stallRounds} rounds (primal residual ${negotiation.rounds.at(-1)!.primalResidualKw.toFixed(3)} kW)`);
     const bare = { ...buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, missingZones: missing }), unrecordedRounds: unrecorded,
-      duplicateRecords: duplicated, ...(recorder ? { recordInstance: recorder.instance } : {}) };
+      duplicateRecords: duplicated, ...(recorder ? { recordInstance: recorder.instance, recordIds } : {}) };
     const report = centralised ? withOracle(bare, centralised) : bare;
     const files = o.outDir ? writeSimReport(o.outDir, report) : [];
     await store?.finish().catch((e: unknown) => log(`the run could not be marked finished in the DSO's state (${(e as Error).message}): a restart on this run id would write the report again`));

@@ -32,14 +32,20 @@ export interface SimReport {
   /** Rounds the DSO could not record on JetStream (no JetStream, the stream lost): the negotiation went on. */
   unrecordedRounds?: number[];
   /**
-   * Rounds whose first recording the server acknowledged as a duplicate: it already held a record under
-   * this DSO's message id for that round (`<runId>.<recordInstance>.<round>`), which this DSO had not
-   * stored — someone else's record may stand in the stream for it (read it back: RoundHistory.duplicates, foreign).
-   * A duplicate on a retry is this DSO's own earlier attempt, stored though unacknowledged, and is not listed.
+   * Rounds whose first recording the server acknowledged as a duplicate: it already held a record
+   * under this DSO's message id for that round, which this DSO had not stored. The id has a secret
+   * part drawn per round and carried in no record, so this means the secret leaked. A duplicate on a
+   * retry is this DSO's own earlier attempt, stored though unacknowledged, and is not listed.
    */
   duplicateRecords?: number[];
-  /** The DSO's recorder instance: in each of its records and their message ids; `readRounds(runId, { instances: [it] })` tells its records from others'. */
+  /** The DSO's recorder instance: in each of its records and their message ids; `readRounds(runId, { instances: [it] })` tells its records from other instances'. */
   recordInstance?: string;
+  /**
+   * The message id each of this DSO's rounds was stored under (`<runId>.<recordInstance>.<round>.<secret>`),
+   * by round: `readRounds(runId, { messageIds: it })` takes the DSO's own record of each round, and
+   * reports as foreign any other record of it, even one that copied the DSO's instance and came first.
+   */
+  recordIds?: Record<string, string>;
   rounds: number;
   maxRounds: number;
   /**

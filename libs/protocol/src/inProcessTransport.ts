@@ -48,7 +48,7 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 export class InProcessBus {
   private readonly listeners = new Set<BusListener>();
-  private readonly roundLogs = new Map<string, { payloads: Uint8Array[]; ids: Set<string> }>();
+  private readonly roundLogs = new Map<string, { payloads: Uint8Array[]; ids: Set<string>; idAt: Map<number, string> }>();
 
   constructor(readonly maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES) {}
 
@@ -69,10 +69,10 @@ export class InProcessBus {
     return targets.length;
   }
 
-  /** @internal what was sent on one run's round subject, and the message ids recorded (see InMemoryRecorder). */
+  /** @internal what was sent on one run's round subject, the message ids recorded, and each recorded payload's id by position (see InMemoryRecorder). */
   roundLog(runId: string) {
     let log = this.roundLogs.get(runId);
-    if (!log) this.roundLogs.set(runId, (log = { payloads: [], ids: new Set() }));
+    if (!log) this.roundLogs.set(runId, (log = { payloads: [], ids: new Set(), idAt: new Map() }));
     return log;
   }
 

@@ -62,7 +62,7 @@ describe.each(kinds)('$kind round recorder', ({ connect, publishRaw }) => {
     const [, recorder] = await open(runId);
     expect(recorder.instance).toMatch(/^[0-9a-f]{12}$/);
     const bodies = [0, 1, 2, 3, 4].map((r) => roundBody(r));
-    for (const body of bodies) expect(await recorder.record(body)).toEqual({ duplicate: false });
+    for (const body of bodies) expect(await recorder.record(body)).toMatchObject({ duplicate: false });
     const history = await recorder.readRounds(runId);
     expect(history).toMatchObject({ skipped: [], duplicates: [], foreign: [], instances: [recorder.instance] });
     expect(history.records.map((r) => r.body)).toEqual(bodies.map((b) => ({ ...b, instance: recorder.instance })));
@@ -74,7 +74,7 @@ describe.each(kinds)('$kind round recorder', ({ connect, publishRaw }) => {
     const [, recorder] = await open(runId);
     await recorder.record(roundBody(0));
     await recorder.record(roundBody(1));
-    expect(await recorder.record(roundBody(1, { totalCostYuan: -1 }))).toEqual({ duplicate: true });
+    expect(await recorder.record(roundBody(1, { totalCostYuan: -1 }))).toMatchObject({ duplicate: true });
     const rounds = (await recorder.readRounds(runId)).records.map((r) => [r.body.round, r.body.totalCostYuan]);
     expect(rounds).toEqual([
       [0, sampleBodies.roundRecord.totalCostYuan],
@@ -89,8 +89,8 @@ describe.each(kinds)('$kind round recorder', ({ connect, publishRaw }) => {
     await first.record(roundBody(1));
     await first.record(roundBody(2));
     // Under the old `<runId>.<round>` ids the server would have dropped these as duplicates of the first DSO's.
-    expect(await second.record(roundBody(2, { totalCostYuan: -2 }))).toEqual({ duplicate: false });
-    expect(await second.record(roundBody(3))).toEqual({ duplicate: false });
+    expect(await second.record(roundBody(2, { totalCostYuan: -2 }))).toMatchObject({ duplicate: false });
+    expect(await second.record(roundBody(3))).toMatchObject({ duplicate: false });
     const history = await first.readRounds(runId);
     expect(history.records.map((r) => [r.body.round, r.body.instance])).toEqual([[1, first.instance], [2, first.instance], [3, second.instance]]);
     expect(history.duplicates).toEqual([{ round: 2, positions: [1, 2] }]);
@@ -161,19 +161,33 @@ describe.each(kinds)('$kind round recorder', ({ connect, publishRaw }) => {
 });
 
 describe('JetStream recorder', () => {
-  it('acknowledges as a duplicate a round someone else stored first under the DSO\'s message id', async () => {
+  it('stores its round even when a forger published one first under the id the old scheme made guessable', async () => {
     const runId = freshRunId('preempt');
     const dso = await NatsTransport.connect({ servers: server.url, name: 'dso', runId });
     try {
       const recorder = await openRecorder(dso);
       await recorder.record(roundBody(1));
-      // The record shows the instance; a forger can guess the next id and publish it first.
+      // The record shows the instance; the round's secret part of the id is drawn when the round is recorded.
       const js = jetstream(dso.connection);
       const forged = { v: PROTOCOL_VERSION, type: 'roundRecord', runId, sender: 'dso', seq: 2, body: { ...roundBody(2, { totalCostYuan: 1 }), instance: recorder.instance } };
-      await js.publish(dso.subjects.round, new TextEncoder().encode(JSON.stringify(forged)), { msgID: `${runId}.${recorder.instance}.2` });
-      expect(await recorder.record(roundBody(2))).toEqual({ duplicate: true });
-      // The DSO's report lists such a round (duplicateRecords): the stored one is the forger's.
-      expect((await recorder.readRounds(runId)).records.at(-1)!.body.totalCostYuan).toBe(1);
+      for (const guess of [`${runId}.${recorder.instance}.2`, `${runId}.${recorder.instance}.2.0000000000000000`]) {
+        await js.publish(dso.subjects.round, new TextEncoder().encode(JSON.stringify(forged)), { msgID: guess });
+      }
+      const first = await recorder.record(roundBody(2));
+      expect(first.duplicate).toBe(false);
+      expect(first.messageId).toMatch(new RegExp(`^${runId}\\.${recorder.instance}\\.2\\.[0-9a-f]{16}$`));
+      // A retry of the DSO's own round 2 (a lost ack) is stored once, under the same id.
+      expect(await recorder.record(roundBody(2))).toEqual({ duplicate: true, messageId: first.messageId });
+      // Without the ids: the DSO's record is stored beside the forgeries, the round reported as duplicated.
+      const all = await recorder.readRounds(runId);
+      expect(all.duplicates).toEqual([{ round: 2, positions: [1, 2, 3] }]);
+      expect(all.records.at(-1)!.body.totalCostYuan).toBe(1);
+      // With the DSO's ids (its report's recordIds): its own round 2 stands, the forgeries are foreign.
+      const own = await recorder.readRounds(runId, { instances: [recorder.instance], messageIds: { 2: first.messageId } });
+      expect(own.records.map((r) => [r.body.round, r.body.totalCostYuan])).toEqual([[1, roundBody(1).totalCostYuan], [2, roundBody(2).totalCostYuan]]);
+      expect(own.duplicates).toEqual([]);
+      expect(own.foreign).toEqual([{ position: 1, round: 2, instance: recorder.instance }, { position: 2, round: 2, instance: recorder.instance }]);
+      await expect(recorder.readRounds(runId, { messageIds: { x: 'a' } })).rejects.toThrow(/messageIds/);
     } finally {
       await dso.close();
     }

@@ -7,12 +7,15 @@
  * play; a run's records are read back through an ordered consumer filtered on `zonal.<runId>.round`
  * (a single filter subject, which server 2.9 supports; `filter_subjects` needs 2.10).
  *
- * Publishing is idempotent: the JetStream message id is `<runId>.<instance>.<round>`, where `instance`
- * is a nonce each recorder chooses when it opens, so re-recording a round (a retry after a lost ack)
- * within the stream's duplicate window (default 2 min) stores it once, while a restarted or second DSO
- * on the run never has its records taken for duplicates of another's (nor its own for theirs). The
- * server acknowledges a message id it already holds as `duplicate`: `record()` passes that on, as a
- * sign that someone else stored a record under this DSO's id. Reading back keeps the first record of
+ * Publishing is idempotent: the JetStream message id is `<runId>.<instance>.<round>.<secret>`, where
+ * `instance` is a nonce each recorder chooses when it opens and `secret` one it draws for each round
+ * (and keeps for that round's retries), so re-recording a round (a retry after a lost ack) within the
+ * stream's duplicate window (default 2 min) stores it once, while a restarted or second DSO on the
+ * run never has its records taken for duplicates of another's (nor its own for theirs). The round's
+ * secret is in no record and drawn only when the round is recorded: a forger who reads the instance
+ * off an earlier record (or its message id off the subject) cannot store a later round under this
+ * DSO's id first. The server acknowledges a message id it already holds as `duplicate`: `record()`
+ * passes that on (a retry of this recorder's own, since no one else can know the id). Reading back keeps the first record of
  * each round and reports the rest (`RoundHistory.duplicates`, `foreign`, `instances`) instead of
  * silently taking them: a forger publishing on the run's round subject is seen, not believed.
  * Run ids must be unique per run: a run id reused later appends to the same history.
@@ -64,8 +67,9 @@ export interface RoundHistory {
   duplicates: { round: number; positions: number[] }[];
   /**
    * Records of a DSO instance other than those `readRounds(runId, { instances })` named (say, forged
-   * records of a made-up instance), by position; never in `records` nor `duplicates`. Without
-   * `instances`, none: every instance's records are taken, and `instances` shows how many there were.
+   * records of a made-up instance), or of a round `messageIds` lists stored under another id, by
+   * position; never in `records` nor `duplicates`. Without either option, none: every instance's
+   * records are taken, and `instances` shows how many there were.
    */
   foreign: { position: number; round: number; instance: string | null }[];
   /** Every DSO instance that recorded on the run, in order of its first record; more than one is worth a look. */
@@ -77,17 +81,26 @@ export interface RoundHistory {
 export interface ReadRoundsOptions {
   /** The DSO instances whose records are the run's (e.g. a report's `recordInstance`); others are `foreign`. */
   instances?: readonly string[];
+  /**
+   * The message id the DSO stored each round under (a report's `recordIds`, round → id): a record of
+   * a listed round stored under another id is `foreign`, whatever instance it claims — so a forger who
+   * copied the DSO's instance and published a round first does not stand for it.
+   */
+  messageIds?: Readonly<Record<string, string>>;
 }
+
+/** A message stored on a run's round subject, with the message id it was published under (null: none). */
+interface Stored { data: Uint8Array; id: string | null }
 
 export interface RoundRecorder {
   /** This recorder's nonce: in each record it stores (`body.instance`) and in the record's message id. */
   readonly instance: string;
   /**
-   * Stores one round of this recorder's run. `duplicate` is true when the server already held this
-   * recorder's message id for that round: its own earlier attempt (a retry after a lost ack), or
-   * someone else's record under that id — the one kept is then not necessarily this one.
+   * Stores one round of this recorder's run, under `messageId` (what `readRounds`' `messageIds` takes).
+   * `duplicate` is true when the server already held that id: this recorder's own earlier attempt
+   * at the round (a retry after a lost ack), since no one else can know the round's secret.
    */
-  record(body: BodyOf<'roundRecord'>): Promise<{ duplicate: boolean }>;
+  record(body: BodyOf<'roundRecord'>): Promise<{ duplicate: boolean; messageId: string }>;
   readRounds(runId: string, options?: ReadRoundsOptions): Promise<RoundHistory>;
 }
 
@@ -130,25 +143,49 @@ function newInstance(): string {
   return randomBytes(6).toString('hex');
 }
 
-/** The JetStream message id of a round: unique per run, recorder instance and round. */
-function messageId(runId: string, instance: string, round: number): string {
-  return `${runId}.${instance}.${round}`;
+/** The JetStream message id of a round: unique per run, recorder instance and round, with the round's secret. */
+function messageId(runId: string, instance: string, round: number, secret: string): string {
+  return `${runId}.${instance}.${round}.${secret}`;
+}
+
+/** Each round's secret part of its message id: drawn when the round is first recorded, kept for its retries. */
+class RoundSecrets {
+  private readonly byRound = new Map<number, string>();
+  of(round: number): string {
+    let secret = this.byRound.get(round);
+    if (secret === undefined) {
+      secret = randomBytes(8).toString('hex');
+      this.byRound.set(round, secret);
+    }
+    return secret;
+  }
 }
 
 function stampRecord(runId: string, sender: string, instance: string, body: BodyOf<'roundRecord'>): RoundRecord {
   return { v: PROTOCOL_VERSION, type: 'roundRecord', runId, sender, seq: body.round, sentAt: new Date().toISOString(), body: { ...body, instance } };
 }
 
-function validateReadOptions(options: ReadRoundsOptions): Set<string> | null {
-  if (options.instances === undefined) return null;
-  for (const instance of options.instances) validateToken(instance, 'instances');
-  return new Set(options.instances);
+interface ReadFilter { instances: Set<string> | null; ids: Map<number, string> | null }
+
+function validateReadOptions(options: ReadRoundsOptions): ReadFilter {
+  for (const instance of options.instances ?? []) validateToken(instance, 'instances');
+  let ids: Map<number, string> | null = null;
+  if (options.messageIds !== undefined) {
+    ids = new Map();
+    for (const [round, id] of Object.entries(options.messageIds)) {
+      const r = Number(round);
+      if (!Number.isInteger(r) || r < 0 || typeof id !== 'string' || !id) throw new InputError(`must map round numbers to message ids, got ${JSON.stringify(round)}: ${JSON.stringify(id)}`, 'messageIds');
+      ids.set(r, id);
+    }
+  }
+  return { instances: options.instances === undefined ? null : new Set(options.instances), ids };
 }
 
-function readHistory(runId: string, payloads: Uint8Array[], accepted: Set<string> | null): RoundHistory {
+function readHistory(runId: string, stored: Stored[], filter: ReadFilter): RoundHistory {
   const history: RoundHistory = { runId, records: [], duplicates: [], foreign: [], instances: [], skipped: [] };
   const copies = new Map<number, number[]>();
-  payloads.forEach((payload, position) => {
+  const accepted = filter.instances;
+  stored.forEach(({ data: payload, id }, position) => {
     const decoded = decode(payload, { runId });
     if (!decoded.ok || decoded.message.type !== 'roundRecord') {
       const error: DecodeError = decoded.ok
@@ -161,7 +198,8 @@ function readHistory(runId: string, payloads: Uint8Array[], accepted: Set<string
     const { round, instance } = record.body;
     if (instance !== undefined && !history.instances.includes(instance)) history.instances.push(instance);
     // A record without an instance (stored before instances existed) cannot be shown to be one of those asked for.
-    if (accepted && !(instance !== undefined && accepted.has(instance))) {
+    const expectedId = filter.ids?.get(round);
+    if ((accepted && !(instance !== undefined && accepted.has(instance))) || (expectedId !== undefined && id !== expectedId)) {
       history.foreign.push({ position, round, instance: instance ?? null });
       return;
     }
@@ -178,6 +216,7 @@ function readHistory(runId: string, payloads: Uint8Array[], accepted: Set<string
 
 export class JetStreamRecorder implements RoundRecorder {
   readonly instance = newInstance();
+  private readonly secrets = new RoundSecrets();
 
   private constructor(
     private readonly js: JetStreamClient,
@@ -229,12 +268,13 @@ export class JetStreamRecorder implements RoundRecorder {
     return new JetStreamRecorder(jetstream(nc), validateRunId(runId), sender, fetchBatch);
   }
 
-  async record(body: BodyOf<'roundRecord'>): Promise<{ duplicate: boolean }> {
+  async record(body: BodyOf<'roundRecord'>): Promise<{ duplicate: boolean; messageId: string }> {
     const payload = encode(stampRecord(this.runId, this.sender, this.instance, body));
     const subject = subjects(this.runId).round;
+    const msgID = messageId(this.runId, this.instance, body.round, this.secrets.of(body.round));
     try {
-      const ack = await this.js.publish(subject, payload, { msgID: messageId(this.runId, this.instance, body.round) });
-      return { duplicate: ack.duplicate };
+      const ack = await this.js.publish(subject, payload, { msgID });
+      return { duplicate: ack.duplicate, messageId: msgID };
     } catch (e) {
       throw new ZonalError(`round ${body.round} was not recorded on ${subject}: ${describe(e)}`, 'jetstream');
     }
@@ -250,15 +290,15 @@ export class JetStreamRecorder implements RoundRecorder {
     }
   }
 
-  private async fetchAll(subject: string): Promise<Uint8Array[]> {
+  private async fetchAll(subject: string): Promise<Stored[]> {
     const consumer = await this.js.consumers.get(ROUNDS_STREAM, { filter_subjects: subject });
-    const payloads: Uint8Array[] = [];
+    const payloads: Stored[] = [];
     let pending = (await consumer.info()).num_pending;
     while (pending > 0) {
       const batch = await consumer.fetch({ max_messages: Math.min(pending, this.fetchBatch), expires: FETCH_EXPIRES_MS });
       let received = 0;
       for await (const msg of batch) {
-        payloads.push(msg.data);
+        payloads.push({ data: msg.data, id: msg.headers?.get('Nats-Msg-Id') || null });
         received += 1;
         pending = msg.info.pending;
         if (pending === 0) break;
@@ -277,22 +317,25 @@ export class JetStreamRecorder implements RoundRecorder {
  */
 export class InMemoryRecorder implements RoundRecorder {
   readonly instance = newInstance();
+  private readonly secrets = new RoundSecrets();
 
   constructor(private readonly transport: InProcessTransport) {}
 
-  async record(body: BodyOf<'roundRecord'>): Promise<{ duplicate: boolean }> {
+  async record(body: BodyOf<'roundRecord'>): Promise<{ duplicate: boolean; messageId: string }> {
     const { runId, name, bus } = this.transport;
     const payload = encode(stampRecord(runId, name, this.instance, body));
     const log = bus.roundLog(runId);
-    const id = messageId(runId, this.instance, body.round);
-    if (log.ids.has(id)) return { duplicate: true };
+    const id = messageId(runId, this.instance, body.round, this.secrets.of(body.round));
+    if (log.ids.has(id)) return { duplicate: true, messageId: id };
     log.ids.add(id);
+    log.idAt.set(log.payloads.length, id);
     bus.send(this.transport.subjects.round, payload);
-    return { duplicate: false };
+    return { duplicate: false, messageId: id };
   }
 
   async readRounds(runId: string, options: ReadRoundsOptions = {}): Promise<RoundHistory> {
-    return readHistory(validateRunId(runId), [...this.transport.bus.roundLog(runId).payloads], validateReadOptions(options));
+    const log = this.transport.bus.roundLog(validateRunId(runId));
+    return readHistory(runId, log.payloads.map((data, position) => ({ data, id: log.idAt.get(position) ?? null })), validateReadOptions(options));
   }
 }
 

@@ -44,12 +44,12 @@ export interface Scenario {
 const GAP_BOUND_PCT = 0.5;
 
 /** Reads a run's records back from the stream (another connection, as an auditor would). */
-async function readBack(ctx: Ctx, servers: string | string[], runId: string, instances?: string[]): Promise<RoundHistory> {
+async function readBack(ctx: Ctx, servers: string | string[], runId: string, instances?: string[], messageIds?: Record<string, string>): Promise<RoundHistory> {
   const reader = await NatsTransport.connect({ servers, name: 'auditor', runId, requireJetStream: false, connectTimeoutMs: 10_000 });
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await (await openRecorder(reader)).readRounds(runId, instances ? { instances } : {});
+        return await (await openRecorder(reader)).readRounds(runId, { ...(instances ? { instances } : {}), ...(messageIds ? { messageIds } : {}) });
       } catch (e) {
         // Right after a server is lost the JetStream API can be silent for seconds (a leader election).
         if (attempt >= 40) throw e;
@@ -154,8 +154,8 @@ export const scenarios: Scenario[] = [
     timeoutS: 300,
     rows: [
       { name: 'second DSO on the run id of a running one', kind: 'attack', expected: 'refused to start (exit 2, naming the run id); the first run ends as the reference' },
-      { name: 'forged round records on the run\'s round subject', kind: 'attack', expected: 'readRounds reports them (foreign to the DSO\'s instance; duplicates of its rounds)' },
-      { name: 'forged record under the DSO\'s next message id (its instance overheard)', kind: 'attack', expected: 'detected: the DSO finds its message id taken and reports the round (duplicateRecords); result unchanged' },
+      { name: 'forged round records on the run\'s round subject', kind: 'attack', expected: 'readRounds reports them (foreign to the DSO\'s instance; duplicates of its rounds, the next row\'s round among them)' },
+      { name: 'forged record of the DSO\'s next round under its instance (overheard), first, under the id the DSO\'s instance and round make', kind: 'attack', expected: 'prevented: the round\'s id has a secret part, the DSO\'s record is stored; read with the report\'s recordIds the forgery is foreign; result unchanged' },
     ],
     async run(ctx, w) {
       const server = await ctx.nats({ name: 'open', jetstream: true });
@@ -166,8 +166,8 @@ export const scenarios: Scenario[] = [
       const run = startRun(ctx, w.fixed, { label: 'impostors', runId, dso: { nats: server.url }, zone: () => ({ nats: server.url }) });
       await ctx.until(() => seen.rounds.includes(1), 'round 1');
 
-      // A forger's records: a made-up instance for rounds 1-3, and round 5 under the DSO's own next
-      // message id (`<runId>.<instance>.<round>`, its instance read off round 1's live record).
+      // A forger's records: a made-up instance for rounds 1-3, and round 5 under the DSO's instance (read
+      // off round 1's live record) and the id it would have without its per-round secret.
       const outsider = await ctx.connect({ servers: server.url, name: 'outsider' });
       const js = jetstream(outsider);
       const dsoInstance = [...seen.instances][0];
@@ -197,15 +197,16 @@ export const scenarios: Scenario[] = [
       const foreignRounds = mine.foreign.map((f) => f.round);
       const recordsRow: Outcome = {
         ok: sameList(foreignRounds, [1, 2, 3]) && sameList(mine.records.map((x) => x.body.round).sort((a, b) => a - b), allRounds(w.reference.rounds)) && all.instances.length === 2 &&
-          sameList(all.duplicates.map((d) => d.round).sort((a, b) => a - b), [1, 2, 3]),
+          sameList(all.duplicates.map((d) => d.round).sort((a, b) => a - b), [1, 2, 3, target]),
         happened: `with the DSO's instance: ${mine.records.length} records, foreign at rounds ${foreignRounds.join(',') || 'none'}; ` +
           `without: ${all.instances.length} instances, duplicates of rounds ${all.duplicates.map((d) => d.round).join(',') || 'none'}`,
       };
-      const stored = mine.records.find((x) => x.body.round === target);
-      const duplicated = r.duplicateRecords ?? [];
+      const verified = await readBack(ctx, server.url, runId, [r.recordInstance], r.recordIds);
+      const stored = verified.records.find((x) => x.body.round === target);
+      const forgedTarget = verified.foreign.filter((f) => f.round === target && f.instance === r.recordInstance);
       const idRow: Outcome = {
-        ok: early && sameList(duplicated, [target]) && /already held a record under this DSO's message id/.test(run.dso.stderr()) && result.ok,
-        happened: `report.duplicateRecords [${duplicated.join(',')}], the DSO said so; the stream keeps the first record under that id (${stored?.body.totalCostYuan === 1 ? 'the forger\'s' : 'the DSO\'s'}); ${result.ok ? 'result unchanged' : result.happened}`,
+        ok: early && (r.duplicateRecords ?? []).length === 0 && stored !== undefined && stored.body.totalCostYuan !== 1 && forgedTarget.length === 1 && result.ok,
+        happened: `duplicateRecords [${(r.duplicateRecords ?? []).join(',')}]; read with recordIds, round ${target} is ${stored === undefined ? 'missing' : stored.body.totalCostYuan === 1 ? 'the forger\'s' : 'the DSO\'s'}, the forgery ${forgedTarget.length === 1 ? 'foreign' : `found ${forgedTarget.length} times among foreign`}; ${result.ok ? 'result unchanged' : result.happened}`,
       };
       return [secondRow, recordsRow, idRow];
     },
