@@ -16,6 +16,8 @@ import { iisTimeLimitS, type JobOptions, type SimplexBasis, type SolveReply } fr
 const OUT_OF_MEMORY_BYTES = 1.9 * 2 ** 30;
 
 const IIS_ROW_PRIORITY = 6;
+/** HiGHS's `simplex_dual_edge_weight_strategy` for Devex pricing. */
+const DEVEX = 1;
 
 const STATUS_NAMES: Record<number, string> = {
   0: 'not set', 1: 'load error', 2: 'model error', 3: 'presolve error', 4: 'solve error', 5: 'postsolve error',
@@ -77,6 +79,10 @@ function startFrom(model: Model, basis: SimplexBasis, arrays: ModelArrays): bool
   if (basis.colStatus.length !== arrays.numCols || basis.rowStatus.length !== arrays.numRows) return false;
   try {
     model.setBasis({ colStatus: basis.colStatus, rowStatus: basis.rowStatus });
+    // From a basis that is not all slacks, HiGHS's default dual steepest edge first computes every
+    // row's exact weight (one BTRAN per row): on a 105 000-row dispatch with 10 000 EVs' envelopes that
+    // took 25 s before a re-solve of 6 iterations. Devex starts its weights at 1: 0.4 s.
+    model.options.set('simplex_dual_edge_weight_strategy', DEVEX);
     return true;
   } catch {
     model.clearSolver();
@@ -125,6 +131,7 @@ function solved(model: Model, status: 'optimal' | 'time-limit-feasible', isMip: 
   return {
     basis: null, warmStarted: false,
     kind: 'solved',
+    iterations: Number(safely(() => model.info.get(isMip ? 'mip_total_lp_iterations' : 'simplex_iteration_count')) ?? 0),
     status,
     objective: model.getObjectiveValue(),
     colValue: withoutNegativeZero(sol.colValue),

@@ -63,6 +63,8 @@ export type SolveReply = ReplyBase &
         basis: SimplexBasis | null;
         /** Whether the basis passed in was accepted as the starting point. */
         warmStarted: boolean;
+        /** Simplex iterations HiGHS took (0 for an interior point without crossover, a MIP's LP iterations for a MIP). */
+        iterations: number;
       }
     | { kind: 'infeasible'; iisRows: Int32Array; iisCols: Int32Array }
     /** `orInfeasible`: HiGHS could not tell unbounded from infeasible, even without presolve. */

@@ -141,6 +141,11 @@ describe('solve: warm start from an earlier basis', () => {
     // Plant 3 binds with y = 6: x = (20 - 12) / 3, z = 3x + 30 = 38.
     expect(warm.objective).toBeCloseTo(38, 9);
     expect(warm.dual(2)).toBeCloseTo(1, 9);
+    // HiGHS counts the simplex iterations: without presolve (which solves Wyndor outright) a cold
+    // solve takes some, the neighbouring optimum's basis fewer.
+    const cold = await solve(wyndor('maximize', 20).m, { presolve: false });
+    expect(cold.iterations).toBeGreaterThan(0);
+    expect(warm.iterations).toBeLessThan(cold.iterations);
   });
 
   it('agrees with a cold solve and with vertex enumeration on 30 random LPs re-solved after a change of bounds', async () => {

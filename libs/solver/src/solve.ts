@@ -55,6 +55,8 @@ export interface Solution {
   basis: SimplexBasis | null;
   /** The solve started from `warmStart`'s basis. */
   warmStarted: boolean;
+  /** Simplex iterations (a MIP: its LP iterations); HiGHS is deterministic, so this is a machine-independent measure of the work. */
+  iterations: number;
   /** In the worker: loading the arrays into HiGHS, solving, reading the solution. */
   solveTimeMs: number;
   /** In this thread: assembling the builder's arrays and checking them. */
@@ -163,7 +165,7 @@ export function toSolution(model: ModelBuilder, outcome: JobOutcome, opts: JobOp
   const r = outcome.reply;
   switch (r.kind) {
     case 'solved':
-      return new SolutionImpl(name, r.status, r.objective, r.colValue, r.rowValue, r.rowDual, r.solveTimeMs, buildTimeMs, r.mipGap, r.basis, r.warmStarted);
+      return new SolutionImpl(name, r.status, r.objective, r.colValue, r.rowValue, r.rowDual, r.solveTimeMs, buildTimeMs, r.mipGap, r.basis, r.warmStarted, r.iterations);
     case 'infeasible': {
       const rows = unique(Array.from(r.iisRows, (i) => model.rowFamily(i)));
       const cols = unique(Array.from(r.iisCols, (j) => model.colFamily(j)));
@@ -184,7 +186,8 @@ export function toSolution(model: ModelBuilder, outcome: JobOutcome, opts: JobOp
     case 'crashed':
       if (r.outOfMemory) {
         throw new SolverLimitError(
-          `model "${name}" needs more memory than HiGHS has (2 GiB of WebAssembly memory): ${r.message}`,
+          // HiGHS's own words here are WebAssembly's abort ("RuntimeError: Aborted()"), which says nothing more.
+          `model "${name}" needs more memory than HiGHS has (2 GiB of WebAssembly memory) at ${model.numRows} rows × ${model.numCols} columns`,
           name,
           'memory',
           'solve a smaller model: aggregate, or split it by zone',
@@ -214,6 +217,7 @@ class SolutionImpl implements Solution {
     readonly mipGap: number | null = null,
     readonly basis: SimplexBasis | null = null,
     readonly warmStarted = false,
+    readonly iterations = 0,
   ) {
     this.hasDuals = duals !== null;
     this.rowDuals = duals ?? new Float64Array(0);
