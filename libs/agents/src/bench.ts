@@ -13,9 +13,10 @@ export interface NegotiationBenchRow {
   buses: number;
   zones: number;
   evs: number;
-  /** Rows and columns of the DSO's centralised LP (first, lossless round). */
+  /** Rows and columns of the centralised LP as solved (its last round, with the limit rows generated), and the rows of the full model. */
   lpRows: number;
   lpCols: number;
+  fullLpRows: number;
   /** buildSimSetup: feeder, fleet, partition, zone files in memory, each zone's envelope groups and announce. */
   setupMs: number;
   /** solveCentralised on its own (successive LP with loss correction), and its LP solves. */
@@ -84,7 +85,7 @@ async function benchSetup(setup: SimSetup, setupMs: number): Promise<Negotiation
   const delivered = (key: 'overKwh' | 'shortfallKwh') => report.zones.reduce((a, z) => a + (z.delivery?.[key] ?? 0), 0);
   return {
     scenario: name, buses: setup.feeder.buses.length, zones: setup.zones.length, evs: setup.parties.reduce((a, p) => a + p.problem.fleet.size, 0),
-    lpRows: lp.rows, lpCols: lp.cols, setupMs, centralisedMs,
+    lpRows: centralised.dispatch.constraintStats.rows, lpCols: centralised.dispatch.constraintStats.cols, fullLpRows: lp.rows, setupMs, centralisedMs,
     centralisedLpSolvesMs: centralised.dispatch.solveMs.map((ms) => ms.toFixed(0)).join(' + '),
     negotiationMs, rounds: report.rounds,
     msPerRound: later > 0 ? (roundEndMs[later] - roundEndMs[0]) / later : null,
@@ -94,11 +95,11 @@ async function benchSetup(setup: SimSetup, setupMs: number): Promise<Negotiation
   };
 }
 
-/** Built, not solved: the centralised model's size (the ADMM step adds 25 tangent rows per zone-period). */
-function centralisedLpSize(setup: NegotiationSetup): { rows: number; cols: number } {
-  const built = buildDispatchModel(setup.inputs, null, setup.zones.map((z) => z.flexible));
+/** Built, not solved: the full centralised model's size, every limit row in it (the ADMM step adds 25 tangent rows per zone-period). */
+function centralisedLpSize(setup: NegotiationSetup): { rows: number } {
+  const built = buildDispatchModel(setup.inputs, null, setup.zones.map((z) => z.flexible), { constraints: 'full' });
   setup.zones.forEach((z, k) => addZoneTerms(built, z, k));
-  return { rows: built.model.numRows, cols: built.model.numCols };
+  return { rows: built.model.numRows };
 }
 
 /** One round's solve requests and replies as encoded on the wire, with the report's schedules as payload. */

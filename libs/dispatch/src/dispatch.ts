@@ -2,6 +2,7 @@ import { runPowerFlow, type PowerFlowResult } from '@zonal/feeder';
 import { solve, type LpExporter, type SimplexBasis, type Solution } from '@zonal/solver';
 import { carbonCostYuan } from './carbon';
 import type { DispatchInputs } from './inputs';
+import { LimitWorkingSet, type ConstraintMode, type LimitRowCounts, type LimitRows } from './limits';
 import { buildDispatchModel, type BuiltDispatch, type DispatchVars, type FlexibleLoad } from './model';
 
 export interface DispatchOptions {
@@ -21,6 +22,27 @@ export interface DispatchOptions {
   maxLossRounds?: number;
   /** A basis of an earlier dispatch of the same shape (`DispatchResult.basis`) to start the first round from. */
   warmStart?: SimplexBasis | null;
+  /**
+   * 'lazy' (default): the voltage and line-rating rows enter where the LP's flows come near them
+   * (constraint generation, limits.ts), with the same optimum as 'full', which builds every row.
+   */
+  constraints?: ConstraintMode;
+  /** The limit rows to start from and to grow (default: the inputs' own, `DispatchInputs.workingSet`). */
+  workingSet?: LimitWorkingSet;
+}
+
+/** How the last round's model was built: its rows, and the limit rows in it against the full model's. */
+export interface ConstraintStats {
+  mode: ConstraintMode;
+  /** Columns and rows of the final LP. */
+  cols: number;
+  rows: number;
+  /** Voltage and polygon rows in the final LP, and in the full model. */
+  limitRows: LimitRowCounts;
+  fullLimitRows: LimitRowCounts;
+  /** Solves in all, and those that added limit rows found near binding (lazy only). */
+  solves: number;
+  generationSolves: number;
 }
 
 /** Seed 001's cost table (yuan per day); penalties on their own row, outside `totalYuan`. */
@@ -83,6 +105,8 @@ export interface DispatchResult {
   schedule: DispatchSchedule;
   acCheck: AcCheck;
   solveMs: number[];
+  /** Simplex iterations of each solve (`Solution.iterations`). */
+  solveIterations: number[];
   /** Grid-side power of each flexible load per period (kW). */
   flexKw: Float64Array[];
   /** Branch |I|² (pu) per period from the AC check of the final point: the next round's loss estimate. */
@@ -97,32 +121,72 @@ export interface DispatchResult {
   acSubstationKva: number[];
   /** The final LP's simplex basis, to warm-start a later dispatch of the same shape (null for a QP). */
   basis: SimplexBasis | null;
+  constraintStats: ConstraintStats;
+  /** The voltage and rating rows the final LP held (`has(key)`; every row with 'full'). */
+  limits: LimitRows;
 }
 
 /**
  * Low-carbon economic dispatch with loss correction by successive LP (SPEC §3): solve with no
  * losses, run the AC sweep at the dispatched point, fix each branch's |I|² at the AC value and
  * solve again, until the LP's voltages are within `lossCorrection.tolPu` of the AC sweep's (or
- * `maxRounds` re-solves); the last sweep is the AC check of the final point.
+ * `maxRounds` re-solves); the last sweep is the AC check of the final point. With lazy constraints
+ * each round solves until its point keeps every limit row it left out (limits.ts): every round's LP
+ * point is the full model's optimum, so the rounds and the result are the full model's.
  */
 export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {}): Promise<DispatchResult> {
   const { maxRounds: scenarioRounds, tolPu } = inp.scenario.network.lossCorrection;
   const maxRounds = opts.maxLossRounds ?? scenarioRounds;
   const flexible = opts.flexible ?? [];
+  const mode = opts.constraints ?? 'lazy';
+  const working = opts.workingSet ?? inp.workingSet ?? new LimitWorkingSet();
   let lossSqPu: Float64Array[] | null = opts.initialLossSqPu ?? null;
-  const solveMs: number[] = [];
-  // Each round changes only the loss constants: the previous optimum's basis is a few pivots away.
+  const solveMs: number[] = [], solveIterations: number[] = [];
+  let generationSolves = 0;
+  // A round changes the loss constants and may add limit rows, so the last optimum's basis (with the
+  // new rows' slacks basic: dual feasible) is a few pivots from the next one.
   let basis = opts.warmStart ?? null;
+  let limitKeys: readonly number[] = [];
+  // Where the flows are expected: before the first solve, the fixed loads with the DERs at what they
+  // can give; after it, the last round's AC point, which the next (loss-corrected) LP lands close to.
+  let expected: PowerFlowResult[] | null = mode === 'lazy' ? expectedFlows(inp, flexible) : null;
   for (let round = 0; ; round++) {
-    const built = buildDispatchModel(inp, lossSqPu, flexible);
-    opts.extend?.(built);
-    const sol = await solve(built.model, { solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: built.model.isQuadratic ? undefined : opts.exporter, warmStart: basis });
-    solveMs.push(sol.solveTimeMs);
-    basis = sol.basis ?? basis;
-    const flows = acFlows(inp, sol, built.vars, flexible);
-    // A lossless first round is never final; after that, stop once the LP's voltages meet the AC's.
+    const built = buildRound(inp, lossSqPu, flexible, mode, working, limitKeys, expected, opts);
     const lossAware = lossSqPu !== null;
-    if (round >= maxRounds || (lossAware && maxVoltageGapPu(inp, sol, built.vars, flows) <= tolPu)) {
+    let sol: Solution;
+    let flows: PowerFlowResult[];
+    let final: boolean;
+    for (;;) {
+      sol = await solve(built.model, { solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: mode === 'full' && !built.model.isQuadratic ? opts.exporter : undefined, warmStart: basis && withRows(basis, built.model.numRows) });
+      solveMs.push(sol.solveTimeMs);
+      solveIterations.push(sol.iterations);
+      basis = sol.basis ?? basis;
+      let add: number[] = [];
+      if (mode === 'lazy') {
+        // The LP point against the rows it left out: any it breaks or nears goes in, with the same
+        // sides at the periods the flexible loads could reach them.
+        add = built.limits.nearBinding(sol, built.vars);
+        if (add.length) add.push(...built.limits.acrossPeriods(add, sol, built.vars, built.vars.flexKw, flexible));
+      }
+      if (add.length === 0) {
+        flows = acFlows(inp, sol, built.vars, flexible);
+        // A lossless first round is never final; after that, stop once the LP's voltages meet the AC's.
+        final = round >= maxRounds || (lossAware && maxVoltageGapPu(inp, sol, built.vars, flows) <= tolPu);
+        // The AC flow of the point checks it too. A round that is not the last hands the rows its AC
+        // point comes near to the next (`expected`); the last one takes in any row its AC point
+        // breaks and solves again, so a limit the AC check reports is one the LP priced, never one
+        // it left out. The LP point keeps every row left out by a margin, so this adds rows only
+        // when the loss estimate is far from the point (a re-plan at another point's losses).
+        if (final && mode === 'lazy') add = built.limits.brokenAc(flows);
+        if (add.length === 0) break;
+      }
+      for (const key of add) { working.add(key); built.limits.add(built.model, built.vars, key); }
+      generationSolves++;
+    }
+    limitKeys = built.limits.added;
+    // What the next dispatch of these inputs starts from: the rows this optimum binds or nears.
+    if (mode === 'lazy') for (const key of built.limits.nearBinding(sol, built.vars, true)) working.add(key);
+    if (final) {
       opts.onSolved?.(built, sol);
       const vars = built.vars;
       return {
@@ -133,6 +197,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
         schedule: schedule(inp, sol, vars),
         acCheck: acCheck(inp, sol, vars, flows, flexible),
         solveMs,
+        solveIterations,
         flexKw: vars.flexKw.map((b) => sol.values(b)),
         lossSqPu: flows.map((pf) => pf.branchCurrentSqPu),
         acBranchPKw: flows.map((pf) => pf.branchPKw),
@@ -141,10 +206,79 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
         acBranchKva: flows.map((pf) => Float64Array.from(pf.branchPKw, (p, j) => Math.hypot(p, pf.branchQKvar[j]))),
         acSubstationKva: flows.map((pf) => Math.hypot(pf.pSubKw, pf.qSubKvar)),
         basis: sol.basis,
+        constraintStats: {
+          mode, cols: built.model.numCols, rows: built.model.numRows,
+          limitRows: mode === 'full' ? built.limits.fullCounts() : built.limits.counts(),
+          fullLimitRows: built.limits.fullCounts(),
+          solves: solveMs.length, generationSolves,
+        },
+        limits: built.limits,
       };
     }
     lossSqPu = flows.map((pf) => pf.branchCurrentSqPu);
+    if (mode === 'lazy') expected = flows;
   }
+}
+
+/** HiGHS's basis status of a basic variable (protocol.ts SimplexBasis). */
+const BASIC = 1;
+
+/**
+ * A basis for a model with the basis's rows and more after them (limit rows added since): the new
+ * rows' slacks basic. At an optimum that basis is dual feasible, so dual simplex goes on from it.
+ */
+function withRows(basis: SimplexBasis, numRows: number): SimplexBasis {
+  if (basis.rowStatus.length >= numRows) return basis;
+  const rowStatus = new Int32Array(numRows).fill(BASIC);
+  rowStatus.set(basis.rowStatus);
+  return { colStatus: basis.colStatus, rowStatus };
+}
+
+/**
+ * One round's model: the network, the caller's terms (`extend`), then — lazy — the limit rows: the
+ * last round's in their order (so its basis fits this model's first rows), whatever else the working
+ * set holds (rows other dispatches of these inputs found), and those the expected flows come near (a
+ * guess: it saves a solve when right, costs a few rows when not, and changes no optimum). With an
+ * exporter, a lazy round writes the full model it stands for (every limit row), whose optimum an
+ * external solver then finds equal to the lazy one; `extend` runs on that model first, and last on
+ * the model solved, whose rows the caller keeps.
+ */
+function buildRound(
+  inp: DispatchInputs, lossSqPu: Float64Array[] | null, flexible: readonly FlexibleLoad[], mode: ConstraintMode,
+  working: LimitWorkingSet, lastKeys: readonly number[], expected: readonly PowerFlowResult[] | null, opts: DispatchOptions,
+): BuiltDispatch {
+  if (mode === 'lazy' && opts.exporter?.enabled) {
+    const full = buildDispatchModel(inp, lossSqPu, flexible, { constraints: 'full' });
+    opts.extend?.(full);
+    if (!full.model.isQuadratic) opts.exporter.write(full.model);
+  }
+  const built = buildDispatchModel(inp, lossSqPu, flexible, { constraints: mode });
+  opts.extend?.(built);
+  if (mode === 'lazy') {
+    const { limits, model, vars } = built;
+    working.bind(limits.shape);
+    for (const key of lastKeys) limits.add(model, vars, key);
+    for (const key of working.rows()) if (!limits.has(key)) limits.add(model, vars, key);
+    if (expected) for (const key of limits.nearBindingAc(expected)) limits.add(model, vars, key);
+  }
+  return built;
+}
+
+/**
+ * The flows before any solve: fixed loads, PV and wind at their available output, diesel at its
+ * least, each flexible load at the point of its bounds nearest zero.
+ */
+function expectedFlows(inp: DispatchInputs, flexible: readonly FlexibleLoad[]): PowerFlowResult[] {
+  return Array.from({ length: inp.grid.periods }, (_, t) => {
+    const p = Float64Array.from(inp.loadPKw[t]);
+    for (const f of flexible) {
+      const x = Math.min(Math.max(0, f.lbKw[t]), f.ubKw[t]);
+      for (const b of f.busShares) p[b.busPos] += b.share[t] * x;
+    }
+    for (const u of inp.renewables) p[u.busPos] -= u.availableKw[t];
+    for (const d of inp.diesels) p[d.busPos] -= d.mustRun ? d.pMaxKw : d.pMinKw;
+    return runPowerFlow(inp.net, p, inp.loadQKvar[t]);
+  });
 }
 
 /** Available PV and wind energy the dispatch left unused over the day (kWh). */

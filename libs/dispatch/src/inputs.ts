@@ -1,6 +1,7 @@
 import { InputError } from '@zonal/core';
 import { buildRadialNetwork, runPowerFlow, type Feeder, type RadialNetwork } from '@zonal/feeder';
 import { profileAtPeriods, tariffAtPeriods, timeGrid, type NetworkScenario, type TimeGrid } from '@zonal/scenario';
+import { LimitWorkingSet } from './limits';
 
 /** A generating unit at a bus with its available power per period (PV and wind: profile × rating). */
 export interface RenewableUnit {
@@ -56,6 +57,12 @@ export interface DispatchInputs {
     /** `[t][j]`: pu the LP keeps inside the voltage band at bus position j (both edges). */
     voltageMarginPu?: Float64Array[];
   };
+  /**
+   * The voltage and rating rows that bound or came near binding in earlier lazy dispatches of this
+   * network (limits.ts): every later one starts from them. Shared by copies of these inputs (a
+   * planner's copy with its own `ratingScale` included); it only grows, and changes no optimum.
+   */
+  workingSet?: LimitWorkingSet;
 }
 
 export function busPosition(feeder: Feeder, busId: number, where: string): number {
@@ -126,5 +133,5 @@ export function buildDispatchInputs(scenario: NetworkScenario, feeder: Feeder, e
   }));
   const priceYuanPerKwh = Float64Array.from(tariffAtPeriods(scenario.tariff.blocks, grid), (b) => b.priceYuanPerKwh);
   const sMaxKva = declaredRatingsKva(net, scenario.network.lineRating.baseCaseMultiple);
-  return { scenario, net, grid, loadPKw, loadQKvar, evPKw, renewables, diesels, capacitors, priceYuanPerKwh, sMaxKva };
+  return { scenario, net, grid, loadPKw, loadQKvar, evPKw, renewables, diesels, capacitors, priceYuanPerKwh, sMaxKva, workingSet: new LimitWorkingSet() };
 }

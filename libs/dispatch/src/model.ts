@@ -1,6 +1,7 @@
 import { ModelBuilder, type VarBlock } from '@zonal/solver';
 import { ladderPieces } from './carbon';
 import type { DispatchInputs } from './inputs';
+import { LimitRows, type ConstraintMode } from './limits';
 
 /**
  * The DSO's low-carbon economic dispatch as one LP (a MILP only with capacitor banks):
@@ -47,18 +48,29 @@ export interface BuiltDispatch {
   vars: DispatchVars;
   /** Row of bus position j's active balance at period t: its dual is the marginal cost of demand there. */
   pbalRow(j: number, t: number): number;
+  /** 'full': every voltage and rating-polygon row is in the model; 'lazy': none yet (`limits` adds them). */
+  constraints: ConstraintMode;
+  limits: LimitRows;
 }
 
-/** `lossSqPu[t][j]`: |I_j|² (pu) of branch j at period t from the previous AC flow; zeros on the first round. */
-export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[] | null, flexible: readonly FlexibleLoad[] = []): BuiltDispatch {
+/**
+ * `lossSqPu[t][j]`: |I_j|² (pu) of branch j at period t from the previous AC flow; zeros on the first
+ * round. `constraints: 'lazy'` leaves out the voltage and line-rating rows (limits.ts), for
+ * `runDispatch` to add where the flows come near them.
+ */
+export function buildDispatchModel(
+  inp: DispatchInputs, lossSqPu: Float64Array[] | null, flexible: readonly FlexibleLoad[] = [],
+  opts: { constraints?: ConstraintMode } = {},
+): BuiltDispatch {
+  const constraints = opts.constraints ?? 'full';
   const { net, grid, scenario: s } = inp;
   const T = grid.periods, n = net.nBus, dt = grid.dtH;
   const sBaseKw = net.feeder.baseMva * 1000;
   const slack = net.slackPos;
   const vSlackSq = net.feeder.buses[slack].vmSetPu ** 2;
-  const [vMin, vMax] = s.network.voltageBandPu;
   const m = new ModelBuilder('dso');
   const children = childrenOf(net.parentPos);
+  const limits = new LimitRows(inp);
 
   const pGrid = m.addVars('Pgrid', [T], { lb: 0 });
   const qGrid = m.addVars('Qgrid', [T], { lb: -Infinity });
@@ -81,6 +93,7 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
   const flexAt = new Map<number, Array<{ k: number; share: Float64Array }>>();
   flexible.forEach((f, k) => f.busShares.forEach((b) => flexAt.set(b.busPos, [...(flexAt.get(b.busPos) ?? []), { k, share: b.share }])));
 
+  const limitVars = { pFlow, qFlow, wSq, vOver, vUnder, sOver };
   const pbalRows = new Int32Array(n * T);
   const unitsAt = groupBy(inp.renewables.map((u, i) => [u.busPos, i] as const));
   const dieselsAt = groupBy(inp.diesels.map((d, i) => [d.busPos, i] as const));
@@ -116,11 +129,7 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
       m.addConstraint('vdrop', [j, t],
         [wSq.at(j, t), wSq.at(i, t), pFlow.at(j, t), qFlow.at(j, t)],
         [1, -1, (2 * r) / sBaseKw, (2 * x) / sBaseKw], '=', (r * r + x * x) * lossPu);
-      // Soft voltage band on squared voltage (SPEC §3: slack priced per pu² per bus-hour).
-      const band = inp.ratingScale?.voltageMarginPu?.[t][j] ?? 0;
-      m.addConstraint('vmax', [j, t], [wSq.at(j, t), vOver.at(j, t)], [1, -1], '<=', (vMax - band) ** 2);
-      m.addConstraint('vmin', [j, t], [wSq.at(j, t), vUnder.at(j, t)], [1, 1], '>=', (vMin + band) ** 2);
-      addRatingPolygon(m, inp, j, t, pFlow.at(j, t), qFlow.at(j, t), sOver.at(j, t));
+      if (constraints === 'full') limits.addAllAt(m, limitVars, j, t);
     }
   }
 
@@ -158,22 +167,9 @@ export function buildDispatchModel(inp: DispatchInputs, lossSqPu: Float64Array[]
     model: m,
     vars: { pGrid, qGrid, renewable, diesel, capSteps, pFlow, qFlow, wSq, vOver, vUnder, sOver, subOver, excessT, carbonYuan, peakKva, flexKw },
     pbalRow: (j, t) => pbalRows[t * n + j],
+    constraints,
+    limits,
   };
-}
-
-/**
- * Line rating |S| ≤ S_max as an inscribed regular polygon (SPEC §3): its edges lie at S_max·cos(π/N)
- * from the origin, so the LP is at most 1 − cos(π/N) conservative (1.9% for N = 16), never optimistic.
- */
-function addRatingPolygon(m: ModelBuilder, inp: DispatchInputs, j: number, t: number, p: number, q: number, over: number): void {
-  const sMax = inp.sMaxKva[j] * (inp.ratingScale?.branch[t][j] ?? 1);
-  if (!Number.isFinite(sMax)) return;
-  const sides = inp.scenario.network.lineRating.polygonSides;
-  const apothem = sMax * Math.cos(Math.PI / sides);
-  for (let k = 0; k < sides; k++) {
-    const theta = ((2 * k + 1) * Math.PI) / sides;
-    m.addConstraint('srate', [j, t, k], [p, q, over], [Math.cos(theta), Math.sin(theta), -1], '<=', apothem);
-  }
 }
 
 /**
