@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { solveLpFile } from '@zonal/solver';
-import { expectCleanError, onlyJsonLine, zonal } from '../testing/cli';
+import { makeSyntheticFeeder, writeMatpower } from '@zonal/feeder';
+import { expectCleanError, onlyJsonLine, ROOT, zonal } from '../testing/cli';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'zonal-dispatch-cli-'));
 
@@ -51,6 +52,40 @@ describe('zonal dispatch', () => {
     expect(r.stdout).not.toMatch(/\x1b\[/);
     // The lowest voltage's time of day, not a period index such as "82h".
     expect(r.stdout).toMatch(/minimum voltage \(pu\)\s*│\s*0\.\d+ at bus \d+, \d\d:\d\d/);
+  });
+
+  it('--constraints full builds every limit row and reaches the lazy default\'s optimum; another mode is refused', () => {
+    type Out = { objective: number; constraints: { mode: string; rows: number; limitRows: { polygon: number }; fullLimitRows: { polygon: number } } };
+    const [lazy, full] = [zonal('dispatch', '--json'), zonal('dispatch', '--json', '--constraints', 'full')].map((r) => {
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      return onlyJsonLine(r.stdout) as Out;
+    });
+    expect(lazy.constraints.mode).toBe('lazy');
+    expect(full.constraints.limitRows.polygon).toBe(full.constraints.fullLimitRows.polygon);
+    expect(lazy.constraints.rows).toBeLessThan(full.constraints.rows);
+    expect(Math.abs(lazy.objective - full.objective) / full.objective).toBeLessThan(1e-9);
+    expectCleanError(zonal('dispatch', '--constraints', 'some'), /--constraints: must be lazy or full, got "some"/);
+  });
+
+  it('--case: another feeder for the scenario (a shipped MATPOWER case), its limit rows in the AC table; a missing or unfit case is refused', () => {
+    const case69 = join(ROOT, 'libs/feeder/data/matpower/case69.m');
+    const r = zonal('dispatch', '--case', case69);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(/feeder case69/);
+    expect(r.stdout).toMatch(/successive-LP rounds \(LP solves\)\s*│\s*\d+ \(\d+\)/);
+    const rows = /voltage \+ rating rows in the LP\s*│\s*(\d+) of (\d+) \(lazy\)/.exec(r.stdout);
+    expect(rows, r.stdout).not.toBeNull();
+    // case69 × 24 periods: 68 branches' 16 polygon sides and two voltage rows per period.
+    expect(Number(rows![2])).toBe(68 * 24 * 18);
+    expect(Number(rows![1])).toBeLessThan(Number(rows![2]));
+    const full = zonal('dispatch', '--case', case69, '--constraints', 'full');
+    expect(full.stdout).toMatch(new RegExp(`voltage \\+ rating rows in the LP\\s*│\\s*all ${rows![2]} \\(full\\)`));
+
+    const dir = tmp();
+    const small = join(dir, 'small10.m');
+    writeFileSync(small, writeMatpower(makeSyntheticFeeder({ buses: 10, seed: 1, name: 'small10' })));
+    expectCleanError(zonal('dispatch', '--case', small), /ders\.pv\[\d+\]\.bus: bus \d+ is not in feeder "small10"/);
+    expectCleanError(zonal('dispatch', '--case', join(dir, 'missing.m')), /missing\.m/);
   });
 
   it('refuses a bad scenario by field path, exit 2, no stack trace', () => {

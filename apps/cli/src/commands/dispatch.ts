@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { InputError } from '@zonal/core';
 import { buildDispatchInputs, runDispatch, uncoordinatedEvLoad, type DispatchResult } from '@zonal/dispatch';
 import { loadFeeder } from '@zonal/feeder';
 import { clock, loadScenario } from '@zonal/scenario';
-import { LpExporter, shutdownSolver } from '@zonal/solver';
+import { LpExporter, shutdownSolver, SolverLimitError } from '@zonal/solver';
 import { table } from '../table';
 import { action, printJson } from '../run';
 
@@ -11,16 +12,25 @@ export function registerDispatch(program: Command): void {
     .command('dispatch')
     .description('DSO low-carbon economic dispatch of the whole feeder (seed 001 eq 1-5), EVs uncoordinated, with an AC check')
     .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
+    .option('--case <feeder>', "the feeder instead of the scenario's network.case: a MATPOWER case file or ieee33 (the scenario's DER buses must be in it)")
     .option('--json', 'print one JSON object instead of tables')
     .option('--export-lp <dir>', 'write every solved model as a CPLEX LP file (0001-dso.lp, ...)')
-    .action(action(async (opts: { scenario: string; json?: boolean; exportLp?: string }) => {
+    .option('--constraints <mode>', 'lazy: voltage and line-rating rows added where the flows come near them (default); full: every row up front (the same optimum, more memory)', 'lazy')
+    .action(action(async (opts: { scenario: string; case?: string; json?: boolean; exportLp?: string; constraints: string }) => {
+      if (opts.constraints !== 'lazy' && opts.constraints !== 'full') throw new InputError(`must be lazy or full, got "${opts.constraints}"`, '--constraints');
+      const constraints = opts.constraints;
       try {
         const scenario = loadScenario(opts.scenario);
-        const feeder = loadFeeder(scenario.network.case);
+        const feeder = loadFeeder(opts.case ?? scenario.network.case);
         const ev = uncoordinatedEvLoad(scenario, feeder);
         const inputs = buildDispatchInputs(scenario, feeder, ev.busLoadKw);
         const exporter = new LpExporter(opts.exportLp, 'dso');
-        const result = await runDispatch(inputs, { exporter });
+        const result = await runDispatch(inputs, { exporter, constraints }).catch((e: unknown) => {
+          if (e instanceof SolverLimitError && e.limit === 'memory' && constraints === 'full') {
+            throw new SolverLimitError(`${e.message}, every voltage and rating row built`, e.modelName, 'memory', 'leave out --constraints full: lazy, the default, reaches the same optimum with the rows the flows come near');
+          }
+          throw e;
+        });
         const report = dispatchReport(scenario.name, scenario.seed, feeder.name, scenario.time.dtH, ev, result, exporter.files);
         if (opts.json) printJson(report);
         else printDispatchTables(report);
@@ -52,6 +62,7 @@ function dispatchReport(scenario: string, seed: number, feeder: string, dtH: num
     },
     carbon: { emissionsT: r.emissionsT, quotaT: r.quotaT, excessT: r.excessT },
     rounds: r.rounds,
+    constraints: r.constraintStats,
     acCheck: r.acCheck,
     schedule: r.schedule,
     lpFiles,
@@ -59,6 +70,11 @@ function dispatchReport(scenario: string, seed: number, feeder: string, dtH: num
 }
 
 type DispatchReport = ReturnType<typeof dispatchReport>;
+
+function limitRows(c: DispatchResult['constraintStats']): string {
+  const held = c.limitRows.polygon + c.limitRows.voltage, all = c.fullLimitRows.polygon + c.fullLimitRows.voltage;
+  return c.mode === 'full' ? `all ${all} (full)` : `${held} of ${all} (lazy)`;
+}
 
 const yuan = (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
@@ -86,14 +102,15 @@ function printDispatchTables(r: DispatchReport): void {
     ['reactive losses AC (kvarh/day)', ac.lossKvarh.toFixed(2)],
     ['minimum voltage (pu)', `${ac.vminPu.toFixed(5)} at bus ${ac.vminBusId}, ${clock(ac.vminPeriod * r.dtH)}`],
     ['max |V_LP − V_AC| (pu)', ac.maxAbsVDiffPu.toExponential(2)],
-    ['successive-LP rounds', String(r.rounds)],
+    ['successive-LP rounds (LP solves)', `${r.rounds} (${r.constraints.solves})`],
+    ['voltage + rating rows in the LP', limitRows(r.constraints)],
     ['violations (bus-hours)', String(ac.violations.length)],
   );
   console.log(check.toString());
   if (ac.violations.length) {
     const v = table({ head: ['violation', 'bus', 'time', 'AC value', 'limit'] });
     for (const x of ac.violations.slice(0, 30)) {
-      const unit = x.kind === 'rating' ? 'kVA' : 'pu';
+      const unit = x.kind === 'rating' || x.kind === 'substation' ? 'kVA' : 'pu';
       v.push([x.kind, x.busId, clock(x.hour), `${x.value.toFixed(4)} ${unit}`, `${x.limit.toFixed(4)} ${unit}`]);
     }
     console.log(v.toString());
