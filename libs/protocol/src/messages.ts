@@ -339,8 +339,74 @@ export const errorBody = z.strictObject({
     .optional(),
 });
 
+/** Per bus of a zone: its EVs' grid-side power, kW per period (a bus total, never an EV). */
+const busPower = z.strictObject({ bus: busId, pKw: series });
+
+/**
+ * What a rolling window's DSO asks of a zone (issue 12 item 5, README "Rolling horizon"): `open` —
+ * build your window from boundary `startPeriod` (at 0, `dayAheadRound` names the round whose answer
+ * of yours the day-ahead agreement holds: your plan until the first window); `commit` — the window's
+ * `periods` periods happen under `plan` (the answer of yours the DSO accepted at `round`, the
+ * standing plan when the window was not negotiated, or your own when you gave no acceptable answer);
+ * `finish` — the day is over: report it.
+ */
+export const windowRequestBody = z
+  .strictObject({
+    zoneId: token,
+    action: z.enum(['open', 'commit', 'finish']),
+    startPeriod: z.int().min(0),
+    periods: z.int().min(1),
+    dayAheadRound: z.int().min(1).optional(),
+    plan: z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('agreed'), round: z.int().min(1) }),
+      z.strictObject({ kind: z.literal('standing') }),
+      z.strictObject({ kind: z.literal('own') }),
+    ]).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.action === 'commit') !== (b.plan !== undefined)) ctx.addIssue({ code: 'custom', path: ['plan'], message: b.action === 'commit' ? 'a commit names its plan' : `${b.action} carries no plan` });
+    if (b.dayAheadRound !== undefined && !(b.action === 'open' && b.startPeriod === 0)) ctx.addIssue({ code: 'custom', path: ['dayAheadRound'], message: 'only the first window\'s open names the day-ahead round' });
+  });
+
+/**
+ * A zone's answer to a window request: to `open`, its window announce (its realised EVs present and
+ * forecast of the rest, as envelope groups; its base net load with its EVs' metered past), its EVs'
+ * metered power per bus before the window, whether the window is what its standing plan expected,
+ * and counts; to `commit`, the degradation its EVs' discharge has cost so far; to `finish`, its
+ * realised day: EV power per bus, degradation, EV counts and the shortfalls in sum (by EV they stay
+ * in the zone's own output).
+ */
+export const windowReplyBody = z.strictObject({
+  zoneId: token,
+  action: z.enum(['open', 'commit', 'finish']),
+  startPeriod: z.int().min(0),
+  window: z.strictObject({
+    announce: announceBody,
+    pastBusPKw: z.array(busPower),
+    onPlan: z.boolean(),
+    realisedEvs: z.int().min(0),
+    forecastEvs: z.int().min(0),
+    cappedKwh: nonNegative,
+  }).optional(),
+  degradationYuan: nonNegative.optional(),
+  day: z.strictObject({
+    busPKw: z.array(busPower),
+    degradationYuan: nonNegative,
+    evs: z.int().min(0),
+    leftEarly: z.int().min(0),
+    leftOut: z.int().min(0),
+    shortfallEvs: z.int().min(0),
+    shortfallKwh: nonNegative,
+  }).optional(),
+}).superRefine((b, ctx) => {
+  const want = b.action === 'open' ? 'window' : b.action === 'commit' ? 'degradationYuan' : 'day';
+  if (b[want] === undefined) ctx.addIssue({ code: 'custom', path: [want], message: `a reply to ${b.action} carries ${want}` });
+});
+
 export const bodySchemas = {
   announce: announceBody,
+  windowRequest: windowRequestBody,
+  windowReply: windowReplyBody,
   solveRequest: solveRequestBody,
   solveReply: solveReplyBody,
   roundRecord: roundRecordBody,

@@ -5,7 +5,7 @@
  *
  *  - zone k: publishes only its own announce (`zonal.*.zone.k.announce`) and replies to requests it
  *    received (`allow_responses`: its answers to its own solve requests); subscribes only to its own
- *    solve, the run's control and DSO status subjects, and its own reply inbox.
+ *    solve and window (a rolling run) subjects, the run's control and DSO status subjects, and its own reply inbox.
  *  - the DSO: the coordinator's rights — every subject of every run, JetStream's API (the round
  *    record), its own inbox — and replies to the announces it serves.
  *  - a host of several zones (`--host name=1,2,3`): the union of its zones' rights, with its own
@@ -29,7 +29,7 @@ const inbox = (name: string) => `_INBOX_${name}.>`;
 export function zonePermissions(zoneId: number): Permissions {
   return {
     publish: [`${RUNS}.zone.${zoneId}.announce`],
-    subscribe: [`${RUNS}.zone.${zoneId}.solve`, `${RUNS}.control`, `${RUNS}.dso.status`, inbox(`zone${zoneId}`)],
+    subscribe: [`${RUNS}.zone.${zoneId}.solve`, `${RUNS}.zone.${zoneId}.window`, `${RUNS}.control`, `${RUNS}.dso.status`, inbox(`zone${zoneId}`)],
     allowResponses: true,
   };
 }

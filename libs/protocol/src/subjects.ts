@@ -42,6 +42,8 @@ export interface RunSubjects {
   readonly anyZoneAnnounce: string;
   /** DSO → zone request: targets, prices and consensus terms; the zone replies with its schedule. */
   zoneSolve(zoneId: string): string;
+  /** DSO → zone request of a rolling run: open a window, commit its periods, finish the day (`windowRequest`). */
+  zoneWindow(zoneId: string): string;
   /** The DSO's status (published, and served on request). */
   readonly dsoStatus: string;
   /** Served by the DSO of the run while it runs: a second DSO asks here first, and refuses a run id in use. */
@@ -63,6 +65,7 @@ export function subjects(runId: string): RunSubjects {
     zoneAnnounce: (zoneId) => zone(zoneId, 'announce'),
     anyZoneAnnounce: `${prefix}.zone.*.announce`,
     zoneSolve: (zoneId) => zone(zoneId, 'solve'),
+    zoneWindow: (zoneId) => zone(zoneId, 'window'),
     dsoStatus: `${prefix}.dso.status`,
     dsoPresence: `${prefix}.dso.presence`,
     round: `${prefix}.round`,

@@ -2,7 +2,11 @@ export {
   runRollingStudy, rollingReport, horizonOf, DEFAULT_HORIZON, ROLLING_COST_DEFINITION,
   type RollingStudy, type RollingStudyOptions, type RollingReport, type RollingCosts, type HorizonSettings,
 } from './study';
-export { runRolling, negotiateInProcess, windowStart, windowSetup, withPastLoad, evaluateRealised, type RollingResult, type RollingOptions, type WindowRecord, type NegotiatedPlan } from './rolling';
+export {
+  runRolling, runRollingDso, inProcessRollingZones, negotiateInProcess, windowStart, windowSetup, dsoWindowSetup, withPastLoad, evaluateRealised, evaluateRealisedDay, carryMethodState,
+  type RollingResult, type RollingDsoResult, type RollingZones, type RollingOptions, type WindowRecord, type NegotiatedPlan, type WindowStartMode,
+} from './rolling';
+export { RollingZoneSide, type WindowAnnounce, type WindowPlan, type RealisedZoneDay } from './zone-side';
 export { runHeld, trackProfile, type HeldResult } from './held';
 export { solveHindsight, type Hindsight } from './hindsight';
 export { drawRealisedDay, earlyDepartures, forecastAsRealised, type RealisedDay, type RealisedSession, type RealisedDayOptions } from './realised';

@@ -13,6 +13,7 @@ import { announceOf, type ZoneParty } from '../zone-party';
 import { checkDsoPast, fixDsoPast, type DsoPast } from './dso-past';
 import type { RealisedDay } from './realised';
 import { RollingZone, type Shortfall, type ZoneWindow } from './zone-state';
+import { RollingZoneSide, type RealisedZoneDay, type WindowAnnounce, type WindowPlan } from './zone-side';
 
 /** A negotiation's outcome with each zone's per-EV schedules of its accepted answer (which stay in the zone). */
 export interface NegotiatedPlan {
@@ -216,6 +217,42 @@ export interface RollingResult {
 }
 
 /**
+ * The zones of a rolling run as the DSO reaches them (issue 12 item 5): in process (`inProcessRollingZones`)
+ * or over a transport (libs/agents). Each call goes to every zone, in the DSO's zone order.
+ */
+export interface RollingZones {
+  /** Every zone opens its window from boundary `k`: its window announce and metered past. */
+  open(k: number): Promise<WindowAnnounce[]>;
+  /** The window's zone clients, for the DSO's model of the window (`setup`). */
+  clients(setup: NegotiationSetup): ZoneClient[];
+  /** Periods k .. k + periods − 1 happen, each zone under its plan; the degradation each zone's EVs have cost so far (yuan). */
+  commit(k: number, periods: number, plans: readonly WindowPlan[]): Promise<number[]>;
+  /** The day is over: each zone's realised day. */
+  finish(): Promise<RealisedZoneDay[]>;
+}
+
+/** The zones of a rolling run in process: each a `RollingZoneSide` over its own `RollingZone`. */
+export function inProcessRollingZones(sides: readonly RollingZoneSide[]): RollingZones {
+  return {
+    async open(k) { return sides.map((z) => z.open(k)); },
+    clients(setup) {
+      return sides.map((z, i) => ({
+        zoneId: setup.zones[i].id,
+        async solve(signal) {
+          try {
+            return { status: 'replied', answer: zoneReportOf(await z.solve(signal)) };
+          } catch (e) {
+            return { status: 'error', detail: (e as Error).message };
+          }
+        },
+      }));
+    },
+    async commit(k, periods, plans) { return Promise.all(sides.map((z, i) => z.commit(k, periods, plans[i]))); },
+    async finish() { return sides.map((z) => z.finish()); },
+  };
+}
+
+/**
  * The rolling-horizon negotiation (issue 12 item 1), the DSO as coordinator and the zones as parties
  * with their own state (`RollingZone`), in process. It starts from the day-ahead agreement
  * (`dayAhead`, negotiated on the zones' forecasts). At boundary k = 0, K, 2K, … every zone builds its
@@ -227,12 +264,9 @@ export interface RollingResult {
  * that agreement stands (the window's problem is the last one with more of its own point fixed, so
  * negotiating again could only find that point within the method's tolerance). Periods k .. k+K−1
  * are then realised: the DSO dispatches its DERs as agreed, each zone applies its plan to its
- * realised EVs.
+ * realised EVs. The DSO's side is `runRollingDso`, the same over NATS.
  */
 export async function runRolling(sim: SimSetup, dayAhead: NegotiatedPlan, realised: readonly RealisedDay[], opts: RollingOptions): Promise<RollingResult> {
-  const { inputs } = sim;
-  const T = inputs.grid.periods, K = opts.everyPeriods;
-  checkEveryPeriods(K, T);
   const zones = sim.parties.map((p, k) => {
     const day = realised.find((r) => r.zoneId === p.config.id);
     if (!day) throw new ZonalError(`no realised day for zone ${p.config.id}`, 'rolling');
@@ -240,31 +274,53 @@ export async function runRolling(sim: SimSetup, dayAhead: NegotiatedPlan, realis
     z.adoptDayAhead(dayAhead.schedules[k]);
     return z;
   });
+  const dso = await runRollingDso(sim, dayAhead.negotiation.evaluation, inProcessRollingZones(zones.map((z) => new RollingZoneSide(z))), opts);
+  return { ...dso, zones, shortfalls: zones.flatMap((z) => z.shortfalls()) };
+}
+
+/** What the DSO's side of a rolling run ends with (`runRollingDso`). */
+export type RollingDsoResult = Omit<RollingResult, 'zones' | 'shortfalls'> & { zoneDays: RealisedZoneDay[] };
+
+/**
+ * The DSO's side of the rolling run (issue 12 items 1 and 5), over any `RollingZones`: at each
+ * boundary the zones' window announces, the negotiation of the window (or the standing agreement,
+ * when every zone is on plan), the commit of its periods (the DSO's DERs as agreed, each zone under
+ * the answer of its the DSO accepted), and at the end the realised day, AC-checked with every zone's
+ * reported EV power at its buses. `network`: the DSO's own network and its day-ahead model of the
+ * zones (`dayAhead`: the day-ahead agreement's evaluation, the plan until the first window).
+ */
+export async function runRollingDso(network: NegotiationSetup, dayAhead: Evaluation, zones: RollingZones, opts: RollingOptions): Promise<RollingDsoResult> {
+  const { inputs } = network;
+  const T = inputs.grid.periods, K = opts.everyPeriods;
+  checkEveryPeriods(K, T);
   const dispatched: DsoPast = {
     periods: 0,
     dieselKw: inputs.diesels.map(() => new Float64Array(T)),
     renewableKw: inputs.renewables.map(() => new Float64Array(T)),
   };
-  let agreement = dayAhead.negotiation.evaluation;
+  let agreement = dayAhead;
   // The day-ahead's learning is of the forecast's EVs: the first window learns its own.
   let dsoState: NegotiationCheckpoint | null = null;
   const windows: WindowRecord[] = [];
   const negotiations: RollingResult['negotiations'] = [];
   for (let k = 0; k < T; k += K) {
     const t0 = performance.now();
-    const views = zones.map((z) => z.window(k));
-    const offPlan = views.flatMap((v, i) => (v.onPlan ? [] : [zones[i].id]));
+    const views = await zones.open(k);
+    const offPlan = views.flatMap((v) => (v.onPlan ? [] : [v.zoneId]));
     let n: NegotiationResult | null = null;
+    let plans: WindowPlan[] = views.map(() => ({ kind: 'standing' }));
     if (opts.replanAlways || offPlan.length) {
-      const setup = windowSetup(sim, views, { ...dispatched, periods: k });
-      const startFrom = opts.coldStart ? undefined : await windowStart(setup, dsoState, k, opts.start);
-      const plan = await negotiateInProcess(setup, views.map((v) => v.party), { onRound: (r) => opts.onRound?.(k, r), startFrom });
-      n = plan.negotiation;
-      dsoState = plan.checkpoint;
-      zones.forEach((z, i) => z.adopt(views[i], plan.schedules[i]));
+      const setup = dsoWindowSetup(network, views, { ...dispatched, periods: k });
+      const resume = opts.coldStart ? undefined : await windowStart(setup, dsoState, k, opts.start);
+      let checkpoint: NegotiationCheckpoint | null = null;
+      n = await negotiate(setup, zones.clients(setup), {
+        onRound: (r) => opts.onRound?.(k, r),
+        onCheckpoint: (cp) => { checkpoint = cp; },
+        ...(resume ? { resume: { checkpoint: resume, rounds: [] } } : {}),
+      });
+      dsoState = checkpoint;
+      plans = setup.zones.map((_z, i) => acceptedPlan(n!, i));
       agreement = n.evaluation;
-    } else {
-      zones.forEach((z, i) => z.adopt(views[i], views[i].onPlan!));
     }
     const to = Math.min(k + K, T);
     const s = agreement.dispatch.schedule;
@@ -273,16 +329,15 @@ export async function runRolling(sim: SimSetup, dayAhead: NegotiatedPlan, realis
       dispatched.renewableKw.forEach((kw, u) => { (kw as Float64Array)[t] = s.renewableKw[u][t]; });
     }
     dispatched.periods = to;
-    zones.forEach((z) => z.apply(k, K));
-    const pastDegradation = zones.reduce((a, z, i) => a + z.dischargedKwh() * sim.parties[i].problem.degradationYuanPerKwh, 0);
+    const pastDegradation = (await zones.commit(k, K, plans)).reduce((a, x) => a + x, 0);
     const w: WindowRecord = {
       startPeriod: k, periods: to - k, replanned: n !== null, offPlanZones: offPlan,
       method: n?.method ?? null, rounds: n?.rounds.length ?? 0, converged: n ? n.converged : true, stoppedBy: n?.stoppedBy ?? null,
       stalled: n?.stalled ?? false, deliveryUnmet: n?.deliveryUnmet ?? false, deliveryChecks: n?.deliveryChecks ?? [],
       unanswered: n?.unanswered ?? [], incidents: (n?.incidents ?? []).map((i) => `round ${i.round}, zone ${i.zoneId}, ${i.status}: ${i.detail}`),
       dayCostYuan: n ? n.evaluation.totalCostYuan + n.evaluation.dispatch.costs.penaltyYuan + pastDegradation : NaN,
-      realisedEvs: views.reduce((a, v) => a + new Set(v.pieces.flatMap((p) => (p.source.kind === 'realised' ? [p.source.index] : []))).size, 0),
-      forecastEvs: views.reduce((a, v) => a + v.pieces.filter((p) => p.source.kind === 'forecast').length, 0),
+      realisedEvs: views.reduce((a, v) => a + v.realisedEvs, 0),
+      forecastEvs: views.reduce((a, v) => a + v.forecastEvs, 0),
       cappedKwh: views.reduce((a, v) => a + v.cappedKwh, 0),
       seconds: (performance.now() - t0) / 1000,
     };
@@ -290,13 +345,23 @@ export async function runRolling(sim: SimSetup, dayAhead: NegotiatedPlan, realis
     if (opts.keepRecords) negotiations.push({ startPeriod: k, negotiation: n, agreement });
     opts.onWindow?.(w);
   }
-  const evaluation = await evaluateRealised(sim, zones, dispatched);
+  const zoneDays = await zones.finish();
+  const evaluation = await evaluateRealisedDay(network, zoneDays, dispatched);
   return {
-    zones, windows, negotiations, dispatched, evaluation,
+    windows, negotiations, dispatched, evaluation, zoneDays,
     costYuan: evaluation.totalCostYuan + evaluation.dispatch.costs.penaltyYuan,
-    shortfalls: zones.flatMap((z) => z.shortfalls()),
     converged: windows.every((w) => w.converged),
   };
+}
+
+/**
+ * The plan of zone `i` once a window's negotiation ended: the answer of its the DSO accepted last
+ * (the last round it replied in and was not refused), or its own when it gave none (it timed out or
+ * failed every round: SPEC §9, the window goes on without it, reported in the window's record).
+ */
+function acceptedPlan(n: NegotiationResult, i: number): WindowPlan {
+  for (let r = n.rounds.length - 1; r >= 0; r--) if (n.rounds[r].zones[i].status === 'replied') return { kind: 'agreed', round: n.rounds[r].round };
+  return { kind: 'own' };
 }
 
 /**
@@ -305,10 +370,16 @@ export async function runRolling(sim: SimSetup, dayAhead: NegotiatedPlan, realis
  * zones as their window announces describe them.
  */
 export function windowSetup(sim: SimSetup, views: readonly ZoneWindow[], past: DsoPast): NegotiationSetup {
-  const { zones: _zones, parties: _parties, partition: _partition, ...network } = sim;
-  checkDsoPast(sim.inputs, past);
-  const windowNetwork: DsoNetwork = { ...network, inputs: withPastLoad(sim, views.map((v) => v.pastBusEvKw), past.periods), past };
-  return negotiationSetup(windowNetwork, views.map((v) => announceOf(v.party)));
+  return dsoWindowSetup(sim, views.map((v) => ({ announce: announceOf(v.party), pastBusEvKw: v.pastBusEvKw })), past);
+}
+
+/** `windowSetup` from the zones' window announces, as the DSO holds them (in process or over a transport). */
+export function dsoWindowSetup(network: NegotiationSetup, views: ReadonlyArray<Pick<WindowAnnounce, 'announce' | 'pastBusEvKw'>>, past: DsoPast): NegotiationSetup {
+  const { zones: _zones, ...rest } = network;
+  const { parties: _parties, partition: _partition, ...own } = rest as typeof rest & Partial<Pick<SimSetup, 'parties' | 'partition'>>;
+  checkDsoPast(network.inputs, past);
+  const windowNetwork: DsoNetwork = { ...own, inputs: withPastLoad(network, views.map((v) => v.pastBusEvKw), past.periods), past };
+  return negotiationSetup(windowNetwork, views.map((v) => v.announce));
 }
 
 /** The DSO's inputs with EV power per bus (kW, per period) added to the fixed load of the periods before `k`. */
@@ -331,10 +402,15 @@ export function withPastLoad(sim: NegotiationSetup, byZone: ReadonlyArray<Map<nu
  * the energy the realised EVs discharged, at each zone's declared price.
  */
 export async function evaluateRealised(sim: NegotiationSetup, zones: readonly RollingZone[], dispatched: DsoPast): Promise<Evaluation> {
+  return evaluateRealisedDay(sim, zones.map((z) => ({ busEvKw: z.busEvKw(), degradationYuan: z.dischargedKwh() * z.forecast.problem.degradationYuanPerKwh })), dispatched);
+}
+
+/** `evaluateRealised` from what each zone reports of its day (`RealisedZoneDay`), in the setup's zone order. */
+export async function evaluateRealisedDay(sim: NegotiationSetup, days: ReadonlyArray<Pick<RealisedZoneDay, 'busEvKw' | 'degradationYuan'>>, dispatched: DsoPast): Promise<Evaluation> {
   const T = sim.inputs.grid.periods;
-  const busEvKw = zones.map((z) => [...z.busEvKw()].map(([bus, kw]) => ({ bus, kw })));
+  const busEvKw = days.map((d) => [...d.busEvKw].map(([bus, kw]) => ({ bus, kw })));
   const zoneEvKw = busEvKw.map((b) => Float64Array.from({ length: T }, (_, t) => b.reduce((a, x) => a + x.kw[t], 0)));
-  const degradation = zones.reduce((a, z) => a + z.dischargedKwh() * z.forecast.problem.degradationYuanPerKwh, 0);
+  const degradation = days.reduce((a, d) => a + d.degradationYuan, 0);
   return evaluateSchedules({ ...sim, past: { ...dispatched, periods: T } }, zoneEvKw, degradation, { busEvKw });
 }
 

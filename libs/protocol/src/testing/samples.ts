@@ -21,6 +21,24 @@ export const sampleBodies: { [K in MessageType]: BodyOf<K> } = {
     evCount: 2,
     evsLeftOut: 0,
   },
+  windowRequest: { zoneId: 'z1', action: 'commit', startPeriod: 1, periods: 1, plan: { kind: 'agreed', round: 2 } },
+  windowReply: {
+    zoneId: 'z1',
+    action: 'open',
+    startPeriod: 1,
+    window: {
+      announce: {
+        zoneId: 'z1', buses: [2, 3], periods: 3, dtH: 1, policy: 'direct-control', eta: 0.95, degradationYuanPerKwh: 0.05, peakTieBreakYuanPerKw: 0.001,
+        baseNetLoadKw: [107.5, 90.25, 80], groups: [{ shiftPeriods: 1, evCount: 1, pMinKw: [0, 0], pMaxKw: [7, 7], eMinKwh: [0, 0, 5], eMaxKwh: [0, 7, 14] }],
+        busProfiles: [{ bus: 3, flexKw: [0, 7, 7], uncoordinatedKw: [0, 7, 0] }], evCount: 1, evsLeftOut: 0,
+      },
+      pastBusPKw: [{ bus: 3, pKw: [7, 0, 0] }],
+      onPlan: false,
+      realisedEvs: 1,
+      forecastEvs: 0,
+      cappedKwh: 0,
+    },
+  },
   solveRequest: {
     zoneId: 'z1',
     round: 4,
