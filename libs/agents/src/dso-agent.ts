@@ -1,7 +1,7 @@
 import { InputError } from '@zonal/core';
 import {
   decodeState, encodeState, negotiate, negotiationSetup, refuseAnnounce, uncoordinatedBusLoadKw,
-  type CentralisedResult, type DsoNetwork, type NegotiationCheckpoint, type RoundRecord, type ZoneAnnounce,
+  type CentralisedResult, type DsoNetwork, type NegotiationCheckpoint, type NegotiationResult, type NegotiationSetup, type RoundRecord, type ZoneAnnounce,
 } from '@zonal/coordination';
 import { buildDispatchInputs, runDispatch } from '@zonal/dispatch';
 import { openDsoStateStore, openRecorder, type BodyOf, type DsoStateStore, type SavedRun, type Transport } from '@zonal/protocol';
@@ -41,6 +41,8 @@ export interface DsoAgentOptions {
   roundsReplicas?: number;
   /** Stop, not converged, once the server has been unreachable this long (ms; default 30 s). */
   serverOutageMs?: number;
+  /** Runs once the negotiation's report is written, before the zones are told to stop: a rolling run's day (libs/agents rolling.ts). */
+  afterNegotiation?: (done: { setup: NegotiationSetup; negotiation: NegotiationResult }) => Promise<void>;
 }
 
 export interface DsoOutcome {
@@ -179,6 +181,7 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
       duplicateRecords: duplicated, ...(recorder ? { recordInstance: recorder.instance, recordIds } : {}) };
     const report = centralised ? withOracle(bare, centralised) : bare;
     const files = o.outDir ? writeSimReport(o.outDir, report) : [];
+    await o.afterNegotiation?.({ setup, negotiation });
     await store?.finish().catch((e: unknown) => log(`the run could not be marked finished in the DSO's state (${(e as Error).message}): a restart on this run id would write the report again`));
     finished = true;
     publishStatus(o.outDir ? `report: ${o.outDir}` : undefined);

@@ -6,3 +6,4 @@ export { buildSimReport, withOracle, writeSimReport, type SimReport } from './re
 export { toSolveRequest, fromSolveRequest, toSolveReply, fromSolveReply, toAnnounceBody, fromAnnounceBody } from './wire';
 export { benchNegotiation, benchSyntheticNegotiation, type NegotiationBenchRow } from './bench';
 export { syntheticNegotiationScenario, subtreeZones, type SyntheticScenarioOptions, type SyntheticScenario } from './synthetic-scenario';
+export { transportRollingZones, runRollingOverTransport, acceptedRounds, answerWindow, rollingZoneOf, WINDOW_TIMEOUT_MS } from './rolling';

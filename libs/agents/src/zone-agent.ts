@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '@zonal/core';
-import { announceOf, type ZoneParty } from '@zonal/coordination';
+import { announceOf, type RealisedDay, type ZoneParty } from '@zonal/coordination';
 import type { EvSchedules, Fleet, TimeGrid } from '@zonal/ev';
 import type { ZoneAnswer } from '@zonal/policies';
 import type { BodyOf, Draft, Transport } from '@zonal/protocol';
 import { LpExporter } from '@zonal/solver';
+import { answerWindow, rollingZoneOf } from './rolling';
 import { fromSolveRequest, toAnnounceBody, toSolveReply } from './wire';
 
 export interface ZoneAgentOptions {
@@ -23,6 +24,12 @@ export interface ZoneAgentOptions {
   dsoSilenceMs?: number;
   /** No word from the DSO this long (ms) and the zone stops (`dsoGone`; default 10 min, `--dso-wait-s`). */
   dsoWaitMs?: number;
+  /**
+   * A rolling run (issue 12 item 5): the zone's realised day (its charge points' sessions, `zonal zone
+   * --realised FILE`), which it lives through window by window on its window subject after the
+   * day-ahead negotiation; at the end it writes its realised day by EV to its own output.
+   */
+  rolling?: { realised: RealisedDay };
 }
 
 /** Defaults of ZoneAgentOptions.dsoSilenceMs and dsoWaitMs. */
@@ -67,9 +74,13 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   // zone-clients.ts): the same request is answered from the same solve — no second solve, and the same
   // answer even from a policy that draws random numbers.
   let latest: { request: string; reply: Promise<Draft<'solveReply'>> } | null = null;
+  // A rolling zone answers each window's rounds with its window's fleet, keeping each answer by round.
+  const side = o.rolling ? rollingZoneOf(party, o.rolling.realised) : null;
+  let windowsOpened = 0;
   const solve = async (body: BodyOf<'solveRequest'>): Promise<Draft<'solveReply'>> => {
     try {
-      const answer = await party.policy.respond(party.problem, fromSolveRequest(body), ctx);
+      const signal = fromSolveRequest(body);
+      const answer = side ? await side.solve(signal) : await party.policy.respond(party.problem, signal, ctx);
       last = answer;
       return { type: 'solveReply', body: toSolveReply(zoneId, body.round, answer) };
     } catch (e) {
@@ -81,11 +92,18 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   };
   const solving = transport.serve(subjects.zoneSolve(String(zoneId)), (message) => {
     if (message.type !== 'solveRequest') throw new Error(`unexpected ${message.type}`);
-    const request = JSON.stringify(message.body);
+    // Rounds start again at 1 in each window of a rolling run: a request is the same only within its window.
+    const request = `${windowsOpened}:${JSON.stringify(message.body)}`;
     heard();
     if (latest?.request !== request) latest = { request, reply: solve(message.body) };
     return latest.reply;
   }, { accepts: ['solveRequest'], onError: (e) => log(`zone ${zoneId}: ${(e as Error).message}`) });
+  const windows = side && transport.serve(subjects.zoneWindow(String(zoneId)), async (message) => {
+    if (message.type !== 'windowRequest') throw new Error(`unexpected ${message.type}`);
+    heard();
+    if (message.body.action === 'open') windowsOpened++;
+    return answerWindow(side, message.body);
+  }, { accepts: ['windowRequest'], onError: (e) => log(`zone ${zoneId}: ${(e as Error).message}`) });
   const control = transport.subscribe(subjects.control, (message) => {
     if (message.type === 'control' && message.body.command === 'shutdown') void end({ reason: 'shutdown', files: [] });
   });
@@ -128,9 +146,10 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
     stopped = true;
     clearInterval(watchdog);
     solving.unsubscribe();
+    windows?.unsubscribe();
     control.unsubscribe();
     status.unsubscribe();
-    const files = o.outDir && last ? writeZoneOutput(o.outDir, party, last) : [];
+    const files = !o.outDir ? [] : side ? writeRollingOutput(o.outDir, side) : last ? writeZoneOutput(o.outDir, party, last) : [];
     finish({ ...how, files });
   }
 
@@ -203,6 +222,27 @@ function writeZoneOutput(dir: string, party: ZoneParty, answer: ZoneAnswer): str
     delivery: answer.delivery, ...(answer.pricing ? { pricing: answer.pricing } : {}), leftOut: party.excluded.map((p) => p.message),
   }, null, 2)}\n`);
   return [schedules, summary];
+}
+
+/**
+ * A rolling zone's own record of its realised day (`zone-<id>-rolling.json`): every EV that left short
+ * of its target, the EVs as the hindsight optimum sees them (each from arrival to when it left, holding
+ * then what it left with, up to its target) and its counts — by EV, so it stays in the zone's output,
+ * where the harness (which may see everything) reads it for the report's shortfalls and hindsight.
+ */
+function writeRollingOutput(dir: string, side: ReturnType<typeof rollingZoneOf>): string[] {
+  mkdirSync(dir, { recursive: true });
+  const z = side.zone;
+  const file = join(dir, `zone-${z.id}-rolling.json`);
+  let day: object;
+  try {
+    day = { zone: z.id, counts: z.counts(), shortfalls: z.shortfalls(), hindsightSpecs: z.hindsightSpecs() };
+  } catch (e) {
+    // A day not run to its end (the DSO stopped): said in the file, not thrown from the zone's end.
+    day = { zone: z.id, counts: z.counts(), incomplete: (e as Error).message };
+  }
+  writeFileSync(file, `${JSON.stringify(day)}\n`);
+  return [file];
 }
 
 /**

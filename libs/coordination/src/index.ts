@@ -16,7 +16,7 @@ export { encodeState, decodeState, CHECKPOINT_VERSION, type NegotiationCheckpoin
 export {
   runRollingStudy, rollingReport, horizonOf, DEFAULT_HORIZON, ROLLING_COST_DEFINITION, runRolling, runHeld, trackProfile, solveHindsight, negotiateInProcess, windowStart, windowSetup, withPastLoad, evaluateRealised,
   drawRealisedDay, earlyDepartures, forecastAsRealised, RollingZone, fixDsoPast, checkDsoPast,
-  runRollingDso, inProcessRollingZones, dsoWindowSetup, evaluateRealisedDay, RollingZoneSide, type RollingZones, type RollingDsoResult, type WindowAnnounce, type WindowPlan, type RealisedZoneDay,
+  runRollingDso, inProcessRollingZones, solveHindsightOf, dsoWindowSetup, evaluateRealisedDay, RollingZoneSide, type RollingZones, type RollingDsoResult, type WindowAnnounce, type WindowPlan, type RealisedZoneDay,
   type RollingStudy, type RollingStudyOptions, type RollingReport, type HorizonSettings, type RollingCosts, type RollingResult, type RollingOptions, type WindowRecord, type NegotiatedPlan,
   type HeldResult, type Hindsight, type RealisedDay, type RealisedSession, type RealisedDayOptions, type ZoneWindow, type Shortfall, type ZoneWindowRecord, type DsoPast,
   type Piece, type PieceSchedule,

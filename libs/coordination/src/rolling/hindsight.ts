@@ -25,8 +25,17 @@ export interface Hindsight {
  * hindsight ≤ rolling up to the successive LP's loss tolerance.
  */
 export async function solveHindsight(sim: SimSetup, zones: readonly RollingZone[]): Promise<Hindsight> {
+  return solveHindsightOf(sim, zones.map((z) => z.hindsightSpecs()));
+}
+
+/**
+ * `solveHindsight` from each zone's realised EVs as its own output gives them (`hindsightSpecs`, in
+ * the harness's zone order: a zone agent of a rolling run over NATS writes them to its
+ * `zone-<id>-rolling.json`).
+ */
+export async function solveHindsightOf(sim: SimSetup, specsByZone: ReadonlyArray<readonly EvSpec[]>): Promise<Hindsight> {
   const { zones: _zones, parties: _parties, partition: _partition, past: _past, ...network } = sim;
-  const parties = zones.flatMap((z) => busParties(sim, z));
+  const parties = sim.parties.flatMap((p, i) => busParties(sim, p, specsByZone[i]));
   const scenario = { ...network.scenario, zones: parties.map((p) => ({ id: p.config.id, buses: p.config.buses })) };
   const setup = negotiationSetup({ ...network, scenario }, parties.map(announceOf));
   const centralised = await solveCentralised(setup);
@@ -34,13 +43,13 @@ export async function solveHindsight(sim: SimSetup, zones: readonly RollingZone[
 }
 
 /** A zone's realised EVs as one party per bus (id: the bus's), each with the bus's own load less its PV and wind as base net load. */
-function busParties(sim: SimSetup, z: RollingZone): ZoneParty[] {
+function busParties(sim: SimSetup, z: ZoneParty, specs: readonly EvSpec[]): ZoneParty[] {
   const { inputs, feeder } = sim;
   const byBus = new Map<number, EvSpec[]>();
-  for (const spec of z.hindsightSpecs()) byBus.set(spec.bus!, [...(byBus.get(spec.bus!) ?? []), spec]);
+  for (const spec of specs) byBus.set(spec.bus!, [...(byBus.get(spec.bus!) ?? []), spec]);
   return [...byBus].sort(([a], [b]) => a - b).map(([bus, specs]) => {
     const j = feeder.buses.findIndex((b) => b.id === bus);
     const baseNetLoadKw = inputs.loadPKw.map((row, t) => row[j] - inputs.renewables.reduce((a, u) => a + (u.busId === bus ? u.availableKw[t] : 0), 0));
-    return zonePartyOf({ ...z.forecast.config, id: bus, buses: [bus], baseNetLoadKw }, specs, `${z.forecast.source} (realised EVs at bus ${bus}, hindsight)`);
+    return zonePartyOf({ ...z.config, id: bus, buses: [bus], baseNetLoadKw }, specs, `${z.source} (realised EVs at bus ${bus}, hindsight)`);
   });
 }

@@ -8,7 +8,7 @@ export {
 } from './rolling';
 export { RollingZoneSide, type WindowAnnounce, type WindowPlan, type RealisedZoneDay } from './zone-side';
 export { runHeld, trackProfile, type HeldResult } from './held';
-export { solveHindsight, type Hindsight } from './hindsight';
+export { solveHindsight, solveHindsightOf, type Hindsight } from './hindsight';
 export { drawRealisedDay, earlyDepartures, forecastAsRealised, type RealisedDay, type RealisedSession, type RealisedDayOptions } from './realised';
 export { RollingZone, type ZoneWindow, type Shortfall, type ZoneWindowRecord } from './zone-state';
 export { fixDsoPast, checkDsoPast, type DsoPast } from './dso-past';
