@@ -6,6 +6,7 @@ import { benchPartition } from '@zonal/partition';
 import { benchFleetScale, benchFleetScheduling } from '@zonal/policies';
 import { benchModelBuild, benchSolverWorker, shutdownSolver } from '@zonal/solver';
 import { benchMainJob, MAIN_JOB_GOAL_S } from './main-job';
+import { benchRolling, ROLLING_GOAL_S } from './rolling';
 import { benchScale, SCALE_GOAL_GB, SCALE_GOAL_S } from './scale';
 import { benchStartup, STARTUP_GOAL_X_NODE } from './startup';
 
@@ -27,6 +28,7 @@ export const benchSuites: BenchSuite[] = [
     description: `npx zonal sim on the default scenario, spawn to exit, in process and over NATS, with where the time goes (goals: over NATS under ${MAIN_JOB_GOAL_S.nats} s, in process under ${MAIN_JOB_GOAL_S.inProcess} s)`,
     run: () => benchMainJob(),
   },
+  { name: 'rolling', description: `the default scenario's rolling day (24 one-period windows after the day-ahead), in process and over NATS (DSO and zones each on its own connection to a private nats-server): wall time, rounds and seconds per window (goal: the rolling day over NATS under ${ROLLING_GOAL_S} s)`, run: () => benchRolling() },
   {
     name: 'powerflow',
     description: 'backward/forward sweep per solve (goals: IEEE-33 well under 0.1 ms, 5 000 buses under 10 ms)',
