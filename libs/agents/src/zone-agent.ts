@@ -108,8 +108,8 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
     if (message.type === 'control' && message.body.command === 'shutdown') void end({ reason: 'shutdown', files: [] });
   });
 
-  // Solve once first, so the first round does not pay for compiling the solver (seconds on a loaded machine).
-  const warm = party.policy.respond(party.problem, { round: 0 }, ctx).catch(() => undefined);
+  // Solve once, so the first round does not pay for compiling the solver (seconds on a loaded machine).
+  void party.policy.respond(party.problem, { round: 0 }, ctx).catch(() => undefined);
   const body = toAnnounceBody(announceOf(party));
 
   // The DSO's heartbeat (its status, every second): a DSO that falls silent is waited for, and the zone
@@ -160,7 +160,7 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
     void announceUntilHeard().finally(() => { announcing = false; });
   }
   async function announceUntilHeard(): Promise<void> {
-    await warm;
+    // Not after the warm-up: the DSO clears the zones' bids before its first request, and the zone warms meanwhile.
     // A DSO that is there but slow to answer (busy with a hundred zones' announces of a megabyte each)
     // is given longer each time rather than sent the announce again every 2 s: no DSO at all is a
     // 'noResponders' at once, unaffected.
