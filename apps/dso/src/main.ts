@@ -3,13 +3,18 @@
  * the DSO coordinator process (SPEC §8). From its own file — network, DERs, tariff, negotiation
  * settings, zone list; no EV — it waits for the zones' announces, negotiates over NATS and writes the
  * report. Given the zone files (`--oracle DIR`) it also solves the centralised optimum of the same
- * zones and reports the gap; `--mode centralised` prints only that optimum.
+ * zones and reports the gap; `--mode centralised` prints only that optimum. With `--horizon rolling`
+ * it then lives the day window by window (README "Rolling horizon"): every `negotiation.horizon.everyPeriods`
+ * periods it asks each zone for its window and negotiates the rest of the day again, and at the end
+ * writes what it knows of the realised day to `dso-rolling.json` under --out (the harness's report reads it).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { InputError, isZonalError } from '@zonal/core';
-import { runDsoAgent } from '@zonal/agents';
-import { buildDsoNetwork, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, zonePartyOf, type DsoNetwork, type ZoneParty } from '@zonal/coordination';
+import { runDsoAgent, runRollingOverTransport } from '@zonal/agents';
+import { buildDsoNetwork, dsoRollingRecord, horizonOf, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, zonePartyOf, type DsoNetwork, type DsoRollingRecord, type ZoneParty } from '@zonal/coordination';
 import { runDispatch } from '@zonal/dispatch';
 import { describeAuth, NATS_AUTH_FLAGS, natsAuthFromOptions, NatsTransport, validateReplicas } from '@zonal/protocol';
 import { loadScenario, type DsoConfig } from '@zonal/scenario';
@@ -25,10 +30,11 @@ const command = new Command('zonal-dso')
   .option('--mode <mode>', 'negotiate (default) or centralised (needs the zone files: --oracle DIR or --scenario)', 'negotiate')
   .option('--announce-timeout-ms <ms>', 'wait this long for every zone to announce', '60000')
   .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)')
+  .option('--horizon <mode>', 'day-ahead (default), or rolling: after the day-ahead negotiation, the day re-negotiated every negotiation.horizon.everyPeriods periods with the zones\' realised windows (they run with zonal zone --realised FILE)', 'day-ahead')
   .option('--rounds-replicas <n>', 'replicas of the ZONAL_ROUNDS stream when this DSO creates it (1-5; 3 on a JetStream cluster survives losing a server); an existing stream is used as it is', '1');
 for (const f of NATS_AUTH_FLAGS) command.option(f.flag, f.description);
 const opts = command.parse(process.argv)
-  .opts<{ config?: string; scenario?: string; nats: string; runId?: string; out?: string; oracle?: string; mode: string; announceTimeoutMs: string; exportLp?: string; roundsReplicas: string }>();
+  .opts<{ config?: string; scenario?: string; nats: string; runId?: string; out?: string; oracle?: string; mode: string; announceTimeoutMs: string; exportLp?: string; roundsReplicas: string; horizon: string }>();
 
 /** The DSO's own file, and the zone parties only where the caller handed them over for the oracle. */
 async function ownPart(): Promise<{ dso: DsoConfig; oracleZones: ZoneParty[] | null }> {
@@ -51,6 +57,11 @@ try {
     const c = await oracle();
     process.stdout.write(`${JSON.stringify({ mode: 'centralised', scenario: dso.name, seed: dso.seed, totalCostYuan: c.totalCostYuan, degradationYuan: c.degradationYuan, objective: c.dispatch.objective, costs: c.dispatch.costs })}\n`);
   } else if (opts.mode === 'negotiate') {
+    if (opts.horizon !== 'day-ahead' && opts.horizon !== 'rolling') throw new InputError(`must be day-ahead or rolling, got "${opts.horizon}"`, '--horizon');
+    const everyPeriods = horizonOf(dso.negotiation, 'rolling').everyPeriods;
+    if (opts.horizon === 'rolling' && !(Number.isInteger(everyPeriods) && everyPeriods >= 1 && everyPeriods <= network.inputs.grid.periods)) {
+      throw new InputError(`must be an integer in [1, ${network.inputs.grid.periods}] (the day's periods), got ${everyPeriods}`, 'negotiation.horizon.everyPeriods');
+    }
     const timeoutMs = Number(opts.announceTimeoutMs);
     if (!(timeoutMs > 0)) throw new InputError(`must be a positive number of milliseconds, got "${opts.announceTimeoutMs}"`, '--announce-timeout-ms');
     const roundsReplicas = validateReplicas(opts.roundsReplicas, '--rounds-replicas');
@@ -64,16 +75,35 @@ try {
     // Without JetStream the run goes on, its rounds unrecorded (the agent says so).
     transport = await NatsTransport.connect({ servers: opts.nats, name: 'dso', runId, auth, requireJetStream: false });
     process.stderr.write(`dso: connected to ${opts.nats} with ${describeAuth(auth)}\n`);
+    let rolling: DsoRollingRecord | null = null;
+    const dsoLog = (l: string) => process.stderr.write(`dso: ${l}\n`);
     const { report } = await runDsoAgent({
       transport, network, transportLabel: `nats ${opts.nats}`, outDir: opts.out, announceTimeoutMs: timeoutMs, oracle, exportLpDir: opts.exportLp, roundsReplicas,
-      log: (l) => process.stderr.write(`dso: ${l}\n`),
+      log: dsoLog,
+      ...(opts.horizon === 'rolling' ? {
+        afterNegotiation: async ({ setup, negotiation }) => {
+          dsoLog(`rolling: the day re-negotiated every ${everyPeriods} period(s) on the zones' realised windows`);
+          const r = await runRollingOverTransport(transport!, setup, negotiation, {
+            everyPeriods,
+            onWindow: (w) => dsoLog(`window from period ${w.startPeriod}: ${w.replanned ? `${w.converged ? 'converged' : 'NOT converged'} in ${w.rounds} rounds (zones off plan: ${w.offPlanZones.join(', ') || 'none'})` : 'every zone on plan: the agreement stands'}; ${w.seconds.toFixed(2)} s`),
+          });
+          rolling = dsoRollingRecord(r, everyPeriods);
+          dsoLog(`rolling: the realised day cost ${r.costYuan.toFixed(2)} yuan${r.converged ? '' : ' (a window did NOT converge)'}`);
+          if (opts.out) {
+            mkdirSync(opts.out, { recursive: true });
+            writeFileSync(join(opts.out, 'dso-rolling.json'), `${JSON.stringify(rolling)}\n`);
+          }
+        },
+      } : {}),
       onRound: (r) => process.stderr.write(`round ${r.round}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan\n`),
     });
     await transport.close();
     transport = undefined;
-    process.stdout.write(`${JSON.stringify({ mode: 'negotiate', converged: report.converged, rounds: report.rounds, gapToCentralisedPct: report.gapToCentralisedPct })}\n`);
+    const rolled = rolling as DsoRollingRecord | null;
+    process.stdout.write(`${JSON.stringify({ mode: 'negotiate', converged: report.converged, rounds: report.rounds, gapToCentralisedPct: report.gapToCentralisedPct,
+      ...(rolled ? { rolling: { realisedCostYuan: rolled.costYuan, converged: rolled.converged, windows: rolled.windows.length } } : {}) })}\n`);
     // Not converged (round limit, stalled, a silent zone, an undeliverable point) is a result to be told of.
-    if (!report.converged) process.exitCode = 1;
+    if (!report.converged || (rolled && !rolled.converged)) process.exitCode = 1;
   } else {
     throw new InputError(`must be negotiate or centralised, got "${opts.mode}"`, '--mode');
   }

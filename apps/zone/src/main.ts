@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { InputError, isZonalError } from '@zonal/core';
 import { hostExitCode, startZoneHost } from '@zonal/agents';
-import { loadZoneDir, loadZoneParty, splitScenario, zonePartyOf, type ZoneParty } from '@zonal/coordination';
+import { loadRealisedDay, loadZoneDir, loadZoneParty, splitScenario, zonePartyOf, type RealisedDay, type ZoneParty } from '@zonal/coordination';
 import { describeAuth, NATS_AUTH_FLAGS, natsAuthFromOptions, NatsTransport, validateToken } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { configureSolver, shutdownSolver } from '@zonal/solver';
@@ -34,13 +34,14 @@ const command = new Command('zonal-zone')
   .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
   .requiredOption('--run-id <id>', 'the run id of the DSO to join (zonal dso prints it)')
   .option('--out <dir>', 'write each zone\'s per-EV schedules here when the run ends')
+  .option('--realised <file>', 'a rolling run: the zone\'s own realised day (zone-<id>-realised.json, as zonal sim --horizon rolling writes it), lived window by window after the day-ahead; repeat it for each zone this process runs', collect, [])
   .option('--export-lp <dir>', 'write every model the zones\' policies solve as CPLEX LP files (several zones: DIR/zone-<id>/)')
   .option('--dso-wait-s <s>', 'stop (exit 3) after this long without a word from the DSO (its heartbeat); a DSO that comes back within it is announced to again', '600')
   .option('--dso-silence-s <s>', 'after this long without a word from the DSO, say so and announce again when it is back', '30');
 for (const f of NATS_AUTH_FLAGS) command.option(f.flag, f.description);
 const opts = command.parse(process.argv).opts<{
   config: string[]; configs?: string; zone?: string; zones?: string; scenario?: string; host?: string; solverWorkers?: string;
-  nats: string; runId: string; out?: string; exportLp?: string; dsoWaitS: string; dsoSilenceS: string;
+  nats: string; runId: string; out?: string; exportLp?: string; dsoWaitS: string; dsoSilenceS: string; realised: string[];
 }>();
 
 /** The zones this process runs, each from its own file (or its part of --scenario). */
@@ -70,6 +71,25 @@ async function ownParties(): Promise<ZoneParty[]> {
   return parties;
 }
 
+/**
+ * `--realised FILE` (repeatable): each zone's own realised day, by zone id. A file must be for one of
+ * the zones this process runs, at most one per zone, and then every zone needs one (a rolling run).
+ */
+function realisedDays(parties: readonly ZoneParty[]): Map<number, RealisedDay> {
+  const days = new Map<number, RealisedDay>();
+  if (opts.realised.length === 0) return days;
+  const ids = parties.map((p) => p.config.id);
+  for (const file of opts.realised) {
+    const day = loadRealisedDay(file);
+    if (!ids.includes(day.zoneId)) throw new InputError(`is zone ${day.zoneId}'s realised day, and this process runs zone${ids.length === 1 ? '' : 's'} ${ids.join(', ')}: give each zone its own file`, `--realised ${file}`);
+    if (days.has(day.zoneId)) throw new InputError(`zone ${day.zoneId}'s realised day is given twice`, `--realised ${file}`);
+    days.set(day.zoneId, day);
+  }
+  const missing = ids.filter((id) => !days.has(id));
+  if (missing.length) throw new InputError(`a rolling run needs every zone's realised day: none given for zone(s) ${missing.join(', ')}`, '--realised');
+  return days;
+}
+
 /** The connection's name: `zone<id>` for one zone (its own credential's inbox), `host-<name>` for several. */
 function connectionName(parties: readonly ZoneParty[]): string {
   if (opts.host !== undefined) return `host-${validateToken(opts.host, '--host')}`;
@@ -94,6 +114,7 @@ try {
   if (!(dsoSilenceS > 0)) throw new InputError(`must be a positive number of seconds, got "${opts.dsoSilenceS}"`, '--dso-silence-s');
   configureSolver({ workers: solverWorkers() });
   const parties = await ownParties();
+  const realised = realisedDays(parties);
   const ids = parties.map((p) => p.config.id);
   const name = connectionName(parties);
   const label = parties.length === 1 ? `zone ${ids[0]}` : `${name} (zones ${ids.join(', ')})`;
@@ -106,6 +127,7 @@ try {
     transportFor: (p) => (parties.length === 1 && opts.host === undefined ? shared : shared.as(`zone${p.config.id}`)),
     // Each exporter numbers (and first clears) its own directory: several zones each get their own.
     exportLpDirFor: (id) => (opts.exportLp === undefined || parties.length === 1 ? opts.exportLp : join(opts.exportLp, `zone-${id}`)),
+    realisedFor: (id) => realised.get(id),
     outDir: opts.out, dsoWaitMs: dsoWaitS * 1000, dsoSilenceMs: dsoSilenceS * 1000, log: (l) => process.stderr.write(`${l}\n`),
   });
   const stop = () => void host.stop();

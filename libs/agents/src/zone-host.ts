@@ -1,4 +1,4 @@
-import type { ZoneParty } from '@zonal/coordination';
+import type { RealisedDay, ZoneParty } from '@zonal/coordination';
 import type { Transport } from '@zonal/protocol';
 import { startZoneAgent, type RunningZoneAgent, type ZoneAgentEnd, type ZoneAgentOptions } from './zone-agent';
 
@@ -16,6 +16,8 @@ export interface ZoneHostOptions extends Omit<ZoneAgentOptions, 'transport' | 'p
   transportFor(party: ZoneParty): Transport;
   /** Where zone `id` writes its LP files (`--export-lp`), if anywhere. */
   exportLpDirFor?(zoneId: number): string | undefined;
+  /** A rolling run: zone `id`'s own realised day (`zonal zone --realised FILE`), which it lives after the day-ahead. */
+  realisedFor?(zoneId: number): RealisedDay | undefined;
 }
 
 export interface RunningZoneHost {
@@ -50,11 +52,12 @@ export function zoneExitCode(end: ZoneAgentEnd): number {
  * reported on its own.
  */
 export async function startZoneHost(o: ZoneHostOptions): Promise<RunningZoneHost> {
-  const { parties, transportFor, exportLpDirFor, ...common } = o;
+  const { parties, transportFor, exportLpDirFor, realisedFor, ...common } = o;
   const agents: RunningZoneAgent[] = [];
   try {
     for (const party of parties) {
-      agents.push(await startZoneAgent({ ...common, transport: transportFor(party), party, exportLpDir: exportLpDirFor?.(party.config.id) }));
+      const realised = realisedFor?.(party.config.id);
+      agents.push(await startZoneAgent({ ...common, transport: transportFor(party), party, exportLpDir: exportLpDirFor?.(party.config.id), ...(realised ? { rolling: { realised } } : {}) }));
     }
   } catch (e) {
     await Promise.all(agents.map((a) => a.stop()));

@@ -42,15 +42,17 @@ export function registerAgents(program: Command): void {
     .option('--nats <url>', 'NATS server URL', 'nats://127.0.0.1:4222')
     .requiredOption('--run-id <id>', 'the run id of the DSO to join (zonal dso prints it)')
     .option('--out <dir>', 'where each zone writes its per-EV schedules when the run ends')
+    .option('--realised <file>', 'a rolling run (zonal dso --horizon rolling): the zone\'s own realised day, zone-<id>-realised.json as zonal sim --horizon rolling writes it; repeat it for each zone of the process', collect, [])
     .option('--export-lp <dir>', 'write every model the zones\' policies solve as a CPLEX LP file (several zones: DIR/zone-<id>/)')
     .option('--dso-wait-s <s>', 'stop (exit 3) after this long without a word from the DSO; a DSO back within it is announced to again (default 600)')
     .option('--dso-silence-s <s>', 'after this long without a word from the DSO, say so and announce again when it is back (default 30)'))
     .action(action(async (o: {
       config: string[]; configs?: string; zone?: string; zones?: string; scenario?: string; host?: string; solverWorkers?: string;
-      nats: string; runId: string; out?: string; exportLp?: string; dsoWaitS?: string; dsoSilenceS?: string;
+      nats: string; runId: string; out?: string; exportLp?: string; dsoWaitS?: string; dsoSilenceS?: string; realised: string[];
     }) =>
       runApp(ZONE_APP, [
         ...o.config.flatMap((f) => ['--config', f]),
+        ...o.realised.flatMap((f) => ['--realised', f]),
         ...pass({
           '--configs': o.configs, '--zone': o.zone, '--zones': o.zones, '--scenario': o.scenario, '--host': o.host, '--solver-workers': o.solverWorkers,
           '--nats': o.nats, '--run-id': o.runId, '--out': o.out, '--export-lp': o.exportLp, '--dso-wait-s': o.dsoWaitS, '--dso-silence-s': o.dsoSilenceS,
@@ -67,11 +69,12 @@ export function registerAgents(program: Command): void {
     .option('--oracle <dir>', 'the zones\' files (a directory of zone-<id>.json), to solve the centralised optimum and report the gap')
     .option('--announce-timeout-ms <ms>', 'wait this long for every zone to announce', '60000')
     .option('--mode <mode>', 'negotiate or centralised', 'negotiate')
+    .option('--horizon <mode>', 'day-ahead, or rolling: after the day-ahead, the day re-negotiated every negotiation.horizon.everyPeriods periods on the zones\' realised windows (start them with --realised); writes dso-rolling.json under --out')
     .option('--export-lp <dir>', 'write every model the DSO solves as a CPLEX LP file (0001-dso.lp, …)')
     .option('--rounds-replicas <n>', 'replicas of the ZONAL_ROUNDS stream when the DSO creates it (1-5, default 1; 3 on a JetStream cluster survives losing a server); an existing stream is used as it is'))
-    .action(action(async (o: { config?: string; scenario?: string; nats: string; runId?: string; out?: string; oracle?: string; announceTimeoutMs: string; mode: string; exportLp?: string; roundsReplicas?: string }) =>
+    .action(action(async (o: { config?: string; scenario?: string; nats: string; runId?: string; out?: string; oracle?: string; announceTimeoutMs: string; mode: string; exportLp?: string; roundsReplicas?: string; horizon?: string }) =>
       runApp(DSO_APP, pass({
         '--config': o.config, '--scenario': o.scenario, '--nats': o.nats, '--run-id': o.runId, '--out': o.out,
-        '--oracle': o.oracle, '--announce-timeout-ms': o.announceTimeoutMs, '--mode': o.mode, '--export-lp': o.exportLp, '--rounds-replicas': o.roundsReplicas,
+        '--oracle': o.oracle, '--announce-timeout-ms': o.announceTimeoutMs, '--mode': o.mode, '--export-lp': o.exportLp, '--rounds-replicas': o.roundsReplicas, '--horizon': o.horizon,
       }), natsAuthEnv(natsAuthFromOptions(o)))));
 }

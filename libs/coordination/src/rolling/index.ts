@@ -1,6 +1,6 @@
 export {
-  runRollingStudy, rollingReport, horizonOf, DEFAULT_HORIZON, ROLLING_COST_DEFINITION,
-  type RollingStudy, type RollingStudyOptions, type RollingReport, type RollingCosts, type HorizonSettings,
+  runRollingStudy, rollingReport, rollingReportOf, dsoRollingRecord, horizonOf, DEFAULT_HORIZON, ROLLING_COST_DEFINITION,
+  type RollingStudy, type RollingStudyOptions, type RollingReport, type DsoRollingRecord, type RollingCosts, type HorizonSettings,
 } from './study';
 export {
   runRolling, runRollingDso, inProcessRollingZones, negotiateInProcess, windowStart, windowSetup, dsoWindowSetup, withPastLoad, evaluateRealised, evaluateRealisedDay, carryMethodState,
@@ -13,3 +13,4 @@ export { drawRealisedDay, earlyDepartures, forecastAsRealised, type RealisedDay,
 export { RollingZone, type ZoneWindow, type Shortfall, type ZoneWindowRecord } from './zone-state';
 export { fixDsoPast, checkDsoPast, type DsoPast } from './dso-past';
 export type { Piece, PieceSchedule } from './pieces';
+export { writeRealisedDay, loadRealisedDay, parseRealisedDay, realisedFileName, REALISED_DAY_KIND } from './realised-file';

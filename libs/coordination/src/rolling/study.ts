@@ -5,7 +5,7 @@ import type { RoundRecord } from '../negotiate';
 import { runHeld, type HeldResult } from './held';
 import { solveHindsight, type Hindsight } from './hindsight';
 import type { RealisedDay } from './realised';
-import { negotiateInProcess, runRolling, type NegotiatedPlan, type RollingResult, type WindowRecord } from './rolling';
+import { negotiateInProcess, runRolling, type NegotiatedPlan, type RollingDsoResult, type RollingResult, type WindowRecord } from './rolling';
 import type { Shortfall } from './zone-state';
 
 export interface RollingStudyOptions {
@@ -98,23 +98,69 @@ export const ROLLING_COST_DEFINITION = 'each the realised day\'s eq 1 cost (purc
 
 export function rollingReport(study: RollingStudy, o: { everyPeriods: number; transport: string; earlyDepartureShare: number | null; realisedDescription: string }): RollingReport {
   const { rolling, held, hindsight, dayAhead } = study;
+  return rollingReportOf({
+    dayAheadPlanCostYuan: dayAhead.negotiation.evaluation.totalCostYuan + dayAhead.negotiation.evaluation.dispatch.costs.penaltyYuan,
+    rolling: dsoRollingRecord(rolling, o.everyPeriods),
+    rollingShortfalls: rolling.shortfalls,
+    zoneCounts: rolling.zones.map((z) => ({ zoneId: z.id, ...z.counts() })),
+    held, hindsight,
+  }, o);
+}
+
+/**
+ * What the DSO knows of its rolling day at its end (`runRollingDso`): the realised cost and its rows,
+ * its windows, what its DERs did, and each zone's day in sum as the zone told it. The DSO process of
+ * a rolling run over NATS writes it (`dso-rolling.json`) for the harness's report.
+ */
+export interface DsoRollingRecord {
+  everyPeriods: number;
+  costYuan: number;
+  costs: RollingCosts;
+  converged: boolean;
+  windows: WindowRecord[];
+  dispatch: RollingReport['dispatch'];
+  zoneDays: Array<{ zoneId: number; evs: number; leftEarly: number; leftOut: number; shortfallEvs: number; shortfallKwh: number; degradationYuan: number }>;
+}
+
+export function dsoRollingRecord(r: Pick<RollingDsoResult, 'costYuan' | 'evaluation' | 'converged' | 'windows' | 'dispatched'> & { zoneDays?: RollingDsoResult['zoneDays'] }, everyPeriods: number): DsoRollingRecord {
+  const d = r.evaluation.dispatch;
+  return {
+    everyPeriods, costYuan: r.costYuan, costs: costsOf(r.evaluation), converged: r.converged, windows: r.windows,
+    dispatch: {
+      dieselKw: r.dispatched.dieselKw.map((kw) => Array.from(kw)),
+      renewableKw: r.dispatched.renewableKw.map((kw) => Array.from(kw)),
+      emissionsT: d.emissionsT,
+      peakPurchaseKw: Math.max(...d.schedule.pGridKw),
+    },
+    zoneDays: (r.zoneDays ?? []).map(({ busEvKw: _kw, ...day }) => day),
+  };
+}
+
+/**
+ * The report's `rolling` from its parts: the DSO's record of the rolling day, the zones' shortfalls
+ * and counts (their own outputs), and the harness's two oracles (the plan held, hindsight).
+ */
+export function rollingReportOf(p: {
+  dayAheadPlanCostYuan: number; rolling: DsoRollingRecord; rollingShortfalls: Shortfall[];
+  zoneCounts: RollingReport['realisedDay']['zones']; held: HeldResult; hindsight: Hindsight;
+}, o: { everyPeriods: number; transport: string; earlyDepartureShare: number | null; realisedDescription: string }): RollingReport {
+  const { rolling, held, hindsight } = p;
   const pct = (a: number, b: number) => (100 * (a - b)) / b;
   const tol = (x: number) => 1e-9 * Math.max(1, Math.abs(x));
   const kwh = (s: readonly Shortfall[]) => s.reduce((a, x) => a + x.shortfallKwh, 0);
-  const d = rolling.evaluation.dispatch;
   return {
     everyPeriods: o.everyPeriods,
     transport: o.transport,
     realisedCostYuan: rolling.costYuan,
     dayAheadHeldCostYuan: held.costYuan,
     hindsightCostYuan: hindsight.costYuan,
-    dayAheadPlanCostYuan: dayAhead.negotiation.evaluation.totalCostYuan + dayAhead.negotiation.evaluation.dispatch.costs.penaltyYuan,
+    dayAheadPlanCostYuan: p.dayAheadPlanCostYuan,
     rollingAboveHindsightPct: pct(rolling.costYuan, hindsight.costYuan),
     heldAboveHindsightPct: pct(held.costYuan, hindsight.costYuan),
     ordered: hindsight.costYuan <= rolling.costYuan + tol(rolling.costYuan) && rolling.costYuan <= held.costYuan + tol(held.costYuan),
     costDefinition: ROLLING_COST_DEFINITION,
     costs: {
-      rolling: costsOf(rolling.evaluation),
+      rolling: rolling.costs,
       dayAheadHeld: costsOf(held.evaluation),
       hindsight: costRows(hindsight.centralised.dispatch.costs, hindsight.centralised.degradationYuan),
     },
@@ -123,15 +169,10 @@ export function rollingReport(study: RollingStudy, o: { everyPeriods: number; tr
     realisedDay: {
       description: o.realisedDescription,
       earlyDepartureShare: o.earlyDepartureShare,
-      zones: rolling.zones.map((z) => ({ zoneId: z.id, ...z.counts() })),
+      zones: p.zoneCounts,
     },
-    shortfalls: { rolling: rolling.shortfalls, dayAheadHeld: held.shortfalls, rollingKwh: kwh(rolling.shortfalls), dayAheadHeldKwh: kwh(held.shortfalls) },
-    dispatch: {
-      dieselKw: rolling.dispatched.dieselKw.map((kw) => Array.from(kw)),
-      renewableKw: rolling.dispatched.renewableKw.map((kw) => Array.from(kw)),
-      emissionsT: d.emissionsT,
-      peakPurchaseKw: Math.max(...d.schedule.pGridKw),
-    },
+    shortfalls: { rolling: p.rollingShortfalls, dayAheadHeld: held.shortfalls, rollingKwh: kwh(p.rollingShortfalls), dayAheadHeldKwh: kwh(held.shortfalls) },
+    dispatch: rolling.dispatch,
   };
 }
 
