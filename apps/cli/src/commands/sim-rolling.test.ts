@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { expectCleanError, onlyJsonLine, ROOT, zonalWithEnv } from '../testing/cli';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'zonal-sim-rolling-'));
-const NOWHERE = { ZONAL_NATS_URL: 'nats://127.0.0.1:1' };
+// No NATS server answers and none can be started: the in-process transport.
+const NOWHERE = { ZONAL_NATS_URL: 'nats://127.0.0.1:1', ZONAL_NATS_SERVER_BIN: '/nonexistent' };
 
 describe('zonal sim --horizon rolling', () => {
   it('runs the day-ahead plan, the rolling day, the plan held and hindsight; reports the three costs in order, by its scenario\'s negotiation.horizon', () => {

@@ -1,22 +1,25 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError } from '@zonal/core';
 import { buildSimReport, withOracle, writeSimReport, type SimReport } from '@zonal/agents';
 import {
-  DSO_FILE, drawRealisedDay, excludedEvMessages, horizonOf, loadDsoFile, loadZoneDir, negotiateInProcess, rollingReport, runRollingStudy,
-  simSetupOf, solveCentralised, splitScenario, uncoordinatedBusLoadKw, writePartyFiles,
-  type HorizonSettings, type RollingReport, type Shortfall,
+  DSO_FILE, drawRealisedDay, excludedEvMessages, horizonOf, loadDsoFile, loadZoneDir, negotiateInProcess, rollingReport, rollingReportOf, runHeld, runRollingStudy,
+  simSetupOf, solveCentralised, solveHindsightOf, splitScenario, uncoordinatedBusLoadKw, writePartyFiles, writeRealisedDay,
+  type DsoRollingRecord, type HorizonSettings, type RealisedDay, type RollingReport, type Shortfall, type SimSetup,
 } from '@zonal/coordination';
+import type { EvSpec } from '@zonal/ev';
+import { natsAuthFromOptions } from '@zonal/protocol';
 import { buildDispatchInputs, runDispatch } from '@zonal/dispatch';
 import { loadScenario } from '@zonal/scenario';
 import { configureSolver } from '@zonal/solver';
-import { printJson } from '../run';
+import { printJson, RunIncomplete } from '../run';
 import { table } from '../table';
+import { chooseNats, lpDirs, simOverNats } from './sim';
 
 /** What `zonal sim` hands the rolling run (its own options). */
-export interface RollingSimOptions { scenario?: string; config?: string; out: string; json?: boolean; horizon?: string; nats?: string; exportLp?: string; mode?: string }
+export interface RollingSimOptions { scenario?: string; config?: string; out: string; json?: boolean; horizon?: string; nats?: string; exportLp?: string; mode?: string; roundsReplicas?: string }
 
 /** `--horizon`: the flag when given (checked), else the scenario's (or the DSO file's) `negotiation.horizon.mode`. */
 export function horizonMode(o: RollingSimOptions): HorizonSettings['mode'] {
@@ -33,9 +36,14 @@ export function horizonMode(o: RollingSimOptions): HorizonSettings['mode'] {
  * `zonal sim --horizon rolling` (issue 12 items 1–3): the day-ahead negotiation on the zones'
  * forecasts, then the day as it happens (drawn from the scenario's fleet law on its own stream),
  * re-negotiated every `everyPeriods` periods with the past fixed, beside the day-ahead plan held and
- * the hindsight optimum; the three costs in the summary and in report.json under `rolling`. In
- * process: the zones are parties with their own state and the DSO coordinates them by plain calls
- * (the rolling run over NATS is still to come, and the run says so).
+ * the hindsight optimum; the three costs in the summary and in report.json under `rolling`. The
+ * transport is chosen as the day-ahead `zonal sim` chooses it (`chooseNats`). Over NATS the DSO
+ * (`zonal dso --horizon rolling`) and the zones (`zonal zone --realised FILE`, each zone's own
+ * realised day written beside its zone file) are processes, and the harness, which may see
+ * everything, computes the two oracles after them: hindsight from the zones' own
+ * `zone-<id>-rolling.json`, the plan held from the day-ahead negotiated again here (the same
+ * negotiation, so the same plan). In process the zones are parties with their own state and the DSO
+ * coordinates them by plain calls.
  */
 export async function simRolling(o: RollingSimOptions): Promise<number> {
   const t0 = performance.now();
@@ -56,40 +64,100 @@ export async function simRolling(o: RollingSimOptions): Promise<number> {
   writePartyFiles(partiesDir, await splitScenario(scenario));
   const sim = simSetupOf(loadDsoFile(join(partiesDir, DSO_FILE)), loadZoneDir(partiesDir));
   say(`${sim.zones.length} zones (files in ${partiesDir}): ${sim.parties.map((p) => `${p.config.id} ${p.problem.fleet.size} EVs, ${p.policy.name}`).join('; ')}`);
-  const transport = 'in-process';
-  say(`horizon rolling: the day re-negotiated every ${horizon.everyPeriods} period(s) on what is known then; transport ${transport} (the zones as parties in this process${o.nats ? '; --nats is not used: the rolling run over NATS is not built yet' : ''})`);
+  const realised = drawRealisedDay(scenario, sim.feeder, sim.scenario.zones, horizon);
+  for (const day of realised) writeRealisedDay(partiesDir, day);
   configureSolver({ workers: Math.min(2, availableParallelism()) });
   const runId = `sim-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const auth = natsAuthFromOptions(o as unknown as Record<string, unknown>);
+  const nats = await chooseNats(o.nats, say, auth);
+  const realisedDescription = `the scenario's fleet law (evFleet) on the seed's evFleet stream forked as "realised" (its own arrivals, departures and energies; placed by load), ${(100 * horizon.earlyDepartureShare).toFixed(1)}% of EVs leaving early (libs/coordination rolling/realised.ts); each zone's in parties/zone-<id>-realised.json`;
+  let out: { base: SimReport; rolling: RollingReport };
+  try {
+    out = nats
+      ? await rollingOverNats({ url: nats.url, auth, runId, partiesDir, outDir, sim, realised, horizon, realisedDescription, say, roundsReplicas: Number(o.roundsReplicas ?? '1') })
+      : await rollingInProcess({ runId, sim, realised, horizon, realisedDescription, say });
+  } finally {
+    await nats?.local?.stop();
+  }
+  const report: SimReport & { horizon: 'rolling'; rolling: RollingReport } = {
+    ...out.base, excludedEvs: excludedEvMessages(sim),
+    source: { ref: o.scenario ?? 'default', dsoFileSha256: createHash('sha256').update(readFileSync(join(partiesDir, DSO_FILE))).digest('hex') },
+    horizon: 'rolling', rolling: out.rolling,
+  };
+  writeSimReport(outDir, report);
+  writeRollingCsvs(outDir, out.rolling);
+  if (o.json) printJson(report);
+  else printRollingSummary(report, outDir);
+  return report.converged && out.rolling.converged ? 0 : 1;
+}
 
+interface RollingRun { runId: string; sim: SimSetup; realised: RealisedDay[]; horizon: HorizonSettings; realisedDescription: string; say: (line: string) => void }
+
+const windowLine = (w: RollingReport['windows'][number]) => `  window from period ${String(w.startPeriod).padStart(2)}: ${w.replanned
+  ? `${w.converged ? 'converged' : 'NOT converged'} in ${w.rounds} rounds (zones off plan: ${w.offPlanZones.join(', ') || 'none'}), day ${w.dayCostYuan.toFixed(2)} yuan`
+  : 'every zone on plan: the agreement stands'}; ${w.realisedEvs} EVs present, ${w.forecastEvs} forecast to come; ${w.seconds.toFixed(2)} s`;
+
+/** The rolling day in this process: the zones as parties with their own state, the DSO calling them. */
+async function rollingInProcess({ runId, sim, realised, horizon, realisedDescription, say }: RollingRun): Promise<{ base: SimReport; rolling: RollingReport }> {
+  const transport = 'in-process';
+  say(`horizon rolling: the day re-negotiated every ${horizon.everyPeriods} period(s) on what is known then; transport ${transport} (the zones as parties in this process)`);
   const oracle = solveCentralised(sim);
   oracle.catch(() => undefined);
   say('day-ahead: negotiating the day on the zones\' forecasts');
   const dayAhead = await negotiateInProcess(sim, sim.parties, {
     onRound: (r) => say(`  day-ahead round ${String(r.round).padStart(3)}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan`),
   });
-  const realised = drawRealisedDay(scenario, sim.feeder, sim.scenario.zones, horizon);
-  const study = await runRollingStudy(sim, realised, {
-    everyPeriods: horizon.everyPeriods, dayAhead, log: say,
-    onWindow: (w) => say(`  window from period ${String(w.startPeriod).padStart(2)}: ${w.replanned
-      ? `${w.converged ? 'converged' : 'NOT converged'} in ${w.rounds} rounds (zones off plan: ${w.offPlanZones.join(', ') || 'none'}), day ${w.dayCostYuan.toFixed(2)} yuan`
-      : 'every zone on plan: the agreement stands'}; ${w.realisedEvs} EVs present, ${w.forecastEvs} forecast to come; ${w.seconds.toFixed(2)} s`),
-  });
+  const study = await runRollingStudy(sim, realised, { everyPeriods: horizon.everyPeriods, dayAhead, log: say, onWindow: (w) => say(windowLine(w)) });
   const before = await runDispatch(buildDispatchInputs(sim.scenario, sim.feeder, uncoordinatedBusLoadKw(sim)));
-  const rolling = rollingReport(study, {
-    everyPeriods: horizon.everyPeriods, transport, earlyDepartureShare: horizon.earlyDepartureShare,
-    realisedDescription: `the scenario's fleet law (evFleet) on the seed's evFleet stream forked as "realised" (its own arrivals, departures and energies; placed by load), ${(100 * horizon.earlyDepartureShare).toFixed(1)}% of EVs leaving early (libs/coordination rolling/realised.ts)`,
+  const rolling = rollingReport(study, { everyPeriods: horizon.everyPeriods, transport, earlyDepartureShare: horizon.earlyDepartureShare, realisedDescription });
+  return { base: withOracle(buildSimReport({ setup: sim, runId, transport, before, negotiation: dayAhead.negotiation }), await oracle), rolling };
+}
+
+/** What a rolling zone writes of its day (`zone-<id>-rolling.json`, libs/agents zone-agent.ts). */
+interface ZoneRollingFile { zone: number; counts?: { evs: number; leftEarly: number; leftOut: number }; shortfalls?: Shortfall[]; hindsightSpecs?: EvSpec[]; incomplete?: string }
+
+/** Windows of the day beyond the negotiation's budget, each this long at most (ms): a window is a short negotiation. */
+const WINDOW_BUDGET_MS = 60_000;
+
+/**
+ * The rolling day over NATS: the DSO and the zones as processes (sim.ts's `simOverNats`, with
+ * `--horizon rolling` and each zone's own `--realised` file), then the harness's oracles.
+ */
+async function rollingOverNats(r: RollingRun & { url: string; auth: ReturnType<typeof natsAuthFromOptions>; partiesDir: string; outDir: string; roundsReplicas: number }): Promise<{ base: SimReport; rolling: RollingReport }> {
+  const { sim, horizon, say, outDir, partiesDir } = r;
+  const transport = `nats ${r.url}`;
+  say(`horizon rolling: the day re-negotiated every ${horizon.everyPeriods} period(s) on what is known then; transport ${transport} (the DSO and the zones as processes; each zone's realised day in its own file)`);
+  const dsoFile = join(outDir, 'dso-rolling.json');
+  const zoneFile = (id: number) => join(outDir, 'zones', `zone-${id}-rolling.json`);
+  // A file left by an earlier run must not stand in for this run's.
+  for (const f of [dsoFile, ...sim.zones.map((z) => zoneFile(z.id))]) rmSync(f, { force: true });
+  const windows = Math.ceil(sim.inputs.grid.periods / horizon.everyPeriods);
+  const dayAhead = await simOverNats(r.url, r.auth, r.runId, partiesDir, outDir, sim, lpDirs(undefined),
+    (p) => say(`round ${String(p.round).padStart(3)}: primal ${p.primalResidualKw.toFixed(3)} kW, dual ${p.dualResidualKw.toFixed(3)} kW, cost ${p.totalCostYuan.toFixed(2)} yuan`),
+    say, r.roundsReplicas, undefined, {
+      dsoArgs: ['--horizon', 'rolling'],
+      zoneArgs: (ids) => ids.flatMap((id) => ['--realised', join(partiesDir, `zone-${id}-realised.json`)]),
+      extraBudgetMs: windows * WINDOW_BUDGET_MS,
+    });
+  if (!existsSync(dsoFile)) throw new RunIncomplete(`the DSO wrote its day-ahead report but not its rolling day (${dsoFile}): its messages are above`);
+  const dso = JSON.parse(readFileSync(dsoFile, 'utf8')) as DsoRollingRecord;
+  const files = sim.zones.map((z) => {
+    if (!existsSync(zoneFile(z.id))) throw new RunIncomplete(`zone ${z.id} did not write its rolling day (${zoneFile(z.id)}): its messages are above`);
+    const f = JSON.parse(readFileSync(zoneFile(z.id), 'utf8')) as ZoneRollingFile;
+    if (f.incomplete !== undefined || !f.hindsightSpecs || !f.shortfalls || !f.counts) throw new RunIncomplete(`zone ${z.id}'s rolling day is incomplete: ${f.incomplete ?? 'no shortfalls or EVs in its file'}`);
+    return { ...f, hindsightSpecs: f.hindsightSpecs, shortfalls: f.shortfalls, counts: f.counts };
   });
-  const base = withOracle(buildSimReport({ setup: sim, runId, transport, before, negotiation: dayAhead.negotiation }), await oracle);
-  const report: SimReport & { horizon: 'rolling'; rolling: RollingReport } = {
-    ...base, excludedEvs: excludedEvMessages(sim),
-    source: { ref: o.scenario ?? 'default', dsoFileSha256: createHash('sha256').update(readFileSync(join(partiesDir, DSO_FILE))).digest('hex') },
-    horizon: 'rolling', rolling,
-  };
-  writeSimReport(outDir, report);
-  writeRollingCsvs(outDir, rolling);
-  if (o.json) printJson(report);
-  else printRollingSummary(report, outDir);
-  return report.converged && rolling.converged ? 0 : 1;
+  say(`the processes are done (rolling ${dso.costYuan.toFixed(2)} yuan); the harness's oracles: the centralised optimum, the day-ahead plan held (negotiated again here), hindsight from the zones' files`);
+  const oracle = await solveCentralised(sim);
+  const plan = await negotiateInProcess(sim, sim.parties);
+  const held = await runHeld(sim, plan, r.realised, { everyPeriods: horizon.everyPeriods });
+  const hindsight = await solveHindsightOf(sim, files.map((f) => f.hindsightSpecs));
+  const rolling = rollingReportOf({
+    dayAheadPlanCostYuan: plan.negotiation.evaluation.totalCostYuan + plan.negotiation.evaluation.dispatch.costs.penaltyYuan,
+    rolling: dso, rollingShortfalls: files.flatMap((f) => f.shortfalls),
+    zoneCounts: files.map((f) => ({ zoneId: f.zone, ...f.counts })), held, hindsight,
+  }, { everyPeriods: horizon.everyPeriods, transport, earlyDepartureShare: horizon.earlyDepartureShare, realisedDescription: r.realisedDescription });
+  return { base: withOracle(dayAhead, oracle), rolling };
 }
 
 /** windows.csv (one row per window) and shortfalls.csv (one row per EV short of its target, per run). */

@@ -24,7 +24,7 @@ import { horizonMode, simRolling } from './sim-rolling';
 /** Where `zonal sim` looks for NATS first; ZONAL_NATS_URL changes it (the tests point it elsewhere). */
 const DEFAULT_NATS = process.env.ZONAL_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-interface RoundProgress { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; centralisedCostYuan?: number }
+export interface RoundProgress { round: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; centralisedCostYuan?: number }
 
 interface SimOptions { scenario?: string; config?: string; out: string; nats?: string; json?: boolean; mode: string; exportLp?: string; roundsReplicas: string; horizon?: string; zoneProcesses?: string }
 
@@ -151,14 +151,14 @@ function sha256(path: string): string {
 }
 
 /** Where each party writes its LP files (`--export-lp DIR`): its own directory, since each numbers its own solves. */
-interface LpDirs { root?: string; dso?: string; zone(id: number): string | undefined }
-function lpDirs(dir: string | undefined): LpDirs {
+export interface LpDirs { root?: string; dso?: string; zone(id: number): string | undefined }
+export function lpDirs(dir: string | undefined): LpDirs {
   const root = dir === undefined ? undefined : resolve(dir);
   return { root, dso: root && join(root, 'dso'), zone: (id) => root && join(root, `zone-${id}`) };
 }
 
 /** SPEC §8 / the brief: a server that answers, else Debian's nats-server started here, else in-process. */
-async function chooseNats(explicit: string | undefined, say: (l: string) => void, auth: NatsAuth): Promise<{ url: string; local?: LocalNatsServer } | null> {
+export async function chooseNats(explicit: string | undefined, say: (l: string) => void, auth: NatsAuth): Promise<{ url: string; local?: LocalNatsServer } | null> {
   if (explicit) {
     if (!(await natsAvailable(explicit, 3000, auth))) throw new InputError(`no NATS server answers at ${explicit} with ${describeAuth(auth)}`, '--nats');
     say(`using the NATS server at ${explicit} with ${describeAuth(auth)}`);
@@ -178,8 +178,11 @@ async function chooseNats(explicit: string | undefined, say: (l: string) => void
   return null;
 }
 
-async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDir: string, outDir: string, setup: SimSetup, lp: LpDirs,
-  progress: (r: RoundProgress) => void, say: (l: string) => void, roundsReplicas: number, zoneProcesses: number | undefined): Promise<SimReport> {
+/** What a run adds to the agents' command lines (sim-rolling.ts: `--horizon rolling`, each zone's `--realised`) and to the budget (ms). */
+export interface AgentExtras { dsoArgs?: string[]; zoneArgs?: (ids: readonly number[]) => string[]; extraBudgetMs?: number }
+
+export async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDir: string, outDir: string, setup: SimSetup, lp: LpDirs,
+  progress: (r: RoundProgress) => void, say: (l: string) => void, roundsReplicas: number, zoneProcesses: number | undefined, extras: AgentExtras = {}): Promise<SimReport> {
   const watcher = await NatsTransport.connect({ servers: url, name: 'sim', runId, requireJetStream: false, auth });
   const rounds = watcher.subscribe(watcher.subjects.round, (m) => { if (m.type === 'roundRecord') progress(m.body); });
   await watcher.flush();
@@ -212,20 +215,20 @@ async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDi
     dso.kill('SIGTERM');
   }
   const zones = groups.map((ids) => {
-    if (ids.length === 1) return spawnApp(ZONE_APP, ['--config', join(partiesDir, zoneFileName(ids[0])), '--out', join(outDir, 'zones'), ...lpArgs(lp.zone(ids[0])), ...common], `zone ${ids[0]}`);
+    if (ids.length === 1) return spawnApp(ZONE_APP, ['--config', join(partiesDir, zoneFileName(ids[0])), ...extras.zoneArgs?.(ids) ?? [], '--out', join(outDir, 'zones'), ...lpArgs(lp.zone(ids[0])), ...common], `zone ${ids[0]}`);
     // A host ends when all its zones have: a zone of it that the DSO refused is told by its line.
-    return spawnApp(ZONE_APP, [...ids.flatMap((id) => ['--config', join(partiesDir, zoneFileName(id))]), '--host', `sim-${ids[0]}-${ids.at(-1)}`, '--out', join(outDir, 'zones'), ...lpArgs(lp.root), ...common],
+    return spawnApp(ZONE_APP, [...ids.flatMap((id) => ['--config', join(partiesDir, zoneFileName(id))]), ...extras.zoneArgs?.(ids) ?? [], '--host', `sim-${ids[0]}-${ids.at(-1)}`, '--out', join(outDir, 'zones'), ...lpArgs(lp.root), ...common],
       `zones ${ids[0]}-${ids.at(-1)}`, (line) => {
         const m = /^zone (\d+): the DSO refused the announce/.exec(line);
         if (m) refuse(`zone ${m[1]} refused its input (its message is above)`);
       });
   });
-  const dso = spawnApp(DSO_APP, ['--config', join(partiesDir, DSO_FILE), '--out', outDir, ...lpArgs(lp.dso), '--rounds-replicas', String(roundsReplicas), ...common], 'dso');
+  const dso = spawnApp(DSO_APP, ['--config', join(partiesDir, DSO_FILE), '--out', outDir, ...lpArgs(lp.dso), '--rounds-replicas', String(roundsReplicas), ...extras.dsoArgs ?? [], ...common], 'dso');
   zones.forEach((z, k) => z.on('exit', (code) => {
     if (code === 2) refuse(groups[k].length === 1 ? `zone ${groups[k][0]} refused its input (its message is above)` : `zones ${groups[k].join(', ')}: one refused its input (its message is above)`);
   }));
   // The run's wall-clock budget: the negotiation's own, and time to start, announce and report.
-  const budgetMs = (setup.scenario.negotiation.budgetS ?? DEFAULT_BUDGET_S) * 1000 + SIM_GRACE_MS;
+  const budgetMs = (setup.scenario.negotiation.budgetS ?? DEFAULT_BUDGET_S) * 1000 + SIM_GRACE_MS + (extras.extraBudgetMs ?? 0);
   let overBudget = false;
   const watchdog = setTimeout(() => {
     overBudget = true;
