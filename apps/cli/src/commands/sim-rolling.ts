@@ -10,16 +10,16 @@ import {
   type DsoRollingRecord, type HorizonSettings, type RealisedDay, type RollingReport, type Shortfall, type SimSetup,
 } from '@zonal/coordination';
 import type { EvSpec } from '@zonal/ev';
-import { natsAuthFromOptions } from '@zonal/protocol';
+import { natsAuthFromOptions, validateReplicas } from '@zonal/protocol';
 import { buildDispatchInputs, runDispatch } from '@zonal/dispatch';
 import { loadScenario } from '@zonal/scenario';
 import { configureSolver } from '@zonal/solver';
 import { printJson, RunIncomplete } from '../run';
 import { table } from '../table';
-import { chooseNats, lpDirs, simOverNats } from './sim';
+import { chooseNats, lpDirs, simOverNats, zoneProcessesOption } from './sim';
 
 /** What `zonal sim` hands the rolling run (its own options). */
-export interface RollingSimOptions { scenario?: string; config?: string; out: string; json?: boolean; horizon?: string; nats?: string; exportLp?: string; mode?: string; roundsReplicas?: string }
+export interface RollingSimOptions { scenario?: string; config?: string; out: string; json?: boolean; horizon?: string; nats?: string; exportLp?: string; mode?: string; roundsReplicas?: string; zoneProcesses?: string }
 
 /** `--horizon`: the flag when given (checked), else the scenario's (or the DSO file's) `negotiation.horizon.mode`. */
 export function horizonMode(o: RollingSimOptions): HorizonSettings['mode'] {
@@ -58,12 +58,15 @@ export async function simRolling(o: RollingSimOptions): Promise<number> {
   if (!Number.isInteger(horizon.everyPeriods) || horizon.everyPeriods > scenario.time.periods) {
     throw new InputError(`must be an integer in [1, ${scenario.time.periods}] (the day's periods), got ${horizon.everyPeriods}`, 'negotiation.horizon.everyPeriods');
   }
+  // Refused here, before any process starts.
+  const roundsReplicas = validateReplicas(o.roundsReplicas ?? '1', '--rounds-replicas');
   mkdirSync(outDir, { recursive: true });
   say(`scenario "${scenario.name}" (seed ${scenario.seed}): splitting into the DSO's and the zones' files…`);
   const partiesDir = join(outDir, 'parties');
   writePartyFiles(partiesDir, await splitScenario(scenario));
   const sim = simSetupOf(loadDsoFile(join(partiesDir, DSO_FILE)), loadZoneDir(partiesDir));
   say(`${sim.zones.length} zones (files in ${partiesDir}): ${sim.parties.map((p) => `${p.config.id} ${p.problem.fleet.size} EVs, ${p.policy.name}`).join('; ')}`);
+  const zoneProcesses = zoneProcessesOption(o.zoneProcesses, sim.zones.length);
   const realised = drawRealisedDay(scenario, sim.feeder, sim.scenario.zones, horizon);
   for (const day of realised) writeRealisedDay(partiesDir, day);
   configureSolver({ workers: Math.min(2, availableParallelism()) });
@@ -74,7 +77,7 @@ export async function simRolling(o: RollingSimOptions): Promise<number> {
   let out: { base: SimReport; rolling: RollingReport };
   try {
     out = nats
-      ? await rollingOverNats({ url: nats.url, auth, runId, partiesDir, outDir, sim, realised, horizon, realisedDescription, say, roundsReplicas: Number(o.roundsReplicas ?? '1') })
+      ? await rollingOverNats({ url: nats.url, auth, runId, partiesDir, outDir, sim, realised, horizon, realisedDescription, say, roundsReplicas, zoneProcesses })
       : await rollingInProcess({ runId, sim, realised, horizon, realisedDescription, say });
   } finally {
     await nats?.local?.stop();
@@ -123,7 +126,7 @@ const WINDOW_BUDGET_MS = 60_000;
  * The rolling day over NATS: the DSO and the zones as processes (sim.ts's `simOverNats`, with
  * `--horizon rolling` and each zone's own `--realised` file), then the harness's oracles.
  */
-async function rollingOverNats(r: RollingRun & { url: string; auth: ReturnType<typeof natsAuthFromOptions>; partiesDir: string; outDir: string; roundsReplicas: number }): Promise<{ base: SimReport; rolling: RollingReport }> {
+async function rollingOverNats(r: RollingRun & { url: string; auth: ReturnType<typeof natsAuthFromOptions>; partiesDir: string; outDir: string; roundsReplicas: number; zoneProcesses: number | undefined }): Promise<{ base: SimReport; rolling: RollingReport }> {
   const { sim, horizon, say, outDir, partiesDir } = r;
   const transport = `nats ${r.url}`;
   say(`horizon rolling: the day re-negotiated every ${horizon.everyPeriods} period(s) on what is known then; transport ${transport} (the DSO and the zones as processes; each zone's realised day in its own file)`);
@@ -134,7 +137,7 @@ async function rollingOverNats(r: RollingRun & { url: string; auth: ReturnType<t
   const windows = Math.ceil(sim.inputs.grid.periods / horizon.everyPeriods);
   const dayAhead = await simOverNats(r.url, r.auth, r.runId, partiesDir, outDir, sim, lpDirs(undefined),
     (p) => say(`round ${String(p.round).padStart(3)}: primal ${p.primalResidualKw.toFixed(3)} kW, dual ${p.dualResidualKw.toFixed(3)} kW, cost ${p.totalCostYuan.toFixed(2)} yuan`),
-    say, r.roundsReplicas, undefined, {
+    say, r.roundsReplicas, r.zoneProcesses, {
       dsoArgs: ['--horizon', 'rolling'],
       zoneArgs: (ids) => ids.flatMap((id) => ['--realised', join(partiesDir, `zone-${id}-realised.json`)]),
       extraBudgetMs: windows * WINDOW_BUDGET_MS,

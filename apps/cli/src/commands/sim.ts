@@ -276,7 +276,7 @@ function defaultZoneProcesses(zones: number): number {
 }
 
 /** `--zone-processes`: an integer from 1 to the number of zones. */
-function zoneProcessesOption(value: string | undefined, zones: number): number | undefined {
+export function zoneProcessesOption(value: string | undefined, zones: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > zones) throw new InputError(`must be an integer from 1 to ${zones} (the zones), got "${value}"`, '--zone-processes');
