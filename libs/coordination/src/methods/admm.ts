@@ -17,10 +17,13 @@ import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './me
  *   dual:  u_z ← u_z + x̂_z − y_z,   x̂ = α·x + (1 − α)·y_prev      (α: over-relaxation)
  *
  * HiGHS's QP solvers do not cope with the DSO's step (the active-set method ran past 300 s, the
- * interior point did not converge in 60 s on IEEE-33 × 24 h), so the DSO's proximal term is the
- * convex piecewise-linear envelope of tangents to ρ/2·(y − v)² at v ± a, with a on a geometric grid
- * scaled to the last residual: an LP (GLPK-checkable) whose error ρ·δ²/8 (δ: tangent spacing near v)
- * shrinks as the rounds converge. The zones' steps stay exact QPs (a few hundred variables each).
+ * interior point did not converge in 60 s on IEEE-33 × 24 h), so the DSO's proximal term is a convex
+ * piecewise-linear function exact at points c = y_prev ± a, a on a geometric grid scaled to the last
+ * residual (the interpolation through them, or the tangents at them where y's range is not finite):
+ * an LP (GLPK-checkable) whose error shrinks as the rounds converge. Planning each zone's EVs at the
+ * buses where its last answer drew them (as target-penalty does) was tried: every round, ADMM
+ * oscillated (not converged after 32 rounds); at each delivery check, the overload moved from period to
+ * period (13 rounds, gap 0.7%). The announced spread with tightened ratings stays. The zones' steps stay exact QPs (a few hundred variables each).
  *
  * Warm start: y⁰ is the DSO's clearing of the zones' bids — its dispatch over their announced
  * envelope groups at their declared marginal costs, never a solve over private data — and u⁰ = λ⁰/ρ
