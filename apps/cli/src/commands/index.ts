@@ -8,6 +8,7 @@ import { registerPolicy } from './policy';
 import { registerSplit } from './split';
 import { registerSensitivity } from './sensitivity';
 import { registerNatsConfig } from './nats-config';
+import { registerNetworkSplit } from './network-split';
 
 /** Every `zonal` sub-command, in the order `zonal --help` lists them. One file per command. */
 export function registerCommands(program: Command): void {
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerSplit(program);
   registerPf(program);
   registerDispatch(program);
+  registerNetworkSplit(program);
   registerPolicy(program);
   registerPartition(program);
   registerSensitivity(program);
