@@ -21,7 +21,7 @@ export interface DispatchOptions {
   /** Most loss-correction re-solves (default: the scenario's lossCorrection.maxRounds; 0 = one solve). */
   maxLossRounds?: number;
   /** A basis of an earlier dispatch of the same shape (`DispatchResult.basis`) to start the first round from. */
-  warmStart?: SimplexBasis | null;
+  warmStart?: DispatchBasis | null;
   /**
    * 'lazy' (default): the voltage and line-rating rows enter where the LP's flows come near them
    * (constraint generation, limits.ts), with the same optimum as 'full', which builds every row.
@@ -30,6 +30,12 @@ export interface DispatchOptions {
   /** The limit rows to start from and to grow (default: the inputs' own, `DispatchInputs.workingSet`). */
   workingSet?: LimitWorkingSet;
 }
+
+/**
+ * A dispatch's final simplex basis, with the limit rows its model held after the rest, in order
+ * (lazy only): a later dispatch started from it puts the same rows first, so the basis fits.
+ */
+export type DispatchBasis = SimplexBasis & { limitKeys?: readonly number[] };
 
 /** How the last round's model was built: its rows, and the limit rows in it against the full model's. */
 export interface ConstraintStats {
@@ -120,7 +126,7 @@ export interface DispatchResult {
   /** AC apparent power drawn at the substation per period (kVA): what its transformer carries. */
   acSubstationKva: number[];
   /** The final LP's simplex basis, to warm-start a later dispatch of the same shape (null for a QP). */
-  basis: SimplexBasis | null;
+  basis: DispatchBasis | null;
   constraintStats: ConstraintStats;
   /** The voltage and rating rows the final LP held (`has(key)`; every row with 'full'). */
   limits: LimitRows;
@@ -145,8 +151,8 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
   let generationSolves = 0;
   // A round changes the loss constants and may add limit rows, so the last optimum's basis (with the
   // new rows' slacks basic: dual feasible) is a few pivots from the next one.
-  let basis = opts.warmStart ?? null;
-  let limitKeys: readonly number[] = [];
+  let basis: SimplexBasis | null = opts.warmStart ?? null;
+  let limitKeys: readonly number[] = mode === 'lazy' ? opts.warmStart?.limitKeys ?? [] : [];
   // Where the flows are expected: before the first solve, the fixed loads with the DERs at what they
   // can give; after it, the last round's AC point, which the next (loss-corrected) LP lands close to.
   let expected: PowerFlowResult[] | null = mode === 'lazy' ? expectedFlows(inp, flexible) : null;
@@ -205,7 +211,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
         acVmPu: flows.map((pf) => Float64Array.from(pf.vmPu)),
         acBranchKva: flows.map((pf) => Float64Array.from(pf.branchPKw, (p, j) => Math.hypot(p, pf.branchQKvar[j]))),
         acSubstationKva: flows.map((pf) => Math.hypot(pf.pSubKw, pf.qSubKvar)),
-        basis: sol.basis,
+        basis: sol.basis && (mode === 'lazy' ? { ...sol.basis, limitKeys: built.limits.added } : sol.basis),
         constraintStats: {
           mode, cols: built.model.numCols, rows: built.model.numRows,
           limitRows: mode === 'full' ? built.limits.fullCounts() : built.limits.counts(),

@@ -215,6 +215,15 @@ describe('the working set', () => {
     expect(inp.workingSet!.size).toBe(held);
   });
 
+  it('an earlier dispatch\'s basis starts another dispatch of the network with its limit rows first, so it fits', async () => {
+    const first = await runDispatch(inputsWithEvs(tightRatings, loadIeee33()));
+    expect(first.basis?.limitKeys?.length).toBe(first.constraintStats.limitRows.polygon + first.constraintStats.limitRows.voltage);
+    // Fresh inputs (an empty working set): the rows come from the basis alone.
+    const warm = await runDispatch(inputsWithEvs(tightRatings, loadIeee33()), { warmStart: first.basis });
+    expect(Math.abs(warm.objective - first.objective) / first.objective).toBeLessThan(1e-9);
+    expect(warm.solveIterations.reduce((a, b) => a + b), 'simplex iterations from the basis against cold').toBeLessThan(first.solveIterations.reduce((a, b) => a + b) / 2);
+  });
+
   it('a fresh working set, given explicitly, starts from nothing and gives the same optimum', async () => {
     const inp = inputsWithEvs(tightRatings, loadIeee33());
     const warm = await runDispatch(inp);
