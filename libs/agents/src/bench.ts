@@ -22,6 +22,8 @@ export interface NegotiationBenchRow {
   /** solveCentralised on its own (successive LP with loss correction), and its LP solves. */
   centralisedMs: number;
   centralisedLpSolvesMs: string;
+  /** Simplex iterations of those solves: the work, whatever else the machine runs. */
+  centralisedLpIterations: string;
   /** The DSO agent end to end from the zones' announces: uncoordinated baseline, clearing of the bids (the warm start), rounds (each zone delivering to its EVs), evaluation, report. */
   negotiationMs: number;
   rounds: number;
@@ -87,6 +89,7 @@ async function benchSetup(setup: SimSetup, setupMs: number): Promise<Negotiation
     scenario: name, buses: setup.feeder.buses.length, zones: setup.zones.length, evs: setup.parties.reduce((a, p) => a + p.problem.fleet.size, 0),
     lpRows: centralised.dispatch.constraintStats.rows, lpCols: centralised.dispatch.constraintStats.cols, fullLpRows: lp.rows, setupMs, centralisedMs,
     centralisedLpSolvesMs: centralised.dispatch.solveMs.map((ms) => ms.toFixed(0)).join(' + '),
+    centralisedLpIterations: centralised.dispatch.solveIterations.join(' + '),
     negotiationMs, rounds: report.rounds,
     msPerRound: later > 0 ? (roundEndMs[later] - roundEndMs[0]) / later : null,
     gapPct: report.gapToCentralisedPct ?? NaN, messagesPerRound: 2 * setup.zones.length, bytesPerRound: roundBytes(setup, report, runId),
