@@ -1,5 +1,5 @@
 import { runPowerFlow, type PowerFlowResult } from '@zonal/feeder';
-import { solve, type LpExporter, type SimplexBasis, type Solution } from '@zonal/solver';
+import { solve, type LpExporter, type SimplexBasis, type Solution, type WarmPricing } from '@zonal/solver';
 import { carbonCostYuan } from './carbon';
 import type { DispatchInputs } from './inputs';
 import { LimitWorkingSet, type ConstraintMode, type LimitRowCounts, type LimitRows } from './limits';
@@ -163,7 +163,10 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
     let flows: PowerFlowResult[];
     let final: boolean;
     for (;;) {
-      sol = await solve(built.model, { solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: mode === 'full' && !built.model.isQuadratic ? opts.exporter : undefined, warmStart: basis && withRows(basis, built.model.numRows) });
+      sol = await solve(built.model, {
+        solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: mode === 'full' && !built.model.isQuadratic ? opts.exporter : undefined,
+        warmStart: basis && withRows(basis, built.model.numRows), warmPricing: basis ? pricingFor(basis, built.model.numRows) : undefined,
+      });
       solveMs.push(sol.solveTimeMs);
       solveIterations.push(sol.iterations);
       basis = sol.basis ?? basis;
@@ -225,6 +228,19 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
     if (mode === 'lazy') expected = flows;
   }
 }
+
+/**
+ * Pricing from a basis: Devex when the model is the basis's own or a few rows more (a loss-correction
+ * round, a pass that found a few rows), steepest edge when many came in since (a first pass over a
+ * negotiation's envelopes finds tens of thousands): its exact weights cost a BTRAN per row up front
+ * and then save more than that (solver protocol.ts WarmPricing has the measurements).
+ */
+function pricingFor(basis: SimplexBasis, numRows: number): WarmPricing {
+  return numRows - basis.rowStatus.length >= STEEPEST_EDGE_NEW_ROWS_SHARE * numRows ? 'steepest-edge' : 'devex';
+}
+
+/** Share of the model's rows new since the basis above which the warm start prices by steepest edge. */
+const STEEPEST_EDGE_NEW_ROWS_SHARE = 0.05;
 
 /** HiGHS's basis status of a basic variable (protocol.ts SimplexBasis). */
 const BASIC = 1;

@@ -2,7 +2,7 @@ export { ModelBuilder, type Sense, type VarOptions, type ObjectiveSense, type Mo
 export { VarBlock } from './var-block';
 export { addConvexPiecewise, breakpointsAround } from './piecewise';
 export { solve, type SolveOptions, type Solution } from './solve';
-export type { Algorithm, SimplexBasis } from './protocol';
+export type { Algorithm, SimplexBasis, WarmPricing } from './protocol';
 export { configureSolver, solverConfig, shutdownSolver, solverWorkerStats, type SolverConfig } from './worker-client';
 export { LpExporter } from './lp-export';
 export { toCplexLp, type LpFormatOptions } from './lp-format';

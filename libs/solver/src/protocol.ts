@@ -14,7 +14,19 @@ export interface JobOptions {
   presolve?: boolean;
   /** A simplex basis to start from (an LP of the same shape solved before). */
   basis?: SimplexBasis;
+  /** Dual simplex pricing from that basis (default 'devex'). */
+  warmPricing?: WarmPricing;
 }
+
+/**
+ * Dual simplex pricing from a warm basis. 'steepest-edge' (HiGHS's default choice) first computes every
+ * row's exact weight, one BTRAN per row, then takes good steps; 'devex' starts its weights at 1 and
+ * takes poorer ones. Measured on the 1 000-bus dispatch with 20 zones' envelopes: a 6-iteration
+ * re-solve of 105 000 rows took 25 s with steepest edge, 0.4 s with Devex; a re-solve after 33 000
+ * limit rows came in took 47 000 iterations and 198 s with steepest edge, 68 000 and 1 427 s with
+ * Devex (100 000 EVs; with 10 000 EVs 36 s against 52 s).
+ */
+export type WarmPricing = 'devex' | 'steepest-edge';
 
 /**
  * HiGHS's basis status of every column and row (0 at lower, 1 basic, 2 at upper, 3 zero, 4

@@ -159,12 +159,18 @@ describe('solve: warm start from an earlier basis', () => {
       const reference = solveByVertices(changed);
       if (reference === null) continue;
       const warm = await solve(denseModel(changed, `warm${k}`), { warmStart: first.basis });
+      const steepest = await solve(denseModel(changed, `steep${k}`), { warmStart: first.basis, warmPricing: 'steepest-edge' });
       const cold = await solve(denseModel(changed, `cold${k}`));
       expect(warm.objective, `LP ${k}`).toBeCloseTo(reference.objective, 7);
       expect(warm.objective, `LP ${k}`).toBeCloseTo(cold.objective, 9);
+      expect(steepest.objective, `LP ${k}, steepest-edge pricing from the basis`).toBeCloseTo(cold.objective, 9);
       if (warm.warmStarted) warmed++;
     }
     expect(warmed).toBeGreaterThan(10);
+  });
+
+  it('refuses a warm-start pricing it does not know', async () => {
+    await expect(solve(wyndor('maximize').m, { warmPricing: 'dantzig' as never })).rejects.toThrow(/warmPricing must be devex or steepest-edge, got "dantzig"/);
   });
 
   it('starts cold when the basis does not fit the model, and gives a MIP neither a basis nor a warm start', async () => {

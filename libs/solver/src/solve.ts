@@ -12,7 +12,7 @@ import { ZonalError } from '@zonal/core';
 import { InfeasibleModelError, SolverFailureError, SolverLimitError, UnboundedModelError, UnsupportedModelError } from './errors';
 import type { LpExporter } from './lp-export';
 import type { ModelArrays, ModelBuilder } from './model';
-import type { Algorithm, Fault, JobOptions, SimplexBasis } from './protocol';
+import type { Algorithm, Fault, JobOptions, SimplexBasis, WarmPricing } from './protocol';
 import type { VarBlock } from './var-block';
 import { runJob, solverConfig, type JobOutcome } from './worker-client';
 
@@ -33,6 +33,8 @@ export interface SolveOptions {
    * start, when the shape differs or the model is a MIP or QP; the optimum is the same either way.
    */
   warmStart?: SimplexBasis | null;
+  /** Pricing from that basis (protocol.ts WarmPricing): 'devex' (default) for a few pivots, 'steepest-edge' for many. */
+  warmPricing?: WarmPricing;
 }
 
 export interface Solution {
@@ -87,6 +89,9 @@ function checkOptions(modelName: string, opts: SolveOptions): JobOptions {
   if (!(timeLimitS > 0) || !Number.isFinite(timeLimitS)) throw new ZonalError(`timeLimitS must be a positive number of seconds, got ${timeLimitS}`, where);
   const solver = opts.solver ?? 'choose';
   if (solver !== 'choose' && solver !== 'simplex' && solver !== 'ipm' && solver !== 'hipo') throw new ZonalError(`solver must be choose, simplex, ipm or hipo, got "${String(solver)}"`, where);
+  if (opts.warmPricing !== undefined && opts.warmPricing !== 'devex' && opts.warmPricing !== 'steepest-edge') {
+    throw new ZonalError(`warmPricing must be devex or steepest-edge, got "${String(opts.warmPricing)}"`, where);
+  }
   if (opts.mipRelGap !== undefined && !(opts.mipRelGap >= 0 && opts.mipRelGap < 1)) {
     throw new ZonalError(`mipRelGap must be in [0, 1), got ${opts.mipRelGap}`, where);
   }
@@ -95,7 +100,7 @@ function checkOptions(modelName: string, opts: SolveOptions): JobOptions {
     timeLimitS,
     ...(opts.mipRelGap !== undefined ? { mipRelGap: opts.mipRelGap } : {}),
     ...(opts.presolve === false ? { presolve: false } : {}),
-    ...(opts.warmStart ? { basis: opts.warmStart } : {}),
+    ...(opts.warmStart ? { basis: opts.warmStart, ...(opts.warmPricing ? { warmPricing: opts.warmPricing } : {}) } : {}),
   };
 }
 
