@@ -41,7 +41,7 @@ export interface AreaSignal {
    */
   term: 'consensus' | 'price';
   price?: Float64Array;
-  /** Copies held at z (where 1) instead: the sweeps' way of passing a boundary on. */
+  /** Copies held at z (where 1) instead: the sweeps' way of passing a boundary on (`AreaAnswer.holdDuals` prices each). */
   hold?: Uint8Array;
   tangentScaleKw?: number;
 }
@@ -74,6 +74,11 @@ export interface AreaAnswer {
   /** Squared voltages of the area feeder's buses per period (pu²). */
   wSqPu: Float64Array[];
   solveMs: number;
+  /**
+   * Per copy held (`AreaSignal.hold`): d(f_a)/d(z), what one more unit of the held value is worth to
+   * the area in yuan (negative: it lowers the area's cost); NaN where not held.
+   */
+  holdDuals: Float64Array;
   /** What the area keeps for its next round (`solveArea`'s `memory`). */
   memory: AreaMemory;
   /** LP solves this answer took (more than one when limit rows were generated). */
@@ -188,11 +193,13 @@ export async function solveArea(area: AreaData, signal: AreaSignal, memory: Area
   if (signal.hold && signal.hold.length !== n) throw new Error(`area ${area.id}: ${signal.hold.length} hold flags for ${n} boundary copies`);
   if (signal.term === 'price' && signal.price?.length !== n) throw new Error(`area ${area.id}: a price signal needs a price per copy`);
   const step = signal.tangentScaleKw ?? 8;
+  const holdRows = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const col = am.copyCols[i];
-    if (signal.hold?.[i]) m.setColBounds(col, signal.z[i], signal.z[i]);
+    // A row, not fixed bounds, so its dual prices the held value.
+    if (signal.hold?.[i]) holdRows[i] = m.addConstraint('hold', [i], [col], [1], '=', signal.z[i]);
     else if (signal.term === 'price') { if (signal.price![i] !== 0) m.setObjectiveCoef(col, signal.price![i]); }
-    else addProximalTangents(m, col, signal.z[i] - signal.u[i], signal.z[i], signal.rho * signal.weightH[i] * signal.scale[i] ** 2, step / signal.scale[i], i);
+    else addProximalTangents(m, col, signal.z[i], signal.u[i], signal.scale[i], signal.rho * signal.weightH[i], step, i);
   }
   if (constraints === 'lazy') for (const key of memory?.limitKeys ?? []) limits.add(m, v, key);
   const flexible = area.zones.map((z) => z.flexible);
@@ -207,7 +214,10 @@ export async function solveArea(area: AreaData, signal: AreaSignal, memory: Area
       add = limits.nearBinding(sol, v);
       if (add.length) add.push(...limits.acrossPeriods(add, sol, v, v.flexKw, flexible));
     }
-    if (!add.length) return { ...answerOf(area, am, sol, signal.round), solveMs, solves, memory: { basis: sol.basis, limitKeys: [...limits.added] } };
+    if (!add.length) {
+      const holdDuals = Float64Array.from(holdRows, (r) => (r >= 0 && sol.hasDuals ? sol.dual(r) : NaN));
+      return { ...answerOf(area, am, sol, signal.round), holdDuals, solveMs, solves, memory: { basis: sol.basis, limitKeys: [...limits.added] } };
+    }
     for (const key of add) limits.add(m, v, key);
   }
 }
@@ -220,7 +230,7 @@ function withRows(basis: SimplexBasis, numRows: number): SimplexBasis {
   return { colStatus: basis.colStatus, rowStatus };
 }
 
-function answerOf(area: AreaData, am: AreaModel, sol: Solution, round: number): Omit<AreaAnswer, 'memory' | 'solves' | 'solveMs'> {
+function answerOf(area: AreaData, am: AreaModel, sol: Solution, round: number): Omit<AreaAnswer, 'memory' | 'solves' | 'solveMs' | 'holdDuals'> {
   const m = am.built.model, v = am.built.vars, inp = area.inputs;
   const T = inp.grid.periods;
   let cost = am.baseOffset;
@@ -282,16 +292,22 @@ function category(m: ModelBuilder, col: number, degradation: Set<number>): keyof
 const TANGENT_OFFSETS = [0, ...[0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096].flatMap((a) => [a, -a])];
 
 /**
- * (c2/2)·(x − v)² ≥ its tangents at x = c, c = center + o·step: s ≥ c2·(c − v)·(x − c) + c2/2·(c − v)²,
- * s priced 1. Exact at each tangent point, below the parabola between them, convex: an LP. The
- * tangents crowd around `center` = z, where the copy is expected at agreement, not around v = z − u:
- * a copy settles u away from v (u carries its price), and there the spacing bounds the price error.
+ * ρh/2·(y − v)² over y = κ·(x − z), the copy's deviation from z in kW-equivalents, with v = −κ·u:
+ * s ≥ its tangents at y = o·step, s ≥ ρh·(c − v)·(y − c) + ρh/2·(c − v)², s priced 1. Exact at each
+ * tangent point, below the parabola between them, convex: an LP. In kW-equivalents every coefficient
+ * stays near ρ·h·kW whatever the copy's unit (κ reaches 10⁷ kW per pu² next to a substation, where
+ * tangents on x itself left HiGHS without an answer on case85). The tangents crowd around y = 0 — the
+ * copy at z, where it is expected at agreement — not around v: a copy settles u away from v (u carries
+ * its price), and there the spacing bounds the price error.
  */
-function addProximalTangents(m: ModelBuilder, x: number, v: number, center: number, c2: number, step: number, i: number): void {
+function addProximalTangents(m: ModelBuilder, x: number, z: number, u: number, kappa: number, weight: number, step: number, i: number): void {
+  const y = m.addVar('proxDev', [i], { lb: -Infinity });
+  m.addConstraint('proxDevDef', [i], [y, x], [1, -kappa], '=', -kappa * z);
   const s = m.addVar('prox', [i], { lb: 0 });
   m.setObjectiveCoef(s, 1);
+  const v = -kappa * u;
   TANGENT_OFFSETS.forEach((o, k) => {
-    const c = center + o * step, slope = c2 * (c - v);
-    m.addConstraint('proxTan', [i, k], [s, x], [1, -slope], '>=', -slope * c + (c2 / 2) * (c - v) ** 2);
+    const c = o * step, slope = weight * (c - v);
+    m.addConstraint('proxTan', [i, k], [s, y], [1, -slope], '>=', -slope * c + (weight / 2) * (c - v) ** 2);
   });
 }

@@ -42,16 +42,16 @@ export interface SplitOptions {
 }
 
 /**
- * The declared defaults. SPEC §8's zone ADMM settings do not carry over as they are: measured on
- * IEEE-33 (4 areas), case69 (4) and case141 (4) from the opening sweep, ρ⁰ = 1 and 10 stall 0.03% above
- * the optimum (the prices move too little per kW of mismatch) while 0.1 keeps settling; over-relaxation
- * α = 1.6 left case141 oscillating at 1–2 kW for 100 rounds where α = 1 met the tolerances in 2. The
- * tolerances are SPEC's halved and its cost test tightened tenfold, which lands every measured case
- * within 0.03% of the same LP solved whole (the bench). Passed in `SplitOptions`; not yet in the
- * scenario file (libs/scenario belongs to another change).
+ * The declared defaults, measured (tools/bench network-split). ρ⁰: at 1 or 10 the prices move too
+ * little per kW of mismatch and the rounds stall above the optimum (case69 in 3 areas with the
+ * default fleet: 1.2% after 300 rounds at ρ⁰ = 1); at 0.01 every case lands within 0.03% but case69
+ * in 4 areas takes 204 rounds; 0.03 lands as close in 3–130. Over-relaxation α = 1.6 left case141
+ * oscillating at 1–2 kW for 100 rounds where α = 1 met the tolerances in 2. Residual balancing as
+ * SPEC §8 (μ 10, τ 2); tolerances SPEC's halved and its cost test tightened tenfold. Passed in
+ * `SplitOptions`; not yet in the scenario file (libs/scenario belongs to another change).
  */
 export const SPLIT_DEFAULTS = {
-  rho0: 0.1,
+  rho0: 0.03,
   rhoBounds: [1e-4, 100] as [number, number],
   overRelaxation: 1,
   mu: 10,
@@ -267,6 +267,7 @@ async function openingSweep(ctx: Ctx, rho: number): Promise<{ z: Float64Array; u
   const carbonPrice = s.carbon.basePriceYuanPerT;
   const z = new Float64Array(index.size);
   for (let g = 0; g < index.size; g++) if (/^W/.test(index.name(g))) z[g] = 1;
+  const lambda = new Float64Array(index.size);
   const u = copies.map((c, k) => Float64Array.from(order[k], (c2, i) => {
     const w = rho * index.weightH[c[i]] * index.scale[c[i]] ** 2;
     if ('carbonOf' in c2) return (split.areas[k].isRoot ? -carbonPrice : carbonPrice) / w;
@@ -286,8 +287,50 @@ async function openingSweep(ctx: Ctx, rho: number): Promise<{ z: Float64Array; u
       round: 0, rho, z: Float64Array.from(cp, (g) => z[g]), u: new Float64Array(cp.length), scale: new Float64Array(cp.length).fill(1),
       weightH: new Float64Array(cp.length).fill(1), lossSqPu: ctx.lossOf[k], term: 'price', price, hold,
     };
-  }, (k, pass, ans) => passOn(ctx, k, pass, ans, z));
+  }, (k, pass, ans) => {
+    passOn(ctx, k, pass, ans, z);
+    priceFromDuals(ctx, k, pass, ans, u, rho, lambda);
+  });
   return { z, u };
+}
+
+/**
+ * The opening sweep's prices, from the duals of what each area was held at (`AreaAnswer.holdDuals`),
+ * in place of λ⁰ where there is one: the root's marginal cost of each export (its pass 1: the capacity
+ * charge, its ratings and voltages included) and of each contributor's excess (the ladder's slope);
+ * each area's marginal value of its import voltage (its pass 2: what a higher voltage at its feeding
+ * bus saves it in penalties). An area's exports inherit its import's flow price (under LinDistFlow
+ * with fixed losses the marginal cost of power is the same along an uncongested area). The copies of
+ * one quantity get opposite duals (u_child = λ/(ρ·h·κ²) = −u_parent), so the parent is paid what the
+ * child pays.
+ */
+function priceFromDuals(ctx: Ctx, k: number, pass: 1 | 2, ans: AreaAnswer, u: Float64Array[], rho: number, lambda: Float64Array): void {
+  const { split, index, copies, order } = ctx;
+  const area = split.areas[k];
+  const setPair = (g: number, childPays: number) => {
+    const w = rho * index.weightH[g] * index.scale[g] ** 2;
+    copies.forEach((cp, k2) => cp.forEach((g2, i2) => {
+      if (g2 !== g) return;
+      const c2 = order[k2][i2];
+      const payer = 'carbonOf' in c2 ? !split.areas[k2].isRoot : imports(ctx, k2, c2);
+      u[k2][i2] = (payer ? childPays : -childPays) / w;
+    }));
+  };
+  const importLambda = new Map<string, number>();
+  if (!area.isRoot) {
+    order[k].forEach((c, i) => { if (!('carbonOf' in c) && imports(ctx, k, c) && (c.q === 'P' || c.q === 'Q')) importLambda.set(`${c.q}${c.t}`, lambda[copies[k][i]]); });
+  }
+  order[k].forEach((c, i) => {
+    const g = copies[k][i], d = ans.holdDuals[i];
+    if ('carbonOf' in c) { if (area.isRoot && pass === 1 && Number.isFinite(d)) setPair(g, d); return; }
+    const imp = imports(ctx, k, c);
+    if (!imp && (c.q === 'P' || c.q === 'Q')) {
+      const l = area.isRoot ? (pass === 1 ? d : NaN) : pass === 2 ? importLambda.get(`${c.q}${c.t}`) ?? NaN : NaN;
+      if (Number.isFinite(l)) { lambda[g] = l; setPair(g, l); }
+    }
+    // The child's marginal value of its feeding voltage: it pays −d per unit (d < 0 when voltage helps).
+    if (imp && c.q === 'Wfrom' && pass === 2 && Number.isFinite(d)) setPair(g, -d);
+  });
 }
 
 /**
