@@ -152,6 +152,9 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
   // A round changes the loss constants and may add limit rows, so the last optimum's basis (with the
   // new rows' slacks basic: dual feasible) is a few pivots from the next one.
   let basis: SimplexBasis | null = opts.warmStart ?? null;
+  /** The basis is a lossless round's: with loads the dispatch moves, the first loss-aware round is far from it. */
+  let basisLossless = false;
+  const movable = flexible.some((f) => f.ubKw.some((ub, t) => ub > f.lbKw[t]));
   let limitKeys: readonly number[] = mode === 'lazy' ? opts.warmStart?.limitKeys ?? [] : [];
   // Where the flows are expected: before the first solve, the fixed loads with the DERs at what they
   // can give; after it, the last round's AC point, which the next (loss-corrected) LP lands close to.
@@ -165,11 +168,12 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
     for (;;) {
       sol = await solve(built.model, {
         solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: mode === 'full' && !built.model.isQuadratic ? opts.exporter : undefined,
-        warmStart: basis && withRows(basis, built.model.numRows), warmPricing: basis ? pricingFor(basis, built.model.numRows) : undefined,
+        warmStart: basis && withRows(basis, built.model.numRows),
+        warmPricing: basis ? pricingFor(basis, built.model.numRows, basisLossless && lossAware && movable) : undefined,
       });
       solveMs.push(sol.solveTimeMs);
       solveIterations.push(sol.iterations);
-      basis = sol.basis ?? basis;
+      if (sol.basis) { basis = sol.basis; basisLossless = !lossAware; }
       let add: number[] = [];
       if (mode === 'lazy') {
         // The LP point against the rows it left out: any it breaks or nears goes in, with the same
@@ -230,13 +234,17 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
 }
 
 /**
- * Pricing from a basis: Devex when the model is the basis's own or a few rows more (a loss-correction
- * round, a pass that found a few rows), steepest edge when many came in since (a first pass over a
- * negotiation's envelopes finds tens of thousands): its exact weights cost a BTRAN per row up front
- * and then save more than that (solver protocol.ts WarmPricing has the measurements).
+ * Pricing from a basis: steepest edge where the solve is far from the basis — many rows came in since
+ * (a first pass over a negotiation's envelopes finds tens of thousands) or the losses first enter a
+ * dispatch whose loads move (the zones' EVs shift between periods: 19 700 iterations from the lossless
+ * round's basis on the 1 000-bus, 100 000-EV oracle, 405 s with Devex) —, whose exact weights cost a
+ * BTRAN per row up front and then save more than that; Devex where it is a few pivots away (a later
+ * loss-correction round, a pass that found a few rows, the losses entering a dispatch of fixed loads:
+ * 5 000 buses, 379 534 rows, 10 s in all with Devex, 51 s with steepest edge). Solver protocol.ts
+ * WarmPricing has more.
  */
-function pricingFor(basis: SimplexBasis, numRows: number): WarmPricing {
-  return numRows - basis.rowStatus.length >= STEEPEST_EDGE_NEW_ROWS_SHARE * numRows ? 'steepest-edge' : 'devex';
+function pricingFor(basis: SimplexBasis, numRows: number, farOff: boolean): WarmPricing {
+  return farOff || numRows - basis.rowStatus.length >= STEEPEST_EDGE_NEW_ROWS_SHARE * numRows ? 'steepest-edge' : 'devex';
 }
 
 /** Share of the model's rows new since the basis above which the warm start prices by steepest edge. */
