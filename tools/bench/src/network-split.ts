@@ -1,0 +1,77 @@
+/**
+ * The network-split method (issue 11 item 4) on IEEE-33 and the shipped MATPOWER feeders: a row per
+ * case — buses, areas, ADMM rounds, the gap to the same LP solved whole and to the DSO's own
+ * successive-LP dispatch, time — with PowerModelsADA's published ADMM rounds on DC-OPF beside them
+ * (docs/src/comparison.md of PowerModelsADA.jl v0.1: PGLib cases, 2–4 areas, 14–204 rounds; single
+ * period, tolerance 1e-4 on the mismatch). Ours are 24-period days with losses, EV envelopes, a
+ * capacity charge and a carbon ladder, and each loss-correction round is an ADMM run of its own.
+ */
+import { fileURLToPath } from 'node:url';
+import { runSplitStudy, splitSetup } from '@zonal/network-split';
+import { loadScenario } from '@zonal/scenario';
+import { shutdownSolver } from '@zonal/solver';
+
+export interface NetworkSplitBenchRow {
+  source: string;
+  case: string;
+  buses: number;
+  areas: number;
+  /** ADMM rounds over every loss-correction round, and per loss round (each after a 2-pass opening sweep). */
+  rounds: number;
+  perLossRound?: string;
+  gapPct?: number;
+  /** Against `runDispatch` of the whole feeder (its own loss estimate). */
+  dispatchGapPct?: number;
+  splitS: number;
+  /** One solve of the same LP whole. */
+  centralS?: number;
+  lpRows?: number;
+}
+
+const matpower = (name: string) => fileURLToPath(new URL(`../../../libs/feeder/data/matpower/${name}.m`, import.meta.url));
+
+const CASES: Array<{ name: string; caseRef?: string; areas?: number }> = [
+  { name: 'ieee33 (its zones)' },
+  { name: 'ieee33', caseRef: 'ieee33', areas: 2 },
+  { name: 'case69', caseRef: matpower('case69'), areas: 3 },
+  { name: 'case69', caseRef: matpower('case69'), areas: 4 },
+  { name: 'case85', caseRef: matpower('case85'), areas: 4 },
+  { name: 'case118zh', caseRef: matpower('case118zh'), areas: 4 },
+  { name: 'case136ma', caseRef: matpower('case136ma'), areas: 4 },
+  { name: 'case141', caseRef: matpower('case141'), areas: 4 },
+];
+
+/** PowerModelsADA v0.1, ADMM on DC-OPF, as published (iterations, seconds on a 16-core HPC node). */
+const POWERMODELSADA_DC: Array<[string, number, number, number]> = [
+  ['pglib 14_ieee', 14, 2, 14], ['pglib 24_ieee_rts', 24, 4, 204], ['pglib 30_ieee', 30, 3, 21], ['pglib 39_epri', 39, 3, 71],
+  ['pglib 73_ieee_rts', 73, 3, 74], ['pglib 179_goc', 179, 3, 61], ['pglib 300_ieee', 300, 4, 37],
+];
+const PMADA_TIME_S: Record<string, number> = { 'pglib 14_ieee': 0.1, 'pglib 24_ieee_rts': 3.79, 'pglib 30_ieee': 0.18, 'pglib 39_epri': 1.21, 'pglib 73_ieee_rts': 2.16, 'pglib 179_goc': 2.85, 'pglib 300_ieee': 2.38 };
+
+export async function benchNetworkSplit(): Promise<NetworkSplitBenchRow[]> {
+  const scenario = loadScenario('default');
+  const rows: NetworkSplitBenchRow[] = [];
+  try {
+    for (const c of CASES) {
+      const setup = await splitSetup(scenario, { caseRef: c.caseRef, areas: c.areas });
+      const s = await runSplitStudy(setup.inputs, setup.zones, setup.areas, { successive: true }).catch((e: unknown) => e as Error);
+      if (s instanceof Error) {
+        process.stderr.write(`  ${c.name}: ${s.message}\n`);
+        rows.push({ source: `zonal, default scenario: failed (${s.message})`, case: c.name, buses: setup.inputs.net.nBus, areas: setup.areas.length, rounds: NaN, splitS: NaN });
+        continue;
+      }
+      process.stderr.write(`  ${c.name} ${s.areas.length} areas: ${s.run.admmRounds} rounds, gap ${s.gapPct.toFixed(4)}%, ${(s.run.wallMs / 1000).toFixed(1)} s\n`);
+      rows.push({
+        source: `zonal, default scenario${s.run.converged ? '' : ' (round limit)'}`, case: c.name, buses: s.buses, areas: s.areas.length,
+        rounds: s.run.admmRounds, perLossRound: s.run.roundsPerLossRound.join(' + '), gapPct: s.gapPct, dispatchGapPct: s.successive!.gapPct,
+        splitS: s.run.wallMs / 1000, centralS: s.centralised.wallMs / 1000, lpRows: s.centralised.rows,
+      });
+    }
+  } finally {
+    await shutdownSolver();
+  }
+  for (const [name, buses, areas, rounds] of POWERMODELSADA_DC) {
+    rows.push({ source: 'PowerModelsADA, DC-OPF (published)', case: name, buses, areas, rounds, splitS: PMADA_TIME_S[name] });
+  }
+  return rows;
+}
