@@ -1,5 +1,5 @@
 import { runDispatch, type BuiltDispatch, type DispatchResult } from '@zonal/dispatch';
-import { addEnvelopeGroups } from '@zonal/policies';
+import { addEnvelope, addEnvelopeGroups } from '@zonal/policies';
 import type { LpExporter } from '@zonal/solver';
 import { fixDsoPast } from './rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from './setup';
@@ -54,6 +54,22 @@ export function addEnvelopeLink(built: BuiltDispatch, zone: ZoneSetup, k: number
     dischargeCols.push(env.dischargeKw.at(t));
   }
   return { linkRows, dischargeCols };
+}
+
+/**
+ * A zone's aggregate envelope (the sum of its announced groups) inside a DSO model: a relaxation of
+ * addEnvelopeLink, every point the groups allow and some they do not, in 3 columns and 1 row a period.
+ * For a model whose answer the zone's own exact step then corrects (the ADMM step, methods/admm.ts).
+ */
+export function addAggregateLink(built: BuiltDispatch, zone: ZoneSetup, k: number): void {
+  const m = built.model;
+  const grid = zone.bid.grid;
+  const env = addEnvelope(m, zone.envelope, zone.bid.eta, grid, `z${zone.id}agg`);
+  const flex = built.vars.flexKw[k];
+  for (let t = 0; t < grid.periods; t++) {
+    const g = env.gridTerms(t);
+    m.addConstraint(`z${zone.id}link`, [t], [flex.at(t), ...g.cols], [1, ...g.coefs.map((c) => -c)], '=', 0);
+  }
 }
 
 /**

@@ -80,7 +80,18 @@ export async function solveWithFault(model: ModelBuilder, opts: SolveOptions, fa
   if (arrays.numCols === 0) return solveWithoutColumns(model, arrays, buildTimeMs);
   const isMip = arrays.colInteger.includes(1);
   const outcome = await runJob(arrays, jobOptions, fault);
-  return toSolution(model, outcome, jobOptions, isMip, arrays.hessian !== null, buildTimeMs);
+  const solution = toSolution(model, outcome, jobOptions, isMip, arrays.hessian !== null, buildTimeMs);
+  if (SOLVE_LOG) logSolve(model.name, arrays, jobOptions, solution);
+  return solution;
+}
+
+/** `ZONAL_SOLVE_LOG=1`: one stderr line per solve, to see where a run's solver time goes. */
+const SOLVE_LOG = Boolean(process.env.ZONAL_SOLVE_LOG);
+
+function logSolve(name: string, arrays: ModelArrays, job: JobOptions, s: Solution): void {
+  const start = job.basis ? `warm${job.warmPricing ? ` ${job.warmPricing}` : ''}` : 'cold';
+  process.stderr.write(`[solve] ${name}: ${arrays.numRows} rows x ${arrays.numCols} cols, ${job.solver} ${start}, ${s.iterations} iterations, ` +
+    `build ${(s.buildTimeMs ?? 0).toFixed(0)} ms, solve ${s.solveTimeMs.toFixed(0)} ms\n`);
 }
 
 function checkOptions(modelName: string, opts: SolveOptions): JobOptions {

@@ -1,7 +1,7 @@
-import { runDispatch } from '@zonal/dispatch';
+import { runDispatch, type DispatchBasis } from '@zonal/dispatch';
 import { addConvexPiecewise, breakpointsAround, type LpExporter, type ModelBuilder } from '@zonal/solver';
 import type { DsoSignal, ZoneReport } from '@zonal/policies';
-import { addEnvelopeLink, addZoneTerms } from '../centralised';
+import { addAggregateLink, addZoneTerms } from '../centralised';
 import { fixDsoPast } from '../rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './method';
@@ -25,6 +25,14 @@ import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './me
  * oscillated (not converged after 32 rounds); at each delivery check, the overload moved from period to
  * period (13 rounds, gap 0.7%). The announced spread with tightened ratings stays. The zones' steps stay exact QPs (a few hundred variables each).
  *
+ * The DSO's step holds each zone's copy y_z in the zone's aggregate envelope (the sum of its announced
+ * groups, one energy trajectory), not in the groups themselves: a superset of what the zone's EVs can
+ * do, so the fixed point is the same (the zone's own step keeps x_z exact, and agreement is y_z = x_z),
+ * and the step is the network's LP plus 3 columns a period per zone, not 1 614 groups' (default
+ * scenario: 3 942 x 5 955 instead of 12 027 x 40 429, 25 000 simplex iterations a round to a few
+ * hundred; the same rounds and costs to 0.01 yuan). The clearing below still holds every group: its point is
+ * what each zone is first asked, and it must be deliverable.
+ *
  * Warm start: y⁰ is the DSO's clearing of the zones' bids — its dispatch over their announced
  * envelope groups at their declared marginal costs, never a solve over private data — and u⁰ = λ⁰/ρ
  * with λ⁰ the duals of the envelope links (the marginal cost of each zone's power), so a zone whose
@@ -40,6 +48,9 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
   let lossSqPu: Float64Array[] | undefined;
   let lastCost: number | null = null;
   let tangentScaleKw = INITIAL_TANGENT_SCALE_KW;
+  // The clearing's last basis: after a delivery check only some ratings moved, so the next clearing
+  // starts from it (default scenario: a few dozen iterations instead of 9 500 cold).
+  let clearingBasis: DispatchBasis | null = null;
 
   return {
     name: 'admm',
@@ -47,7 +58,7 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
     async initialise() {
       let links: number[][] = [];
       const warm = await runDispatch(setup.inputs, {
-        flexible, exporter,
+        flexible, exporter, warmStart: clearingBasis,
         // The announce carries each zone's envelope and its declared marginal costs (degradation,
         // peak tie-break), so the warm start is the clearing of those bids; policies with other
         // private objectives are what the rounds then settle.
@@ -56,6 +67,7 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
       });
       y = warm.flexKw.map((a) => Float64Array.from(a));
       lossSqPu = warm.lossSqPu;
+      clearingBasis = warm.basis;
     },
 
     snapshot() {
@@ -95,7 +107,7 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
         extend: (built) => {
           fixDsoPast(built, setup.past);
           setup.zones.forEach((z, k) => {
-            addEnvelopeLink(built, z, k);
+            addAggregateLink(built, z, k);
             for (let t = 0; t < T; t++) addProximalTangents(built.model, built.vars.flexKw[k].at(t), target[k][t], y[k][t], rho, dt, tangentScaleKw, `z${z.id}prox`, t);
           });
         },
