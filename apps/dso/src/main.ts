@@ -6,7 +6,8 @@
  * zones and reports the gap; `--mode centralised` prints only that optimum. With `--horizon rolling`
  * it then lives the day window by window (README "Rolling horizon"): every `negotiation.horizon.everyPeriods`
  * periods it asks each zone for its window and negotiates the rest of the day again, and at the end
- * writes what it knows of the realised day to `dso-rolling.json` under --out (the harness's report reads it).
+ * writes what it knows of the realised day to `dso-rolling.json` under --out (the harness's report reads it),
+ * with the day-ahead agreement it rolled from (its DERs per unit, each zone's EV power: the plan held).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { InputError, isZonalError } from '@zonal/core';
 import { runDsoAgent, runRollingOverTransport } from '@zonal/agents';
-import { buildDsoNetwork, dsoRollingRecord, horizonOf, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, zonePartyOf, type DsoNetwork, type DsoRollingRecord, type ZoneParty } from '@zonal/coordination';
+import { buildDsoNetwork, dsoDayAheadRecord, dsoRollingRecord, horizonOf, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, zonePartyOf, type DsoNetwork, type DsoRollingRecord, type ZoneParty } from '@zonal/coordination';
 import { runDispatch } from '@zonal/dispatch';
 import { describeAuth, NATS_AUTH_FLAGS, natsAuthFromOptions, NatsTransport, validateReplicas } from '@zonal/protocol';
 import { loadScenario, type DsoConfig } from '@zonal/scenario';
@@ -87,7 +88,8 @@ try {
             everyPeriods,
             onWindow: (w) => dsoLog(`window from period ${w.startPeriod}: ${w.replanned ? `${w.converged ? 'converged' : 'NOT converged'} in ${w.rounds} rounds (zones off plan: ${w.offPlanZones.join(', ') || 'none'})` : 'every zone on plan: the agreement stands'}; ${w.seconds.toFixed(2)} s`),
           });
-          rolling = dsoRollingRecord(r, everyPeriods);
+          // The day-ahead plan it rolled from goes with it: the harness holds that plan (the plan held), not one negotiated again.
+          rolling = { ...dsoRollingRecord(r, everyPeriods), dayAhead: dsoDayAheadRecord(setup, negotiation) };
           dsoLog(`rolling: the realised day cost ${r.costYuan.toFixed(2)} yuan${r.converged ? '' : ' (a window did NOT converge)'}`);
           if (opts.out) {
             mkdirSync(opts.out, { recursive: true });

@@ -27,7 +27,9 @@ export interface ZoneAgentOptions {
   /**
    * A rolling run (issue 12 item 5): the zone's realised day (its charge points' sessions, `zonal zone
    * --realised FILE`), which it lives through window by window on its window subject after the
-   * day-ahead negotiation; at the end it writes its realised day by EV to its own output.
+   * day-ahead negotiation; at the end it writes its realised day by EV to its own output, and its
+   * per-EV schedules of the day-ahead answer the agreement held (`zone-<id>-schedules.csv`, as a
+   * day-ahead run writes its last answer's).
    */
   rolling?: { realised: RealisedDay };
 }
@@ -77,10 +79,17 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   // A rolling zone answers each window's rounds with its window's fleet, keeping each answer by round.
   const side = o.rolling ? rollingZoneOf(party, o.rolling.realised) : null;
   let windowsOpened = 0;
+  // A rolling zone keeps its day-ahead answers by round until the DSO names the one its agreement
+  // holds (at the first window's open): that answer's per-EV schedules are the day-ahead plan it
+  // writes at the end, which the harness holds (the plan held), rather than negotiating it again.
+  const dayAheadAnswers = new Map<number, ZoneAnswer>();
+  let dayAhead: ZoneAnswer | null = null;
   const solve = async (body: BodyOf<'solveRequest'>): Promise<Draft<'solveReply'>> => {
     try {
       const signal = fromSolveRequest(body);
+      const inDayAhead = side !== null && windowsOpened === 0;
       const answer = side ? await side.solve(signal) : await party.policy.respond(party.problem, signal, ctx);
+      if (inDayAhead) dayAheadAnswers.set(body.round, answer);
       last = answer;
       return { type: 'solveReply', body: toSolveReply(zoneId, body.round, answer) };
     } catch (e) {
@@ -102,7 +111,13 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
     if (message.type !== 'windowRequest') throw new Error(`unexpected ${message.type}`);
     heard();
     if (message.body.action === 'open') windowsOpened++;
-    return answerWindow(side, message.body);
+    const reply = await answerWindow(side, message.body);
+    const round = message.body.action === 'open' ? message.body.dayAheadRound : undefined;
+    if (round !== undefined) {
+      dayAhead = dayAheadAnswers.get(round) ?? null;
+      dayAheadAnswers.clear();
+    }
+    return reply;
   }, { accepts: ['windowRequest'], onError: (e) => log(`zone ${zoneId}: ${(e as Error).message}`) });
   const control = transport.subscribe(subjects.control, (message) => {
     if (message.type === 'control' && message.body.command === 'shutdown') void end({ reason: 'shutdown', files: [] });
@@ -149,7 +164,7 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
     windows?.unsubscribe();
     control.unsubscribe();
     status.unsubscribe();
-    const files = !o.outDir ? [] : side ? writeRollingOutput(o.outDir, side) : last ? writeZoneOutput(o.outDir, party, last) : [];
+    const files = !o.outDir ? [] : side ? [...(dayAhead ? writeZoneOutput(o.outDir, party, dayAhead) : []), ...writeRollingOutput(o.outDir, side)] : last ? writeZoneOutput(o.outDir, party, last) : [];
     finish({ ...how, files });
   }
 
@@ -200,7 +215,7 @@ const ANNOUNCE_TIMEOUT_MAX_MS = 60_000;
 const WATCHDOG_MS = 1000;
 
 /**
- * The zone's own record of its last answer: every EV's schedule (battery side and grid side, per
+ * The zone's own record of its last answer (in a rolling run, of the day-ahead answer the agreement held): every EV's schedule (battery side and grid side, per
  * plugged period) and a summary with the EVs it left out, named — data that never leaves the zone.
  */
 function writeZoneOutput(dir: string, party: ZoneParty, answer: ZoneAnswer): string[] {

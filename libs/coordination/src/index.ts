@@ -14,10 +14,10 @@ export { deliverZoneSchedules, deliverZone, batteryKwOfGridKw, feasibleEvCount, 
 export { writePartyFiles, loadDsoFile, loadZoneDir, DSO_FILE, zoneFileName, sessionsFileName } from './party-files';
 export { encodeState, decodeState, CHECKPOINT_VERSION, type NegotiationCheckpoint } from './checkpoint';
 export {
-  runRollingStudy, rollingReport, rollingReportOf, dsoRollingRecord, writeRealisedDay, loadRealisedDay, parseRealisedDay, realisedFileName, REALISED_DAY_KIND, horizonOf, DEFAULT_HORIZON, ROLLING_COST_DEFINITION, runRolling, runHeld, trackProfile, solveHindsight, negotiateInProcess, windowStart, windowSetup, withPastLoad, evaluateRealised,
+  runRollingStudy, rollingReport, rollingReportOf, dsoRollingRecord, writeRealisedDay, loadRealisedDay, parseRealisedDay, realisedFileName, REALISED_DAY_KIND, horizonOf, DEFAULT_HORIZON, ROLLING_COST_DEFINITION, runRolling, runHeld, trackProfile, heldPlanOf, dsoDayAheadRecord, heldPlanFromRecords, solveHindsight, negotiateInProcess, windowStart, windowSetup, withPastLoad, evaluateRealised,
   drawRealisedDay, earlyDepartures, forecastAsRealised, RollingZone, fixDsoPast, checkDsoPast,
   runRollingDso, inProcessRollingZones, solveHindsightOf, dsoWindowSetup, evaluateRealisedDay, RollingZoneSide, type RollingZones, type RollingDsoResult, type WindowAnnounce, type WindowPlan, type RealisedZoneDay,
   type RollingStudy, type RollingStudyOptions, type RollingReport, type DsoRollingRecord, type HorizonSettings, type RollingCosts, type RollingResult, type RollingOptions, type WindowRecord, type NegotiatedPlan,
-  type HeldResult, type Hindsight, type RealisedDay, type RealisedSession, type RealisedDayOptions, type ZoneWindow, type Shortfall, type ZoneWindowRecord, type DsoPast,
+  type HeldResult, type HeldPlan, type DsoDayAheadRecord, type Hindsight, type RealisedDay, type RealisedSession, type RealisedDayOptions, type ZoneWindow, type Shortfall, type ZoneWindowRecord, type DsoPast,
   type Piece, type PieceSchedule,
 } from './rolling';

@@ -3,11 +3,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError } from '@zonal/core';
-import { buildSimReport, withOracle, writeSimReport, type SimReport } from '@zonal/agents';
+import { buildSimReport, readZoneSchedules, withOracle, writeSimReport, type SimReport } from '@zonal/agents';
 import {
-  DSO_FILE, drawRealisedDay, excludedEvMessages, horizonOf, loadDsoFile, loadZoneDir, negotiateInProcess, rollingReport, rollingReportOf, runHeld, runRollingStudy,
+  DSO_FILE, drawRealisedDay, excludedEvMessages, heldPlanFromRecords, horizonOf, loadDsoFile, loadZoneDir, negotiateInProcess, rollingReport, rollingReportOf, runHeld, runRollingStudy,
   simSetupOf, solveCentralised, solveHindsightOf, splitScenario, uncoordinatedBusLoadKw, writePartyFiles, writeRealisedDay,
-  type DsoRollingRecord, type HorizonSettings, type RealisedDay, type RollingReport, type Shortfall, type SimSetup,
+  type DsoRollingRecord, type HeldPlan, type HorizonSettings, type RealisedDay, type RollingReport, type Shortfall, type SimSetup,
 } from '@zonal/coordination';
 import type { EvSpec } from '@zonal/ev';
 import { natsAuthFromOptions, validateReplicas } from '@zonal/protocol';
@@ -41,8 +41,9 @@ export function horizonMode(o: RollingSimOptions): HorizonSettings['mode'] {
  * (`zonal dso --horizon rolling`) and the zones (`zonal zone --realised FILE`, each zone's own
  * realised day written beside its zone file) are processes, and the harness, which may see
  * everything, computes the two oracles after them: hindsight from the zones' own
- * `zone-<id>-rolling.json`, the plan held from the day-ahead negotiated again here (the same
- * negotiation, so the same plan). In process the zones are parties with their own state and the DSO
+ * `zone-<id>-rolling.json`, the plan held from the day-ahead plan the agents agreed, as they wrote it
+ * (the DSO its DERs' dispatch and the zones' EV power in `dso-rolling.json`, each zone its EVs'
+ * schedules in `zone-<id>-schedules.csv`). In process the zones are parties with their own state and the DSO
  * coordinates them by plain calls.
  */
 export async function simRolling(o: RollingSimOptions): Promise<number> {
@@ -132,8 +133,9 @@ async function rollingOverNats(r: RollingRun & { url: string; auth: ReturnType<t
   say(`horizon rolling: the day re-negotiated every ${horizon.everyPeriods} period(s) on what is known then; transport ${transport} (the DSO and the zones as processes; each zone's realised day in its own file)`);
   const dsoFile = join(outDir, 'dso-rolling.json');
   const zoneFile = (id: number) => join(outDir, 'zones', `zone-${id}-rolling.json`);
+  const schedulesFile = (id: number) => join(outDir, 'zones', `zone-${id}-schedules.csv`);
   // A file left by an earlier run must not stand in for this run's.
-  for (const f of [dsoFile, ...sim.zones.map((z) => zoneFile(z.id))]) rmSync(f, { force: true });
+  for (const f of [dsoFile, ...sim.zones.flatMap((z) => [zoneFile(z.id), schedulesFile(z.id)])]) rmSync(f, { force: true });
   const windows = Math.ceil(sim.inputs.grid.periods / horizon.everyPeriods);
   const dayAhead = await simOverNats(r.url, r.auth, r.runId, partiesDir, outDir, sim, lpDirs(undefined),
     (p) => say(`round ${String(p.round).padStart(3)}: primal ${p.primalResidualKw.toFixed(3)} kW, dual ${p.dualResidualKw.toFixed(3)} kW, cost ${p.totalCostYuan.toFixed(2)} yuan`),
@@ -150,17 +152,35 @@ async function rollingOverNats(r: RollingRun & { url: string; auth: ReturnType<t
     if (f.incomplete !== undefined || !f.hindsightSpecs || !f.shortfalls || !f.counts) throw new RunIncomplete(`zone ${z.id}'s rolling day is incomplete: ${f.incomplete ?? 'no shortfalls or EVs in its file'}`);
     return { ...f, hindsightSpecs: f.hindsightSpecs, shortfalls: f.shortfalls, counts: f.counts };
   });
-  say(`the processes are done (rolling ${dso.costYuan.toFixed(2)} yuan); the harness's oracles: the centralised optimum, the day-ahead plan held (negotiated again here), hindsight from the zones' files`);
+  say(`the processes are done (rolling ${dso.costYuan.toFixed(2)} yuan); the harness's oracles: the centralised optimum, the day-ahead plan held (as the agents agreed it: the DSO's dispatch, the zones' schedules), hindsight from the zones' files`);
+  const plan = agreedDayAhead(sim, dso, schedulesFile);
   const oracle = await solveCentralised(sim);
-  const plan = await negotiateInProcess(sim, sim.parties);
   const held = await runHeld(sim, plan, r.realised, { everyPeriods: horizon.everyPeriods });
   const hindsight = await solveHindsightOf(sim, files.map((f) => f.hindsightSpecs));
   const rolling = rollingReportOf({
-    dayAheadPlanCostYuan: plan.negotiation.evaluation.totalCostYuan + plan.negotiation.evaluation.dispatch.costs.penaltyYuan,
+    // The day-ahead agreement's own figure, as the DSO reported it.
+    dayAheadPlanCostYuan: dayAhead.costs.negotiated.totalWithDegradation + dayAhead.costs.negotiated.penalties,
     rolling: dso, rollingShortfalls: files.flatMap((f) => f.shortfalls),
     zoneCounts: files.map((f) => ({ zoneId: f.zone, ...f.counts })), held, hindsight,
   }, { everyPeriods: horizon.everyPeriods, transport, earlyDepartureShare: horizon.earlyDepartureShare, realisedDescription: r.realisedDescription });
   return { base: withOracle(dayAhead, oracle), rolling };
+}
+
+/**
+ * The day-ahead plan the agents agreed over NATS, from what each wrote of its own part: the DSO's
+ * dispatch of its DERs and each zone's agreed EV power (`dso-rolling.json`'s `dayAhead`), each
+ * zone's per-EV schedules of the answer the agreement held (`zone-<id>-schedules.csv`). A part
+ * missing stops the run, naming it: a plan negotiated again here would not be the one agreed.
+ */
+function agreedDayAhead(sim: SimSetup, dso: DsoRollingRecord, schedulesFile: (zoneId: number) => string): HeldPlan {
+  if (!dso.dayAhead) throw new RunIncomplete('the DSO\'s dso-rolling.json has no day-ahead plan (dayAhead): it was written by a DSO that does not record it');
+  const grid = sim.inputs.grid;
+  return heldPlanFromRecords(sim, dso.dayAhead, (zoneId) => {
+    const file = schedulesFile(zoneId);
+    if (!existsSync(file)) throw new RunIncomplete(`zone ${zoneId} did not write its day-ahead schedules (${file}): its messages are above`);
+    const party = sim.parties.find((p) => p.config.id === zoneId)!;
+    return readZoneSchedules(readFileSync(file, 'utf8'), party.problem.fleet, grid);
+  });
 }
 
 /** windows.csv (one row per window) and shortfalls.csv (one row per EV short of its target, per run). */

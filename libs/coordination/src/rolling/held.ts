@@ -1,8 +1,11 @@
-import { createRng } from '@zonal/core';
+import { createRng, ZonalError } from '@zonal/core';
+import type { EvSchedules } from '@zonal/ev';
 import { buildZoneModel, solveZone, type ZoneAnswer } from '@zonal/policies';
 import { LpExporter } from '@zonal/solver';
 import type { Evaluation } from '../evaluate';
+import type { NegotiationResult } from '../negotiate';
 import type { SimSetup } from '../harness';
+import type { NegotiationSetup } from '../setup';
 import type { ZoneParty } from '../zone-party';
 import type { DsoPast } from './dso-past';
 import type { RealisedDay } from './realised';
@@ -15,6 +18,71 @@ import { RollingZone, type Shortfall } from './zone-state';
  * those only break ties between schedules that track equally well (yuan per kWh of deviation).
  */
 const HELD_DEVIATION_YUAN_PER_KWH = 1000;
+
+/**
+ * The day-ahead plan as the plan held needs it: what the agents agreed, not how they agreed it. In
+ * process it comes from the negotiation (`heldPlanOf`); over NATS from what each agent wrote of its
+ * own part — the DSO its DERs' dispatch and the zones' agreed EV power, each zone its EVs' schedules.
+ */
+export interface HeldPlan {
+  /** Per zone (the setup's order): its agreed EV power, grid side (kW per period): what it tracks. */
+  zoneEvKw: ReadonlyArray<ArrayLike<number>>;
+  /** Per zone (the setup's order): the per-EV schedules of its accepted answer, over its party's fleet. */
+  schedules: readonly EvSchedules[];
+  /** The DSO's DERs as the day-ahead agreement dispatched them: `[unit][t]`, kW, in the inputs' `diesels` and `renewables` order. */
+  dieselKw: ReadonlyArray<ArrayLike<number>>;
+  renewableKw: ReadonlyArray<ArrayLike<number>>;
+}
+
+/** The plan held of a negotiation run in process (`negotiateInProcess`). */
+export function heldPlanOf(plan: NegotiatedPlan): HeldPlan {
+  const s = plan.negotiation.evaluation.dispatch.schedule;
+  return { zoneEvKw: plan.negotiation.zoneEvKw, schedules: plan.schedules, dieselKw: s.dieselKw, renewableKw: s.renewableKw };
+}
+
+/**
+ * The DSO's part of the plan held, as it writes it (`dso-rolling.json`'s `dayAhead`): the day-ahead
+ * agreement's dispatch of its DERs per unit (the report has only their sums) and each zone's agreed
+ * EV power, by zone id. JSON numbers round-trip exactly, so the harness holds the very plan agreed.
+ */
+export interface DsoDayAheadRecord {
+  zones: Array<{ zoneId: number; evKw: number[] }>;
+  dieselKw: number[][];
+  renewableKw: number[][];
+}
+
+export function dsoDayAheadRecord(setup: Pick<NegotiationSetup, 'zones'>, n: NegotiationResult): DsoDayAheadRecord {
+  const s = n.evaluation.dispatch.schedule;
+  return {
+    zones: setup.zones.map((z, k) => ({ zoneId: z.id, evKw: Array.from(n.zoneEvKw[k]) })),
+    dieselKw: s.dieselKw.map((kw) => Array.from(kw)),
+    renewableKw: s.renewableKw.map((kw) => Array.from(kw)),
+  };
+}
+
+/**
+ * The plan held from the agents' own records: the DSO's (`dsoDayAheadRecord`) and each zone's per-EV
+ * schedules (`schedulesOf(zoneId)`, read from what the zone wrote), in the parties' order. A zone
+ * the DSO's record does not name, or a record that does not fit the setup's DERs and day, is refused
+ * by name: the harness must not hold a plan of another run.
+ */
+export function heldPlanFromRecords(sim: Pick<SimSetup, 'parties' | 'inputs'>, dso: DsoDayAheadRecord, schedulesOf: (zoneId: number) => EvSchedules): HeldPlan {
+  const T = sim.inputs.grid.periods;
+  const fits = (rows: ReadonlyArray<ArrayLike<number>>, units: number, what: string) => {
+    if (rows.length !== units || rows.some((r) => r.length !== T)) throw new ZonalError(`the DSO's day-ahead ${what} has ${rows.length} units of ${rows.map((r) => r.length).join('/')} periods; the setup has ${units} of ${T}`, 'dayAhead');
+  };
+  fits(dso.dieselKw, sim.inputs.diesels.length, 'diesel dispatch');
+  fits(dso.renewableKw, sim.inputs.renewables.length, 'PV / wind dispatch');
+  // runHeld takes the zones in its parties' order.
+  const ids = sim.parties.map((p) => p.config.id);
+  const zoneEvKw = ids.map((id) => {
+    const row = dso.zones.find((r) => r.zoneId === id);
+    if (!row) throw new ZonalError(`the DSO's day-ahead plan has no EV power for zone ${id}`, 'dayAhead.zones');
+    fits([row.evKw], 1, `EV power of zone ${id}`);
+    return row.evKw;
+  });
+  return { zoneEvKw, schedules: ids.map(schedulesOf), dieselKw: dso.dieselKw, renewableKw: dso.renewableKw };
+}
 
 export interface HeldResult {
   zones: RollingZone[];
@@ -38,10 +106,10 @@ export interface HeldResult {
  * the schedules go to its EVs and the next `everyPeriods` periods are realised. A zone whose window
  * is what its plan expected keeps the plan. The realised day is then dispatched with the DERs held.
  */
-export async function runHeld(sim: SimSetup, dayAhead: NegotiatedPlan, realised: readonly RealisedDay[], opts: { everyPeriods: number; keepRecords?: boolean }): Promise<HeldResult> {
+export async function runHeld(sim: SimSetup, dayAhead: HeldPlan, realised: readonly RealisedDay[], opts: { everyPeriods: number; keepRecords?: boolean }): Promise<HeldResult> {
   const T = sim.inputs.grid.periods, K = opts.everyPeriods;
   checkEveryPeriods(K, T);
-  const profile = dayAhead.negotiation.zoneEvKw;
+  const profile = dayAhead.zoneEvKw;
   const zones = sim.parties.map((p, i) => {
     const z = new RollingZone(p, realised.find((r) => r.zoneId === p.config.id)!, { keepRecords: opts.keepRecords });
     z.adoptDayAhead(dayAhead.schedules[i]);
@@ -59,8 +127,7 @@ export async function runHeld(sim: SimSetup, dayAhead: NegotiatedPlan, realised:
     }));
     if (retracked.some(Boolean)) retracks++;
   }
-  const s = dayAhead.negotiation.evaluation.dispatch.schedule;
-  const dispatched: DsoPast = { periods: T, dieselKw: s.dieselKw, renewableKw: s.renewableKw };
+  const dispatched: DsoPast = { periods: T, dieselKw: dayAhead.dieselKw, renewableKw: dayAhead.renewableKw };
   const evaluation = await evaluateRealised(sim, zones, dispatched);
   return {
     zones, dispatched, evaluation, costYuan: evaluation.totalCostYuan + evaluation.dispatch.costs.penaltyYuan,

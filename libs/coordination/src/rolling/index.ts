@@ -7,7 +7,7 @@ export {
   type RollingResult, type RollingDsoResult, type RollingZones, type RollingOptions, type WindowRecord, type NegotiatedPlan, type WindowStartMode,
 } from './rolling';
 export { RollingZoneSide, type WindowAnnounce, type WindowPlan, type RealisedZoneDay } from './zone-side';
-export { runHeld, trackProfile, type HeldResult } from './held';
+export { runHeld, trackProfile, heldPlanOf, dsoDayAheadRecord, heldPlanFromRecords, type HeldResult, type HeldPlan, type DsoDayAheadRecord } from './held';
 export { solveHindsight, solveHindsightOf, type Hindsight } from './hindsight';
 export { drawRealisedDay, earlyDepartures, forecastAsRealised, type RealisedDay, type RealisedSession, type RealisedDayOptions } from './realised';
 export { RollingZone, type ZoneWindow, type Shortfall, type ZoneWindowRecord } from './zone-state';

@@ -2,7 +2,7 @@ import type { CostTable } from '@zonal/dispatch';
 import type { Evaluation } from '../evaluate';
 import type { SimSetup } from '../harness';
 import type { RoundRecord } from '../negotiate';
-import { runHeld, type HeldResult } from './held';
+import { heldPlanOf, runHeld, type DsoDayAheadRecord, type HeldResult } from './held';
 import { solveHindsight, type Hindsight } from './hindsight';
 import type { RealisedDay } from './realised';
 import { negotiateInProcess, runRolling, type NegotiatedPlan, type RollingDsoResult, type RollingResult, type WindowRecord } from './rolling';
@@ -42,7 +42,7 @@ export async function runRollingStudy(sim: SimSetup, realised: readonly Realised
   }
   say(`rolling: re-negotiating the rest of the day every ${opts.everyPeriods} period(s) on what is known then; beside it, the day-ahead plan held (each zone tracking its day-ahead profile with the EVs that came)`);
   // The plan held needs only the day-ahead agreement and the realised day: it runs beside the rolling day.
-  const heldRun = runHeld(sim, dayAhead, realised, { everyPeriods: opts.everyPeriods, keepRecords: opts.keepRecords });
+  const heldRun = runHeld(sim, heldPlanOf(dayAhead), realised, { everyPeriods: opts.everyPeriods, keepRecords: opts.keepRecords });
   heldRun.catch(() => undefined);
   const rolling = await runRolling(sim, dayAhead, realised, opts);
   const held = await heldRun;
@@ -120,6 +120,8 @@ export interface DsoRollingRecord {
   windows: WindowRecord[];
   dispatch: RollingReport['dispatch'];
   zoneDays: Array<{ zoneId: number; evs: number; leftEarly: number; leftOut: number; shortfallEvs: number; shortfallKwh: number; degradationYuan: number }>;
+  /** The day-ahead agreement it rolled from (its DERs per unit, each zone's EV power): the DSO's part of the plan the harness holds (`heldPlanFromRecords`). */
+  dayAhead?: DsoDayAheadRecord;
 }
 
 export function dsoRollingRecord(r: Pick<RollingDsoResult, 'costYuan' | 'evaluation' | 'converged' | 'windows' | 'dispatched'> & { zoneDays?: RollingDsoResult['zoneDays'] }, everyPeriods: number): DsoRollingRecord {
