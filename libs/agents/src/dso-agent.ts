@@ -3,7 +3,7 @@ import {
   decodeState, encodeState, negotiate, negotiationSetup, refuseAnnounce, uncoordinatedBusLoadKw,
   type CentralisedResult, type DsoNetwork, type NegotiationCheckpoint, type NegotiationResult, type NegotiationSetup, type RoundRecord, type ZoneAnnounce,
 } from '@zonal/coordination';
-import { buildDispatchInputs, runDispatch } from '@zonal/dispatch';
+import { buildDispatchInputs, LimitWorkingSet, runDispatch } from '@zonal/dispatch';
 import { openDsoStateStore, openRecorder, type BodyOf, type DsoStateStore, type SavedRun, type Transport } from '@zonal/protocol';
 import { LpExporter } from '@zonal/solver';
 import { buildSimReport, withOracle, writeSimReport, type SimReport } from './report';
@@ -120,7 +120,11 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     else if (!waited) log(`starting without zone(s) ${missing.join(', ')}: no announce within ${timeoutMs} ms (their buses keep their base load; they have no EVs in the DSO's model)`);
     else if (!saved) log(`all ${expected.length} zones announced`);
     if (announces.size === 0) throw new InputError(`no zone announced itself within ${timeoutMs} ms`, 'zonal dso');
-    const setup = negotiationSetup(network, [...announces.values()]);
+    // The limit rows the DSO's dispatches generate are its own state, kept from solve to solve: in
+    // process the harness solves the same inputs (its split, its oracle), and sharing their rows made
+    // the DSO's run depend on what the harness had solved before (a degenerate optimum, then a loss
+    // round that starts a few watts apart).
+    const setup = negotiationSetup({ ...network, inputs: { ...network.inputs, workingSet: new LimitWorkingSet() } }, [...announces.values()]);
     if (store && !saved) await saveAnnounces(store, announceBodies, log);
 
     // Before coordination: the same feeder with every EV charging on arrival, as the zones announced it (SPEC §4).

@@ -1,4 +1,4 @@
-import { runDispatch, type BuiltDispatch, type DispatchResult } from '@zonal/dispatch';
+import { LimitWorkingSet, runDispatch, type BuiltDispatch, type DispatchResult } from '@zonal/dispatch';
 import { addEnvelope, addEnvelopeGroups } from '@zonal/policies';
 import type { LpExporter } from '@zonal/solver';
 import { fixDsoPast } from './rolling/dso-past';
@@ -28,6 +28,9 @@ export async function solveCentralised(setup: NegotiationSetup, opts: { exporter
   let linkDuals: Float64Array[] = [];
   const dispatch = await runDispatch(setup.inputs, {
     exporter: opts.exporter,
+    // From no limit rows, not the inputs' (which other solves of the same network grew): the oracle's
+    // answer then does not depend on what was solved before it.
+    workingSet: new LimitWorkingSet(),
     flexible: setup.zones.map((z) => z.flexible),
     extend: (built) => { fixDsoPast(built, setup.past); degradation = setup.zones.map((z, k) => addZoneTerms(built, z, k)); },
     onSolved: (_built, sol) => {
