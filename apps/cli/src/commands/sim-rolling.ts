@@ -137,6 +137,9 @@ async function rollingOverNats(r: RollingRun & { url: string; auth: ReturnType<t
   // A file left by an earlier run must not stand in for this run's.
   for (const f of [dsoFile, ...sim.zones.flatMap((z) => [zoneFile(z.id), schedulesFile(z.id)])]) rmSync(f, { force: true });
   const windows = Math.ceil(sim.inputs.grid.periods / horizon.everyPeriods);
+  // The harness's day-ahead oracle needs no agent's output: solved while the agents run.
+  const oracle = solveCentralised(sim);
+  oracle.catch(() => undefined);
   const dayAhead = await simOverNats(r.url, r.auth, r.runId, partiesDir, outDir, sim, lpDirs(undefined),
     (p) => say(`round ${String(p.round).padStart(3)}: primal ${p.primalResidualKw.toFixed(3)} kW, dual ${p.dualResidualKw.toFixed(3)} kW, cost ${p.totalCostYuan.toFixed(2)} yuan`),
     say, r.roundsReplicas, r.zoneProcesses, {
@@ -154,16 +157,18 @@ async function rollingOverNats(r: RollingRun & { url: string; auth: ReturnType<t
   });
   say(`the processes are done (rolling ${dso.costYuan.toFixed(2)} yuan); the harness's oracles: the centralised optimum, the day-ahead plan held (as the agents agreed it: the DSO's dispatch, the zones' schedules), hindsight from the zones' files`);
   const plan = agreedDayAhead(sim, dso, schedulesFile);
-  const oracle = await solveCentralised(sim);
-  const held = await runHeld(sim, plan, r.realised, { everyPeriods: horizon.everyPeriods });
-  const hindsight = await solveHindsightOf(sim, files.map((f) => f.hindsightSpecs));
+  // Apart from each other: side by side on the harness's solver lanes.
+  const [held, hindsight] = await Promise.all([
+    runHeld(sim, plan, r.realised, { everyPeriods: horizon.everyPeriods }),
+    solveHindsightOf(sim, files.map((f) => f.hindsightSpecs)),
+  ]);
   const rolling = rollingReportOf({
     // The day-ahead agreement's own figure, as the DSO reported it.
     dayAheadPlanCostYuan: dayAhead.costs.negotiated.totalWithDegradation + dayAhead.costs.negotiated.penalties,
     rolling: dso, rollingShortfalls: files.flatMap((f) => f.shortfalls),
     zoneCounts: files.map((f) => ({ zoneId: f.zone, ...f.counts })), held, hindsight,
   }, { everyPeriods: horizon.everyPeriods, transport, earlyDepartureShare: horizon.earlyDepartureShare, realisedDescription: r.realisedDescription });
-  return { base: withOracle(dayAhead, oracle), rolling };
+  return { base: withOracle(dayAhead, await oracle), rolling };
 }
 
 /**
