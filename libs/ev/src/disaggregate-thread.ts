@@ -55,11 +55,3 @@ export function runShareOnWorker(job: GroupShareJob): Promise<Array<GroupFigures
     if (pending.size === 0) worker?.unref();
   }) as Promise<Array<GroupFigures | null>>;
 }
-
-/**
- * Stops the worker thread: jobs posted before it has exited fail with it (their shares are then done
- * on the caller's thread), and the next job after starts a new one.
- */
-export async function stopShareWorker(): Promise<void> {
-  await worker?.terminate();
-}

@@ -4,7 +4,6 @@ import loadHighs, { type Highs } from 'highs';
 import { createRng } from '@zonal/core';
 import { checkSchedules } from './checkSchedules';
 import { disaggregate, disaggregateByNetwork, disaggregateGroups, prepareGroupDisaggregation } from './disaggregate';
-import { stopShareWorker } from './disaggregate-thread';
 import { Fleet } from './fleet';
 import { anchoredEnvelopeGroups } from './groups';
 import { aggregateEnvelope } from './region';
@@ -338,21 +337,6 @@ describe('disaggregation fast ways equal the flow network bit for bit', () => {
       expect({ ...p, chargeKw: Float64Array.from(p.chargeKw), dischargeKw: Float64Array.from(p.dischargeKw) }).toEqual(r);
       expect(checkSchedules(fleet, grid, p).ok).toBe(true);
     }
-  });
-
-  it('in parallel, with the worker thread stopped under it: its share done here, the same answer', async () => {
-    const fleet = fleetOf(9, 200), grid = hourly;
-    const groups = anchoredEnvelopeGroups(fleet, grid, 'window-energy').map((g) => ({ evs: g.evs! }));
-    const groupKw = groups.map((g) => uncoordinatedProfile(Fleet.subset(fleet, g.evs), grid).batteryKw.map((x) => 0.8 * x));
-    const reference = disaggregateGroups(fleet, grid, groups, groupKw);
-    const prepared = prepareGroupDisaggregation(fleet, grid, groups, { parallel: true });
-    // Stopped before the job is posted: the job is never answered but by the worker's exit.
-    const stopping = stopShareWorker();
-    const parallel = await prepared.disaggregateInParallel(groupKw);
-    await stopping;
-    const { schedules: p, ...figures } = parallel, { schedules: r, ...expected } = reference;
-    expect(figures).toEqual(expected);
-    expect({ ...p, chargeKw: Float64Array.from(p.chargeKw), dischargeKw: Float64Array.from(p.dischargeKw) }).toEqual(r);
   });
 
   it('in parallel needs { parallel: true } when prepared', async () => {

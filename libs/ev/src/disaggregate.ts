@@ -5,7 +5,7 @@ import { runShareOnWorker, startShareWorker } from './disaggregate-thread';
 import { allocateSchedules, type EvSchedules } from './schedules';
 import { f64, i32, Scratch, u8 } from './scratch';
 import { chargeableKwh, neededKwh, problems, sessions, subsetSessions, type Sessions } from './session';
-import { inSharedMemory } from './shared-memory';
+import { inSharedMemory, sharedSessions } from './shared-memory';
 import type { EvProblem, TimeGrid } from './types';
 
 /**
@@ -162,15 +162,15 @@ export function prepareGroupDisaggregation(
   const parallel = opts.parallel === true;
   if (parallel) startShareWorker();
   const owner = groupOwners(fleet, groups);
-  const s = sessions(fleet, grid, undefined, parallel);
+  const plain = sessions(fleet, grid);
   const shareable: GroupShare = {
-    s,
+    s: parallel ? sharedSessions(plain) : plain,
     owner: parallel ? inSharedMemory(owner) : owner,
-    windows: groupWindows(s, owner, groups.length),
-    schedules: allocateSchedules(s, (i) => s.problem[i] === 0, parallel),
+    windows: groupWindows(plain, owner, groups.length),
+    schedules: allocateSchedules(plain, (i) => plain.problem[i] === 0, parallel),
     ...flatGroups(groups, parallel),
   };
-  const excluded = problems(fleet, s);
+  const excluded = problems(fleet, plain);
   let used = false;
   const use = (groupBatteryKw: ReadonlyArray<ArrayLike<number>>): void => {
     if (used) throw new ZonalError('a prepared group disaggregation runs once (its schedules are handed out)', 'prepareGroupDisaggregation');
@@ -192,8 +192,7 @@ export function prepareGroupDisaggregation(
       // Their failure is thrown by the await below; until then it must not count as unhandled.
       theirs.catch(() => undefined);
       const figures = disaggregateShare({ ...shareable, groupBatteryKw: kw, mine: here });
-      // A worker that could not run (it failed to start, or stopped) leaves its share to this thread.
-      const other = await theirs.catch(() => redoShareHere({ ...shareable, groupBatteryKw: kw, mine: there }));
+      const other = await theirs;
       for (let k = 0; k < figures.length; k++) figures[k] ??= other[k];
       return { ...sumFigures(figures, shareable.schedules), excluded };
     },
@@ -291,19 +290,6 @@ export function disaggregateShare(job: GroupShareJob): Array<GroupFigures | null
     figures[k] = { requestedKw, deliveredKw, shortfallKw, underKwh, overKwh, exact };
   }
   return figures;
-}
-
-/** disaggregateShare of a share a worker may have begun: its EVs' entries zeroed first (the fast way adds to them). */
-function redoShareHere(job: GroupShareJob): Array<GroupFigures | null> {
-  const { evs, evOffsets, schedules: { offset, chargeKw, dischargeKw }, mine } = job;
-  for (let k = 0; k + 1 < evOffsets.length; k++) {
-    if (mine && !mine[k]) continue;
-    for (let j = evOffsets[k]; j < evOffsets[k + 1]; j++) {
-      chargeKw.fill(0, offset[evs[j]], offset[evs[j] + 1]);
-      dischargeKw.fill(0, offset[evs[j]], offset[evs[j] + 1]);
-    }
-  }
-  return disaggregateShare(job);
 }
 
 /** The fleet's figures: every group's summed in group order. */

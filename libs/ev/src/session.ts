@@ -42,16 +42,14 @@ const FEASIBILITY_EPS_KWH = 1e-9;
  * periods (arrival and departure moved back by that many periods' hours, as an envelope group
  * anchored there sees it, groups.ts); energies and power limits do not depend on it.
  */
-export function sessions(fleet: Fleet, grid: TimeGrid, shiftPeriods?: ArrayLike<number>, shared = false): Sessions {
+export function sessions(fleet: Fleet, grid: TimeGrid, shiftPeriods?: ArrayLike<number>): Sessions {
   const g = gridInfo(grid);
   const n = fleet.size;
-  // In shared memory, a worker thread reads the same arrays (disaggregate.ts disaggregateInParallel).
-  const bytes = (perEv: number) => (shared ? new SharedArrayBuffer(perEv * n) : new ArrayBuffer(perEv * n));
-  const i32 = () => new Int32Array(bytes(4)), f64 = () => new Float64Array(bytes(8));
   const s: Sessions = {
-    grid: g, size: n, start: i32(), length: i32(), problem: new Uint8Array(bytes(1)),
-    eArrivalKwh: f64(), eFloorKwh: f64(), eCeilKwh: f64(), eDepartureKwh: f64(), chargeMaxKw: f64(), dischargeMaxKw: f64(),
-    departureBoundary: i32(),
+    grid: g, size: n, start: new Int32Array(n), length: new Int32Array(n), problem: new Uint8Array(n),
+    eArrivalKwh: new Float64Array(n), eFloorKwh: new Float64Array(n), eCeilKwh: new Float64Array(n),
+    eDepartureKwh: new Float64Array(n), chargeMaxKw: new Float64Array(n), dischargeMaxKw: new Float64Array(n),
+    departureBoundary: new Int32Array(n),
   };
   const w: PlugWindow = { start: 0, length: 0, status: WINDOW_OK, arrivalBoundary: 0, departureBoundary: 0 };
   const rec = new Float64Array(PACKED_SESSION);
