@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import loadHighs, { type Highs } from 'highs';
 import { createRng } from '@zonal/core';
 import { checkSchedules } from './checkSchedules';
-import { disaggregate, disaggregateByNetwork, disaggregateGroups, prepareGroupDisaggregation } from './disaggregate';
+import { disaggregate, disaggregateByNetwork, disaggregateGroups } from './disaggregate';
 import { Fleet } from './fleet';
 import { anchoredEnvelopeGroups } from './groups';
 import { aggregateEnvelope } from './region';
@@ -302,52 +302,6 @@ describe('disaggregation fast ways equal the flow network bit for bit', () => {
         for (const oneWayFirst of [false, true]) expect(disaggregate(fleet, grid, kw, { oneWayFirst })).toEqual(disaggregateByNetwork(fleet, grid, kw, { oneWayFirst }));
       }
     }
-  });
-
-  it.each(['window-energy', 'anchor'] as const)('prepared before the schedules are known (%s groups): disaggregateGroups bit for bit, once', (grouping) => {
-    const fleet = fleetOf(5, 300);
-    for (const grid of [hourly, { periods: 48, dtH: 0.5 }]) {
-      const groups = anchoredEnvelopeGroups(fleet, grid, grouping).map((g) => ({ evs: g.evs! }));
-      const rng = createRng(3);
-      const groupKw = groups.map((g) => {
-        const all = aggregates(Fleet.subset(fleet, g.evs), grid, rng.int(1000));
-        return all[rng.int(all.length)];
-      });
-      const prepared = prepareGroupDisaggregation(fleet, grid, groups);
-      expect(prepared.disaggregate(groupKw)).toEqual(disaggregateGroups(fleet, grid, groups, groupKw));
-      // Its schedules were handed out: a second run would write into them.
-      expect(() => prepared.disaggregate(groupKw)).toThrow(/runs once/);
-    }
-  });
-
-  it.each(['window-energy', 'window', 'anchor'] as const)('in parallel (%s groups), half the groups on a worker thread: disaggregateGroups bit for bit', async (grouping) => {
-    const fleet = fleetOf(9, 400);
-    for (const grid of [hourly, { periods: 48, dtH: 0.5 }]) {
-      const groups = anchoredEnvelopeGroups(fleet, grid, grouping).map((g) => ({ evs: g.evs! }));
-      const rng = createRng(4);
-      const groupKw = groups.map((g) => {
-        const all = aggregates(Fleet.subset(fleet, g.evs), grid, rng.int(1000));
-        return all[rng.int(all.length)];
-      });
-      const reference = disaggregateGroups(fleet, grid, groups, groupKw);
-      const parallel = await prepareGroupDisaggregation(fleet, grid, groups, { parallel: true }).disaggregateInParallel(groupKw);
-      // Shared memory compares as its values: copy the schedules out.
-      const { schedules: p, ...figures } = parallel, { schedules: r, ...expected } = reference;
-      expect(figures).toEqual(expected);
-      expect({ ...p, chargeKw: Float64Array.from(p.chargeKw), dischargeKw: Float64Array.from(p.dischargeKw) }).toEqual(r);
-      expect(checkSchedules(fleet, grid, p).ok).toBe(true);
-    }
-  });
-
-  it('in parallel needs { parallel: true } when prepared', async () => {
-    const fleet = fleetOf(5, 3);
-    await expect(prepareGroupDisaggregation(fleet, hourly, [{ evs: [0, 1, 2] }]).disaggregateInParallel([new Float64Array(24)])).rejects.toThrow(/parallel: true/);
-  });
-
-  it('prepared: the partition is checked when prepared, the schedules\' count when run', () => {
-    const fleet = fleetOf(5, 3), day = new Float64Array(24);
-    expect(() => prepareGroupDisaggregation(fleet, hourly, [{ evs: [0, 1] }])).toThrow(/EV e2 is in no group/);
-    expect(() => prepareGroupDisaggregation(fleet, hourly, [{ evs: [0, 1, 2] }]).disaggregate([day, day])).toThrow(/has 2 schedules for 1 groups/);
   });
 
   it.each(['window-energy', 'window', 'anchor'] as const)('disaggregateGroups (%s groups) = each group alone through the network', (grouping) => {

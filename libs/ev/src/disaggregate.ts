@@ -1,11 +1,9 @@
 import { InputError, ZonalError } from '@zonal/core';
 import type { Fleet } from './fleet';
 import { FlowNetwork } from './maxflow';
-import { runShareOnWorker, startShareWorker } from './disaggregate-thread';
 import { allocateSchedules, type EvSchedules } from './schedules';
 import { f64, i32, Scratch, u8 } from './scratch';
 import { chargeableKwh, neededKwh, problems, sessions, subsetSessions, type Sessions } from './session';
-import { inSharedMemory, sharedSessions } from './shared-memory';
 import type { EvProblem, TimeGrid } from './types';
 
 /**
@@ -128,83 +126,7 @@ function disaggregateSessions(
 export function disaggregateGroups(
   fleet: Fleet, grid: TimeGrid, groups: ReadonlyArray<{ evs: ArrayLike<number> }>, groupBatteryKw: ReadonlyArray<ArrayLike<number>>,
 ): Disaggregation {
-  checkScheduleCount(groups.length, groupBatteryKw);
-  return prepareGroupDisaggregation(fleet, grid, groups).disaggregate(groupBatteryKw);
-}
-
-/**
- * disaggregateGroups in two halves: what depends only on the fleet and its groups (the partition
- * checked, the fleet's sessions, the schedules' space, each group's plug-in window), then, once the
- * groups' schedules are known, the disaggregation itself. A zone prepares while its LP solves in the
- * solver's worker thread (the main thread waits there anyway). Either way of running gives
- * disaggregateGroups' answer bit for bit: every group is disaggregated alone, by the same code, and
- * the figures are summed in group order. Runs once: the schedules it returns are the prepared arrays.
- */
-export interface PreparedGroupDisaggregation {
-  /** On this thread. */
-  disaggregate(groupBatteryKw: ReadonlyArray<ArrayLike<number>>): Disaggregation;
-  /**
-   * The groups split in two by EV count, one half on a worker thread of this module's own (started
-   * when prepared), the other here, both writing their EVs' entries of schedules in shared memory.
-   * Needs `{ parallel: true }` when prepared.
-   */
-  disaggregateInParallel(groupBatteryKw: ReadonlyArray<ArrayLike<number>>): Promise<Disaggregation>;
-}
-
-export interface PrepareOptions {
-  /** Lay the data out in shared memory and start the worker thread, for disaggregateInParallel. */
-  parallel?: boolean;
-}
-
-export function prepareGroupDisaggregation(
-  fleet: Fleet, grid: TimeGrid, groups: ReadonlyArray<{ evs: ArrayLike<number> }>, opts: PrepareOptions = {},
-): PreparedGroupDisaggregation {
-  const parallel = opts.parallel === true;
-  if (parallel) startShareWorker();
-  const owner = groupOwners(fleet, groups);
-  const plain = sessions(fleet, grid);
-  const shareable: GroupShare = {
-    s: parallel ? sharedSessions(plain) : plain,
-    owner: parallel ? inSharedMemory(owner) : owner,
-    windows: groupWindows(plain, owner, groups.length),
-    schedules: allocateSchedules(plain, (i) => plain.problem[i] === 0, parallel),
-    ...flatGroups(groups, parallel),
-  };
-  const excluded = problems(fleet, plain);
-  let used = false;
-  const use = (groupBatteryKw: ReadonlyArray<ArrayLike<number>>): void => {
-    if (used) throw new ZonalError('a prepared group disaggregation runs once (its schedules are handed out)', 'prepareGroupDisaggregation');
-    used = true;
-    checkScheduleCount(groups.length, groupBatteryKw);
-  };
-  return {
-    disaggregate(groupBatteryKw) {
-      use(groupBatteryKw);
-      const figures = disaggregateShare({ ...shareable, groupBatteryKw, mine: null });
-      return { ...sumFigures(figures, shareable.schedules), excluded };
-    },
-    async disaggregateInParallel(groupBatteryKw) {
-      if (!parallel) throw new ZonalError('prepared without { parallel: true }', 'prepareGroupDisaggregation');
-      use(groupBatteryKw);
-      const [here, there] = splitGroups(shareable.evOffsets);
-      const kw = groupBatteryKw.map((g) => Float64Array.from(g));
-      const theirs = runShareOnWorker({ ...shareable, groupBatteryKw: kw, mine: there });
-      // Their failure is thrown by the await below; until then it must not count as unhandled.
-      theirs.catch(() => undefined);
-      const figures = disaggregateShare({ ...shareable, groupBatteryKw: kw, mine: here });
-      const other = await theirs;
-      for (let k = 0; k < figures.length; k++) figures[k] ??= other[k];
-      return { ...sumFigures(figures, shareable.schedules), excluded };
-    },
-  };
-}
-
-function checkScheduleCount(groups: number, groupBatteryKw: ReadonlyArray<ArrayLike<number>>): void {
-  if (groupBatteryKw.length !== groups) throw new InputError(`has ${groupBatteryKw.length} schedules for ${groups} groups`, 'groupBatteryKw');
-}
-
-/** Each EV's group; throws unless the groups partition the fleet. */
-function groupOwners(fleet: Fleet, groups: ReadonlyArray<{ evs: ArrayLike<number> }>): Int32Array {
+  if (groupBatteryKw.length !== groups.length) throw new InputError(`has ${groupBatteryKw.length} schedules for ${groups.length} groups`, 'groupBatteryKw');
   const owner = new Int32Array(fleet.size).fill(-1);
   for (let k = 0; k < groups.length; k++) {
     const evs = groups[k].evs;
@@ -217,66 +139,19 @@ function groupOwners(fleet: Fleet, groups: ReadonlyArray<{ evs: ArrayLike<number
   }
   const stray = owner.indexOf(-1);
   if (stray >= 0) throw new InputError(`EV ${fleet.id[stray]} is in no group`, 'groups');
-  return owner;
-}
 
-/** The groups' EVs one after the other (group k's at evs[evOffsets[k] .. evOffsets[k+1])), so a worker gets them in one array. */
-function flatGroups(groups: ReadonlyArray<{ evs: ArrayLike<number> }>, shared: boolean): { evs: Int32Array; evOffsets: Int32Array } {
-  const evOffsets = new Int32Array(groups.length + 1);
-  for (let k = 0; k < groups.length; k++) evOffsets[k + 1] = evOffsets[k] + groups[k].evs.length;
-  const evs = shared ? new Int32Array(new SharedArrayBuffer(4 * evOffsets[groups.length])) : new Int32Array(evOffsets[groups.length]);
-  for (let k = 0; k < groups.length; k++) evs.set(groups[k].evs, evOffsets[k]);
-  return { evs, evOffsets };
-}
-
-/** Groups to this thread (1 in the first mask) and to the worker (1 in the second), taken in order, each to the side with fewer EVs so far. */
-function splitGroups(evOffsets: Int32Array): [Uint8Array, Uint8Array] {
-  const G = evOffsets.length - 1, here = new Uint8Array(G), there = new Uint8Array(G);
-  let hereEvs = 0, thereEvs = 0;
-  for (let k = 0; k < G; k++) {
-    const size = evOffsets[k + 1] - evOffsets[k];
-    if (hereEvs <= thereEvs) {
-      here[k] = 1;
-      hereEvs += size;
-    } else {
-      there[k] = 1;
-      thereEvs += size;
-    }
-  }
-  return [here, there];
-}
-
-/**
- * What disaggregating some of the groups needs (all in shared memory for a worker): the fleet's
- * sessions, each EV's group, the groups' windows and EVs, the schedules to write (each group writes
- * only its own EVs' entries), the groups' schedules, and which groups are this share's (null: all).
- */
-export interface GroupShare {
-  s: Sessions;
-  owner: Int32Array;
-  windows: GroupWindows;
-  schedules: EvSchedules;
-  evs: Int32Array;
-  evOffsets: Int32Array;
-}
-
-export interface GroupShareJob extends GroupShare {
-  groupBatteryKw: ReadonlyArray<ArrayLike<number>>;
-  mine: Uint8Array | null;
-}
-
-/** Each of the share's groups' figures (null for the others), its EVs' schedules written. */
-export function disaggregateShare(job: GroupShareJob): Array<GroupFigures | null> {
-  const { s, owner, windows, schedules, evs: allEvs, evOffsets, groupBatteryKw, mine } = job;
+  const s = sessions(fleet, grid);
+  const T = s.grid.periods;
+  const schedules = allocateSchedules(s, (i) => s.problem[i] === 0);
   const { chargeKw, dischargeKw, offset } = schedules;
   // Groups of one plug-in window asking for no discharge, all at once in fleet order; the rest (and
   // any of those the fast way cannot vouch for) one group at a time, in reused arrays, copied out.
-  const { figures, phaseOneFails } = windowGroupsInFleetOrder(s, owner, windows, groupBatteryKw, schedules, mine);
+  const { figures, phaseOneFails } = windowGroupsInFleetOrder(s, owner, groupBatteryKw, schedules);
   let scratch: Scratch | null = null;
-  for (let k = 0; k < groupBatteryKw.length; k++) {
-    if (figures[k] || (mine && !mine[k])) continue;
+  for (let k = 0; k < groups.length; k++) {
+    if (figures[k]) continue;
     scratch ??= new Scratch();
-    const evs = allEvs.subarray(evOffsets[k], evOffsets[k + 1]);
+    const evs = groups[k].evs;
     const options = { oneWayFirst: true, phaseOne: !phaseOneFails[k] };
     const part = disaggregateSessions(subsetSessions(s, evs, scratch), groupBatteryKw[k], options, scratch);
     const p = part.schedules;
@@ -286,18 +161,11 @@ export function disaggregateShare(job: GroupShareJob): Array<GroupFigures | null
         dischargeKw[to] = p.dischargeKw[from];
       }
     }
-    const { requestedKw, deliveredKw, shortfallKw, underKwh, overKwh, exact } = part;
-    figures[k] = { requestedKw, deliveredKw, shortfallKw, underKwh, overKwh, exact };
+    figures[k] = part;
   }
-  return figures;
-}
-
-/** The fleet's figures: every group's summed in group order. */
-function sumFigures(figures: ReadonlyArray<GroupFigures | null>, schedules: EvSchedules): Omit<Disaggregation, 'excluded'> {
-  const T = schedules.periods;
   const requestedKw = new Float64Array(T), deliveredKw = new Float64Array(T);
   let underKwh = 0, overKwh = 0, exact = true;
-  for (let k = 0; k < figures.length; k++) {
+  for (let k = 0; k < groups.length; k++) {
     const part = figures[k]!;
     for (let t = 0; t < T; t++) {
       requestedKw[t] += part.requestedKw[t];
@@ -308,10 +176,10 @@ function sumFigures(figures: ReadonlyArray<GroupFigures | null>, schedules: EvSc
     exact &&= part.exact;
   }
   const shortfallKw = requestedKw.map((r, t) => r - deliveredKw[t]);
-  return { schedules, requestedKw, deliveredKw, shortfallKw, underKwh, overKwh, exact };
+  return { schedules, requestedKw, deliveredKw, shortfallKw, underKwh, overKwh, exact, excluded: problems(fleet, s) };
 }
 
-export type GroupFigures = Omit<Disaggregation, 'excluded' | 'schedules'>;
+type GroupFigures = Omit<Disaggregation, 'excluded' | 'schedules'>;
 
 /**
  * disaggregateSessions of many groups at once, for the common case of a window grouping ('window',
@@ -330,18 +198,28 @@ export type GroupFigures = Omit<Disaggregation, 'excluded' | 'schedules'>;
  * general way, overwriting whatever this left in their EVs' schedules.
  */
 function windowGroupsInFleetOrder(
-  s: Sessions, owner: Int32Array, windows: GroupWindows, groupBatteryKw: ReadonlyArray<ArrayLike<number>>, out: EvSchedules, mine: Uint8Array | null,
+  s: Sessions, owner: Int32Array, groupBatteryKw: ReadonlyArray<ArrayLike<number>>, out: EvSchedules,
 ): { figures: Array<GroupFigures | null>; phaseOneFails: Uint8Array } {
   const T = s.grid.periods, dt = s.grid.dtH, n = s.size, G = groupBatteryKw.length, eps = FLOW_EPS_KWH;
   const figures: Array<GroupFigures | null> = new Array<GroupFigures | null>(G).fill(null);
-  // Per group: 1 taken, 0 not, NOT_PHASE_ONE not and its phase one fails; then its flow state.
-  const taken = new Uint8Array(G), { v2g } = windows;
+  // Per group: 1 taken, 0 not, NOT_PHASE_ONE not and its phase one fails; its window, whether it holds a V2G EV, and then its flow state.
+  const taken = new Uint8Array(G), start = new Int32Array(G).fill(-1), length = new Int32Array(G), v2g = new Uint8Array(G);
   for (let k = 0; k < G; k++) {
     const kw = groupBatteryKw[k];
-    let ok = (!mine || mine[k] === 1) && windows.oneWindow[k] === 1 && kw.length === T;
+    let ok = kw.length === T;
     for (let t = 0; t < T && ok; t++) ok = kw[t] >= 0 && Number.isFinite(kw[t]);
     taken[k] = ok ? 1 : 0;
   }
+  for (let i = 0; i < n; i++) {
+    const k = owner[i];
+    if (taken[k] !== 1 || s.problem[i] !== 0) continue;
+    if (start[k] < 0) {
+      start[k] = s.start[i];
+      length[k] = s.length[i];
+    } else if (s.start[i] !== start[k] || s.length[i] !== length[k]) taken[k] = 0;
+    if (s.dischargeMaxKw[i] > 0) v2g[k] = 1;
+  }
+  for (let k = 0; k < G; k++) if (start[k] < 0) taken[k] = 0; // no EV to schedule: the general way
   const supplyRes = new Float64Array(G * T);
   for (let k = 0; k < G; k++) {
     if (taken[k] !== 1) continue;
@@ -443,30 +321,6 @@ function windowGroupsInFleetOrder(
     figures[k] = { requestedKw, deliveredKw, shortfallKw, underKwh, overKwh, exact };
   }
   return { figures, phaseOneFails: Uint8Array.from(taken, (x) => (x === NOT_PHASE_ONE ? 1 : 0)) };
-}
-
-/**
- * Per group: whether its EVs that can be scheduled share one plug-in window (and there is one), and
- * whether one of them is V2G (windowGroupsInFleetOrder's conditions that do not depend on the schedules).
- */
-export interface GroupWindows {
-  oneWindow: Uint8Array;
-  v2g: Uint8Array;
-}
-
-function groupWindows(s: Sessions, owner: Int32Array, G: number): GroupWindows {
-  const oneWindow = new Uint8Array(G).fill(1), start = new Int32Array(G).fill(-1), length = new Int32Array(G), v2g = new Uint8Array(G);
-  for (let i = 0; i < s.size; i++) {
-    const k = owner[i];
-    if (s.problem[i] !== 0) continue;
-    if (start[k] < 0) {
-      start[k] = s.start[i];
-      length[k] = s.length[i];
-    } else if (s.start[i] !== start[k] || s.length[i] !== length[k]) oneWindow[k] = 0;
-    if (s.dischargeMaxKw[i] > 0) v2g[k] = 1;
-  }
-  for (let k = 0; k < G; k++) if (start[k] < 0) oneWindow[k] = 0; // no EV to schedule: the general way
-  return { oneWindow, v2g };
 }
 
 /** A group whose first solve's flowByPhaseOne cannot vouch for the answer (windowGroupsInFleetOrder). */

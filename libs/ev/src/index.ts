@@ -10,7 +10,7 @@ export { type EvSchedules, netKwByPeriod, evScheduleByPeriod, gridLoadKw } from 
 export { uncoordinatedProfile, type UncoordinatedProfile } from './uncoordinated';
 export { checkSchedules, type ScheduleCheck, type ScheduleViolation, type CheckTolerances } from './checkSchedules';
 export { evRegion, checkEvFeasibility, aggregateEnvelope, type EvRegion, type AggregateEnvelope } from './region';
-export { disaggregate, disaggregateGroups, prepareGroupDisaggregation, type Disaggregation, type DisaggregateOptions, type PreparedGroupDisaggregation } from './disaggregate';
+export { disaggregate, disaggregateGroups, type Disaggregation, type DisaggregateOptions } from './disaggregate';
 export {
   socDependentLpRows, socDependentMilpRows, socDependentExactFromDtH, socDependentReachKwh, type SocDependentLimit, type EnergyStepRow,
 } from './socDependent';

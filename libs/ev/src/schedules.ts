@@ -16,8 +16,8 @@ export interface EvSchedules {
   dischargeKw: Float64Array;
 }
 
-/** Empty schedules with room for every EV for which `include(i)` holds (in shared memory: a worker thread can fill them). */
-export function allocateSchedules(s: Sessions, include: (i: number) => boolean, shared = false): EvSchedules {
+/** Empty schedules with room for every EV for which `include(i)` holds. */
+export function allocateSchedules(s: Sessions, include: (i: number) => boolean): EvSchedules {
   const offset = new Int32Array(s.size + 1);
   const start = new Int32Array(s.size).fill(-1);
   for (let i = 0; i < s.size; i++) {
@@ -26,8 +26,7 @@ export function allocateSchedules(s: Sessions, include: (i: number) => boolean, 
     offset[i + 1] = offset[i] + (on ? s.length[i] : 0);
   }
   const entries = offset[s.size];
-  const values = (): Float64Array => (shared ? new Float64Array(new SharedArrayBuffer(8 * entries)) : new Float64Array(entries));
-  return { periods: s.grid.periods, start, offset, chargeKw: values(), dischargeKw: values() };
+  return { periods: s.grid.periods, start, offset, chargeKw: new Float64Array(entries), dischargeKw: new Float64Array(entries) };
 }
 
 /** Net battery-side power per day period, summed over the EVs. */

@@ -1,7 +1,8 @@
 import { createRng } from '@zonal/core';
 import { aggregateEnvelope, anchoredEnvelopeGroups, checkSchedules, type EnvelopeGrouping, type Fleet, type ScheduleCheck } from '@zonal/ev';
 import { LpExporter, ModelBuilder, shutdownSolver, solve, SolverLimitError } from '@zonal/solver';
-import { directControlModel, solveAndDeliver } from './direct-control';
+import { solveZone } from '../zone-model';
+import { directControlModel } from './direct-control';
 import { envelopeSchedule, fleetSchedulingCase, type FleetSchedulingCase } from './fleet-scheduling';
 import { scheduleCostYuan, solvePerEv, type ZoneData } from './per-ev';
 
@@ -212,8 +213,6 @@ async function runPerEv(fleet: Fleet, zone: ZoneData, integer: boolean, timeLimi
  * the fleet (the announce's bounds), the envelope groups ('window-energy'), the LP's build and its
  * solve (HiGHS in the solver worker), each group's schedule disaggregated to its EVs, every EV's
  * schedule proven feasible (`checkSchedules`), and the answer's sums (per bus, in all, the bill).
- * As respond does (direct-control.ts solveAndDeliver), the disaggregation's preparation runs while
- * HiGHS solves, inside the LP solve's time, and the disaggregation runs on two threads.
  * Each step's time is the median of `repeats` runs on the same fleet, the total the median of the
  * runs' totals; sampling the fleet is shown apart (a zone reads its EVs from its file). Memory: the
  * process's RSS when the runs begin (the fleet in memory) and its peak (sampled every 10 ms and
@@ -310,7 +309,7 @@ async function scheduleZone(c: FleetSchedulingCase, probe: (step: (typeof STEPS)
   const zone = { ...data, fleet, envelope, envelopeGroups };
   const { zm, prices } = directControlModel(zone, { round: 0 });
   probe('lp-build');
-  const { answer } = await solveAndDeliver(zm, zone, prices, { exporter: new LpExporter(undefined), rng: createRng(0) }, probe);
+  const { answer } = await solveZone(zm, zone, prices, { exporter: new LpExporter(undefined), rng: createRng(0) }, probe);
   return { answer, groups: envelopeGroups.length, lpRows: zm.model.numRows, lpCols: zm.model.numCols };
 }
 

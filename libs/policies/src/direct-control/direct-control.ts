@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import {
-  aggregateEnvelope, anchoredEnvelopeGroups, checkSchedules, Fleet, prepareGroupDisaggregation, sampleDefaultFleet, uncoordinatedProfile, type ScheduleCheck,
-} from '@zonal/ev';
+import { aggregateEnvelope, anchoredEnvelopeGroups, checkSchedules, Fleet, sampleDefaultFleet, uncoordinatedProfile, type ScheduleCheck } from '@zonal/ev';
 import { evFleetSchema } from '@zonal/scenario';
 import { atPeriods, baseLoadSchema, caseHeader, loadShape, pricesAtPeriods, tariffBlocks, touCodesAtPeriods } from '../common';
 import { caseZoneHeader, declaredZoneSettings, zoneTariff } from '../case-zone';
 import type { CaseZone, DsoSignal, PolicyContext, PolicyReport, ZoneAnswer, ZonePolicy, ZoneProblem } from '../policy';
-import type { Solution } from '@zonal/solver';
-import { answerFromSchedules, buildZoneModel, solveZoneModel, zoneCostYuan, energyPrices, type StepProbe, type ZoneModel } from '../zone-model';
+import { buildZoneModel, solveZone, zoneCostYuan, energyPrices, type ZoneModel } from '../zone-model';
 
 /**
  * direct-control (SPEC §7.0): the zone minimises its energy cost plus EV degradation (V2G discharge,
@@ -27,32 +24,7 @@ type DirectControlCase = z.infer<typeof caseSchema>;
 
 async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext): Promise<ZoneAnswer> {
   const { zm, prices } = directControlModel(zone, signal);
-  return (await solveAndDeliver(zm, zone, prices, ctx)).answer;
-}
-
-/**
- * zone-model.ts solveZone (the LP, each group's schedule disaggregated to its EVs, every EV checked),
- * faster on two cores: the part of the disaggregation that needs no LP answer (the fleet's sessions,
- * the schedules' space: 0.4 s of a million EVs) is done while HiGHS solves in its worker thread,
- * where the main thread would only wait, and then half of the groups are disaggregated on a second
- * worker thread (libs/ev prepareGroupDisaggregation). Every group is disaggregated alone by the same
- * code either way, so the answer is solveZone's bit for bit. `probe` marks the same steps.
- */
-export async function solveAndDeliver(
-  zm: ZoneModel, zone: ZoneProblem, prices: Float64Array, ctx: PolicyContext, probe?: StepProbe,
-): Promise<{ sol: Solution; answer: ZoneAnswer }> {
-  const solving = solveZoneModel(zm, ctx);
-  // Its failure is thrown by the await below; until then it must not count as unhandled.
-  solving.catch(() => undefined);
-  // One turn of the event loop, so the job reaches the worker before the main thread is busy.
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  const prepared = prepareGroupDisaggregation(zone.fleet, zone.grid, zone.envelopeGroups.map((g) => ({ evs: g.evs ?? [] })), { parallel: true });
-  const { sol, groupBatteryKw } = await solving;
-  probe?.('lp-solve');
-  const d = await prepared.disaggregateInParallel(groupBatteryKw);
-  probe?.('disaggregation');
-  const answer = answerFromSchedules(zone, d.schedules, prices, sol.objective, { overKwh: d.overKwh, shortfallKwh: d.underKwh }, probe);
-  return { sol, answer: { ...answer, groupBatteryKw: groupBatteryKw.map((g) => Float64Array.from(g)) } };
+  return (await solveZone(zm, zone, prices, ctx)).answer;
 }
 
 /** direct-control's zone model against `signal` and the prices it pays (respond: this, then solveZone). */

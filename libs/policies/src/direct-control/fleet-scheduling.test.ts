@@ -2,12 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '@zonal/core';
-import { aggregateEnvelope, anchoredEnvelopeGroups, checkSchedules } from '@zonal/ev';
+import { aggregateEnvelope, checkSchedules } from '@zonal/ev';
 import { LpExporter, shutdownSolver, solve, solveLpFile } from '@zonal/solver';
 import { loadScenario } from '@zonal/scenario';
-import { solveZone } from '../zone-model';
-import { directControlModel, solveAndDeliver } from './direct-control';
 import { envelopeSchedule, fleetSchedulingCase, type EnvelopeSchedule } from './fleet-scheduling';
 import { buildPerEvModel, scheduleCostYuan, solvePerEv, type PerEvSolve } from './per-ev';
 
@@ -101,26 +98,5 @@ describe('fleet scheduling: per-EV LP (a), per-EV MILP (b), envelope + disaggreg
     expect(trackedExactly(grouped)).toBe(true);
     expect(relDiff(grouped.answer.objective, exact.sol.objective)).toBeLessThan(1e-7);
     expect(relDiff(grouped.costYuan, exact.sol.objective)).toBeLessThan(1e-7);
-  });
-});
-
-/**
- * direct-control's respond (solveAndDeliver: the disaggregation prepared while the LP solves, half
- * of the groups on a worker thread) against zone-model.ts solveZone, which does it all in turn on
- * one thread: the same answer, bit for bit.
- */
-describe('direct-control on two threads = solveZone on one', () => {
-  it.each([300, 3_000])('%i EVs, window-energy groups', async (evs) => {
-    const { fleet, zone: data } = fleetSchedulingCase(evs);
-    const envelope = aggregateEnvelope(fleet, data.grid);
-    const zone = { ...data, fleet, envelope, envelopeGroups: anchoredEnvelopeGroups(fleet, data.grid, 'window-energy') };
-    const ctx = () => ({ exporter: new LpExporter(undefined), rng: createRng(0) });
-    const one = directControlModel(zone, { round: 0 }), two = directControlModel(zone, { round: 0 });
-    const reference = await solveZone(one.zm, zone, one.prices, ctx());
-    const { answer } = await solveAndDeliver(two.zm, zone, two.prices, ctx());
-    // Shared memory compares as its values: copy the schedules out.
-    const s = answer.schedules;
-    expect({ ...answer, schedules: { ...s, chargeKw: Float64Array.from(s.chargeKw), dischargeKw: Float64Array.from(s.dischargeKw) } }).toEqual(reference.answer);
-    expect(answer.delivery.evsFeasible).toBe(answer.delivery.evsScheduled);
   });
 });
