@@ -24,6 +24,7 @@ import { InputError } from '@zonal/core';
 import type { ZoneSetup } from '@zonal/coordination';
 import type { DieselUnit, DispatchInputs, FlexibleLoad, RenewableUnit } from '@zonal/dispatch';
 import { buildRadialNetwork, type Feeder, type RadialNetwork } from '@zonal/feeder';
+import { subtreeZones } from '@zonal/partition';
 
 /** An area as a caller gives it: an id and its bus ids. */
 export interface AreaSpec {
@@ -272,36 +273,9 @@ function listIds(ids: number[]): string {
 }
 
 /**
- * `count` connected areas of about equal bus count, for feeders without a zone list: repeatedly cuts
- * off the subtree (of what is left) whose size is nearest (buses left) / (areas left); the
- * substation's remainder is the last area. Ids 1.., in the order cut, the root area last.
+ * `count` connected areas of about equal bus count, for feeders without a zone list: the equal
+ * subtrees of libs/partition `subtreeZones`. Ids 1.., in the order cut, the root area last.
  */
 export function radialAreas(net: RadialNetwork, count: number): AreaSpec[] {
-  const n = net.nBus;
-  if (!Number.isInteger(count) || count < 1 || count > n) throw new InputError(`must be an integer in [1, ${n}], got ${count}`, 'areas');
-  const areaOf = new Int32Array(n).fill(-1);
-  const size = new Int32Array(n);
-  let left = n;
-  for (let a = 0; a < count - 1; a++) {
-    size.fill(0);
-    for (let i = n - 1; i >= 0; i--) {
-      const pos = net.order[i];
-      if (areaOf[pos] >= 0) continue;
-      size[pos] += 1;
-      if (net.parentPos[pos] >= 0) size[net.parentPos[pos]] += size[pos];
-    }
-    const target = left / (count - a);
-    let best = -1;
-    for (let i = 1; i < n; i++) {
-      const pos = net.order[i];
-      if (areaOf[pos] < 0 && (best < 0 || Math.abs(size[pos] - target) < Math.abs(size[best] - target))) best = pos;
-    }
-    // Breadth-first order visits a parent before its children: one pass marks the subtree.
-    for (const pos of net.order) if (areaOf[pos] < 0 && (pos === best || (net.parentPos[pos] >= 0 && areaOf[net.parentPos[pos]] === a))) areaOf[pos] = a;
-    left -= size[best];
-  }
-  for (let pos = 0; pos < n; pos++) if (areaOf[pos] < 0) areaOf[pos] = count - 1;
-  const buses: number[][] = Array.from({ length: count }, () => []);
-  net.feeder.buses.forEach((b, pos) => buses[areaOf[pos]].push(b.id));
-  return buses.map((b, i) => ({ id: i + 1, buses: b.sort((x, y) => x - y) }));
+  return subtreeZones(net, count, 'areas').map((buses, i) => ({ id: i + 1, buses }));
 }
