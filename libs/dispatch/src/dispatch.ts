@@ -1,5 +1,5 @@
 import { runPowerFlow, type PowerFlowResult } from '@zonal/feeder';
-import { solve, type LpExporter, type SimplexBasis, type Solution, type WarmPricing } from '@zonal/solver';
+import { basisWithRows, solve, type LpExporter, type SimplexBasis, type Solution, type WarmPricing } from '@zonal/solver';
 import { carbonCostYuan } from './carbon';
 import type { DispatchInputs } from './inputs';
 import { LimitWorkingSet, type ConstraintMode, type LimitRowCounts, type LimitRows } from './limits';
@@ -168,7 +168,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
     for (;;) {
       sol = await solve(built.model, {
         solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: mode === 'full' && !built.model.isQuadratic ? opts.exporter : undefined,
-        warmStart: basis && withRows(basis, built.model.numRows),
+        warmStart: basis && basisWithRows(basis, built.model.numRows),
         warmPricing: basis ? pricingFor(basis, built.model.numRows, basisLossless && lossAware && movable) : undefined,
       });
       solveMs.push(sol.solveTimeMs);
@@ -249,20 +249,6 @@ function pricingFor(basis: SimplexBasis, numRows: number, farOff: boolean): Warm
 
 /** Share of the model's rows new since the basis above which the warm start prices by steepest edge. */
 const STEEPEST_EDGE_NEW_ROWS_SHARE = 0.05;
-
-/** HiGHS's basis status of a basic variable (protocol.ts SimplexBasis). */
-const BASIC = 1;
-
-/**
- * A basis for a model with the basis's rows and more after them (limit rows added since): the new
- * rows' slacks basic. At an optimum that basis is dual feasible, so dual simplex goes on from it.
- */
-function withRows(basis: SimplexBasis, numRows: number): SimplexBasis {
-  if (basis.rowStatus.length >= numRows) return basis;
-  const rowStatus = new Int32Array(numRows).fill(BASIC);
-  rowStatus.set(basis.rowStatus);
-  return { colStatus: basis.colStatus, rowStatus };
-}
 
 /**
  * One round's model: the network, the caller's terms (`extend`), then — lazy — the limit rows: the

@@ -15,7 +15,7 @@
 import type { ZoneSetup } from '@zonal/coordination';
 import { addZoneTerms } from '@zonal/coordination';
 import { buildDispatchModel, carbonCostYuan, ladderPieces, type BuiltDispatch, type ConstraintMode } from '@zonal/dispatch';
-import { solve, type ModelBuilder, type SimplexBasis, type Solution } from '@zonal/solver';
+import { basisWithRows, solve, type ModelBuilder, type SimplexBasis, type Solution } from '@zonal/solver';
 import type { AreaData } from './areas';
 import { copyOrder } from './boundary';
 
@@ -205,7 +205,7 @@ export async function solveArea(area: AreaData, signal: AreaSignal, memory: Area
   const flexible = area.zones.map((z) => z.flexible);
   let basis = memory?.basis ?? null, solves = 0, solveMs = 0;
   for (;;) {
-    const sol = await solve(m, { solver: 'choose', warmStart: basis && withRows(basis, m.numRows) });
+    const sol = await solve(m, { solver: 'choose', warmStart: basis && basisWithRows(basis, m.numRows) });
     solves++;
     solveMs += sol.solveTimeMs;
     basis = sol.basis ?? basis;
@@ -220,14 +220,6 @@ export async function solveArea(area: AreaData, signal: AreaSignal, memory: Area
     }
     for (const key of add) limits.add(m, v, key);
   }
-}
-
-/** A basis of a model with fewer rows, the new rows' slacks basic (dual feasible: a few pivots from the new optimum). */
-function withRows(basis: SimplexBasis, numRows: number): SimplexBasis {
-  if (basis.rowStatus.length >= numRows) return basis;
-  const rowStatus = new Int32Array(numRows).fill(1);
-  rowStatus.set(basis.rowStatus);
-  return { colStatus: basis.colStatus, rowStatus };
 }
 
 function answerOf(area: AreaData, am: AreaModel, sol: Solution, round: number): Omit<AreaAnswer, 'memory' | 'solves' | 'solveMs' | 'holdDuals'> {

@@ -3,6 +3,7 @@ export { VarBlock } from './var-block';
 export { addConvexPiecewise, breakpointsAround } from './piecewise';
 export { solve, type SolveOptions, type Solution } from './solve';
 export type { Algorithm, SimplexBasis, WarmPricing } from './protocol';
+export { basisWithRows } from './basis';
 export { configureSolver, solverConfig, shutdownSolver, solverWorkerStats, type SolverConfig } from './worker-client';
 export { LpExporter } from './lp-export';
 export { toCplexLp, type LpFormatOptions } from './lp-format';
