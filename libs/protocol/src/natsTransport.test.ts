@@ -79,8 +79,9 @@ describe('NatsTransport.as: a view of one connection speaking as another agent',
       one.publish(one.subjects.control, { type: 'control', body: { command: 'start' } });
       two.publish(two.subjects.control, { type: 'control', body: { command: 'start' } });
       one.publish(one.subjects.control, { type: 'control', body: { command: 'start' } });
+      // The server has the three once host's flush returns; listener's flush then returns after they reach it.
       await host.flush();
-      await new Promise((r) => setTimeout(r, 200));
+      await listener.flush();
       expect(senders).toEqual(['zone1#2', 'zone2#1', 'zone1#3']);
 
       await two.close();

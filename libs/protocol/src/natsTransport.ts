@@ -217,6 +217,9 @@ export class NatsTransport implements Transport {
     if (!this.owner) {
       for (const sub of this.mine) sub.unsubscribe();
       this.mine.clear();
+      // Once close() returns the server must know: a request to a subject this view served then gets
+      // "no responders" at once, not a message routed to a subscription that is already gone (and a timeout).
+      if (!this.connection.isClosed()) await this.flushWithin(CLOSE_DRAIN_MS);
       return;
     }
     if (this.connection.isClosed()) return;
@@ -226,6 +229,14 @@ export class NatsTransport implements Transport {
     const inTime = await Promise.race([drained, new Promise<boolean>((r) => { timer = setTimeout(() => r(false), CLOSE_DRAIN_MS); })]);
     clearTimeout(timer);
     if (!inTime && !this.connection.isClosed()) await this.connection.close().catch(() => undefined);
+  }
+
+  /** Flushes, but gives up after `ms` (a lost server must not hold a close). */
+  private async flushWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const flushed = this.connection.flush().catch(() => undefined);
+    await Promise.race([flushed, new Promise<void>((r) => { timer = setTimeout(r, ms); })]);
+    clearTimeout(timer);
   }
 
   /** Subscribes through `guard`, keeping the subscription until it ends so a view's `close()` can end it. */
