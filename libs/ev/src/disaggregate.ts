@@ -2,7 +2,7 @@ import { InputError, ZonalError } from '@zonal/core';
 import type { Fleet } from './fleet';
 import { FlowNetwork } from './maxflow';
 import { allocateSchedules, type EvSchedules } from './schedules';
-import { f64, i32, Scratch, u8 } from './scratch';
+import { f64, fleetScratch, i32, Scratch, u8 } from './scratch';
 import { chargeableKwh, neededKwh, problems, sessions, subsetSessions, type Sessions } from './session';
 import type { EvProblem, TimeGrid } from './types';
 
@@ -127,7 +127,7 @@ export function disaggregateGroups(
   fleet: Fleet, grid: TimeGrid, groups: ReadonlyArray<{ evs: ArrayLike<number> }>, groupBatteryKw: ReadonlyArray<ArrayLike<number>>,
 ): Disaggregation {
   if (groupBatteryKw.length !== groups.length) throw new InputError(`has ${groupBatteryKw.length} schedules for ${groups.length} groups`, 'groupBatteryKw');
-  const owner = new Int32Array(fleet.size).fill(-1);
+  const owner = fleetScratch.i32('disaggregateGroups.owner', fleet.size).fill(-1);
   for (let k = 0; k < groups.length; k++) {
     const evs = groups[k].evs;
     for (let j = 0; j < evs.length; j++) {
@@ -140,7 +140,7 @@ export function disaggregateGroups(
   const stray = owner.indexOf(-1);
   if (stray >= 0) throw new InputError(`EV ${fleet.id[stray]} is in no group`, 'groups');
 
-  const s = sessions(fleet, grid);
+  const s = sessions(fleet, grid, undefined, fleetScratch);
   const T = s.grid.periods;
   const schedules = allocateSchedules(s, (i) => s.problem[i] === 0);
   const { chargeKw, dischargeKw, offset } = schedules;
@@ -227,7 +227,6 @@ function windowGroupsInFleetOrder(
   }
   const { offset, chargeKw: flow } = out;
   // 1) Aggregate energy to needs. The flow on each charge arc is kept in `out` until the end.
-  const needCap = new Float64Array(n), needFlow = new Float64Array(n);
   const needsMet = new Uint8Array(G).fill(1), needCapSum = new Float64Array(G), unmet = new Float64Array(G);
   for (let i = 0; i < n; i++) {
     const k = owner[i];
@@ -250,8 +249,6 @@ function windowGroupsInFleetOrder(
         sinkFlow += f;
       }
     }
-    needCap[i] = cap;
-    needFlow[i] = sinkFlow;
     if (sinkRes > eps) needsMet[k] = 0;
     needCapSum[k] += cap;
     unmet[k] += Math.max(0, cap - sinkFlow);

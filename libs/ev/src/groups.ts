@@ -1,7 +1,8 @@
 import { Fleet } from './fleet';
 import { gridInfo, type PlugWindow } from './grid';
-import { addEvToEnvelope, emptyEnvelope, type AggregateEnvelope } from './region';
+import { addEvToEnvelope, addOneWindowEvs, emptyEnvelope, type AggregateEnvelope } from './region';
 import { PACKED_SESSION, problemKind, problemMessage, sessions, writeSessionRecord } from './session';
+import { fleetScratch } from './scratch';
 import { TupleIds } from './tuple-ids';
 import type { TimeGrid } from './types';
 
@@ -50,7 +51,7 @@ export function anchoredEnvelopeGroups(fleet: Fleet, grid: TimeGrid, grouping: E
   const paramIds = new TupleIds(PARAMS_WIDTH, 16);
   const params = new Float64Array(PARAMS_WIDTH);
   let paramId = -1;
-  const groupOf = new Int32Array(n);
+  const groupOf = fleetScratch.i32('groups.groupOf', n);
   let groupShift = new Int32Array(64);
   for (let i = 0; i < n; i++) {
     const start = Math.ceil(fleet.arrivalH[i] / dt - 1e-9);
@@ -100,7 +101,7 @@ export function anchoredEnvelopeGroups(fleet: Fleet, grid: TimeGrid, grouping: E
   // EV would touch another group's envelope). The sums are in fleet order, as aggregateEnvelope of
   // the group's own (rotated) fleet does them.
   const g0 = gridInfo(grid), w: PlugWindow = { start: 0, length: 0, status: 0, arrivalBoundary: 0, departureBoundary: 0 };
-  const order = new Int32Array(n), record = new Float64Array(RECORD * n), filled = first.slice(0, groups);
+  const order = fleetScratch.i32('groups.order', n), record = fleetScratch.f64('groups.record', RECORD * n), filled = first.slice(0, groups);
   for (let i = 0; i < n; i++) {
     const g = groupOf[i], at = filled[g]++;
     order[at] = i;
@@ -110,9 +111,12 @@ export function anchoredEnvelopeGroups(fleet: Fleet, grid: TimeGrid, grouping: E
   const out: AnchoredEnvelope[] = [];
   for (let g = 0; g < groups; g++) {
     const envelope = emptyEnvelope(T);
+    const window = oneWindow(record, first[g], first[g + 1], T);
+    if (window) addOneWindowEvs(envelope, T, dt, window.start, window.length, record, RECORD, first[g], first[g + 1], PACKED_SESSION);
     for (let at = first[g]; at < first[g + 1]; at++) {
       const r = RECORD * at;
       if (record[r + 2] === 0) {
+        if (window) continue; // summed above
         addEvToEnvelope(
           envelope, T, dt, record[r], record[r + 1], record[r + 3], record[r + 4], record[r + 5], record[r + 6], record[r + 7], record[r + 8], record[r + PACKED_SESSION],
         );
@@ -127,6 +131,23 @@ export function anchoredEnvelopeGroups(fleet: Fleet, grid: TimeGrid, grouping: E
     out.push({ envelope, shiftPeriods: groupShift[g], evs: order.slice(first[g], first[g + 1]) });
   }
   return out;
+}
+
+/**
+ * The one window inside the day that every schedulable EV of records from .. to-1 is plugged in
+ * over (as the EVs of a window grouping are, on their group's rotated day), or null.
+ */
+function oneWindow(record: Float64Array, from: number, to: number, T: number): { start: number; length: number } | null {
+  let start = -1, length = 0;
+  for (let at = from; at < to; at++) {
+    const r = RECORD * at;
+    if (record[r + 2] !== 0) continue;
+    if (start < 0) {
+      start = record[r];
+      length = record[r + 1];
+    } else if (record[r] !== start || record[r + 1] !== length) return null;
+  }
+  return start >= 0 && length > 0 && start + length <= T ? { start, length } : null;
 }
 
 /** Numbers per EV in the group-ordered records: its rotated session (session.ts writeSessionRecord) and its eta. */

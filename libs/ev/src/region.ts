@@ -1,5 +1,6 @@
 import { Fleet } from './fleet';
-import { problemMessage, problems, sessions, storedMaxKwh, storedMinKwh, type Sessions } from './session';
+import { gridInfo, type PlugWindow } from './grid';
+import { PACKED_SESSION, problemMessage, problems, sessions, storedMaxKwh, storedMinKwh, writeSessionRecord, type Sessions } from './session';
 import type { EvProblem, EvSpec, TimeGrid } from './types';
 
 /**
@@ -71,10 +72,25 @@ export interface AggregateEnvelope {
   excluded: EvProblem[];
 }
 
+/**
+ * The fleet's envelope, EV by EV in fleet order. Each EV's session is read into one small record
+ * (writeSessionRecord) instead of `sessions` for the whole fleet: at a million EVs those are 69 MB
+ * of fresh arrays, and first touching fresh memory is most of what they cost (here ~3 ms per MB).
+ * The EVs left out get their sessions, and their words, on their own.
+ */
 export function aggregateEnvelope(fleet: Fleet, grid: TimeGrid): AggregateEnvelope {
-  const s = sessions(fleet, grid);
-  const env = emptyEnvelope(s.grid.periods, problems(fleet, s));
-  for (let i = 0; i < s.size; i++) if (s.problem[i] === 0) addToEnvelope(env, s, i, fleet.eta[i]);
+  const g = gridInfo(grid), T = g.periods, dt = g.dtH;
+  const env = emptyEnvelope(T);
+  const w: PlugWindow = { start: 0, length: 0, status: 0, arrivalBoundary: 0, departureBoundary: 0 };
+  const rec = new Float64Array(PACKED_SESSION);
+  const leftOut: number[] = [];
+  for (let i = 0; i < fleet.size; i++) {
+    writeSessionRecord(fleet, i, g, 0, w, rec, 0);
+    if (rec[2] === 0) addEvToEnvelope(env, T, dt, rec[0], rec[1], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], fleet.eta[i]);
+    else leftOut.push(i);
+  }
+  const alone = Fleet.subset(fleet, leftOut);
+  env.excluded = problems(alone, sessions(alone, grid)).map((p) => ({ ...p, index: leftOut[p.index] }));
   return env;
 }
 
@@ -111,6 +127,51 @@ export function addEvToEnvelope(
     pDischargeMaxGridKw[t] += dGrid;
   }
   cumulativeBounds(T, dt, a, L, eArr, eFloor, eCeil, eDep, c, d, env.eMinKwh, env.eMaxKwh);
+}
+
+/**
+ * addEvToEnvelope of several EVs into an empty envelope, bit for bit, when all of them are plugged in
+ * over one window [a, a + L) inside the day (a + L <= T; the EVs of a window grouping on their
+ * group's rotated day, groups.ts). Every period of that window then receives the same addends in the
+ * same order (the EVs' power limits), and so does every boundary after departure (their final
+ * bounds): each such sum is done once and copied, instead of once per period and EV. Only the
+ * boundaries within the window are summed EV by EV. EV j's numbers are packed[j * stride + ...] in
+ * writeSessionRecord's layout (session.ts) with its eta at `etaAt`; EVs whose record has a problem
+ * are skipped, as addEvToEnvelope is never called for them.
+ */
+export function addOneWindowEvs(
+  env: AggregateEnvelope, T: number, dt: number, a: number, L: number, packed: Float64Array, stride: number, from: number, to: number, etaAt: number,
+): void {
+  if (env.evCount !== 0 || a < 0 || L <= 0 || a + L > T) throw new Error('addOneWindowEvs: an empty envelope and one window inside the day');
+  const { pMaxKw, pMinKw, pChargeMaxGridKw, pDischargeMaxGridKw, eMinKwh: lo, eMaxKwh: hi } = env;
+  const after = a + L + 1; // the first boundary after departure (T + 1 when there is none)
+  for (let j = from; j < to; j++) {
+    const r = j * stride;
+    if (packed[r + 2] !== 0) continue;
+    const eArr = packed[r + 3], eFloor = packed[r + 4], eCeil = packed[r + 5], eDep = packed[r + 6], c = packed[r + 7], d = packed[r + 8];
+    const eta = packed[r + etaAt];
+    env.evCount++;
+    pMaxKw[a] += c;
+    pMinKw[a] -= d;
+    pChargeMaxGridKw[a] += c / eta;
+    pDischargeMaxGridKw[a] += d * eta;
+    for (let k = a + 1; k <= a + L; k++) {
+      lo[k] += gMinOf(eFloor, eArr, eDep, c, d, L, dt, k - a) - eArr;
+      hi[k] += gMaxOf(eCeil, eArr, c, dt, k - a) - eArr;
+    }
+    if (after <= T) {
+      lo[after] += gMinOf(eFloor, eArr, eDep, c, d, L, dt, L) - eArr;
+      hi[after] += gMaxOf(eCeil, eArr, c, dt, L) - eArr;
+    }
+  }
+  pMaxKw.fill(pMaxKw[a], a + 1, a + L);
+  pMinKw.fill(pMinKw[a], a + 1, a + L);
+  pChargeMaxGridKw.fill(pChargeMaxGridKw[a], a + 1, a + L);
+  pDischargeMaxGridKw.fill(pDischargeMaxGridKw[a], a + 1, a + L);
+  if (after <= T) {
+    lo.fill(lo[after], after + 1);
+    hi.fill(hi[after], after + 1);
+  }
 }
 
 /*

@@ -42,14 +42,15 @@ const FEASIBILITY_EPS_KWH = 1e-9;
  * periods (arrival and departure moved back by that many periods' hours, as an envelope group
  * anchored there sees it, groups.ts); energies and power limits do not depend on it.
  */
-export function sessions(fleet: Fleet, grid: TimeGrid, shiftPeriods?: ArrayLike<number>): Sessions {
+export function sessions(fleet: Fleet, grid: TimeGrid, shiftPeriods?: ArrayLike<number>, scratch?: Scratch): Sessions {
   const g = gridInfo(grid);
   const n = fleet.size;
+  // With `scratch`, views of its arrays (valid until the next call with it), under names of their own.
   const s: Sessions = {
-    grid: g, size: n, start: new Int32Array(n), length: new Int32Array(n), problem: new Uint8Array(n),
-    eArrivalKwh: new Float64Array(n), eFloorKwh: new Float64Array(n), eCeilKwh: new Float64Array(n),
-    eDepartureKwh: new Float64Array(n), chargeMaxKw: new Float64Array(n), dischargeMaxKw: new Float64Array(n),
-    departureBoundary: new Int32Array(n),
+    grid: g, size: n, start: i32(scratch, 'fleet.start', n), length: i32(scratch, 'fleet.length', n), problem: u8(scratch, 'fleet.problem', n),
+    eArrivalKwh: f64(scratch, 'fleet.eArrival', n), eFloorKwh: f64(scratch, 'fleet.eFloor', n), eCeilKwh: f64(scratch, 'fleet.eCeil', n),
+    eDepartureKwh: f64(scratch, 'fleet.eDeparture', n), chargeMaxKw: f64(scratch, 'fleet.chargeMax', n), dischargeMaxKw: f64(scratch, 'fleet.dischargeMax', n),
+    departureBoundary: i32(scratch, 'fleet.departureBoundary', n),
   };
   const w: PlugWindow = { start: 0, length: 0, status: WINDOW_OK, arrivalBoundary: 0, departureBoundary: 0 };
   const rec = new Float64Array(PACKED_SESSION);
