@@ -108,6 +108,12 @@ export function anchoredEnvelopeGroups(fleet: Fleet, grid: TimeGrid, grouping: E
     writeSessionRecord(fleet, i, g0, groupShift[g] * dt, w, record, RECORD * at);
     record[RECORD * at + PACKED_SESSION] = fleet.eta[i];
   }
+  // The left-out EVs (1% here) get their sessions again, all in one call, for the words.
+  const leftAt: number[] = [];
+  for (let at = 0; at < n; at++) if (record[RECORD * at + 2] !== 0) leftAt.push(at);
+  const left = Fleet.subset(fleet, leftAt.map((at) => order[at]));
+  const leftSessions = sessions(left, grid, leftAt.map((at) => groupShift[groupOf[order[at]]]));
+  let nextLeft = 0;
   const out: AnchoredEnvelope[] = [];
   for (let g = 0; g < groups; g++) {
     const envelope = emptyEnvelope(T);
@@ -121,10 +127,9 @@ export function anchoredEnvelopeGroups(fleet: Fleet, grid: TimeGrid, grouping: E
           envelope, T, dt, record[r], record[r + 1], record[r + 3], record[r + 4], record[r + 5], record[r + 6], record[r + 7], record[r + 8], record[r + PACKED_SESSION],
         );
       } else {
-        // Left out (rare): its session again, alone, for the words.
-        const i = order[at], alone = Fleet.subset(fleet, [i]), session = sessions(alone, grid, [groupShift[g]]);
+        const k = nextLeft++;
         envelope.excluded.push({
-          index: at - first[g], id: fleet.id[i], kind: problemKind(session, 0), message: problemMessage(alone, session, 0, groupShift[g] * dt),
+          index: at - first[g], id: left.id[k], kind: problemKind(leftSessions, k), message: problemMessage(left, leftSessions, k, groupShift[g] * dt),
         });
       }
     }
