@@ -25,9 +25,11 @@ export class Scratch {
 
 /**
  * Work arrays of fleet size kept from one call to the next (disaggregateGroups' sessions of the
- * fleet, anchoredEnvelopeGroups' records): at a million EVs they are 100-160 MB, and first touching
- * fresh memory is what such arrays mostly cost here (about 3 ms per MB: a zone answering every round
- * would pay it every round). Only for arrays that never leave the synchronous call that took them.
+ * fleet, anchoredEnvelopeGroups' records): first touching fresh memory is what such arrays mostly
+ * cost here (page faults, 3-6 ms per MB on the 2-core machine), and a zone answering every round
+ * would pay it every round. The price: they are never freed, sized to the largest fleet seen
+ * (170 MB at a million EVs, shared by every zone of a process). Only for arrays that never leave
+ * the synchronous call that took them.
  */
 export const fleetScratch = new Scratch();
 
