@@ -179,7 +179,8 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
         // The LP point against the rows it left out: any it breaks or nears goes in, with the same
         // sides at the periods the flexible loads could reach them.
         add = built.limits.nearBinding(sol, built.vars);
-        if (add.length) add.push(...built.limits.acrossPeriods(add, sol, built.vars, built.vars.flexKw, flexible));
+        // concat, not push(...): a first pass on a city's network finds hundreds of thousands (past the call stack's arguments).
+        if (add.length) add = add.concat(built.limits.acrossPeriods(add, sol, built.vars, built.vars.flexKw, flexible));
       }
       if (add.length === 0) {
         flows = acFlows(inp, sol, built.vars, flexible);

@@ -2,6 +2,7 @@ import { runDispatch, type DispatchBasis } from '@zonal/dispatch';
 import { addConvexPiecewise, breakpointsAround, type LpExporter, type ModelBuilder } from '@zonal/solver';
 import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addAggregateLink, addZoneTerms } from '../centralised';
+import { clearingZones } from '../clearing-groups';
 import { fixDsoPast } from '../rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './method';
@@ -30,8 +31,9 @@ import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './me
  * do, so the fixed point is the same (the zone's own step keeps x_z exact, and agreement is y_z = x_z),
  * and the step is the network's LP plus 3 columns a period per zone, not 1 614 groups' (default
  * scenario: 3 942 x 5 955 instead of 12 027 x 40 429, 25 000 simplex iterations a round to a few
- * hundred; the same rounds and costs to 0.01 yuan). The clearing below still holds every group: its
+ * hundred; the same rounds and costs to 0.01 yuan). The clearing below holds the groups: its
  * duals start the multipliers, and the aggregates' started them far off (19 rounds instead of 5).
+ * Where the groups are many (thousands a zone), it holds coarser sums of them (clearing-groups.ts).
  *
  * Warm start: y⁰ is the DSO's clearing of the zones' bids — its dispatch over their announced
  * envelope groups at their declared marginal costs, never a solve over private data — and u⁰ = λ⁰/ρ
@@ -57,12 +59,14 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
 
     async initialise() {
       let links: number[][] = [];
+      // Where the zones announce many groups, the clearing holds coarser sums of them (clearing-groups.ts).
+      const cleared = clearingZones(setup.zones).map((c) => c.zone);
       const warm = await runDispatch(setup.inputs, {
         flexible, exporter, warmStart: clearingBasis,
         // The announce carries each zone's envelope and its declared marginal costs (degradation,
         // peak tie-break), so the warm start is the clearing of those bids; policies with other
         // private objectives are what the rounds then settle.
-        extend: (built) => { fixDsoPast(built, setup.past); links = setup.zones.map((z, k) => addZoneTerms(built, z, k).linkRows); },
+        extend: (built) => { fixDsoPast(built, setup.past); links = cleared.map((z, k) => addZoneTerms(built, z, k).linkRows); },
         onSolved: (_built, sol) => { u = links.map((rows) => Float64Array.from(rows, (r) => sol.dual(r) / dt / rho)); },
       });
       y = warm.flexKw.map((a) => Float64Array.from(a));
