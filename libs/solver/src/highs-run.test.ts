@@ -1,7 +1,7 @@
 import loadHighs, { type Highs } from 'highs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SolverFailureError, SolverLimitError } from './errors';
-import { runOnHighs, toModelData } from './highs-run';
+import { parseExtraOptions, runOnHighs, toModelData } from './highs-run';
 import { ModelBuilder } from './model';
 import { toSolution } from './solve';
 
@@ -72,5 +72,15 @@ describe('runOnHighs (in-process, no worker)', () => {
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('ZONAL_HIGHS_OPTIONS (an experiment\'s HiGHS options)', () => {
+  it('takes a JSON object of scalar options, and refuses anything else by name', () => {
+    expect(parseExtraOptions(undefined)).toEqual({});
+    expect(parseExtraOptions('{"simplex_strategy": 4, "presolve": "off"}')).toEqual({ simplex_strategy: 4, presolve: 'off' });
+    expect(() => parseExtraOptions('{simplex')).toThrow(/ZONAL_HIGHS_OPTIONS is not JSON/);
+    expect(() => parseExtraOptions('[4]')).toThrow(/must be a JSON object/);
+    expect(() => parseExtraOptions('{"time_limit": [1]}')).toThrow(/ZONAL_HIGHS_OPTIONS.time_limit must be/);
   });
 });

@@ -25,6 +25,27 @@ const STATUS_NAMES: Record<number, string> = {
   12: 'objective target', 13: 'time limit', 14: 'iteration limit', 15: 'unknown', 16: 'solution limit', 17: 'interrupted',
 };
 
+/**
+ * `ZONAL_HIGHS_OPTIONS='{"simplex_strategy": 4}'`: HiGHS options (a JSON object) set on every solve
+ * after Zonal's own, to try a setting on a real run (README, "Where the time goes"). Not for production.
+ */
+const EXTRA_OPTIONS: Record<string, string | number | boolean> = parseExtraOptions(process.env.ZONAL_HIGHS_OPTIONS);
+
+export function parseExtraOptions(text: string | undefined): Record<string, string | number | boolean> {
+  if (!text) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`ZONAL_HIGHS_OPTIONS is not JSON: ${text}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('ZONAL_HIGHS_OPTIONS must be a JSON object of HiGHS options');
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!['string', 'number', 'boolean'].includes(typeof v)) throw new Error(`ZONAL_HIGHS_OPTIONS.${k} must be a string, number or boolean`);
+  }
+  return parsed as Record<string, string | number | boolean>;
+}
+
 export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays, options: JobOptions): SolveReply {
   const t0 = performance.now();
   const done = <R extends object>(r: R) => ({ id, memoryBytes: highs.memoryBytes, solveTimeMs: performance.now() - t0, ...r });
@@ -45,6 +66,7 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays, option
       // bounds; row priority finds conflicts among rows, within its own time budget.
       iis_strategy: IIS_ROW_PRIORITY,
       iis_time_limit: iisTimeLimitS(options.timeLimitS),
+      ...EXTRA_OPTIONS,
     });
     const warmStarted = options.basis !== undefined && !isMip && !isQp && startFrom(model, options.basis, arrays, options.warmPricing ?? 'devex');
     let status: number = model.run().modelStatus;
