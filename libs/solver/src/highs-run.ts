@@ -27,7 +27,8 @@ const STATUS_NAMES: Record<number, string> = {
 
 /**
  * `ZONAL_HIGHS_OPTIONS='{"simplex_strategy": 4}'`: HiGHS options (a JSON object) set on every solve
- * after Zonal's own, to try a setting on a real run (README, "Where the time goes"). Not for production.
+ * after Zonal's own (a warm start still sets its own pricing), to try a setting on a real run (README,
+ * the environment variables beside ZONAL_SOLVE_LOG). An experiment's knob, not for production.
  */
 const EXTRA_OPTIONS: Record<string, string | number | boolean> = parseExtraOptions(process.env.ZONAL_HIGHS_OPTIONS);
 

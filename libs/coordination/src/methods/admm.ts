@@ -33,7 +33,7 @@ import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './me
  * scenario: 3 942 x 5 955 instead of 12 027 x 40 429, 25 000 simplex iterations a round to a few
  * hundred; the same rounds and costs to 0.01 yuan). The clearing below holds the groups: its
  * duals start the multipliers, and the aggregates' started them far off (19 rounds instead of 5).
- * Where the groups are many (thousands a zone), it holds coarser sums of them (clearing-groups.ts).
+ * Beyond 30 000 groups in all, it holds coarser sums of them (clearing-groups.ts).
  *
  * Warm start: y⁰ is the DSO's clearing of the zones' bids — its dispatch over their announced
  * envelope groups at their declared marginal costs, never a solve over private data — and u⁰ = λ⁰/ρ
@@ -59,7 +59,7 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
 
     async initialise() {
       let links: number[][] = [];
-      // Where the zones announce many groups, the clearing holds coarser sums of them (clearing-groups.ts).
+      // Beyond CLEARING_GROUP_BUDGET groups in all, the clearing holds coarser sums of them (clearing-groups.ts).
       const cleared = clearingZones(setup.zones).map((c) => c.zone);
       const warm = await runDispatch(setup.inputs, {
         flexible, exporter, warmStart: clearingBasis,
