@@ -4,7 +4,7 @@ import type { ZoneSetup } from './setup';
 import { envelopeOfGroups } from './zone-party';
 
 /**
- * The envelope groups the DSO's clearing holds the zones in (SPEC §8 step 0, methods/admm.ts): the
+ * The envelope groups the DSO's clearing holds the zones in (SPEC §8 step 2, methods/admm.ts): the
  * announced ones up to `CLEARING_GROUP_BUDGET` over all zones, coarser sums of them beyond it. The
  * clearing only starts the negotiation (its dispatch is y⁰, its link duals λ⁰) and the zones' own
  * steps keep every answer exact, so an outer approximation is allowed; but it starts the rounds
