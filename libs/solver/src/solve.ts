@@ -206,7 +206,7 @@ export function toSolution(model: ModelBuilder, outcome: JobOutcome, opts: JobOp
           `model "${name}" needs more memory than HiGHS has (2 GiB of WebAssembly memory) at ${model.numRows} rows × ${model.numCols} columns`,
           name,
           'memory',
-          'solve a smaller model: aggregate, or split it by zone',
+          'solve a smaller model: coarser envelope groups (a zone file\'s envelopeGrouping), or the network split into areas (`zonal network-split`)',
         );
       }
       throw new SolverFailureError(
