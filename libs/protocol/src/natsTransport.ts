@@ -219,24 +219,13 @@ export class NatsTransport implements Transport {
       this.mine.clear();
       // Once close() returns the server must know: a request to a subject this view served then gets
       // "no responders" at once, not a message routed to a subscription that is already gone (and a timeout).
-      if (!this.connection.isClosed()) await this.flushWithin(CLOSE_DRAIN_MS);
+      if (!this.connection.isClosed()) await inTime(this.connection.flush(), CLOSE_DRAIN_MS);
       return;
     }
     if (this.connection.isClosed()) return;
     // Without a server a drain waits for one: give it a moment, then close regardless (never hang on the way out).
-    let timer: NodeJS.Timeout | undefined;
-    const drained = this.connection.drain().then(() => true, () => false);
-    const inTime = await Promise.race([drained, new Promise<boolean>((r) => { timer = setTimeout(() => r(false), CLOSE_DRAIN_MS); })]);
-    clearTimeout(timer);
-    if (!inTime && !this.connection.isClosed()) await this.connection.close().catch(() => undefined);
-  }
-
-  /** Flushes, but gives up after `ms` (a lost server must not hold a close). */
-  private async flushWithin(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const flushed = this.connection.flush().catch(() => undefined);
-    await Promise.race([flushed, new Promise<void>((r) => { timer = setTimeout(r, ms); })]);
-    clearTimeout(timer);
+    const drained = await inTime(this.connection.drain(), CLOSE_DRAIN_MS);
+    if (!drained && !this.connection.isClosed()) await this.connection.close().catch(() => undefined);
   }
 
   /** Subscribes through `guard`, keeping the subscription until it ends so a view's `close()` can end it. */
@@ -292,4 +281,13 @@ export function compareVersions(a: string, b: string): number {
     if (diff !== 0) return Math.sign(diff);
   }
   return 0;
+}
+
+/** Whether `work` succeeded within `ms` (a lost server must not hold a close); a failure counts as no. */
+async function inTime(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const done = work.then(() => true, () => false);
+  const ok = await Promise.race([done, new Promise<boolean>((r) => { timer = setTimeout(() => r(false), ms); })]);
+  clearTimeout(timer);
+  return ok;
 }
