@@ -1,4 +1,4 @@
-import type { AggregateEnvelope, TimeGrid } from '@zonal/ev';
+import { emptyEnvelope, type AggregateEnvelope, type TimeGrid } from '@zonal/ev';
 import type { EnvelopeGroup } from '@zonal/policies';
 import type { ZoneSetup } from './setup';
 import { envelopeOfGroups } from './zone-party';
@@ -73,9 +73,9 @@ function mergeBy(groups: readonly EnvelopeGroup[], key: (g: EnvelopeGroup) => st
   const merged = new Map<string, EnvelopeGroup>();
   for (const g of groups) {
     const k = key(g);
-    const into = merged.get(k);
-    if (into) addInto(into.envelope, g.envelope);
-    else merged.set(k, { envelope: copyEnvelope(g.envelope), shiftPeriods: g.shiftPeriods });
+    let into = merged.get(k);
+    if (!into) merged.set(k, into = { envelope: emptyEnvelope(g.envelope.pMaxKw.length), shiftPeriods: g.shiftPeriods });
+    addInto(into.envelope, g.envelope);
   }
   return [...merged.values()];
 }
@@ -87,14 +87,6 @@ function addInto(a: AggregateEnvelope, b: AggregateEnvelope): void {
     for (let i = 0; i < x.length; i++) x[i] += y[i];
   }
   a.evCount += b.evCount;
-}
-
-function copyEnvelope(e: AggregateEnvelope): AggregateEnvelope {
-  return {
-    pMinKw: Float64Array.from(e.pMinKw), pMaxKw: Float64Array.from(e.pMaxKw),
-    pChargeMaxGridKw: Float64Array.from(e.pChargeMaxGridKw), pDischargeMaxGridKw: Float64Array.from(e.pDischargeMaxGridKw),
-    eMinKwh: Float64Array.from(e.eMinKwh), eMaxKwh: Float64Array.from(e.eMaxKwh), evCount: e.evCount, excluded: [],
-  };
 }
 
 function isV2g(e: AggregateEnvelope): boolean {

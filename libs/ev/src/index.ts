@@ -9,7 +9,7 @@ export {
 export { type EvSchedules, netKwByPeriod, evScheduleByPeriod, gridLoadKw } from './schedules';
 export { uncoordinatedProfile, type UncoordinatedProfile } from './uncoordinated';
 export { checkSchedules, type ScheduleCheck, type ScheduleViolation, type CheckTolerances } from './checkSchedules';
-export { evRegion, checkEvFeasibility, aggregateEnvelope, type EvRegion, type AggregateEnvelope } from './region';
+export { evRegion, checkEvFeasibility, aggregateEnvelope, emptyEnvelope, type EvRegion, type AggregateEnvelope } from './region';
 export { disaggregate, disaggregateGroups, type Disaggregation, type DisaggregateOptions } from './disaggregate';
 export {
   socDependentLpRows, socDependentMilpRows, socDependentExactFromDtH, socDependentReachKwh, type SocDependentLimit, type EnergyStepRow,
