@@ -104,15 +104,7 @@ export function emptyEnvelope(periods: number, excluded: EvProblem[] = []): Aggr
   };
 }
 
-/** Adds schedulable EV `i` of `s` (charging efficiency `eta`) to `env`: its power limits and its energy bounds. */
-export function addToEnvelope(env: AggregateEnvelope, s: Sessions, i: number, eta: number): void {
-  addEvToEnvelope(
-    env, s.grid.periods, s.grid.dtH, s.start[i], s.length[i], s.eArrivalKwh[i], s.eFloorKwh[i], s.eCeilKwh[i], s.eDepartureKwh[i],
-    s.chargeMaxKw[i], s.dischargeMaxKw[i], eta,
-  );
-}
-
-/** addToEnvelope of one EV given by its session's numbers (session.ts), on a grid of T periods of dt hours. */
+/** Adds one schedulable EV, given by its session's numbers (session.ts; charging efficiency `eta`), to `env`: its power limits and its energy bounds, on a grid of T periods of dt hours. */
 export function addEvToEnvelope(
   env: AggregateEnvelope, T: number, dt: number, a: number, L: number,
   eArr: number, eFloor: number, eCeil: number, eDep: number, c: number, d: number, eta: number,
