@@ -69,6 +69,13 @@ describe('hand references', () => {
     expect(s.vmPu[0]).toBe(v0);
   });
 
+  it('slackVmPu feeds the slack at that voltage instead of its vmSetPu: the closed form at V0 = 1.03', () => {
+    const net = buildRadialNetwork(twoBus(500, -300, 3, 0.5, 1));
+    const pf = runPowerFlow(net, Float64Array.of(0, 500), Float64Array.of(0, -300), { tolPu: 1e-13, slackVmPu: 1.03 });
+    expect(pf.vmPu[0]).toBe(1.03);
+    expect(Math.abs(pf.vmPu[1] - twoBusExact(500, -300, 3, 0.5, 1.03).vmPu)).toBeLessThan(1e-12);
+  });
+
   it('a zero-impedance branch ties two buses into one: the same as one bus carrying both loads', () => {
     const f = twoBus(1200, 600, 1, 2);
     f.buses.push({ id: 3, baseKv: 12.66, pdKw: 800, qdKvar: 400, isSlack: false, vmSetPu: 1 });
@@ -151,6 +158,7 @@ describe('failure is a value, bad input an error', () => {
     expect(() => runPowerFlow(net, ok, nan)).toThrow(/loadQKvar: load at bus 18 is NaN/);
     expect(() => runPowerFlow(net, ok, ok, { tolPu: 0 })).toThrow(/tolPu/);
     expect(() => runPowerFlow(net, ok, ok, { maxIter: 0.5 })).toThrow(/maxIter/);
+    for (const slackVmPu of [0, -1, NaN]) expect(() => runPowerFlow(net, ok, ok, { slackVmPu })).toThrow(/slackVmPu/);
     for (const scale of [0, -1, NaN, Infinity]) expect(() => solveFeeder(loadIeee33(), { scale })).toThrow(InputError);
     expect(() => netLoads({ ...loadIeee33(), ders: [{ bus: 99, pGenKw: 1, qGenKvar: 0 }] }, 1)).toThrow(/DER at bus 99/);
   });

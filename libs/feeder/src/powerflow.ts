@@ -19,6 +19,8 @@ export interface PowerFlowOptions {
   tolPu?: number;
   /** Sweeps before giving up with converged: false. */
   maxIter?: number;
+  /** The slack bus's voltage magnitude (pu) instead of its `vmSetPu`: an area of a split feeder is fed at its boundary's voltage. */
+  slackVmPu?: number;
 }
 
 export interface PowerFlowResult {
@@ -128,6 +130,8 @@ export function runPowerFlow(
   checkLoad(net, loadPKw, 'loadPKw');
   checkLoad(net, loadQKvar, 'loadQKvar');
   checkOptions(tolPu, maxIter);
+  const slackVmPu = opts.slackVmPu ?? net.feeder.buses[net.slackPos].vmSetPu;
+  if (!(slackVmPu > 0) || !Number.isFinite(slackVmPu)) throw new InputError(`must be a positive number, got ${slackVmPu}`, 'slackVmPu');
 
   const n = net.nBus;
   const kwPerPu = 1000 * net.feeder.baseMva;
@@ -136,7 +140,7 @@ export function runPowerFlow(
     s.pPu[i] = loadPKw[i] / kwPerPu;
     s.qPu[i] = loadQKvar[i] / kwPerPu;
   }
-  s.vRe.fill(net.feeder.buses[net.slackPos].vmSetPu);
+  s.vRe.fill(slackVmPu);
   s.vIm.fill(0);
 
   let iterations = 0, converged = n === 1;

@@ -30,8 +30,6 @@ export interface AreaSignal {
   /** Per copy: kW per unit (κ) and hours (h) of its proximal weight. */
   scale: Float64Array;
   weightH: Float64Array;
-  /** `[t][area position]`: branch |I|² (pu) the LinDistFlow loss terms hold fixed; null for a lossless solve. */
-  lossSqPu: Float64Array[] | null;
   /**
    * 'consensus': the consensus term above, taken as the convex piecewise-linear envelope of its
    * tangents spaced `tangentScaleKw` apart near z − u (an LP, exact at the tangent points; HiGHS's QP
@@ -181,10 +179,14 @@ export function buildAreaModel(area: AreaData, lossSqPu: Float64Array[] | null, 
  * Solves the area's subproblem for one round's signal. `memory`: what the area kept from its last
  * round (its basis, its generated limit rows), or null to start cold with none. With lazy
  * constraints (the default) it re-solves until its point keeps every limit row left out by a margin,
- * as `runDispatch` does, so its answer is the full model's.
+ * as `runDispatch` does, so its answer is the full model's. `lossSqPu` (`[t][area position]`): the
+ * branch |I|² (pu) its LinDistFlow loss terms hold fixed, the area's own estimate (area-port.ts); null
+ * for a lossless solve.
  */
-export async function solveArea(area: AreaData, signal: AreaSignal, memory: AreaMemory | null = null, constraints: ConstraintMode = 'lazy'): Promise<AreaAnswer> {
-  const am = buildAreaModel(area, signal.lossSqPu, constraints);
+export async function solveArea(
+  area: AreaData, signal: AreaSignal, memory: AreaMemory | null = null, constraints: ConstraintMode = 'lazy', lossSqPu: Float64Array[] | null = null,
+): Promise<AreaAnswer> {
+  const am = buildAreaModel(area, lossSqPu, constraints);
   const m = am.built.model, v = am.built.vars, limits = am.built.limits;
   const n = am.copyCols.length;
   if (signal.z.length !== n || signal.u.length !== n || signal.scale.length !== n || signal.weightH.length !== n) {

@@ -14,10 +14,10 @@
  * summed cost moved less than `relCostTol` (SPEC §8's test, on the boundary instead of the zones' EVs).
  */
 import { InputError } from '@zonal/core';
-import type { ConstraintMode } from '@zonal/dispatch';
-import { solveArea, type AreaAnswer, type AreaCosts, type AreaMemory, type AreaSignal } from './area-model';
-import type { NetworkSplit } from './areas';
+import type { AreaCosts, AreaSignal } from './area-model';
+import type { AreaPort, AreaReply } from './area-port';
 import { boundaryIndex, copyOrder, type BoundaryIndex } from './boundary';
+import type { CoordinatorTerms } from './terms';
 
 export interface SplitOptions {
   /** Initial ρ, yuan per kWh per kW (per kW-equivalent² and hour). */
@@ -32,12 +32,8 @@ export interface SplitOptions {
   dualTolKw?: number;
   relCostTol?: number;
   maxRounds?: number;
-  /** `[t][bus position of the whole feeder]`: the branch |I|² loss estimate every area holds fixed; null: lossless. */
-  lossSqPu?: Float64Array[] | null;
   /** A previous run's state on the same split (its `state`): the rounds start from its z, u and ρ. */
   warmStart?: SplitState | null;
-  /** 'lazy' (default): each area generates its voltage and rating rows where its point comes near them; 'full': all built. */
-  constraints?: ConstraintMode;
   onRound?: (r: SplitRound) => void;
 }
 
@@ -93,8 +89,10 @@ export interface SplitResult {
   /** Σ f_a of the last ADMM round (its copies still apart by the residuals). */
   admmCostYuan: number;
   costs: AreaCosts;
-  /** The closing sweep's answers, in the split's area order. */
-  answers: AreaAnswer[];
+  /** The closing sweep's answers, in the ports' order. */
+  answers: AreaReply[];
+  /** The closing sweep's boundary: every consensus variable as passed on (flows up, voltages down), the point all copies agree on. */
+  agreed: Float64Array;
   /** Largest |copy − copy| of one boundary quantity between two areas after the closing sweep, kW-equivalents. */
   closingMismatchKw: number;
   index: BoundaryIndex;
@@ -107,22 +105,23 @@ export interface SplitResult {
   areaSolves: number;
 }
 
-export async function solveSplit(split: NetworkSplit, opts: SplitOptions = {}): Promise<SplitResult> {
+/**
+ * One coordination of the areas behind `ports` (each solving on its own loss estimate): the opening
+ * sweep, the ADMM rounds, the closing sweep. The coordinator knows the areas only by their declared
+ * boundaries and answers, and the DSO's own prices (`terms`).
+ */
+export async function coordinate(ports: readonly AreaPort[], terms: CoordinatorTerms, opts: SplitOptions = {}): Promise<SplitResult> {
   const o = { ...SPLIT_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof SPLIT_DEFAULTS & SplitOptions;
   checkOptions(o);
   const t0 = performance.now();
-  const root = split.areas.find((a) => a.isRoot)!;
-  const s = root.inputs.scenario;
-  // kW-equivalents per tonne: the purchase whose emissions make a tonne in one period.
-  const carbonScaleKwPerT = 1000 / (Math.max(s.grid.thermalShare * s.grid.thermalEmissionTPerMwh, s.carbon.quotaTPerMwh, 1e-6) * root.inputs.grid.dtH);
-  const index = boundaryIndex(split.areas.map((a) => a.boundary), carbonScaleKwPerT);
+  const roots = ports.filter((p) => p.isRoot).length;
+  if (roots !== 1) throw new InputError(`${roots} areas declare the substation: exactly one must`, 'areas');
+  const index = boundaryIndex(ports.map((a) => a.boundary), terms.carbonScaleKwPerT);
+  if (index.periods !== terms.lambdaP.length) throw new InputError(`the areas run ${index.periods} periods, the DSO's tariff ${terms.lambdaP.length}`, 'areas');
   const ctx: Ctx = {
-    split, index,
-    copies: split.areas.map((a) => index.copies.get(a.id)!),
-    order: split.areas.map((a) => copyOrder(a.boundary)),
-    lossOf: split.areas.map((a) => (o.lossSqPu ? o.lossSqPu.map((l) => Float64Array.from(a.fullPos, (p) => l[p])) : null)),
-    memory: split.areas.map(() => null),
-    constraints: o.constraints ?? 'lazy',
+    ports, index, terms,
+    copies: ports.map((a) => index.copies.get(a.id)!),
+    order: ports.map((a) => copyOrder(a.boundary)),
     solveMs: 0,
     solves: 0,
   };
@@ -141,12 +140,12 @@ export async function solveSplit(split: NetworkSplit, opts: SplitOptions = {}): 
   for (const c of copies) for (const g of c) count[g]++;
 
   const roundLog: SplitRound[] = [];
-  let answers: AreaAnswer[] = [];
+  let answers: AreaReply[] = [];
   let lastCost: number | null = null, converged = false;
   const tangentScale = () => Math.max(MIN_TANGENT_SCALE_KW, (roundLog.at(-1)?.primalKw ?? INITIAL_TANGENT_SCALE_KW * 4) / 4);
   for (let round = 1; round <= o.maxRounds; round++) {
     const r0 = performance.now();
-    answers = await Promise.all(split.areas.map((area, k) => solveIn(ctx, k, consensusSignal(ctx, k, round, rho, z, u[k], tangentScale()))));
+    answers = await Promise.all(ports.map((_port, k) => solveIn(ctx, k, consensusSignal(ctx, k, round, rho, z, u[k], tangentScale()))));
 
     const zNew = new Float64Array(index.size);
     const xHat = answers.map((ans, k) => Float64Array.from(ans.x, (x, i) => o.overRelaxation * x + (1 - o.overRelaxation) * z[copies[k][i]]));
@@ -177,10 +176,11 @@ export async function solveSplit(split: NetworkSplit, opts: SplitOptions = {}): 
     else if (dual > o.mu * primal && rho / o.tau >= lo) { rho /= o.tau; u = u.map((a) => a.map((v) => v * o.tau)); }
   }
   const admmCostYuan = roundLog.at(-1)?.costYuan ?? NaN;
-  const closing = split.areas.length > 1 ? await closingSweep(ctx, rho, z, u, tangentScale()) : answers;
+  const agreed = Float64Array.from(z);
+  const closing = ports.length > 1 ? await closingSweep(ctx, rho, z, u, tangentScale(), agreed) : answers;
   return {
     converged, rounds: roundLog.length, costYuan: closing.reduce((a, x) => a + x.costYuan, 0), admmCostYuan,
-    costs: sumCosts(closing.map((a) => a.costs)), answers: closing, closingMismatchKw: mismatchOf(ctx, closing),
+    costs: sumCosts(closing.map((a) => a.costs)), answers: closing, agreed, closingMismatchKw: mismatchOf(ctx, closing),
     index, roundLog, state: { z, u, rho }, wallMs: performance.now() - t0, areaSolveMs: ctx.solveMs, areaSolves: ctx.solves,
   };
 }
@@ -188,24 +188,23 @@ export async function solveSplit(split: NetworkSplit, opts: SplitOptions = {}): 
 const INITIAL_TANGENT_SCALE_KW = 8;
 const MIN_TANGENT_SCALE_KW = 0.05;
 
-/** What the rounds and sweeps share: the split, its boundary, each area's copies and loss estimate. */
+/** What the rounds and sweeps share: the areas, their boundary, each area's copies. */
 interface Ctx {
-  split: NetworkSplit;
+  ports: readonly AreaPort[];
   index: BoundaryIndex;
+  terms: CoordinatorTerms;
   copies: Int32Array[];
   order: Array<ReturnType<typeof copyOrder>>;
-  lossOf: Array<Float64Array[] | null>;
-  /** Each area's own memory (its basis and generated limit rows), as a zone agent would keep it. */
-  memory: Array<AreaMemory | null>;
-  constraints: ConstraintMode;
   solveMs: number;
   solves: number;
 }
 
-/** One area's solve, with its own memory kept for its next one. */
-async function solveIn(ctx: Ctx, k: number, signal: AreaSignal): Promise<AreaAnswer> {
-  const ans = await solveArea(ctx.split.areas[k], signal, ctx.memory[k], ctx.constraints);
-  ctx.memory[k] = ans.memory;
+/** One area's solve (it keeps its own basis and limit rows for its next one). */
+async function solveIn(ctx: Ctx, k: number, signal: AreaSignal): Promise<AreaReply> {
+  const ans = await ctx.ports[k].solve(signal);
+  if (ans.areaId !== ctx.ports[k].id || ans.x.length !== ctx.copies[k].length || ans.holdDuals.length !== ctx.copies[k].length) {
+    throw new InputError(`answered as area ${ans.areaId} with ${ans.x.length} boundary values; area ${ctx.ports[k].id} has ${ctx.copies[k].length}`, `area ${ctx.ports[k].id}`);
+  }
   ctx.solveMs += ans.solveMs;
   ctx.solves += ans.solves;
   return ans;
@@ -216,7 +215,7 @@ function consensusSignal(ctx: Ctx, k: number, round: number, rho: number, z: Flo
   return {
     round, rho, z: Float64Array.from(cp, (g, i) => (hold?.[i] ? held![g] : z[g])), u: hold ? Float64Array.from(u, (v, i) => (hold[i] ? 0 : v)) : u,
     scale: Float64Array.from(cp, (g) => idx.scale[g]), weightH: Float64Array.from(cp, (g) => idx.weightH[g]),
-    lossSqPu: ctx.lossOf[k], term: 'consensus', tangentScaleKw, ...(hold ? { hold } : {}),
+    term: 'consensus', tangentScaleKw, ...(hold ? { hold } : {}),
   };
 }
 
@@ -225,17 +224,17 @@ function consensusSignal(ctx: Ctx, k: number, round: number, rho: number, z: Flo
  * down (pass 2); areas of equal depth side by side. `signal(k, pass)` builds each area's signal from
  * what the areas before it answered (`take` records it).
  */
-async function treeSweep(ctx: Ctx, signal: (k: number, pass: 1 | 2) => AreaSignal, take: (k: number, pass: 1 | 2, ans: AreaAnswer) => void): Promise<AreaAnswer[]> {
-  const { split, index } = ctx;
+async function treeSweep(ctx: Ctx, signal: (k: number, pass: 1 | 2) => AreaSignal, take: (k: number, pass: 1 | 2, ans: AreaReply) => void): Promise<AreaReply[]> {
+  const { ports, index } = ctx;
   const parentOf = new Map(index.lines.map((l) => [l.toArea, l.fromArea]));
   const depth = (id: number): number => (parentOf.has(id) ? 1 + depth(parentOf.get(id)!) : 0);
   const byDepth = new Map<number, number[]>();
-  split.areas.forEach((a, k) => { const d = depth(a.id); byDepth.set(d, [...(byDepth.get(d) ?? []), k]); });
+  ports.forEach((a, k) => { const d = depth(a.id); byDepth.set(d, [...(byDepth.get(d) ?? []), k]); });
   const depths = [...byDepth.keys()].sort((a, b) => b - a);
-  const last: AreaAnswer[] = new Array(split.areas.length);
+  const last: AreaReply[] = new Array(ports.length);
   for (const pass of [1, 2] as const) {
     for (const d of pass === 1 ? depths : [...depths].reverse()) {
-      const ks = byDepth.get(d)!.filter((k) => pass === 1 || !split.areas[k].isRoot);
+      const ks = byDepth.get(d)!.filter((k) => pass === 1 || !ports[k].isRoot);
       const answers = await Promise.all(ks.map((k) => solveIn(ctx, k, signal(k, pass))));
       answers.forEach((ans, i) => { last[ks[i]] = ans; take(ks[i], pass, ans); });
     }
@@ -245,7 +244,7 @@ async function treeSweep(ctx: Ctx, signal: (k: number, pass: 1 | 2) => AreaSigna
 
 /** Whether copy i of area k is of a cut line the area imports on (it holds the line's far end). */
 function imports(ctx: Ctx, k: number, c: ReturnType<typeof copyOrder>[number]): boolean {
-  return !('carbonOf' in c) && ctx.split.areas[k].boundary.cutLines[c.line].ownEnd === 'to';
+  return !('carbonOf' in c) && ctx.ports[k].boundary.cutLines[c.line].ownEnd === 'to';
 }
 
 /**
@@ -259,22 +258,18 @@ function imports(ctx: Ctx, k: number, c: ReturnType<typeof copyOrder>[number]): 
  * ratings, voltages) instead of discovering every price from a flat start.
  */
 async function openingSweep(ctx: Ctx, rho: number): Promise<{ z: Float64Array; u: Float64Array[] }> {
-  const { split, index, copies, order } = ctx;
-  const root = split.areas.find((a) => a.isRoot)!;
-  const s = root.inputs.scenario, dt = index.dtH;
-  const gridEf = s.grid.thermalShare * s.grid.thermalEmissionTPerMwh;
-  const lambdaP = Float64Array.from(root.inputs.priceYuanPerKwh, (p) => (p + (s.carbon.basePriceYuanPerT * gridEf) / 1000) * dt);
-  const carbonPrice = s.carbon.basePriceYuanPerT;
+  const { ports, index, copies, order } = ctx;
+  const { lambdaP, carbonPriceYuanPerT: carbonPrice } = ctx.terms;
   const z = new Float64Array(index.size);
   for (let g = 0; g < index.size; g++) if (/^W/.test(index.name(g))) z[g] = 1;
   const lambda = new Float64Array(index.size);
   const u = copies.map((c, k) => Float64Array.from(order[k], (c2, i) => {
     const w = rho * index.weightH[c[i]] * index.scale[c[i]] ** 2;
-    if ('carbonOf' in c2) return (split.areas[k].isRoot ? -carbonPrice : carbonPrice) / w;
+    if ('carbonOf' in c2) return (ports[k].isRoot ? -carbonPrice : carbonPrice) / w;
     return c2.q === 'P' ? ((imports(ctx, k, c2) ? 1 : -1) * lambdaP[c2.t]) / w : 0;
   }));
   await treeSweep(ctx, (k, pass) => {
-    const area = split.areas[k], cp = copies[k];
+    const area = ports[k], cp = copies[k];
     const price = new Float64Array(cp.length), hold = new Uint8Array(cp.length);
     order[k].forEach((c, i) => {
       if ('carbonOf' in c) { if (area.isRoot || pass === 2) hold[i] = 1; else price[i] = carbonPrice; return; }
@@ -285,7 +280,7 @@ async function openingSweep(ctx: Ctx, rho: number): Promise<{ z: Float64Array; u
     });
     return {
       round: 0, rho, z: Float64Array.from(cp, (g) => z[g]), u: new Float64Array(cp.length), scale: new Float64Array(cp.length).fill(1),
-      weightH: new Float64Array(cp.length).fill(1), lossSqPu: ctx.lossOf[k], term: 'price', price, hold,
+      weightH: new Float64Array(cp.length).fill(1), term: 'price', price, hold,
     };
   }, (k, pass, ans) => {
     passOn(ctx, k, pass, ans, z);
@@ -304,15 +299,15 @@ async function openingSweep(ctx: Ctx, rho: number): Promise<{ z: Float64Array; u
  * one quantity get opposite duals (u_child = λ/(ρ·h·κ²) = −u_parent), so the parent is paid what the
  * child pays.
  */
-function priceFromDuals(ctx: Ctx, k: number, pass: 1 | 2, ans: AreaAnswer, u: Float64Array[], rho: number, lambda: Float64Array): void {
-  const { split, index, copies, order } = ctx;
-  const area = split.areas[k];
+function priceFromDuals(ctx: Ctx, k: number, pass: 1 | 2, ans: AreaReply, u: Float64Array[], rho: number, lambda: Float64Array): void {
+  const { ports, index, copies, order } = ctx;
+  const area = ports[k];
   const setPair = (g: number, childPays: number) => {
     const w = rho * index.weightH[g] * index.scale[g] ** 2;
     copies.forEach((cp, k2) => cp.forEach((g2, i2) => {
       if (g2 !== g) return;
       const c2 = order[k2][i2];
-      const payer = 'carbonOf' in c2 ? !split.areas[k2].isRoot : imports(ctx, k2, c2);
+      const payer = 'carbonOf' in c2 ? !ports[k2].isRoot : imports(ctx, k2, c2);
       u[k2][i2] = (payer ? childPays : -childPays) / w;
     }));
   };
@@ -339,12 +334,11 @@ function priceFromDuals(ctx: Ctx, k: number, pass: 1 | 2, ans: AreaAnswer, u: Fl
  * parents). Every copy of a boundary quantity then agrees, so the areas' answers are one point of
  * the whole feeder: a feasible point of the centralised LP, whose cost Σ f_a is the split's result.
  */
-async function closingSweep(ctx: Ctx, rho: number, z: Float64Array, u: Float64Array[], tangentScaleKw: number): Promise<AreaAnswer[]> {
-  const { split, order } = ctx;
-  const held = Float64Array.from(z);
+async function closingSweep(ctx: Ctx, rho: number, z: Float64Array, u: Float64Array[], tangentScaleKw: number, held: Float64Array): Promise<AreaReply[]> {
+  const { ports, order } = ctx;
   return treeSweep(ctx, (k, pass) => {
     const hold = Uint8Array.from(order[k], (c) => {
-      if ('carbonOf' in c) return split.areas[k].isRoot || pass === 2 ? 1 : 0;
+      if ('carbonOf' in c) return ports[k].isRoot || pass === 2 ? 1 : 0;
       const imp = imports(ctx, k, c);
       return ((c.q === 'P' || c.q === 'Q') && (!imp || pass === 2)) || (c.q === 'Wfrom' && imp && pass === 2) ? 1 : 0;
     });
@@ -353,8 +347,8 @@ async function closingSweep(ctx: Ctx, rho: number, z: Float64Array, u: Float64Ar
 }
 
 /** A sweep's bookkeeping: flows and excesses go up (pass 1, from the importer), voltages down (pass 2 and the root's pass 1, from the exporter). */
-function passOn(ctx: Ctx, k: number, pass: 1 | 2, ans: AreaAnswer, into: Float64Array): void {
-  const area = ctx.split.areas[k], cp = ctx.copies[k];
+function passOn(ctx: Ctx, k: number, pass: 1 | 2, ans: AreaReply, into: Float64Array): void {
+  const area = ctx.ports[k], cp = ctx.copies[k];
   ctx.order[k].forEach((c, i) => {
     if ('carbonOf' in c) { if (!area.isRoot && pass === 1) into[cp[i]] = ans.x[i]; return; }
     const imp = imports(ctx, k, c);
@@ -364,7 +358,7 @@ function passOn(ctx: Ctx, k: number, pass: 1 | 2, ans: AreaAnswer, into: Float64
 }
 
 /** Largest difference between two copies of one boundary quantity, kW-equivalents. */
-function mismatchOf(ctx: Ctx, answers: readonly AreaAnswer[]): number {
+function mismatchOf(ctx: Ctx, answers: readonly AreaReply[]): number {
   const lo = new Float64Array(ctx.index.size).fill(Infinity), hi = new Float64Array(ctx.index.size).fill(-Infinity);
   answers.forEach((ans, k) => ctx.copies[k].forEach((g, i) => { lo[g] = Math.min(lo[g], ans.x[i]); hi[g] = Math.max(hi[g], ans.x[i]); }));
   let worst = 0;

@@ -1,70 +1,148 @@
 /**
- * The split dispatch with loss correction by successive LP, as `runDispatch` does it whole (SPEC §3):
- * a lossless split first, then the AC sweep of the point the areas agreed, each branch's |I|² fixed at
- * its AC value, and the split again (from its own opening sweep), until the LP's voltages are within
- * `lossCorrection.tolPu` of the sweep's or `maxRounds` re-solves are done.
- *
- * The sweep runs here, over the whole feeder's net loads (a backward/forward sweep is linear in the
- * buses: 5 000 buses in well under 10 ms). An area could sweep its own part from its boundary voltage
- * and its exports — not done yet (README).
+ * The split dispatch with loss correction by successive LP, as `runDispatch` does it whole (SPEC §3),
+ * but area by area: a lossless split first; then each area sweeps its own part at the point the areas
+ * agreed (area-port.ts `areaSweep`) and holds its branches' |I|² fixed at their AC values; the split
+ * again (from its own opening sweep), until every area's LP voltages are within
+ * `lossCorrection.tolPu` of its sweep's or `maxRounds` re-solves are done. `coordinateSplit` is the
+ * DSO's loop, over ports; `runSplitDispatch` the harness's, which also sweeps the whole feeder at the
+ * end (it alone may see every area's buses) as an independent check.
  */
-import { runPowerFlow, type PowerFlowResult } from '@zonal/feeder';
+import { InputError } from '@zonal/core';
 import type { DispatchInputs } from '@zonal/dispatch';
+import { runPowerFlow, type PowerFlowResult } from '@zonal/feeder';
 import { ownPositions, type AreaAnswer } from './area-model';
+import { LocalArea, type AreaPort, type LineFlow, type LossCorrection } from './area-port';
 import type { NetworkSplit } from './areas';
-import { solveSplit, type SplitOptions, type SplitResult } from './coordinator';
+import { coordinate, type SplitOptions, type SplitResult } from './coordinator';
+import { coordinatorTerms, type CoordinatorTerms } from './terms';
 
-export interface SplitDispatchOptions extends Omit<SplitOptions, 'lossSqPu' | 'warmStart'> {
-  /** Most loss-correction re-solves (default: the scenario's `lossCorrection.maxRounds`). */
+export interface SplitDispatchOptions extends Omit<SplitOptions, 'warmStart'> {
+  /** Most loss-correction re-solves (default: the DSO's `lossCorrection.maxRounds`). */
   maxLossRounds?: number;
   onLossRound?: (round: number, r: SplitResult, vGapPu: number) => void;
 }
 
-export interface SplitDispatchResult {
-  /** The last split (on `lossSqPu`). */
+/** What the DSO's loop knows at its end. */
+export interface SplitCoordination {
+  /** The last split. */
   final: SplitResult;
   lossRounds: number;
   /** ADMM rounds over every loss round, and of each. */
   admmRounds: number;
   roundsPerLossRound: number[];
   converged: boolean;
-  /** The loss estimate the last split held fixed (`[t][bus position]`): the same LP, solved whole, is the oracle. */
-  lossSqPu: Float64Array[] | null;
-  /** max |V_LP − V_AC| of the last split (pu). */
+  /** The areas' largest |V_LP − V_AC| at the last split, each over its own part (pu). */
   maxAbsVDiffPu: number;
-  flows: PowerFlowResult[];
   wallMs: number;
   areaSolveMs: number;
   /** LP solves of all areas over every loss round (sweeps and limit-row generation included). */
   areaSolves: number;
 }
 
-export async function runSplitDispatch(inputs: DispatchInputs, split: NetworkSplit, opts: SplitDispatchOptions = {}): Promise<SplitDispatchResult> {
-  const { maxRounds: scenarioRounds, tolPu } = inputs.scenario.network.lossCorrection;
-  const maxRounds = opts.maxLossRounds ?? scenarioRounds;
+export interface SplitDispatchResult extends SplitCoordination {
+  /** The loss estimate the last split held fixed, gathered from the areas (`[t][bus position]`): the same LP, solved whole, is the oracle. */
+  lossSqPu: Float64Array[] | null;
+  /** The whole feeder's AC sweep at the areas' last point, per period. */
+  flows: PowerFlowResult[];
+  /** max |V_LP − V_AC| of the whole feeder's sweep (pu): the areas' own sweeps, checked. */
+  wholeVDiffPu: number;
+}
+
+export async function coordinateSplit(ports: readonly AreaPort[], terms: CoordinatorTerms, opts: SplitDispatchOptions = {}): Promise<SplitCoordination> {
+  const maxRounds = opts.maxLossRounds ?? terms.lossCorrection.maxRounds;
   const t0 = performance.now();
-  let lossSqPu: Float64Array[] | null = null;
   const rounds: number[] = [];
   let areaSolveMs = 0, areaSolves = 0, converged = true;
   for (let round = 0; ; round++) {
     // Each loss round opens afresh: the last round's duals, carried over, cost more rounds than the
     // opening sweep (IEEE-33: 115 rounds against 9 after the first loss correction).
-    const r = await solveSplit(split, { ...opts, lossSqPu });
+    const r = await coordinate(ports, terms, opts);
     rounds.push(r.rounds);
     areaSolveMs += r.areaSolveMs;
     areaSolves += r.areaSolves;
     converged &&= r.converged;
-    const flows = acFlows(inputs, split, r.answers);
-    const vGap = maxVoltageGapPu(inputs, split, r.answers, flows);
+    const vGap = await correctLosses(ports, r);
     opts.onLossRound?.(round, r, vGap);
-    if (round >= maxRounds || (lossSqPu !== null && vGap <= tolPu)) {
+    if (round >= maxRounds || (round > 0 && vGap <= terms.lossCorrection.tolPu)) {
       return {
         final: r, lossRounds: round + 1, admmRounds: rounds.reduce((a, b) => a + b, 0), roundsPerLossRound: rounds,
-        converged: converged && r.converged, lossSqPu, maxAbsVDiffPu: vGap, flows, wallMs: performance.now() - t0, areaSolveMs, areaSolves,
+        converged: converged && r.converged, maxAbsVDiffPu: vGap, wallMs: performance.now() - t0, areaSolveMs, areaSolves,
       };
     }
-    lossSqPu = flows.map((pf) => pf.branchCurrentSqPu);
   }
+}
+
+/**
+ * The areas' AC sweeps of the agreed point, iterated until they are one sweep of the whole feeder:
+ * each pass goes leaves first (side by side within one depth of the area tree), every area fed its
+ * children's flows of this pass and its parent's voltage of the last (the agreed voltage at first);
+ * done when no cut line's sending voltage moved more than `SWEEP_TOL_PU`. Returns the areas' largest
+ * voltage gap at the last pass; every area holds that pass's loss estimate.
+ */
+async function correctLosses(ports: readonly AreaPort[], r: SplitResult): Promise<number> {
+  const key = (l: { from: number; to: number }) => `${l.from}-${l.to}`;
+  const parentOf = new Map(r.index.lines.map((l) => [l.toArea, l.fromArea]));
+  const depth = (id: number): number => (parentOf.has(id) ? 1 + depth(parentOf.get(id)!) : 0);
+  const byDepth = new Map<number, AreaPort[]>();
+  for (const p of ports) byDepth.set(depth(p.id), [...(byDepth.get(depth(p.id)) ?? []), p]);
+  const depths = [...byDepth.keys()].sort((a, b) => b - a);
+  const agreed = new Map(ports.map((p) => [p.id, Float64Array.from(r.index.copies.get(p.id)!, (g) => r.agreed[g])]));
+  let voltages = new Map<string, Float64Array>();
+  for (let pass = 1; ; pass++) {
+    const flows = new Map<string, LineFlow>(), next = new Map<string, Float64Array>();
+    let vGap = 0;
+    for (const d of depths) {
+      await Promise.all(byDepth.get(d)!.map(async (p) => {
+        const incoming = p.boundary.cutLines.find((l) => l.ownEnd === 'to');
+        const out = p.boundary.cutLines.filter((l) => l.ownEnd === 'from');
+        const c = await p.correctLosses(agreed.get(p.id)!, { incomingVmPu: incoming ? voltages.get(key(incoming)) ?? null : null, outgoing: out.map((l) => flows.get(key(l))!) });
+        checkCorrection(p, c, out.length, r.index.periods, !!incoming);
+        if (incoming) flows.set(key(incoming), c.incoming!);
+        out.forEach((l, k) => next.set(key(l), c.outgoingVmPu[k]));
+        vGap = Math.max(vGap, c.vGapPu);
+      }));
+    }
+    let moved = 0;
+    for (const [k, v] of next) { const old = voltages.get(k); v.forEach((x, t) => { moved = Math.max(moved, old ? Math.abs(x - old[t]) : Infinity); }); }
+    voltages = next;
+    if (moved <= SWEEP_TOL_PU || pass >= MAX_SWEEP_PASSES) return vGap;
+  }
+}
+
+/** The whole-feeder sweep's own tolerance (libs/feeder DEFAULT_TOL_PU), on the cut lines' voltages. */
+const SWEEP_TOL_PU = 1e-10;
+/** Passes at most: each is one sweep per area, and the coupling through a cut line is weak (3–4 passes measured). */
+const MAX_SWEEP_PASSES = 30;
+
+function checkCorrection(p: AreaPort, c: LossCorrection, outgoing: number, periods: number, hasIncoming: boolean): void {
+  const where = `area ${p.id}`;
+  if (!(c.vGapPu >= 0) || !Number.isFinite(c.vGapPu)) throw new InputError(`reported a voltage gap of ${c.vGapPu}`, where);
+  if (hasIncoming && (!c.incoming || [c.incoming.pKw, c.incoming.qKvar, c.incoming.currentSqPu].some((a) => a.length !== periods || !a.every(Number.isFinite)))) {
+    throw new InputError(`sent no finite flow per period for its incoming cut line`, where);
+  }
+  if (c.outgoingVmPu.length !== outgoing || c.outgoingVmPu.some((a) => a.length !== periods || !a.every((v) => v > 0 && Number.isFinite(v)))) {
+    throw new InputError(`sent no positive voltage per period for each of its ${outgoing} outgoing cut lines`, where);
+  }
+}
+
+export async function runSplitDispatch(inputs: DispatchInputs, split: NetworkSplit, opts: SplitDispatchOptions = {}): Promise<SplitDispatchResult> {
+  const areas = split.areas.map((a) => new LocalArea(a));
+  const run = await coordinateSplit(areas, coordinatorTerms(inputs.scenario, inputs.priceYuanPerKwh, inputs.grid.dtH), opts);
+  return { ...run, ...wholeFeederCheck(inputs, split, areas) };
+}
+
+/** The harness's view of the areas' last point: their loss estimates on the whole feeder, its AC sweep and voltage gap. */
+export function wholeFeederCheck(inputs: DispatchInputs, split: NetworkSplit, areas: readonly LocalArea[]): Pick<SplitDispatchResult, 'lossSqPu' | 'flows' | 'wholeVDiffPu'> {
+  const answers = areas.map((a) => a.last!);
+  let lossSqPu: Float64Array[] | null = null;
+  if (areas.every((a) => a.lossUsed)) {
+    lossSqPu = Array.from({ length: inputs.grid.periods }, () => new Float64Array(inputs.net.nBus));
+    split.areas.forEach((area, k) => {
+      for (const i of ownPositions(area)) lossSqPu!.forEach((l, t) => { l[area.fullPos[i]] = areas[k].lossUsed![t][i]; });
+    });
+  }
+  const flows = acFlows(inputs, split, answers);
+  return { lossSqPu, flows, wholeVDiffPu: maxVoltageGapPu(split, answers, flows) };
 }
 
 /** The whole feeder's net loads at the areas' points, per period, through the AC sweep. */
@@ -78,7 +156,7 @@ export function acFlows(inputs: DispatchInputs, split: NetworkSplit, answers: re
   });
 }
 
-function maxVoltageGapPu(inputs: DispatchInputs, split: NetworkSplit, answers: readonly AreaAnswer[], flows: PowerFlowResult[]): number {
+function maxVoltageGapPu(split: NetworkSplit, answers: readonly AreaAnswer[], flows: PowerFlowResult[]): number {
   let gap = 0;
   answers.forEach((ans, k) => {
     const area = split.areas[k];

@@ -30,6 +30,8 @@ function expectAgreement(s: SplitStudy) {
   expect(Math.abs(sum - s.splitCostYuan)).toBeLessThan(1e-6 * s.splitCostYuan);
   // Loss correction ends as the whole dispatch's does: LP voltages within the scenario's tolerance of the AC sweep.
   expect(s.run.maxAbsVDiffPu).toBeLessThanOrEqual(1e-5);
+  // Each area swept only its own part; the harness's sweep of the whole feeder at the same point agrees.
+  expect(Math.abs(s.run.wholeVDiffPu - s.run.maxAbsVDiffPu), 'whole-feeder vs the areas\' own sweeps, pu').toBeLessThan(1e-9);
 }
 
 describe('IEEE-33, the default zones as areas (small-test scenario)', async () => {
@@ -45,7 +47,7 @@ describe('IEEE-33, the default zones as areas (small-test scenario)', async () =
         const cp = index.copies.get(a.id)!;
         const ans = await solveArea(a, {
           round: 0, rho: 1, z: Float64Array.from(cp, (g) => ref.z[g]), u: new Float64Array(cp.length), scale: new Float64Array(cp.length).fill(1),
-          weightH: new Float64Array(cp.length).fill(1), lossSqPu: null, term: 'consensus', hold: new Uint8Array(cp.length).fill(1),
+          weightH: new Float64Array(cp.length).fill(1), term: 'consensus', hold: new Uint8Array(cp.length).fill(1),
         }, null, constraints);
         sum += ans.costYuan;
       }
