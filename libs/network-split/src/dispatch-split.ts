@@ -11,7 +11,9 @@ import { InputError } from '@zonal/core';
 import type { DispatchInputs } from '@zonal/dispatch';
 import { runPowerFlow, type PowerFlowResult } from '@zonal/feeder';
 import { ownPositions, type AreaAnswer } from './area-model';
+import type { Transport } from '@zonal/protocol';
 import { LocalArea, type AreaPort, type LineFlow, type LossCorrection } from './area-port';
+import { remoteArea, serveArea } from './area-service';
 import type { NetworkSplit } from './areas';
 import { coordinate, type SplitOptions, type SplitResult } from './coordinator';
 import { coordinatorTerms, type CoordinatorTerms } from './terms';
@@ -20,6 +22,15 @@ export interface SplitDispatchOptions extends Omit<SplitOptions, 'warmStart'> {
   /** Most loss-correction re-solves (default: the DSO's `lossCorrection.maxRounds`). */
   maxLossRounds?: number;
   onLossRound?: (round: number, r: SplitResult, vGapPu: number) => void;
+}
+
+/**
+ * Where `runSplitDispatch` runs its areas as parties: each served on a connection of its own
+ * (`area-<id>`), the coordinator on another (`dso`), every exchange a request with `timeoutMs`.
+ */
+export interface SplitTransport {
+  connect(name: string): Promise<Transport>;
+  timeoutMs: number;
 }
 
 /** What the DSO's loop knows at its end. */
@@ -125,10 +136,33 @@ function checkCorrection(p: AreaPort, c: LossCorrection, outgoing: number, perio
   }
 }
 
-export async function runSplitDispatch(inputs: DispatchInputs, split: NetworkSplit, opts: SplitDispatchOptions = {}): Promise<SplitDispatchResult> {
+/**
+ * The harness's split dispatch: every area a `LocalArea`, reached in process or (with `over`) by
+ * messages only, then the whole-feeder check.
+ */
+export async function runSplitDispatch(inputs: DispatchInputs, split: NetworkSplit, opts: SplitDispatchOptions & { over?: SplitTransport } = {}): Promise<SplitDispatchResult> {
   const areas = split.areas.map((a) => new LocalArea(a));
-  const run = await coordinateSplit(areas, coordinatorTerms(inputs.scenario, inputs.priceYuanPerKwh, inputs.grid.dtH), opts);
+  const terms = coordinatorTerms(inputs.scenario, inputs.priceYuanPerKwh, inputs.grid.dtH);
+  const run = opts.over ? await overTransport(areas, terms, opts, opts.over) : await coordinateSplit(areas, terms, opts);
   return { ...run, ...wholeFeederCheck(inputs, split, areas) };
+}
+
+async function overTransport(areas: readonly LocalArea[], terms: CoordinatorTerms, opts: SplitDispatchOptions, over: SplitTransport): Promise<SplitCoordination> {
+  const open: Transport[] = [];
+  try {
+    for (const a of areas) {
+      const t = await over.connect(`area-${a.id}`);
+      open.push(t);
+      serveArea(t, a);
+      await t.flush();
+    }
+    const dso = await over.connect('dso');
+    open.push(dso);
+    const ports = await Promise.all(areas.map((a) => remoteArea(dso, a.id, over.timeoutMs)));
+    return await coordinateSplit(ports, terms, opts);
+  } finally {
+    await Promise.all(open.map((t) => t.close()));
+  }
 }
 
 /** The harness's view of the areas' last point: their loss estimates on the whole feeder, its AC sweep and voltage gap. */

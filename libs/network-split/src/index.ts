@@ -3,7 +3,8 @@ export { boundaryIndex, copyOrder, LINE_QUANTITIES, type BoundaryIndex, type Bou
 export { buildAreaModel, solveArea, ownPositions, type AreaSignal, type AreaAnswer, type AreaCosts, type AreaModel } from './area-model';
 export { coordinate, SPLIT_DEFAULTS, type SplitOptions, type SplitResult, type SplitRound, type SplitState } from './coordinator';
 export { solveCentralisedReference, type CentralisedReference } from './centralised';
-export { coordinateSplit, runSplitDispatch, wholeFeederCheck, acFlows, type SplitCoordination, type SplitDispatchOptions, type SplitDispatchResult } from './dispatch-split';
-export { LocalArea, areaSweep, type AreaPort, type AreaReply } from './area-port';
+export { coordinateSplit, runSplitDispatch, wholeFeederCheck, acFlows, type SplitCoordination, type SplitDispatchOptions, type SplitDispatchResult, type SplitTransport } from './dispatch-split';
+export { remoteArea, serveArea } from './area-service';
+export { LocalArea, areaSweep, type AreaPort, type AreaReply, type LineFlow, type LossCorrection, type SweepFeed } from './area-port';
 export { coordinatorTerms, type CoordinatorTerms } from './terms';
 export { runSplitStudy, splitSetup, type SplitStudy, type SplitStudyOptions, type SplitSetup } from './study';

@@ -10,11 +10,13 @@ import { buildRadialNetwork, loadFeeder } from '@zonal/feeder';
 import { parseScenario, type Scenario } from '@zonal/scenario';
 import { radialAreas, splitNetwork, type AreaSpec, type NetworkSplit } from './areas';
 import { solveCentralisedReference } from './centralised';
-import { runSplitDispatch, type SplitDispatchOptions, type SplitDispatchResult } from './dispatch-split';
+import { runSplitDispatch, type SplitDispatchOptions, type SplitDispatchResult, type SplitTransport } from './dispatch-split';
 
 export interface SplitStudyOptions extends SplitDispatchOptions {
   /** Also run the whole feeder's successive-LP dispatch (its own loss rounds), for the second gap. */
   successive?: boolean;
+  /** Run the areas as parties over this transport (dispatch-split.ts `SplitTransport`) instead of in process. */
+  over?: SplitTransport;
 }
 
 export interface SplitStudy {

@@ -9,6 +9,8 @@ export {
 } from './subjects';
 export {
   announceBody,
+  areaReplyBody,
+  areaRequestBody,
   bodySchemas,
   controlBody,
   ERROR_CODES,

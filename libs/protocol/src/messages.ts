@@ -2,7 +2,8 @@
  * The versioned data contracts between the DSO and the zone agents (SPEC §8, STYLE.md lesson 4).
  * Every message is an envelope `{ v, type, runId, sender, seq, sentAt?, body }`; each `type` has one
  * body schema. Objects are strict (an unknown key is an error, so a misspelt field never passes
- * silently); a change to any schema bumps `PROTOCOL_VERSION`.
+ * silently); a change to any schema bumps `PROTOCOL_VERSION`. A new message type changes none (an
+ * agent without it refuses it by name, as any unknown type), so the area messages came in at 2.
  *
  * Units and signs follow SPEC §2: kW / kvar / kWh / yuan; load and charging positive. A per-period
  * series has one entry per period t = 0..T-1; every series in one body has the same length T.
@@ -403,10 +404,107 @@ export const windowReplyBody = z.strictObject({
   if (b[want] === undefined) ctx.addIssue({ code: 'custom', path: [want], message: `a reply to ${b.action} carries ${want}` });
 });
 
+/**
+ * The network-split method (issue 11 item 4; libs/network-split): a zone agent that owns its part
+ * of the feeder answers the DSO's coordinator as an *area*. Only the boundary crosses: each cut
+ * line's P, Q and squared voltages per period (and each area's carbon excess), in the area's own
+ * copy order, and the AC sweep's cut-line flows and voltages for the loss correction.
+ */
+const areaId = z.int();
+const flags = z.array(z.union([z.literal(0), z.literal(1)]));
+const lineFlow = z.strictObject({ pKw: series, qKvar: series, currentSqPu: z.array(nonNegative) });
+
+/** The coordinator's signal for one solve (libs/network-split `AreaSignal`), one entry per boundary copy. */
+const areaSignal = z
+  .strictObject({
+    /** 0: the opening sweep; -1: the closing sweep; else the ADMM round. */
+    round: z.int().min(-1),
+    rho: z.number().positive(),
+    z: series,
+    u: series,
+    scale: z.array(z.number().positive()),
+    weightH: z.array(z.number().positive()),
+    term: z.enum(['consensus', 'price']),
+    price: series.optional(),
+    hold: flags.optional(),
+    tangentScaleKw: z.number().positive().optional(),
+  })
+  .superRefine((s, ctx) => {
+    checkSameLength(s, ['z', 'u', 'scale', 'weightH', 'price', 'hold'], ctx);
+    if (s.term === 'price' && !s.price) ctx.addIssue({ code: 'custom', path: ['price'], message: 'a price signal prices every copy' });
+  });
+
+/** DSO → area: declare your boundary, solve for a signal, or sweep your part for the loss correction. */
+export const areaRequestBody = z
+  .strictObject({
+    areaId,
+    action: z.enum(['declare', 'solve', 'losses']),
+    signal: areaSignal.optional(),
+    /** `losses`: the boundary everyone agreed (your copies, in your copy order). */
+    agreed: series.optional(),
+    /** `losses`: your incoming cut line's sending voltage per period as your parent's sweep found it (null: the agreed one). */
+    incomingVmPu: z.array(z.number().positive()).nullable().optional(),
+    /** `losses`: per outgoing cut line, the flow and |I|² your child's sweep found. */
+    outgoing: z.array(lineFlow).optional(),
+  })
+  .superRefine((b, ctx) => {
+    const need = { declare: [] as string[], solve: ['signal'], losses: ['agreed', 'incomingVmPu', 'outgoing'] }[b.action];
+    for (const k of ['signal', 'agreed', 'incomingVmPu', 'outgoing'] as const) {
+      if (need.includes(k) !== (b[k] !== undefined)) ctx.addIssue({ code: 'custom', path: [k], message: need.includes(k) ? `a ${b.action} request carries ${k}` : `a ${b.action} request carries no ${k}` });
+    }
+  });
+
+const areaCosts = z.strictObject({
+  purchaseYuan: z.number(), dieselYuan: z.number(), curtailmentYuan: z.number(), carbonYuan: z.number(),
+  demandChargeYuan: z.number(), penaltyYuan: z.number(), degradationYuan: z.number(), tieBreakYuan: z.number(),
+});
+
+/** Area → DSO: its declaration, its answer to a signal, or its sweep's result. */
+export const areaReplyBody = z
+  .strictObject({
+    areaId,
+    action: z.enum(['declare', 'solve', 'losses']),
+    declaration: z.strictObject({
+      isRoot: z.boolean(),
+      periods: z.int().min(1),
+      dtH: z.number().positive(),
+      cutLines: z.array(z.strictObject({ from: busId, to: busId, ownEnd: z.enum(['from', 'to']), wScaleKwPerPu2: z.number().positive() })),
+      carbon: z.enum(['owner', 'contributor']),
+      carbonContributors: z.array(areaId),
+    }).optional(),
+    answer: z.strictObject({
+      round: z.int().min(-1),
+      /** Per copy: the area's value, in the copy's unit (kW, kvar, pu², t). */
+      x: series,
+      costYuan: z.number(),
+      costs: areaCosts,
+      /** Per zone of the area, its EVs' grid-side power per period (kW): a zone total, never an EV. */
+      zoneEvKw: z.array(series),
+      /** Per copy held: the marginal value of the held value; null where not held. */
+      holdDuals: z.array(z.number().nullable()),
+      solveMs: nonNegative,
+      solves: z.int().min(1),
+    }).optional(),
+    correction: z.strictObject({
+      vGapPu: nonNegative,
+      incoming: lineFlow.nullable(),
+      outgoingVmPu: z.array(z.array(z.number().positive())),
+    }).optional(),
+  })
+  .superRefine((b, ctx) => {
+    const want = { declare: 'declaration', solve: 'answer', losses: 'correction' } as const;
+    for (const [action, key] of Object.entries(want) as Array<[keyof typeof want, (typeof want)[keyof typeof want]]>) {
+      if ((b.action === action) !== (b[key] !== undefined)) ctx.addIssue({ code: 'custom', path: [key], message: b.action === action ? `a reply to ${action} carries ${key}` : `a reply to ${b.action} carries no ${key}` });
+    }
+    if (b.answer && b.answer.holdDuals.length !== b.answer.x.length) ctx.addIssue({ code: 'custom', path: ['answer', 'holdDuals'], message: `has ${b.answer.holdDuals.length} entries, x ${b.answer.x.length}` });
+  });
+
 export const bodySchemas = {
   announce: announceBody,
   windowRequest: windowRequestBody,
   windowReply: windowReplyBody,
+  areaRequest: areaRequestBody,
+  areaReply: areaReplyBody,
   solveRequest: solveRequestBody,
   solveReply: solveReplyBody,
   roundRecord: roundRecordBody,

@@ -29,7 +29,7 @@ const inbox = (name: string) => `_INBOX_${name}.>`;
 export function zonePermissions(zoneId: number): Permissions {
   return {
     publish: [`${RUNS}.zone.${zoneId}.announce`],
-    subscribe: [`${RUNS}.zone.${zoneId}.solve`, `${RUNS}.zone.${zoneId}.window`, `${RUNS}.control`, `${RUNS}.dso.status`, inbox(`zone${zoneId}`)],
+    subscribe: [`${RUNS}.zone.${zoneId}.solve`, `${RUNS}.zone.${zoneId}.window`, `${RUNS}.zone.${zoneId}.area`, `${RUNS}.control`, `${RUNS}.dso.status`, inbox(`zone${zoneId}`)],
     allowResponses: true,
   };
 }

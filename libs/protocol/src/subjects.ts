@@ -44,6 +44,8 @@ export interface RunSubjects {
   zoneSolve(zoneId: string): string;
   /** DSO → zone request of a rolling run: open a window, commit its periods, finish the day (`windowRequest`). */
   zoneWindow(zoneId: string): string;
+  /** DSO → zone request of the network-split method: the zone's part of the feeder as an area (`areaRequest`). */
+  zoneArea(zoneId: string): string;
   /** The DSO's status (published, and served on request). */
   readonly dsoStatus: string;
   /** Served by the DSO of the run while it runs: a second DSO asks here first, and refuses a run id in use. */
@@ -66,6 +68,7 @@ export function subjects(runId: string): RunSubjects {
     anyZoneAnnounce: `${prefix}.zone.*.announce`,
     zoneSolve: (zoneId) => zone(zoneId, 'solve'),
     zoneWindow: (zoneId) => zone(zoneId, 'window'),
+    zoneArea: (zoneId) => zone(zoneId, 'area'),
     dsoStatus: `${prefix}.dso.status`,
     dsoPresence: `${prefix}.dso.presence`,
     round: `${prefix}.round`,

@@ -61,6 +61,20 @@ export const sampleBodies: { [K in MessageType]: BodyOf<K> } = {
     tieLineFlows: [{ fromBus: 6, toBus: 7, pKw: [11, 19, 29], qKvar: [5, 6, 7] }],
     envelope: { pMinKw: [0, 0, 0], pMaxKw: [7, 7, 7], eMinKwh: [0, 2, 4], eMaxKwh: [7, 14, 21] },
   },
+  areaRequest: {
+    areaId: 2,
+    action: 'solve',
+    signal: { round: 3, rho: 0.03, z: [120, 40, 0.98, 0.97], u: [0.5, 0, -0.1, 0], scale: [1, 1, 5e5, 5e5], weightH: [1, 1, 1, 1], term: 'consensus', tangentScaleKw: 0.5 },
+  },
+  areaReply: {
+    areaId: 2,
+    action: 'solve',
+    answer: {
+      round: 3, x: [119.5, 40.2, 0.98, 0.969], costYuan: 812.5,
+      costs: { purchaseYuan: 0, dieselYuan: 0, curtailmentYuan: 0, carbonYuan: 0, demandChargeYuan: 0, penaltyYuan: 2.5, degradationYuan: 810, tieBreakYuan: 0 },
+      zoneEvKw: [[10, 20, 30]], holdDuals: [null, null, null, null], solveMs: 12.5, solves: 1,
+    },
+  },
   roundRecord: {
     round: 4,
     method: 'admm',
