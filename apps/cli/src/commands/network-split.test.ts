@@ -1,6 +1,10 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startNatsServer, type LocalNatsServer } from '@zonal/protocol';
 import { expectCleanError, onlyJsonLine, ROOT, zonal } from '../testing/cli';
+
+let nats: LocalNatsServer | undefined;
+afterAll(() => nats?.stop());
 
 describe('zonal network-split (as a process)', () => {
   it('--json on IEEE-33 (small-test, its zones as areas): one object, converged, within 0.1% of the centralised LP, one consistent boundary', () => {
@@ -16,6 +20,18 @@ describe('zonal network-split (as a process)', () => {
     expect(report.rounds.reference).toMatch(/14–204 rounds for 2–4 areas/);
   });
 
+  it('--parties: each area on its own connection to a real NATS server, the same cost as in process', async () => {
+    nats = await startNatsServer();
+    const inProcess = onlyJsonLine(zonal('network-split', '--scenario', 'small-test', '--json', '--no-oracle').stdout) as { costYuan: number; transport: string };
+    const r = zonal('network-split', '--scenario', 'small-test', '--json', '--no-oracle', '--parties', '--nats', nats.url);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const parties = onlyJsonLine(r.stdout) as { costYuan: number; transport: string; converged: boolean };
+    expect(inProcess.transport).toBe('in process (no messages)');
+    expect(parties.transport).toMatch(new RegExp(`^NATS ${nats.url}, run split-`));
+    expect(parties.converged).toBe(true);
+    expect(parties.costYuan).toBe(inProcess.costYuan);
+  });
+
   it('prints the areas and the split against the centralised LP as tables', () => {
     const r = zonal('network-split', '--scenario', 'small-test', '--case', join(ROOT, 'libs/feeder/data/matpower/case69.m'), '--areas', '3');
     expect([r.code, r.stderr]).toEqual([0, '']);
@@ -29,5 +45,6 @@ describe('zonal network-split (as a process)', () => {
     expectCleanError(zonal('network-split', '--areas', '0'), /^error: --areas: must be an integer >= 1, got "0"/);
     expectCleanError(zonal('network-split', '--scenario', 'small-test', '--areas', '40'), /^error: areas: must be an integer in \[1, 33\], got 40/);
     expectCleanError(zonal('network-split', '--case', 'no-such-case.m'), /no-such-case\.m/);
+    expectCleanError(zonal('network-split', '--nats', 'nats://127.0.0.1:4222'), /^error: --nats: only with --parties/);
   });
 });

@@ -1,16 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { InputError } from '@zonal/core';
-import { runSplitDispatch, runSplitStudy, splitNetwork, splitSetup, type SplitStudy } from '@zonal/network-split';
+import { runSplitDispatch, runSplitStudy, splitNetwork, splitSetup, type SplitStudy, type SplitTransport } from '@zonal/network-split';
+import { InProcessBus, natsAuthFromOptions, NatsTransport, type LocalNatsServer } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 import { table } from '../table';
 import { action, printJson } from '../run';
+import { withNatsAuthOptions } from './nats-options';
+import { chooseNats } from './sim';
 
 /** Exit code when ADMM stopped at its round limit: the closing point is reported all the same (see run.ts). */
 const EXIT_NOT_CONVERGED = 1;
 
+/** How long the coordinator waits for one area's answer (a solve of a 1 000-bus area takes seconds; a dead area is named, not waited for). */
+const AREA_TIMEOUT_MS = 300_000;
+
 export function registerNetworkSplit(program: Command): void {
-  program
+  withNatsAuthOptions(program
     .command('network-split')
     .description('the feeder split into areas that each solve their own part (LinDistFlow with losses, their zones\' EVs), coordinated on the cut lines by consensus ADMM; rounds, gap to the centralised LP, time')
     .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
@@ -18,28 +25,47 @@ export function registerNetworkSplit(program: Command): void {
     .option('--areas <N>', 'N equal subtree areas, each made a zone of the scenario (default: the scenario\'s own zones are the areas)')
     .option('--max-rounds <N>', 'ADMM rounds per loss-correction round at most (default 300)')
     .option('--no-oracle', 'skip the centralised solves (a network too big for one LP)')
-    .option('--json', 'print one JSON object instead of tables')
-    .action(action(async (opts: { scenario: string; case?: string; areas?: string; maxRounds?: string; oracle: boolean; json?: boolean }) => {
+    .option('--parties', 'run each area as a party on a connection of its own, the coordinator reaching it by messages only: over the NATS server that answers (or nats-server started here), else the in-process bus')
+    .option('--nats <url>', 'with --parties: the NATS server to use')
+    .option('--json', 'print one JSON object instead of tables'))
+    .action(action(async (opts: { scenario: string; case?: string; areas?: string; maxRounds?: string; oracle: boolean; json?: boolean; parties?: boolean; nats?: string }) => {
       const areas = intFlag('areas', opts.areas, 1);
       const maxRounds = intFlag('max-rounds', opts.maxRounds, 1);
+      if (opts.nats !== undefined && !opts.parties) throw new InputError('only with --parties (the areas are in this process otherwise)', '--nats');
+      let local: LocalNatsServer | undefined;
       try {
         const setup = await splitSetup(loadScenario(opts.scenario), { caseRef: opts.case, areas });
         const say = (line: string) => { if (!opts.json) console.log(line); };
+        let over: SplitTransport | undefined, transport = 'in process (no messages)';
+        if (opts.parties) {
+          const runId = `split-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+          const auth = natsAuthFromOptions(opts as unknown as Record<string, unknown>);
+          const nats = await chooseNats(opts.nats, say, auth);
+          local = nats?.local;
+          if (nats) {
+            over = { connect: (name) => NatsTransport.connect({ servers: nats.url, name, runId, requireJetStream: false, auth }), timeoutMs: AREA_TIMEOUT_MS };
+            transport = `NATS ${nats.url}, run ${runId}`;
+          } else {
+            const bus = new InProcessBus();
+            over = { connect: async (name) => bus.connect({ name, runId }), timeoutMs: AREA_TIMEOUT_MS };
+            transport = `in-process bus, run ${runId}`;
+          }
+        }
         const onLossRound = (k: number, r: { rounds: number; costYuan: number; converged: boolean }, vGap: number) =>
           say(`loss round ${k}: ${r.rounds} ADMM round(s)${r.converged ? '' : ' (round limit)'}, cost ${yuan(r.costYuan)} yuan, max |V_LP − V_AC| ${vGap.toExponential(2)} pu`);
         say(`Network split — scenario "${setup.scenario.name}" (seed ${setup.scenario.seed}), feeder ${setup.inputs.net.feeder.name}, ${setup.inputs.net.nBus} buses, ` +
           `${setup.areas.length} areas (${setup.areasFrom === 'zones' ? 'the scenario\'s zones' : 'equal subtrees'})`);
         if (opts.oracle) {
-          const study = await runSplitStudy(setup.inputs, setup.zones, setup.areas, { successive: true, maxRounds, onLossRound });
-          const report = splitReport(setup.scenario.name, setup.scenario.seed, study);
+          const study = await runSplitStudy(setup.inputs, setup.zones, setup.areas, { successive: true, maxRounds, onLossRound, over });
+          const report = { ...splitReport(setup.scenario.name, setup.scenario.seed, study), transport };
           if (opts.json) printJson(report);
           else printSplit(report);
           return report.converged ? 0 : notConverged(report.rounds.perLossRound);
         }
         const split = splitNetwork(setup.inputs, setup.areas, setup.zones);
-        const run = await runSplitDispatch(setup.inputs, split, { maxRounds, onLossRound });
+        const run = await runSplitDispatch(setup.inputs, split, { maxRounds, onLossRound, over });
         const report = {
-          scenario: setup.scenario.name, seed: setup.scenario.seed, feeder: setup.inputs.net.feeder.name, buses: setup.inputs.net.nBus,
+          scenario: setup.scenario.name, seed: setup.scenario.seed, feeder: setup.inputs.net.feeder.name, buses: setup.inputs.net.nBus, transport,
           areas: split.areas.length, cutLines: split.cutLines.length, converged: run.converged,
           rounds: { admm: run.admmRounds, perLossRound: run.roundsPerLossRound }, costYuan: run.final.costYuan,
           maxAbsVDiffPu: run.maxAbsVDiffPu, closingMismatchKw: run.final.closingMismatchKw, splitS: run.wallMs / 1000,
@@ -48,6 +74,7 @@ export function registerNetworkSplit(program: Command): void {
         else console.log(`split: ${yuan(report.costYuan)} yuan in ${report.rounds.admm} ADMM rounds, ${report.splitS.toFixed(1)} s (no centralised solve: --no-oracle)`);
         return run.converged ? 0 : notConverged(run.roundsPerLossRound);
       } finally {
+        await local?.stop();
         await shutdownSolver();
       }
     }));
@@ -80,13 +107,14 @@ function splitReport(scenario: string, seed: number, s: SplitStudy) {
     gapPct: s.gapPct,
     successive: s.successive,
     maxAbsVDiffPu: s.run.maxAbsVDiffPu,
+    wholeFeederVDiffPu: s.run.wholeVDiffPu,
     closingMismatchKw: r.closingMismatchKw,
     timeS: { split: s.run.wallMs / 1000, areaSolves: s.run.areaSolveMs / 1000, centralised: s.centralised.wallMs / 1000, centralisedDispatch: (s.successive?.wallMs ?? 0) / 1000 },
     roundLog: r.roundLog,
   };
 }
 
-type SplitReport = ReturnType<typeof splitReport>;
+type SplitReport = ReturnType<typeof splitReport> & { transport: string };
 
 const pct = (v: number) => `${v >= 0 ? '+' : ''}${Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(1) : v.toFixed(4)}%`;
 const yuan = (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -105,9 +133,10 @@ function printSplit(r: SplitReport): void {
     ['loss-correction rounds', String(r.lossRounds), r.successive ? String(r.successive.lossRounds) : ''],
     ['time (s)', r.timeS.split.toFixed(1), `${r.timeS.centralised.toFixed(2)} (one LP)`],
     ['largest copy mismatch at the end (kW)', r.closingMismatchKw.toExponential(1), ''],
-    ['max |V_LP − V_AC| (pu)', r.maxAbsVDiffPu.toExponential(2), ''],
+    ['max |V_LP − V_AC| (pu): areas\' own sweeps / whole feeder', `${r.maxAbsVDiffPu.toExponential(2)} / ${r.wholeFeederVDiffPu.toExponential(2)}`, ''],
     ['LP size (rows × cols)', '', `${r.centralised.rows} × ${r.centralised.cols}`],
   );
   console.log(t.toString());
   console.log(`cut lines: ${r.cutLines}; reference: ${r.rounds.reference}`);
+  console.log(`areas reached: ${r.transport}`);
 }
