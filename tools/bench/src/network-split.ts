@@ -7,7 +7,8 @@
  * capacity charge and a carbon ladder, and each loss-correction round is an ADMM run of its own.
  */
 import { fileURLToPath } from 'node:url';
-import { runSplitStudy, splitSetup } from '@zonal/network-split';
+import { runSplitStudy, splitSetup, type SplitTransport } from '@zonal/network-split';
+import { natsAvailable, NatsTransport } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 
@@ -30,8 +31,10 @@ export interface NetworkSplitBenchRow {
 
 const matpower = (name: string) => fileURLToPath(new URL(`../../../libs/feeder/data/matpower/${name}.m`, import.meta.url));
 
-const CASES: Array<{ name: string; caseRef?: string; areas?: number }> = [
+const CASES: Array<{ name: string; caseRef?: string; areas?: number; parties?: boolean }> = [
   { name: 'ieee33 (its zones)' },
+  // The same split with every area a party on its own NATS connection (the coordinator reaches them by messages only).
+  { name: 'ieee33 (its zones)', parties: true },
   { name: 'ieee33', caseRef: 'ieee33', areas: 2 },
   { name: 'case69', caseRef: matpower('case69'), areas: 3 },
   { name: 'case69', caseRef: matpower('case69'), areas: 4 },
@@ -48,13 +51,24 @@ const POWERMODELSADA_DC: Array<[string, number, number, number]> = [
 ];
 const PMADA_TIME_S: Record<string, number> = { 'pglib 14_ieee': 0.1, 'pglib 24_ieee_rts': 3.79, 'pglib 30_ieee': 0.18, 'pglib 39_epri': 1.21, 'pglib 73_ieee_rts': 2.16, 'pglib 179_goc': 2.85, 'pglib 300_ieee': 2.38 };
 
+const NATS_URL = 'nats://127.0.0.1:4222';
+
+/** Every area on its own connection to the local NATS server, or undefined when none answers. */
+async function natsParties(): Promise<SplitTransport | undefined> {
+  if (!(await natsAvailable(NATS_URL, 1000))) return undefined;
+  const runId = `bench-split-${process.pid}-${Date.now().toString(36)}`;
+  return { connect: (name) => NatsTransport.connect({ servers: NATS_URL, name, runId, requireJetStream: false }), timeoutMs: 300_000 };
+}
+
 export async function benchNetworkSplit(): Promise<NetworkSplitBenchRow[]> {
   const scenario = loadScenario('default');
   const rows: NetworkSplitBenchRow[] = [];
   try {
     for (const c of CASES) {
       const setup = await splitSetup(scenario, { caseRef: c.caseRef, areas: c.areas });
-      const s = await runSplitStudy(setup.inputs, setup.zones, setup.areas, { successive: true }).catch((e: unknown) => e as Error);
+      const over = c.parties ? await natsParties() : undefined;
+      if (c.parties && !over) { process.stderr.write(`  ${c.name} over NATS: skipped, no NATS server at ${NATS_URL}\n`); continue; }
+      const s = await runSplitStudy(setup.inputs, setup.zones, setup.areas, { successive: true, over }).catch((e: unknown) => e as Error);
       if (s instanceof Error) {
         process.stderr.write(`  ${c.name}: ${s.message}\n`);
         rows.push({ source: `zonal, default scenario: failed (${s.message})`, case: c.name, buses: setup.inputs.net.nBus, areas: setup.areas.length, rounds: NaN, splitS: NaN });
@@ -62,7 +76,7 @@ export async function benchNetworkSplit(): Promise<NetworkSplitBenchRow[]> {
       }
       process.stderr.write(`  ${c.name} ${s.areas.length} areas: ${s.run.admmRounds} rounds, gap ${s.gapPct.toFixed(4)}%, ${(s.run.wallMs / 1000).toFixed(1)} s\n`);
       rows.push({
-        source: `zonal, default scenario${s.run.converged ? '' : ' (round limit)'}`, case: c.name, buses: s.buses, areas: s.areas.length,
+        source: `zonal, default scenario${c.parties ? ', areas over NATS' : ''}${s.run.converged ? '' : ' (round limit)'}`, case: c.name, buses: s.buses, areas: s.areas.length,
         rounds: s.run.admmRounds, perLossRound: s.run.roundsPerLossRound.join(' + '), gapPct: s.gapPct, dispatchGapPct: s.successive!.gapPct,
         splitS: s.run.wallMs / 1000, centralS: s.centralised.wallMs / 1000, lpRows: s.centralised.rows,
       });
