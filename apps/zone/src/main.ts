@@ -18,6 +18,7 @@ import { Command } from 'commander';
 import { InputError, isZonalError } from '@zonal/core';
 import { hostExitCode, startZoneHost } from '@zonal/agents';
 import { loadRealisedDay, loadZoneDir, loadZoneParty, splitScenario, zonePartyOf, type RealisedDay, type ZoneParty } from '@zonal/coordination';
+import { areaOfParties, loadAreaFile, LocalArea, serveArea, type AreaPort } from '@zonal/network-split';
 import { describeAuth, NATS_AUTH_FLAGS, natsAuthFromOptions, NatsTransport, validateToken } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { configureSolver, shutdownSolver } from '@zonal/solver';
@@ -35,13 +36,14 @@ const command = new Command('zonal-zone')
   .requiredOption('--run-id <id>', 'the run id of the DSO to join (zonal dso prints it)')
   .option('--out <dir>', 'write each zone\'s per-EV schedules here when the run ends')
   .option('--realised <file>', 'a rolling run: the zone\'s own realised day (zone-<id>-realised.json, as zonal sim --horizon rolling writes it), lived window by window after the day-ahead; repeat it for each zone this process runs', collect, [])
+  .option('--area <file>', 'serve this area\'s part of the feeder for the network-split method (its file from zonal network-split --write-areas; its zones are the zone files given) until the coordinator\'s shutdown, instead of negotiating')
   .option('--export-lp <dir>', 'write every model the zones\' policies solve as CPLEX LP files (several zones: DIR/zone-<id>/)')
   .option('--dso-wait-s <s>', 'stop (exit 3) after this long without a word from the DSO (its heartbeat); a DSO that comes back within it is announced to again', '600')
   .option('--dso-silence-s <s>', 'after this long without a word from the DSO, say so and announce again when it is back', '30');
 for (const f of NATS_AUTH_FLAGS) command.option(f.flag, f.description);
 const opts = command.parse(process.argv).opts<{
   config: string[]; configs?: string; zone?: string; zones?: string; scenario?: string; host?: string; solverWorkers?: string;
-  nats: string; runId: string; out?: string; exportLp?: string; dsoWaitS: string; dsoSilenceS: string; realised: string[];
+  nats: string; runId: string; out?: string; exportLp?: string; dsoWaitS: string; dsoSilenceS: string; realised: string[]; area?: string;
 }>();
 
 /** The zones this process runs, each from its own file (or its part of --scenario). */
@@ -106,6 +108,33 @@ function solverWorkers(): number {
   return n;
 }
 
+/**
+ * `--area FILE`: the zones' part of the feeder served as one area of the network-split method
+ * (libs/network-split), built from the area's file and the zones' own files, until the coordinator
+ * sends shutdown on the run's control subject (exit 0), a signal (0), or `waitMs` pass without a
+ * request (exit 3: the coordinator is gone).
+ */
+async function serveOwnArea(transport: NatsTransport, file: string, parties: ZoneParty[], label: string, waitMs: number): Promise<number> {
+  const area = new LocalArea(areaOfParties(loadAreaFile(file), parties));
+  let lastWord = Date.now();
+  const answering: AreaPort = {
+    id: area.id, isRoot: area.isRoot, boundary: area.boundary,
+    solve: (s) => { lastWord = Date.now(); return area.solve(s); },
+    correctLosses: (x, f) => { lastWord = Date.now(); return area.correctLosses(x, f); },
+  };
+  serveArea(transport, answering, { onError: (e) => process.stderr.write(`${label}: ${(e as Error).message}\n`) });
+  await transport.flush();
+  const a = area.area;
+  process.stderr.write(`${label}: serving area ${a.id} (${a.fullPos.length - a.ghostChildPos.length - (a.isRoot ? 0 : 1)} buses, ${a.boundary.cutLines.length} cut line(s)) on ${transport.subjects.zoneArea(String(a.id))}\n`);
+  return new Promise<number>((resolve) => {
+    transport.subscribe(transport.subjects.control, (m) => { if (m.type === 'control' && m.body.command === 'shutdown') resolve(0); });
+    const watch = setInterval(() => { if (Date.now() - lastWord > waitMs) { process.stderr.write(`${label}: no word from the coordinator for ${waitMs / 1000} s: stopping\n`); resolve(3); } }, 1000);
+    watch.unref();
+    process.once('SIGTERM', () => resolve(0));
+    process.once('SIGINT', () => resolve(0));
+  });
+}
+
 // Closed on every way out: an open NATS connection would keep the process alive after an error.
 let transport: NatsTransport | undefined;
 try {
@@ -121,6 +150,13 @@ try {
   const auth = natsAuthFromOptions(opts);
   transport = await NatsTransport.connect({ servers: opts.nats, name, runId: opts.runId, requireJetStream: false, auth });
   process.stderr.write(`${label}: connected to ${opts.nats} with ${describeAuth(auth)}\n`);
+  if (opts.area !== undefined) {
+    process.exitCode = await serveOwnArea(transport, opts.area, parties, label, dsoWaitS * 1000);
+    await transport.close();
+    transport = undefined;
+    await shutdownSolver();
+    process.exit();
+  }
   const shared = transport;
   const host = await startZoneHost({
     parties,

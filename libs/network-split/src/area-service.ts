@@ -36,12 +36,20 @@ export function serveArea(transport: Transport, area: AreaPort, opts: { onError?
 }
 
 /**
- * The coordinator's port to area `areaId`, served elsewhere: asks for its declaration first. Each
- * request has `timeoutMs`; an area that does not answer, or answers out of turn, stops the split with
- * an error naming it (there is no boundary to agree on without it).
+ * The coordinator's port to area `areaId`, served elsewhere: asks for its declaration first (for up
+ * to `waitForServeMs` while nobody serves it yet). Each request has `timeoutMs`; an area that does
+ * not answer, or answers out of turn, stops the split with an error naming it (there is no boundary
+ * to agree on without it).
  */
-export async function remoteArea(transport: Transport, areaId: number, timeoutMs: number): Promise<AreaPort> {
+export async function remoteArea(transport: Transport, areaId: number, timeoutMs: number, opts: { waitForServeMs?: number } = {}): Promise<AreaPort> {
   const subject = transport.subjects.zoneArea(String(areaId));
+  // An area process may still be starting: its subject has no responder until it serves.
+  const serving = Date.now() + (opts.waitForServeMs ?? 0);
+  for (;;) {
+    const probe = await transport.request(subject, { type: 'areaRequest', body: { areaId, action: 'declare' } }, { timeoutMs, expect: 'areaReply' });
+    if (probe.ok || probe.failure.kind !== 'noResponders' || Date.now() >= serving) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const ask = async (body: BodyOf<'areaRequest'>): Promise<BodyOf<'areaReply'>> => {
     const got = unwrapReply(await transport.request(subject, { type: 'areaRequest', body }, { timeoutMs, expect: 'areaReply' })).body;
     if (got.areaId !== areaId || got.action !== body.action) throw new ZonalError(`answered as area ${got.areaId} to ${got.action}, asked area ${areaId} to ${body.action}`, subject);

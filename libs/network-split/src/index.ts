@@ -8,3 +8,4 @@ export { remoteArea, serveArea } from './area-service';
 export { LocalArea, areaSweep, type AreaPort, type AreaReply, type LineFlow, type LossCorrection, type SweepFeed } from './area-port';
 export { coordinatorTerms, type CoordinatorTerms } from './terms';
 export { runSplitStudy, splitSetup, type SplitStudy, type SplitStudyOptions, type SplitSetup } from './study';
+export { areaOfParties, loadAreaFile, writeAreaFile, AREA_FILE_FORMAT, AREA_FILE_VERSION, type AreaNetwork } from './area-file';

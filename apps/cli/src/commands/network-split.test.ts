@@ -1,3 +1,5 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '@zonal/protocol';
@@ -21,7 +23,7 @@ describe('zonal network-split (as a process)', () => {
   });
 
   it('--parties: each area on its own connection to a real NATS server, the same cost as in process', async () => {
-    nats = await startNatsServer();
+    nats ??= await startNatsServer();
     const inProcess = onlyJsonLine(zonal('network-split', '--scenario', 'small-test', '--json', '--no-oracle').stdout) as { costYuan: number; transport: string };
     const r = zonal('network-split', '--scenario', 'small-test', '--json', '--no-oracle', '--parties', '--nats', nats.url);
     expect([r.code, r.stderr]).toEqual([0, '']);
@@ -30,6 +32,27 @@ describe('zonal network-split (as a process)', () => {
     expect(parties.transport).toMatch(new RegExp(`^NATS ${nats.url}, run split-`));
     expect(parties.converged).toBe(true);
     expect(parties.costYuan).toBe(inProcess.costYuan);
+  });
+
+  it('--area-processes: each area its own zonal zone --area process from its files, the same cost as in process', async () => {
+    nats ??= await startNatsServer();
+    const dir = mkdtempSync(join(tmpdir(), 'zonal-split-test-'));
+    try {
+      const inProcess = onlyJsonLine(zonal('network-split', '--scenario', 'small-test', '--json', '--no-oracle').stdout) as { costYuan: number };
+      const r = zonal('network-split', '--scenario', 'small-test', '--json', '--area-processes', '--dir', dir, '--nats', nats.url);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      const deployed = onlyJsonLine(r.stdout) as { costYuan: number; transport: string; converged: boolean; areas: number };
+      expect(deployed.transport).toMatch(/, 4 area processes$/);
+      expect(deployed.converged).toBe(true);
+      expect(deployed.costYuan).toBe(inProcess.costYuan);
+      // The parties' files: the zones' own (with their EVs) and each area's part of the feeder, which holds no EV.
+      const files = readdirSync(dir);
+      for (const id of [1, 2, 3, 4]) expect(files).toEqual(expect.arrayContaining([`zone-${id}.json`, `area-${id}.json`]));
+      expect(readFileSync(join(dir, 'area-2.json'), 'utf8')).not.toMatch(/"sessions":|"evFleet":/);
+      expect(readFileSync(join(dir, 'zone-2.json'), 'utf8')).toMatch(/"sessions":/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints the areas and the split against the centralised LP as tables', () => {
@@ -45,6 +68,7 @@ describe('zonal network-split (as a process)', () => {
     expectCleanError(zonal('network-split', '--areas', '0'), /^error: --areas: must be an integer >= 1, got "0"/);
     expectCleanError(zonal('network-split', '--scenario', 'small-test', '--areas', '40'), /^error: areas: must be an integer in \[1, 33\], got 40/);
     expectCleanError(zonal('network-split', '--case', 'no-such-case.m'), /no-such-case\.m/);
-    expectCleanError(zonal('network-split', '--nats', 'nats://127.0.0.1:4222'), /^error: --nats: only with --parties/);
+    expectCleanError(zonal('network-split', '--nats', 'nats://127.0.0.1:4222'), /^error: --nats: only with --parties or --area-processes/);
+    expectCleanError(zonal('network-split', '--parties', '--area-processes'), /^error: --area-processes: give --parties .* or --area-processes .*, not both/);
   });
 });

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '@zonal/core';
-import { runSplitDispatch, runSplitStudy, splitNetwork, splitSetup, type SplitStudy, type SplitTransport } from '@zonal/network-split';
+import { runSplitDispatch, runSplitStudy, splitNetwork, splitSetup, type SplitSetup, type SplitStudy, type SplitTransport } from '@zonal/network-split';
 import { InProcessBus, natsAuthFromOptions, NatsTransport, type LocalNatsServer } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
@@ -9,6 +12,7 @@ import { table } from '../table';
 import { action, printJson } from '../run';
 import { withNatsAuthOptions } from './nats-options';
 import { chooseNats } from './sim';
+import { runAreaProcesses } from './split-processes';
 
 /** Exit code when ADMM stopped at its round limit: the closing point is reported all the same (see run.ts). */
 const EXIT_NOT_CONVERGED = 1;
@@ -26,17 +30,22 @@ export function registerNetworkSplit(program: Command): void {
     .option('--max-rounds <N>', 'ADMM rounds per loss-correction round at most (default 300)')
     .option('--no-oracle', 'skip the centralised solves (a network too big for one LP)')
     .option('--parties', 'run each area as a party on a connection of its own, the coordinator reaching it by messages only: over the NATS server that answers (or nats-server started here), else the in-process bus')
-    .option('--nats <url>', 'with --parties: the NATS server to use')
+    .option('--area-processes', 'deploy it: write each party\'s files (zones with their EVs, each area\'s part of the feeder) and run every area as its own zonal zone --area process over NATS, coordinated from here by messages alone (no centralised oracle: this process holds no area\'s data)')
+    .option('--dir <dir>', 'with --area-processes: where the parties\' files go (default: a new folder in the OS temp dir)')
+    .option('--nats <url>', 'with --parties or --area-processes: the NATS server to use')
     .option('--json', 'print one JSON object instead of tables'))
-    .action(action(async (opts: { scenario: string; case?: string; areas?: string; maxRounds?: string; oracle: boolean; json?: boolean; parties?: boolean; nats?: string }) => {
+    .action(action(async (opts: { scenario: string; case?: string; areas?: string; maxRounds?: string; oracle: boolean; json?: boolean; parties?: boolean; areaProcesses?: boolean; dir?: string; nats?: string }) => {
       const areas = intFlag('areas', opts.areas, 1);
       const maxRounds = intFlag('max-rounds', opts.maxRounds, 1);
-      if (opts.nats !== undefined && !opts.parties) throw new InputError('only with --parties (the areas are in this process otherwise)', '--nats');
+      if (opts.nats !== undefined && !opts.parties && !opts.areaProcesses) throw new InputError('only with --parties or --area-processes (the areas are in this process otherwise)', '--nats');
+      if (opts.parties && opts.areaProcesses) throw new InputError('give --parties (areas in this process, over messages) or --area-processes (each its own process), not both', '--area-processes');
+      if (opts.dir !== undefined && !opts.areaProcesses) throw new InputError('only with --area-processes', '--dir');
       let local: LocalNatsServer | undefined;
       try {
         const setup = await splitSetup(loadScenario(opts.scenario), { caseRef: opts.case, areas });
         const say = (line: string) => { if (!opts.json) console.log(line); };
         let over: SplitTransport | undefined, transport = 'in process (no messages)';
+        if (opts.areaProcesses) return await deployed(setup, opts, maxRounds, say, (l) => { local = l; });
         if (opts.parties) {
           const runId = `split-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
           const auth = natsAuthFromOptions(opts as unknown as Record<string, unknown>);
@@ -78,6 +87,26 @@ export function registerNetworkSplit(program: Command): void {
         await shutdownSolver();
       }
     }));
+}
+
+/** `--area-processes`: every area its own process (split-processes.ts); the split's own figures, no oracle. */
+async function deployed(setup: SplitSetup, opts: { nats?: string; dir?: string; json?: boolean }, maxRounds: number | undefined, say: (l: string) => void, started: (l: LocalNatsServer | undefined) => void): Promise<number> {
+  const runId = `split-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const auth = natsAuthFromOptions(opts as unknown as Record<string, unknown>);
+  const nats = await chooseNats(opts.nats, say, auth);
+  started(nats?.local);
+  if (!nats) throw new InputError('needs a NATS server for its processes: none answers and nats-server cannot start here', '--area-processes', 'install nats-server, pass --nats URL, or use --parties (the areas in this process, over the in-process bus)');
+  const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), `zonal-${runId}-`)));
+  const run = await runAreaProcesses(setup, dir, { url: nats.url, auth }, runId, AREA_TIMEOUT_MS, { maxRounds, onLossRound: (k, r, v) => say(`loss round ${k}: ${r.rounds} ADMM round(s)${r.converged ? '' : ' (round limit)'}, cost ${yuan(r.costYuan)} yuan, max |V_LP − V_AC| ${v.toExponential(2)} pu`) }, say);
+  const report = {
+    scenario: setup.scenario.name, seed: setup.scenario.seed, feeder: setup.inputs.net.feeder.name, buses: setup.inputs.net.nBus,
+    transport: `NATS ${nats.url}, run ${runId}, ${setup.areas.length} area processes`, dir,
+    areas: setup.areas.length, converged: run.converged, rounds: { admm: run.admmRounds, perLossRound: run.roundsPerLossRound, areaSolves: run.areaSolves, reference: POWERMODELSADA_DC_ROUNDS },
+    lossRounds: run.lossRounds, costYuan: run.final.costYuan, costs: run.final.costs, maxAbsVDiffPu: run.maxAbsVDiffPu, closingMismatchKw: run.final.closingMismatchKw, splitS: run.wallMs / 1000,
+  };
+  if (opts.json) printJson(report);
+  else console.log(`split over ${report.transport}: ${yuan(report.costYuan)} yuan in ${report.rounds.admm} ADMM rounds (${report.rounds.perLossRound.join(', ')}), areas' max |V_LP − V_AC| ${report.maxAbsVDiffPu.toExponential(2)} pu, ${report.splitS.toFixed(1)} s; files in ${dir}`);
+  return run.converged ? 0 : notConverged(run.roundsPerLossRound);
 }
 
 function intFlag(name: string, raw: string | undefined, min: number): number | undefined {
