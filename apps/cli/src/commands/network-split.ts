@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '@zonal/core';
 import { runSplitDispatch, runSplitStudy, splitNetwork, splitSetup, type SplitSetup, type SplitStudy, type SplitTransport } from '@zonal/network-split';
 import { InProcessBus, natsAuthFromOptions, NatsTransport, type LocalNatsServer } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
-import { shutdownSolver } from '@zonal/solver';
+import { configureSolver, shutdownSolver } from '@zonal/solver';
 import { table } from '../table';
 import { action, printJson } from '../run';
 import { withNatsAuthOptions } from './nats-options';
@@ -41,6 +41,8 @@ export function registerNetworkSplit(program: Command): void {
       if (opts.parties && opts.areaProcesses) throw new InputError('give --parties (areas in this process, over messages) or --area-processes (each its own process), not both', '--area-processes');
       if (opts.dir !== undefined && !opts.areaProcesses) throw new InputError('only with --area-processes', '--dir');
       let local: LocalNatsServer | undefined;
+      // The areas of one pass solve side by side: a solver thread per core (two at most, as zonal sim).
+      configureSolver({ workers: Math.min(2, availableParallelism()) });
       try {
         const setup = await splitSetup(loadScenario(opts.scenario), { caseRef: opts.case, areas });
         const say = (line: string) => { if (!opts.json) console.log(line); };
