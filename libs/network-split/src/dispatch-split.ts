@@ -84,11 +84,13 @@ export async function coordinateSplit(ports: readonly AreaPort[], terms: Coordin
 }
 
 /**
- * The areas' AC sweeps of the agreed point, iterated until they are one sweep of the whole feeder:
- * each pass goes leaves first (side by side within one depth of the area tree), every area fed its
- * children's flows of this pass and its parent's voltage of the last (the agreed voltage at first);
- * done when no cut line's sending voltage moved more than `SWEEP_TOL_PU`. Returns the areas' largest
- * voltage gap at the last pass; every area holds that pass's loss estimate.
+ * The areas' AC sweeps of the agreed point, iterated until they are one sweep of the whole feeder.
+ * Each iteration passes up the area tree (leaves first: every area fed its children's flows of this
+ * pass and its parent's voltage of the last, the agreed voltage at first) and back down (root first:
+ * every area fed its parent's voltage of this pass), so the voltage at the substation reaches the
+ * deepest area in one iteration whatever the tree's depth; areas of one depth sweep side by side.
+ * Done when no cut line's sending voltage moved more than `SWEEP_TOL_PU`. Returns the areas' largest
+ * voltage gap at the last pass down; every area holds that pass's loss estimate.
  */
 async function correctLosses(ports: readonly AreaPort[], r: SplitResult): Promise<number> {
   const key = (l: { from: number; to: number }) => `${l.from}-${l.to}`;
@@ -96,33 +98,37 @@ async function correctLosses(ports: readonly AreaPort[], r: SplitResult): Promis
   const depth = (id: number): number => (parentOf.has(id) ? 1 + depth(parentOf.get(id)!) : 0);
   const byDepth = new Map<number, AreaPort[]>();
   for (const p of ports) byDepth.set(depth(p.id), [...(byDepth.get(depth(p.id)) ?? []), p]);
-  const depths = [...byDepth.keys()].sort((a, b) => b - a);
+  const up = [...byDepth.keys()].sort((a, b) => b - a), down = [...up].reverse();
   const agreed = new Map(ports.map((p) => [p.id, Float64Array.from(r.index.copies.get(p.id)!, (g) => r.agreed[g])]));
-  let voltages = new Map<string, Float64Array>();
-  for (let pass = 1; ; pass++) {
-    const flows = new Map<string, LineFlow>(), next = new Map<string, Float64Array>();
-    let vGap = 0;
-    for (const d of depths) {
-      await Promise.all(byDepth.get(d)!.map(async (p) => {
-        const incoming = p.boundary.cutLines.find((l) => l.ownEnd === 'to');
-        const out = p.boundary.cutLines.filter((l) => l.ownEnd === 'from');
-        const c = await p.correctLosses(agreed.get(p.id)!, { incomingVmPu: incoming ? voltages.get(key(incoming)) ?? null : null, outgoing: out.map((l) => flows.get(key(l))!) });
-        checkCorrection(p, c, out.length, r.index.periods, !!incoming);
-        if (incoming) flows.set(key(incoming), c.incoming!);
-        out.forEach((l, k) => next.set(key(l), c.outgoingVmPu[k]));
-        vGap = Math.max(vGap, c.vGapPu);
-      }));
-    }
+  const flows = new Map<string, LineFlow>(), voltages = new Map<string, Float64Array>();
+  let vGap = 0;
+  const sweep = async (p: AreaPort) => {
+    const incoming = p.boundary.cutLines.find((l) => l.ownEnd === 'to');
+    const out = p.boundary.cutLines.filter((l) => l.ownEnd === 'from');
+    const c = await p.correctLosses(agreed.get(p.id)!, { incomingVmPu: incoming ? voltages.get(key(incoming)) ?? null : null, outgoing: out.map((l) => flows.get(key(l))!) });
+    checkCorrection(p, c, out.length, r.index.periods, !!incoming);
+    if (incoming) flows.set(key(incoming), c.incoming!);
     let moved = 0;
-    for (const [k, v] of next) { const old = voltages.get(k); v.forEach((x, t) => { moved = Math.max(moved, old ? Math.abs(x - old[t]) : Infinity); }); }
-    voltages = next;
+    out.forEach((l, k) => {
+      const old = voltages.get(key(l));
+      c.outgoingVmPu[k].forEach((v, t) => { moved = Math.max(moved, old ? Math.abs(v - old[t]) : Infinity); });
+      voltages.set(key(l), c.outgoingVmPu[k]);
+    });
+    vGap = Math.max(vGap, c.vGapPu);
+    return moved;
+  };
+  for (let pass = 1; ; pass++) {
+    for (const d of up) await Promise.all(byDepth.get(d)!.map(sweep));
+    vGap = 0;
+    let moved = 0;
+    for (const d of down) moved = Math.max(moved, ...(await Promise.all(byDepth.get(d)!.map(sweep))));
     if (moved <= SWEEP_TOL_PU || pass >= MAX_SWEEP_PASSES) return vGap;
   }
 }
 
 /** The whole-feeder sweep's own tolerance (libs/feeder DEFAULT_TOL_PU), on the cut lines' voltages. */
 const SWEEP_TOL_PU = 1e-10;
-/** Passes at most: each is one sweep per area, and the coupling through a cut line is weak (3–4 passes measured). */
+/** Up-and-down passes at most: the coupling through a cut line is weak (a few passes measured). */
 const MAX_SWEEP_PASSES = 30;
 
 function checkCorrection(p: AreaPort, c: LossCorrection, outgoing: number, periods: number, hasIncoming: boolean): void {
