@@ -10,8 +10,8 @@
 import { InputError } from '@zonal/core';
 import type { DispatchInputs } from '@zonal/dispatch';
 import { runPowerFlow, type PowerFlowResult } from '@zonal/feeder';
-import { ownPositions, type AreaAnswer } from './area-model';
 import type { Transport } from '@zonal/protocol';
+import { ownPositions, type AreaAnswer } from './area-model';
 import { LocalArea, type AreaPort, type LineFlow, type LossCorrection } from './area-port';
 import { remoteArea, serveArea } from './area-service';
 import type { NetworkSplit } from './areas';

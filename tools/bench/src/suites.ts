@@ -52,7 +52,7 @@ export const benchSuites: BenchSuite[] = [
   },
   {
     name: 'network-split-city',
-    description: 'the city network (10 synthetic feeders × 1 000 buses, 100 zones, 100 000 EVs) split with each zone an area, in process: rounds, time, the largest area LP, peak memory — a network whose one LP does not fit HiGHS\'s 2 GiB, dispatched with no LP holding all of it',
+    description: 'the city network (10 synthetic feeders × 1 000 buses, 100 zones, 10 000 EVs) split with each zone an area, in process: rounds, time, the largest area LP, peak memory — a network whose one LP does not fit HiGHS\'s 2 GiB, dispatched with no LP holding all of it',
     run: () => benchCitySplit(),
   },
   {
