@@ -36,7 +36,7 @@ const command = new Command('zonal-zone')
   .requiredOption('--run-id <id>', 'the run id of the DSO to join (zonal dso prints it)')
   .option('--out <dir>', 'write each zone\'s per-EV schedules here when the run ends')
   .option('--realised <file>', 'a rolling run: the zone\'s own realised day (zone-<id>-realised.json, as zonal sim --horizon rolling writes it), lived window by window after the day-ahead; repeat it for each zone this process runs', collect, [])
-  .option('--area <file>', 'serve this area\'s part of the feeder for the network-split method (its file from zonal network-split --write-areas; its zones are the zone files given) until the coordinator\'s shutdown, instead of negotiating')
+  .option('--area <file>', 'serve this area\'s part of the feeder for the network-split method (its file as zonal network-split --area-processes --dir DIR writes it; its zones are the zone files given) until the coordinator\'s shutdown, instead of negotiating')
   .option('--export-lp <dir>', 'write every model the zones\' policies solve as CPLEX LP files (several zones: DIR/zone-<id>/)')
   .option('--dso-wait-s <s>', 'stop (exit 3) after this long without a word from the DSO (its heartbeat); a DSO that comes back within it is announced to again', '600')
   .option('--dso-silence-s <s>', 'after this long without a word from the DSO, say so and announce again when it is back', '30');

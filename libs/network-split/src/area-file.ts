@@ -1,6 +1,6 @@
 /**
- * An area's own file (`area-<id>.json`, `zonal network-split --write-areas DIR`): its part of the
- * feeder as the DSO's dispatch model reads it — its buses and ghost ends, the branches into them,
+ * An area's own file (`area-<id>.json`, as `zonal network-split --area-processes --dir DIR` writes
+ * it): its part of the feeder as the DSO's dispatch model reads it — its buses and ghost ends, the branches into them,
  * their loads, DERs and ratings, the DSO's terms as they fall on it (areas.ts), its boundary — and the
  * DSO's zone-list entries of its zones. No EV: a zone agent holding the file builds each of its
  * zones' flexible load from its own zone file, as the DSO would from its announce (`areaOfParties`).
