@@ -43,19 +43,21 @@ export function serveArea(transport: Transport, area: AreaPort, opts: { onError?
  */
 export async function remoteArea(transport: Transport, areaId: number, timeoutMs: number, opts: { waitForServeMs?: number } = {}): Promise<AreaPort> {
   const subject = transport.subjects.zoneArea(String(areaId));
-  // An area process may still be starting: its subject has no responder until it serves.
-  const serving = Date.now() + (opts.waitForServeMs ?? 0);
-  for (;;) {
-    const probe = await transport.request(subject, { type: 'areaRequest', body: { areaId, action: 'declare' } }, { timeoutMs, expect: 'areaReply' });
-    if (probe.ok || probe.failure.kind !== 'noResponders' || Date.now() >= serving) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const ask = async (body: BodyOf<'areaRequest'>): Promise<BodyOf<'areaReply'>> => {
-    const got = unwrapReply(await transport.request(subject, { type: 'areaRequest', body }, { timeoutMs, expect: 'areaReply' })).body;
+  const check = (body: BodyOf<'areaRequest'>, got: BodyOf<'areaReply'>): BodyOf<'areaReply'> => {
     if (got.areaId !== areaId || got.action !== body.action) throw new ZonalError(`answered as area ${got.areaId} to ${got.action}, asked area ${areaId} to ${body.action}`, subject);
     return got;
   };
-  const d = (await ask({ areaId, action: 'declare' })).declaration!;
+  const ask = async (body: BodyOf<'areaRequest'>): Promise<BodyOf<'areaReply'>> =>
+    check(body, unwrapReply(await transport.request(subject, { type: 'areaRequest', body }, { timeoutMs, expect: 'areaReply' })).body);
+  // An area process may still be starting: its subject has no responder until it serves.
+  const declare = { areaId, action: 'declare' } as const;
+  const serving = Date.now() + (opts.waitForServeMs ?? 0);
+  let declared = await transport.request(subject, { type: 'areaRequest', body: declare }, { timeoutMs, expect: 'areaReply' });
+  while (!declared.ok && declared.failure.kind === 'noResponders' && Date.now() < serving) {
+    await new Promise((r) => setTimeout(r, 200));
+    declared = await transport.request(subject, { type: 'areaRequest', body: declare }, { timeoutMs, expect: 'areaReply' });
+  }
+  const d = check(declare, unwrapReply(declared).body).declaration!;
   const boundary: AreaBoundary = { areaId, periods: d.periods, dtH: d.dtH, cutLines: d.cutLines, carbon: d.carbon, carbonContributors: d.carbonContributors };
   return {
     id: areaId,

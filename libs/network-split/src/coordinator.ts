@@ -226,20 +226,25 @@ function consensusSignal(ctx: Ctx, k: number, round: number, rho: number, z: Flo
  */
 async function treeSweep(ctx: Ctx, signal: (k: number, pass: 1 | 2) => AreaSignal, take: (k: number, pass: 1 | 2, ans: AreaReply) => void): Promise<AreaReply[]> {
   const { ports, index } = ctx;
-  const parentOf = new Map(index.lines.map((l) => [l.toArea, l.fromArea]));
-  const depth = (id: number): number => (parentOf.has(id) ? 1 + depth(parentOf.get(id)!) : 0);
-  const byDepth = new Map<number, number[]>();
-  ports.forEach((a, k) => { const d = depth(a.id); byDepth.set(d, [...(byDepth.get(d) ?? []), k]); });
-  const depths = [...byDepth.keys()].sort((a, b) => b - a);
+  const levels = areaLevels(ports, index);
   const last: AreaReply[] = new Array(ports.length);
   for (const pass of [1, 2] as const) {
-    for (const d of pass === 1 ? depths : [...depths].reverse()) {
-      const ks = byDepth.get(d)!.filter((k) => pass === 1 || !ports[k].isRoot);
+    for (const level of pass === 1 ? levels : [...levels].reverse()) {
+      const ks = level.filter((k) => pass === 1 || !ports[k].isRoot);
       const answers = await Promise.all(ks.map((k) => solveIn(ctx, k, signal(k, pass))));
       answers.forEach((ans, i) => { last[ks[i]] = ans; take(ks[i], pass, ans); });
     }
   }
   return last;
+}
+
+/** The ports' indices grouped by their depth in the area tree (the root area 0), deepest first. */
+export function areaLevels(ports: readonly AreaPort[], index: BoundaryIndex): number[][] {
+  const parentOf = new Map(index.lines.map((l) => [l.toArea, l.fromArea]));
+  const depth = (id: number): number => (parentOf.has(id) ? 1 + depth(parentOf.get(id)!) : 0);
+  const byDepth = new Map<number, number[]>();
+  ports.forEach((a, k) => { const d = depth(a.id); byDepth.set(d, [...(byDepth.get(d) ?? []), k]); });
+  return [...byDepth.keys()].sort((a, b) => b - a).map((d) => byDepth.get(d)!);
 }
 
 /** Whether copy i of area k is of a cut line the area imports on (it holds the line's far end). */

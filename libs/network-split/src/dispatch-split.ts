@@ -15,7 +15,7 @@ import { ownPositions, type AreaAnswer } from './area-model';
 import { LocalArea, type AreaPort, type LineFlow, type LossCorrection } from './area-port';
 import { remoteArea, serveArea } from './area-service';
 import type { NetworkSplit } from './areas';
-import { coordinate, type SplitOptions, type SplitResult } from './coordinator';
+import { areaLevels, coordinate, type SplitOptions, type SplitResult } from './coordinator';
 import { coordinatorTerms, type CoordinatorTerms } from './terms';
 
 export interface SplitDispatchOptions extends Omit<SplitOptions, 'warmStart'> {
@@ -94,11 +94,7 @@ export async function coordinateSplit(ports: readonly AreaPort[], terms: Coordin
  */
 async function correctLosses(ports: readonly AreaPort[], r: SplitResult): Promise<number> {
   const key = (l: { from: number; to: number }) => `${l.from}-${l.to}`;
-  const parentOf = new Map(r.index.lines.map((l) => [l.toArea, l.fromArea]));
-  const depth = (id: number): number => (parentOf.has(id) ? 1 + depth(parentOf.get(id)!) : 0);
-  const byDepth = new Map<number, AreaPort[]>();
-  for (const p of ports) byDepth.set(depth(p.id), [...(byDepth.get(depth(p.id)) ?? []), p]);
-  const up = [...byDepth.keys()].sort((a, b) => b - a), down = [...up].reverse();
+  const up = areaLevels(ports, r.index).map((ks) => ks.map((k) => ports[k])), down = [...up].reverse();
   const agreed = new Map(ports.map((p) => [p.id, Float64Array.from(r.index.copies.get(p.id)!, (g) => r.agreed[g])]));
   const flows = new Map<string, LineFlow>(), voltages = new Map<string, Float64Array>();
   let vGap = 0;
@@ -118,10 +114,10 @@ async function correctLosses(ports: readonly AreaPort[], r: SplitResult): Promis
     return moved;
   };
   for (let pass = 1; ; pass++) {
-    for (const d of up) await Promise.all(byDepth.get(d)!.map(sweep));
+    for (const level of up) await Promise.all(level.map(sweep));
     vGap = 0;
     let moved = 0;
-    for (const d of down) moved = Math.max(moved, ...(await Promise.all(byDepth.get(d)!.map(sweep))));
+    for (const level of down) moved = Math.max(moved, ...(await Promise.all(level.map(sweep))));
     if (moved <= SWEEP_TOL_PU || pass >= MAX_SWEEP_PASSES) return vGap;
   }
 }

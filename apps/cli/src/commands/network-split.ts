@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '@zonal/core';
-import { runSplitDispatch, runSplitStudy, splitNetwork, splitSetup, type SplitSetup, type SplitStudy, type SplitTransport } from '@zonal/network-split';
+import { runSplitDispatch, runSplitStudy, splitNetwork, splitSetup, type SplitDispatchOptions, type SplitSetup, type SplitStudy, type SplitTransport } from '@zonal/network-split';
 import { InProcessBus, natsAuthFromOptions, NatsTransport, type LocalNatsServer } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { configureSolver, shutdownSolver } from '@zonal/solver';
@@ -46,8 +46,10 @@ export function registerNetworkSplit(program: Command): void {
       try {
         const setup = await splitSetup(loadScenario(opts.scenario), { caseRef: opts.case, areas });
         const say = (line: string) => { if (!opts.json) console.log(line); };
+        const onLossRound = (k: number, r: { rounds: number; costYuan: number; converged: boolean }, vGap: number) =>
+          say(`loss round ${k}: ${r.rounds} ADMM round(s)${r.converged ? '' : ' (round limit)'}, cost ${yuan(r.costYuan)} yuan, max |V_LP − V_AC| ${vGap.toExponential(2)} pu`);
         let over: SplitTransport | undefined, transport = 'in process (no messages)';
-        if (opts.areaProcesses) return await deployed(setup, opts, maxRounds, say, (l) => { local = l; });
+        if (opts.areaProcesses) return await deployed(setup, opts, maxRounds, onLossRound, say, (l) => { local = l; });
         if (opts.parties) {
           const runId = `split-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
           const auth = natsAuthFromOptions(opts as unknown as Record<string, unknown>);
@@ -62,8 +64,6 @@ export function registerNetworkSplit(program: Command): void {
             transport = `in-process bus, run ${runId}`;
           }
         }
-        const onLossRound = (k: number, r: { rounds: number; costYuan: number; converged: boolean }, vGap: number) =>
-          say(`loss round ${k}: ${r.rounds} ADMM round(s)${r.converged ? '' : ' (round limit)'}, cost ${yuan(r.costYuan)} yuan, max |V_LP − V_AC| ${vGap.toExponential(2)} pu`);
         say(`Network split — scenario "${setup.scenario.name}" (seed ${setup.scenario.seed}), feeder ${setup.inputs.net.feeder.name}, ${setup.inputs.net.nBus} buses, ` +
           `${setup.areas.length} areas (${setup.areasFrom === 'zones' ? 'the scenario\'s zones' : 'equal subtrees'})`);
         if (opts.oracle) {
@@ -92,14 +92,15 @@ export function registerNetworkSplit(program: Command): void {
 }
 
 /** `--area-processes`: every area its own process (split-processes.ts); the split's own figures, no oracle. */
-async function deployed(setup: SplitSetup, opts: { nats?: string; dir?: string; json?: boolean }, maxRounds: number | undefined, say: (l: string) => void, started: (l: LocalNatsServer | undefined) => void): Promise<number> {
+async function deployed(setup: SplitSetup, opts: { nats?: string; dir?: string; json?: boolean }, maxRounds: number | undefined, onLossRound: SplitDispatchOptions['onLossRound'],
+  say: (l: string) => void, started: (l: LocalNatsServer | undefined) => void): Promise<number> {
   const runId = `split-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const auth = natsAuthFromOptions(opts as unknown as Record<string, unknown>);
   const nats = await chooseNats(opts.nats, say, auth);
   started(nats?.local);
   if (!nats) throw new InputError('needs a NATS server for its processes: none answers and nats-server cannot start here', '--area-processes', 'install nats-server, pass --nats URL, or use --parties (the areas in this process, over the in-process bus)');
   const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), `zonal-${runId}-`)));
-  const run = await runAreaProcesses(setup, dir, { url: nats.url, auth }, runId, AREA_TIMEOUT_MS, { maxRounds, onLossRound: (k, r, v) => say(`loss round ${k}: ${r.rounds} ADMM round(s)${r.converged ? '' : ' (round limit)'}, cost ${yuan(r.costYuan)} yuan, max |V_LP − V_AC| ${v.toExponential(2)} pu`) }, say);
+  const run = await runAreaProcesses(setup, dir, { url: nats.url, auth }, runId, AREA_TIMEOUT_MS, { maxRounds, onLossRound }, say);
   const report = {
     scenario: setup.scenario.name, seed: setup.scenario.seed, feeder: setup.inputs.net.feeder.name, buses: setup.inputs.net.nBus,
     transport: `NATS ${nats.url}, run ${runId}, ${setup.areas.length} area processes`, dir,
