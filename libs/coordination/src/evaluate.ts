@@ -58,7 +58,9 @@ export async function evaluateSchedules(
     flexible,
     extend: (built) => fixDsoPast(built, setup.past),
     onSolved: (built, sol) => {
-      lmp = Array.from({ length: T }, (_, t) => Float64Array.from({ length: net.nBus }, (_, j) => (sol.hasDuals ? sol.dual(built.pbalRow(j, t)) / dt : NaN)));
+      lmp = sol.hasDuals
+        ? built.demandDuals(sol).map((row) => row.map((y) => y / dt))
+        : Array.from({ length: T }, () => new Float64Array(net.nBus).fill(NaN));
     },
   });
   const trades = setup.tieLines.map((tl) => {

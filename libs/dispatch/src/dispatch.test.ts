@@ -43,6 +43,16 @@ describe('DSO dispatch on the default scenario (EVs left out)', async () => {
     expectExternalOptimum(exporter.files.at(-1)!, r.objective);
   });
 
+  it('in the injection formulation, the full model it stands for, exported, is re-solved by GLPK and CBC to the same optimum', async () => {
+    const injDir = tmp();
+    const injExporter = new LpExporter(injDir, 'dso');
+    const tight = withChanges((s) => { s.network.lineRating.baseCaseMultiple = 1.05; s.network.voltageBandPu = [0.95, 1.05]; });
+    const inj = await runDispatch(buildDispatchInputs(tight, loadIeee33()), { exporter: injExporter, formulation: 'injection' });
+    expect(injExporter.files.length).toBe(inj.rounds);
+    expect(inj.costs.penaltyYuan, 'limits bind').toBeGreaterThan(0);
+    expectExternalOptimum(injExporter.files.at(-1)!, inj.objective);
+  });
+
   it('splits the objective into seed 001\'s cost rows plus penalties', () => {
     const c = r.costs;
     expect(c.totalYuan).toBeCloseTo(c.purchaseYuan + c.dieselYuan + c.curtailmentYuan + c.carbonYuan + c.demandChargeYuan, 6);

@@ -3,7 +3,8 @@ import { basisWithRows, solve, type LpExporter, type SimplexBasis, type Solution
 import { carbonCostYuan } from './carbon';
 import type { DispatchInputs } from './inputs';
 import { LimitWorkingSet, type ConstraintMode, type LimitRowCounts, type LimitRows } from './limits';
-import { buildDispatchModel, type BuiltDispatch, type DispatchVars, type FlexibleLoad } from './model';
+import { buildDispatchModel, type BuiltDispatch, type DispatchVars, type FlexibleLoad, type LimitSlacks } from './model';
+import type { NetworkFormulation, NetworkPoint } from './network-terms';
 
 export interface DispatchOptions {
   /** Writes every solved model (one file per successive-LP round). */
@@ -29,6 +30,12 @@ export interface DispatchOptions {
   constraints?: ConstraintMode;
   /** The limit rows to start from and to grow (default: the inputs' own, `DispatchInputs.workingSet`). */
   workingSet?: LimitWorkingSet;
+  /**
+   * How the model holds the network (network-terms.ts): 'branch' (default), a column for every flow
+   * and voltage; 'injection', only the decided columns, the flows and voltages as expressions in them
+   * (the same optimum; the model's size grows with the DERs, the flexible loads and the limits that bind).
+   */
+  formulation?: NetworkFormulation;
 }
 
 /**
@@ -165,7 +172,9 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
     let sol: Solution;
     let flows: PowerFlowResult[];
     let final: boolean;
+    let point: NetworkPoint | undefined;
     for (;;) {
+      point = undefined;
       sol = await solve(built.model, {
         solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: mode === 'full' && !built.model.isQuadratic ? opts.exporter : undefined,
         warmStart: basis && basisWithRows(basis, built.model.numRows),
@@ -178,14 +187,16 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
       if (mode === 'lazy') {
         // The LP point against the rows it left out: any it breaks or nears goes in, with the same
         // sides at the periods the flexible loads could reach them.
-        add = built.limits.nearBinding(sol, built.vars);
+        point = built.network.point(sol.colValues);
+        add = built.limits.nearBinding(sol, built, point);
         // concat, not push(...): a first pass on a city's network finds hundreds of thousands (past the call stack's arguments).
-        if (add.length) add = add.concat(built.limits.acrossPeriods(add, sol, built.vars, built.vars.flexKw, flexible));
+        if (add.length) add = add.concat(built.limits.acrossPeriods(add, sol, point, built.vars.flexKw, flexible));
       }
       if (add.length === 0) {
+        point ??= built.network.point(sol.colValues);
         flows = acFlows(inp, sol, built.vars, flexible);
         // A lossless first round is never final; after that, stop once the LP's voltages meet the AC's.
-        final = round >= maxRounds || (lossAware && maxVoltageGapPu(inp, sol, built.vars, flows) <= tolPu);
+        final = round >= maxRounds || (lossAware && maxVoltageGapPu(inp, point, flows) <= tolPu);
         // The AC flow of the point checks it too. A round that is not the last hands the rows its AC
         // point comes near to the next (`expected`); the last one takes in any row its AC point
         // breaks and solves again, so a limit the AC check reports is one the LP priced, never one
@@ -194,22 +205,22 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
         if (final && mode === 'lazy') add = built.limits.brokenAc(flows);
         if (add.length === 0) break;
       }
-      for (const key of add) { working.add(key); built.limits.add(built.model, built.vars, key); }
+      for (const key of add) { working.add(key); built.limits.add(built.model, built, key); }
       generationSolves++;
     }
     limitKeys = built.limits.added;
     // What the next dispatch of these inputs starts from: the rows this optimum binds or nears.
-    if (mode === 'lazy') for (const key of built.limits.nearBinding(sol, built.vars, true)) working.add(key);
+    if (mode === 'lazy') for (const key of built.limits.nearBinding(sol, built, point, true)) working.add(key);
     if (final) {
       opts.onSolved?.(built, sol);
       const vars = built.vars;
       return {
         objective: sol.objective,
         ...emissions(inp, sol, vars),
-        costs: costTable(inp, sol, vars),
+        costs: costTable(inp, sol, vars, built.slacks),
         rounds: round + 1,
         schedule: schedule(inp, sol, vars),
-        acCheck: acCheck(inp, sol, vars, flows, flexible),
+        acCheck: acCheck(inp, sol, vars, point, flows, flexible),
         solveMs,
         solveIterations,
         flexKw: vars.flexKw.map((b) => sol.values(b)),
@@ -265,18 +276,18 @@ function buildRound(
   working: LimitWorkingSet, lastKeys: readonly number[], expected: readonly PowerFlowResult[] | null, opts: DispatchOptions,
 ): BuiltDispatch {
   if (mode === 'lazy' && opts.exporter?.enabled) {
-    const full = buildDispatchModel(inp, lossSqPu, flexible, { constraints: 'full' });
+    const full = buildDispatchModel(inp, lossSqPu, flexible, { constraints: 'full', formulation: opts.formulation });
     opts.extend?.(full);
     if (!full.model.isQuadratic) opts.exporter.write(full.model);
   }
-  const built = buildDispatchModel(inp, lossSqPu, flexible, { constraints: mode });
+  const built = buildDispatchModel(inp, lossSqPu, flexible, { constraints: mode, formulation: opts.formulation });
   opts.extend?.(built);
   if (mode === 'lazy') {
-    const { limits, model, vars } = built;
+    const { limits, model } = built;
     working.bind(limits.shape);
-    for (const key of lastKeys) limits.add(model, vars, key);
-    for (const key of working.rows()) if (!limits.has(key)) limits.add(model, vars, key);
-    if (expected) for (const key of limits.nearBindingAc(expected)) limits.add(model, vars, key);
+    for (const key of lastKeys) limits.add(model, built, key);
+    for (const key of working.rows()) if (!limits.has(key)) limits.add(model, built, key);
+    if (expected) for (const key of limits.nearBindingAc(expected)) limits.add(model, built, key);
   }
   return built;
 }
@@ -303,10 +314,10 @@ export function curtailedKwh(d: DispatchResult, dtH: number): number {
   return d.schedule.curtailedKw.reduce((a, unit) => a + unit.reduce((x, y) => x + y, 0), 0) * dtH;
 }
 
-function maxVoltageGapPu(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: PowerFlowResult[]): number {
+function maxVoltageGapPu(inp: DispatchInputs, point: NetworkPoint, flows: PowerFlowResult[]): number {
   let gap = 0;
   flows.forEach((pf, t) => {
-    for (let j = 0; j < inp.net.nBus; j++) gap = Math.max(gap, Math.abs(Math.sqrt(Math.max(0, sol.value(v.wSq.at(j, t)))) - pf.vmPu[j]));
+    for (let j = 0; j < inp.net.nBus; j++) gap = Math.max(gap, Math.abs(Math.sqrt(Math.max(0, point.wSq[t][j])) - pf.vmPu[j]));
   });
   return gap;
 }
@@ -329,7 +340,7 @@ function acFlows(inp: DispatchInputs, sol: Solution, v: DispatchVars, flexible: 
   return out;
 }
 
-function costTable(inp: DispatchInputs, sol: Solution, v: DispatchVars): CostTable {
+function costTable(inp: DispatchInputs, sol: Solution, v: DispatchVars, slacks: LimitSlacks): CostTable {
   const s = inp.scenario, dt = inp.grid.dtH;
   let purchase = 0, diesel = 0, curtailment = 0, penalty = 0;
   const vPen = s.network.voltagePenaltyYuanPerPuBusH * dt;
@@ -340,9 +351,10 @@ function costTable(inp: DispatchInputs, sol: Solution, v: DispatchVars): CostTab
     inp.renewables.forEach((u, k) => {
       curtailment += s.curtailment.costYuanPerKwh * Math.max(0, u.availableKw[t] - sol.value(v.renewable.at(k, t))) * dt;
     });
+    const x = sol.colValues;
     for (let j = 0; j < inp.net.nBus; j++) {
-      penalty += vPen * (sol.value(v.vOver.at(j, t)) + sol.value(v.vUnder.at(j, t)));
-      if (Number.isFinite(inp.sMaxKva[j])) penalty += sPen * sol.value(v.sOver.at(j, t));
+      penalty += vPen * (slacks.value('vOver', j, t, x) + slacks.value('vUnder', j, t, x));
+      if (Number.isFinite(inp.sMaxKva[j])) penalty += sPen * slacks.value('sOver', j, t, x);
     }
     if (v.subOver) penalty += s.network.substation!.overloadPenaltyYuanPerKvaH * dt * sol.value(v.subOver.at(t));
   }
@@ -386,7 +398,7 @@ function schedule(inp: DispatchInputs, sol: Solution, v: DispatchVars): Dispatch
   };
 }
 
-function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: PowerFlowResult[], flexible: readonly FlexibleLoad[]): AcCheck {
+function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, point: NetworkPoint, flows: PowerFlowResult[], flexible: readonly FlexibleLoad[]): AcCheck {
   const [vMin, vMax] = inp.scenario.network.voltageBandPu;
   const tol = inp.scenario.network.violationTolPu;
   const dt = inp.grid.dtH;
@@ -405,7 +417,7 @@ function acCheck(inp: DispatchInputs, sol: Solution, v: DispatchVars, flows: Pow
     for (let j = 0; j < inp.net.nBus; j++) {
       const vm = pf.vmPu[j];
       if (vm < vminPu) { vminPu = vm; vminBusId = buses[j].id; vminPeriod = t; }
-      maxDiff = Math.max(maxDiff, Math.abs(Math.sqrt(Math.max(0, sol.value(v.wSq.at(j, t)))) - vm));
+      maxDiff = Math.max(maxDiff, Math.abs(Math.sqrt(Math.max(0, point.wSq[t][j])) - vm));
       if (vm < vMin - tol) violations.push({ kind: 'vmin', busId: buses[j].id, period: t, hour, value: vm, limit: vMin });
       if (vm > vMax + tol) violations.push({ kind: 'vmax', busId: buses[j].id, period: t, hour, value: vm, limit: vMax });
       const sMax = inp.sMaxKva[j];

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFeeder, loadIeee33, loadMatpowerFile, runPowerFlow, type Feeder } from '@zonal/feeder';
 import { loadScenario, parseScenario, type Scenario } from '@zonal/scenario';
-import { LpExporter, shutdownSolver } from '@zonal/solver';
+import { LpExporter, shutdownSolver, solve } from '@zonal/solver';
 import { runDispatch, type DispatchResult } from './dispatch';
 import { uncoordinatedEvLoad } from './evBaseline';
 import { buildDispatchInputs, type DispatchInputs } from './inputs';
@@ -165,7 +165,8 @@ describe('the generated row set converges', () => {
     const s = variant((x) => { x.network.loadScale = 2.5; x.network.voltageBandPu = [0.95, 1.05]; x.network.lineRating.baseCaseMultiple = 1.05; });
     const inp = buildDispatchInputs(s, loadIeee33());
     const flows = inp.loadPKw.map((p, t) => runPowerFlow(inp.net, p, inp.loadQKvar[t]));
-    const { limits, model, vars } = buildDispatchModel(inp, null, [], { constraints: 'lazy' });
+    const built = buildDispatchModel(inp, null, [], { constraints: 'lazy' });
+    const { limits, model } = built;
     const broken = new Set(limits.brokenAc(flows));
     let violations = 0;
     flows.forEach((pf, t) => {
@@ -183,7 +184,7 @@ describe('the generated row set converges', () => {
     expect(violations, 'the point breaks limits').toBeGreaterThan(100);
     // Rows already in a model are not named again.
     const first = [...broken][0];
-    limits.add(model, vars, first);
+    limits.add(model, built, first);
     expect(limits.brokenAc(flows)).not.toContain(first);
   });
 
@@ -230,4 +231,95 @@ describe('the working set', () => {
     const cold = await runDispatch(inp, { workingSet: new LimitWorkingSet() });
     expect(Math.abs(cold.objective - warm.objective) / warm.objective).toBeLessThan(1e-9);
   });
+});
+
+/**
+ * The injection formulation (network-terms.ts) against the branch one. Each LP at the same loss
+ * estimate: the same optimum to 1e-9 (it is the branch LP's projection onto the decided columns).
+ * The successive LP as a whole: the same rounds and AC violations, the objective within 5e-7: another
+ * optimal point of a degenerate LP starts the next round's losses differently, as lazy vs full do
+ * (case69, whose lossless LP does not care which PV unit it curtails: 1.05e-7 measured).
+ */
+async function expectSameAsBranch(inp: () => DispatchInputs, opts: { flexible?: FlexibleLoad[] } = {}) {
+  const branch = await runDispatch(inp(), { ...opts, formulation: 'branch' });
+  const injection = await runDispatch(inp(), { ...opts, formulation: 'injection' });
+  expect(Math.abs(injection.objective - branch.objective) / Math.abs(branch.objective), 'relative objective gap, injection vs branch').toBeLessThan(5e-7);
+  expect(violationList(injection), 'AC violations').toEqual(violationList(branch));
+  expect(injection.rounds, 'loss-correction rounds').toBe(branch.rounds);
+  expect(Math.abs(injection.acCheck.maxAbsVDiffPu - branch.acCheck.maxAbsVDiffPu), 'LP vs AC voltage gap (pu)').toBeLessThan(1e-6);
+  expectSameDispatch(injection, branch);
+  expectEveryViolationModelled(injection);
+  expect(injection.constraintStats.cols, 'columns: the decided ones and the slacks of the rows in').toBeLessThan(branch.constraintStats.cols / 4);
+
+  const oneLp = { ...opts, maxLossRounds: 0, initialLossSqPu: branch.lossSqPu };
+  for (const constraints of ['lazy', 'full'] as const) {
+    const [b, i] = [await runDispatch(inp(), { ...oneLp, constraints }), await runDispatch(inp(), { ...oneLp, constraints, formulation: 'injection' })];
+    expect(Math.abs(i.objective - b.objective) / Math.abs(b.objective), `relative objective gap, one ${constraints} LP at the same loss estimate`).toBeLessThan(1e-9);
+  }
+  return { branch, injection };
+}
+
+describe('the injection formulation reaches the branch model\'s optimum', () => {
+  it('flows and voltages: the injection terms at the branch optimum\'s decided values are its flow and voltage columns (1e-9)', async () => {
+    const inp = inputsWithEvs(tightRatings, loadIeee33());
+    const T = inp.grid.periods;
+    const zone: FlexibleLoad = { name: 'zone', lbKw: new Float64Array(T).fill(-100), ubKw: new Float64Array(T).fill(900), busShares: [{ busPos: 21, share: new Float64Array(T).fill(0.25) }, { busPos: 17, share: new Float64Array(T).fill(0.75) }] };
+    const first = await runDispatch(inp, { flexible: [zone], maxLossRounds: 0 });
+    const loss = first.lossSqPu;
+    const b = buildDispatchModel(inp, loss, [zone], { constraints: 'full' });
+    const sol = await solve(b.model);
+    const i = buildDispatchModel(inp, loss, [zone], { constraints: 'lazy', formulation: 'injection' });
+    // The decided columns' values carried over block by block.
+    const x = new Float64Array(i.model.numCols);
+    const blocks = (v: typeof b.vars) => [v.pGrid, v.qGrid, v.renewable, v.diesel, ...v.flexKw];
+    blocks(i.vars).forEach((blk, k) => { const from = blocks(b.vars)[k]; for (let e = 0; e < blk.size; e++) x[blk.start + e] = sol.colValues[from.start + e]; });
+    const want = b.network.point(sol.colValues), got = i.network.point(x);
+    let worst = { p: 0, q: 0, w: 0 };
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < inp.net.nBus; j++) {
+        worst = { p: Math.max(worst.p, Math.abs(got.pKw[t][j] - want.pKw[t][j])), q: Math.max(worst.q, Math.abs(got.qKvar[t][j] - want.qKvar[t][j])), w: Math.max(worst.w, Math.abs(got.wSq[t][j] - want.wSq[t][j])) };
+        // The expressions the limit rows are written with evaluate to the same flows.
+        const terms = i.network.w(j, t);
+        expect(terms.cols.reduce((a, c, e) => a + terms.coefs[e] * x[c], terms.constant)).toBeCloseTo(want.wSq[t][j], 9);
+      }
+    }
+    expect(worst.p, 'kW').toBeLessThan(1e-9 * 5000);
+    expect(worst.q, 'kvar').toBeLessThan(1e-9 * 5000);
+    expect(worst.w, 'pu²').toBeLessThan(1e-9);
+  });
+
+  it('IEEE-33, the default scenario with its EVs uncoordinated', async () => {
+    await expectSameAsBranch(() => inputsWithEvs(base, loadIeee33()));
+  });
+
+  it('IEEE-33 with tight ratings, a [0.95, 1.05] band, and a flexible load the dispatch places', async () => {
+    await expectSameAsBranch(() => inputsWithEvs(tightRatings, loadIeee33()));
+    await expectSameAsBranch(() => inputsWithEvs(tightBand, loadIeee33()));
+    const T = 24, share = (s: number) => new Float64Array(T).fill(s);
+    const zone: FlexibleLoad = { name: 'zone', lbKw: new Float64Array(T).fill(-100), ubKw: new Float64Array(T).fill(900), busShares: [{ busPos: 21, share: share(0.5) }, { busPos: 17, share: share(0.5) }] };
+    await expectSameAsBranch(() => buildDispatchInputs(tightRatings, loadIeee33()), { flexible: [zone] });
+  });
+
+  it('the prices of demand per bus (the pbal duals) are the branch model\'s, where a voltage row and rating rows bind', async () => {
+    const T = 24, share = (s: number) => new Float64Array(T).fill(s);
+    const zone: FlexibleLoad = { name: 'zone', lbKw: new Float64Array(T).fill(0), ubKw: new Float64Array(T).fill(900), busShares: [{ busPos: 21, share: share(0.5) }, { busPos: 17, share: share(0.5) }] };
+    const s = variant((x) => { x.network.lineRating.baseCaseMultiple = 1.05; x.network.voltageBandPu = [0.95, 1.05]; });
+    const duals: Float64Array[][] = [];
+    for (const formulation of ['branch', 'injection'] as const) {
+      await runDispatch(buildDispatchInputs(s, loadIeee33()), { flexible: [zone], formulation, onSolved: (built, sol) => { duals.push(built.demandDuals(sol)); } });
+    }
+    const [b, i] = duals;
+    let worst = 0, spread = 0;
+    b.forEach((row, t) => row.forEach((y, j) => { worst = Math.max(worst, Math.abs(i[t][j] - y)); spread = Math.max(spread, Math.abs(y - row[0])); }));
+    expect(spread, 'the prices differ from bus to bus: limits bind').toBeGreaterThan(0.01);
+    expect(worst, 'yuan per kW per period').toBeLessThan(1e-6);
+  });
+
+  for (const name of ['case69.m', 'case85.m', 'case118zh.m', 'case136ma.m', 'case141.m']) {
+    it(`${name}, default scenario and tight ratings`, async () => {
+      const feeder = matpower(name);
+      await expectSameAsBranch(() => inputsWithEvs(base, feeder));
+      await expectSameAsBranch(() => inputsWithEvs(tightRatings, feeder));
+    });
+  }
 });

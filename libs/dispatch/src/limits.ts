@@ -1,6 +1,7 @@
 import type { ModelBuilder, Solution, VarBlock } from '@zonal/solver';
 import type { DispatchInputs } from './inputs';
-import type { DispatchVars, FlexibleLoad } from './model';
+import type { FlexibleLoad, LimitSlacks } from './model';
+import type { LinearTerms, NetworkPoint, NetworkTerms } from './network-terms';
 
 /**
  * The dispatch's soft network limits as rows, and constraint generation over them (issue 11).
@@ -96,8 +97,18 @@ export interface LimitRowCounts {
   voltage: number;
 }
 
-/** The columns the limit rows take. */
-export type LimitVars = Pick<DispatchVars, 'pFlow' | 'qFlow' | 'wSq' | 'vOver' | 'vUnder' | 'sOver'>;
+/** What the limit rows are written over: the network's flows and voltages, and the slacks that price breaking them. */
+export interface LimitModel {
+  network: NetworkTerms;
+  slacks: LimitSlacks;
+}
+
+/** A limit row's place: bus position, period, and a polygon side (its index) or the voltage band's edge. */
+export interface LimitRowKey {
+  j: number;
+  t: number;
+  side: number | 'upper' | 'lower';
+}
 
 /**
  * The limit rows of one dispatch model. A row is a key: ((t·n + j)·(N + 2) + s), s < N a side of
@@ -110,8 +121,9 @@ export class LimitRows {
   private readonly cos: Float64Array;
   private readonly sin: Float64Array;
   private readonly cosHalf: number;
-  /** The limit rows in this model, in the order added. */
+  /** The limit rows in this model, in the order added, and their row indices. */
   readonly added: number[] = [];
+  private readonly rowIndex: number[] = [];
   private readonly inModel = new Set<number>();
 
   constructor(private readonly inp: DispatchInputs) {
@@ -156,29 +168,60 @@ export class LimitRows {
   /**
    * Appends the row `key` to the model; returns its row index. A rating is |S| ≤ S_max as an
    * inscribed regular polygon (SPEC §3): its sides lie at S_max·cos(π/N) from the origin, so the LP
-   * is at most 1 − cos(π/N) conservative (1.9% for N = 16), never optimistic.
+   * is at most 1 − cos(π/N) conservative (1.9% for N = 16), never optimistic. The flows and voltages
+   * are the network's terms (a column each in the branch formulation, expressions in the injection
+   * one: their constants go to the bound).
    */
-  add(m: ModelBuilder, v: LimitVars, key: number): number {
+  add(m: ModelBuilder, lm: LimitModel, key: number): number {
     this.inModel.add(key);
     this.added.push(key);
+    const { j, t, side } = this.decode(key);
+    let row: number;
+    if (typeof side === 'number') {
+      const p = lm.network.p(j, t), q = lm.network.q(j, t);
+      const { cols, coefs, constant } = combine([[this.cos[side], p], [this.sin[side], q]]);
+      cols.push(lm.slacks.column('sOver', j, t)); coefs.push(-1);
+      row = m.addConstraint('srate', [j, t, side], cols, coefs, '<=', this.apothemKva(j, t) - constant);
+    } else {
+      const [loSq, hiSq] = this.bandSq(j, t);
+      const w = lm.network.w(j, t);
+      const cols = [...w.cols], coefs = [...w.coefs];
+      // Soft voltage band on squared voltage (SPEC §3: slack priced per pu² per bus-hour).
+      if (side === 'upper') {
+        cols.push(lm.slacks.column('vOver', j, t)); coefs.push(-1);
+        row = m.addConstraint('vmax', [j, t], cols, coefs, '<=', hiSq - w.constant);
+      } else {
+        cols.push(lm.slacks.column('vUnder', j, t)); coefs.push(1);
+        row = m.addConstraint('vmin', [j, t], cols, coefs, '>=', loSq - w.constant);
+      }
+    }
+    this.rowIndex.push(row);
+    return row;
+  }
+
+  /** Where a row key sits. */
+  decode(key: number): LimitRowKey {
     const s = key % (this.sides + 2), jt = (key - s) / (this.sides + 2);
     const j = jt % this.n, t = (jt - j) / this.n;
-    if (s < this.sides) {
-      return m.addConstraint('srate', [j, t, s], [v.pFlow.at(j, t), v.qFlow.at(j, t), v.sOver.at(j, t)], [this.cos[s], this.sin[s], -1], '<=', this.apothemKva(j, t));
-    }
-    const [loSq, hiSq] = this.bandSq(j, t);
-    // Soft voltage band on squared voltage (SPEC §3: slack priced per pu² per bus-hour).
-    return s === this.sides
-      ? m.addConstraint('vmax', [j, t], [v.wSq.at(j, t), v.vOver.at(j, t)], [1, -1], '<=', hiSq)
-      : m.addConstraint('vmin', [j, t], [v.wSq.at(j, t), v.vUnder.at(j, t)], [1, 1], '>=', loSq);
+    return { j, t, side: s < this.sides ? s : s === this.sides ? 'upper' : 'lower' };
+  }
+
+  /** The active-power coefficient of polygon side `side`. */
+  sideCos(side: number): number {
+    return this.cos[side];
+  }
+
+  /** Every limit row in this model with its row index, in the order added. */
+  forEachRow(visit: (key: number, row: number) => void): void {
+    this.added.forEach((key, i) => visit(key, this.rowIndex[i]));
   }
 
   /** Every limit row of bus j at period t, in the full model's order: vmax, vmin, then the polygon. */
-  addAllAt(m: ModelBuilder, v: LimitVars, j: number, t: number): void {
-    this.add(m, v, this.voltageKey(j, t, true));
-    this.add(m, v, this.voltageKey(j, t, false));
+  addAllAt(m: ModelBuilder, lm: LimitModel, j: number, t: number): void {
+    this.add(m, lm, this.voltageKey(j, t, true));
+    this.add(m, lm, this.voltageKey(j, t, false));
     if (!Number.isFinite(this.apothemKva(j, t))) return;
-    for (let k = 0; k < this.sides; k++) this.add(m, v, this.polygonKey(j, t, k));
+    for (let k = 0; k < this.sides; k++) this.add(m, lm, this.polygonKey(j, t, k));
   }
 
   has(key: number): boolean {
@@ -192,12 +235,12 @@ export class LimitRows {
    * answer means the point keeps every row left out, each by a margin. `inModelToo`: the rows in
    * the model that the point binds or nears as well.
    */
-  nearBinding(sol: Solution, v: LimitVars, inModelToo = false): number[] {
-    const x = sol.colValues;
+  nearBinding(sol: Solution, lm: LimitModel, point: NetworkPoint, inModelToo = false): number[] {
+    const x = sol.colValues, s = lm.slacks;
     return this.scan(inModelToo, NEAR, {
-      pKw: (j, t) => x[v.pFlow.at(j, t)], qKvar: (j, t) => x[v.qFlow.at(j, t)], overKva: (j, t) => x[v.sOver.at(j, t)],
-      vHiPu: (j, t) => Math.sqrt(Math.max(0, x[v.wSq.at(j, t)] - x[v.vOver.at(j, t)])),
-      vLoPu: (j, t) => Math.sqrt(Math.max(0, x[v.wSq.at(j, t)] + x[v.vUnder.at(j, t)])),
+      pKw: (j, t) => point.pKw[t][j], qKvar: (j, t) => point.qKvar[t][j], overKva: (j, t) => s.value('sOver', j, t, x),
+      vHiPu: (j, t) => Math.sqrt(Math.max(0, point.wSq[t][j] - s.value('vOver', j, t, x))),
+      vLoPu: (j, t) => Math.sqrt(Math.max(0, point.wSq[t][j] + s.value('vUnder', j, t, x))),
     });
   }
 
@@ -246,7 +289,7 @@ export class LimitRows {
    * 10 000 EVs: without this, four of every five rows found after the first pass were sides already
    * found at another period, one pass after another (six passes); with it, two.
    */
-  acrossPeriods(near: readonly number[], sol: Solution, v: LimitVars, flexKw: readonly VarBlock[], flexible: readonly FlexibleLoad[]): number[] {
+  acrossPeriods(near: readonly number[], sol: Solution, point: NetworkPoint, flexKw: readonly VarBlock[], flexible: readonly FlexibleLoad[]): number[] {
     if (!flexible.length) return [];
     const x = sol.colValues, net = this.inp.net, n = this.n;
     // Per period and bus: how far the flexible loads at or below the bus could raise or lower its branch's flow.
@@ -275,7 +318,7 @@ export class LimitRows {
       for (let t = 0; t < this.periods; t++) {
         const other = this.polygonKey(j, t, s);
         if (this.inModel.has(other) || seen.has(other)) continue;
-        const p = x[v.pFlow.at(j, t)], q = x[v.qFlow.at(j, t)];
+        const p = point.pKw[t][j], q = point.qKvar[t][j];
         const pReach = this.cos[s] >= 0 ? p + up[t][j] : p - down[t][j];
         if (this.cos[s] * pReach + this.sin[s] * q >= NEAR_RATING_SHARE * this.apothemKva(j, t)) { seen.add(other); out.push(other); }
       }
@@ -298,4 +341,15 @@ export class LimitRows {
     for (const key of this.added) if (key % (this.sides + 2) < this.sides) polygon++; else voltage++;
     return { polygon, voltage };
   }
+}
+
+/** Σ scale·terms, each column once (in the branch formulation P and Q are a column each, so the row is as it always was). */
+function combine(parts: ReadonlyArray<readonly [number, LinearTerms]>): LinearTerms {
+  const at = new Map<number, number>();
+  let constant = 0;
+  for (const [scale, terms] of parts) {
+    constant += scale * terms.constant;
+    terms.cols.forEach((c, i) => at.set(c, (at.get(c) ?? 0) + scale * terms.coefs[i]));
+  }
+  return { cols: [...at.keys()], coefs: [...at.values()], constant };
 }

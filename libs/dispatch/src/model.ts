@@ -1,7 +1,8 @@
-import { ModelBuilder, type VarBlock } from '@zonal/solver';
+import { ModelBuilder, type Solution, type VarBlock } from '@zonal/solver';
 import { ladderPieces } from './carbon';
 import type { DispatchInputs } from './inputs';
 import { LimitRows, type ConstraintMode } from './limits';
+import { branchTerms, InjectionTerms, type Injection, type NetworkFormulation, type NetworkTerms } from './network-terms';
 
 /**
  * The DSO's low-carbon economic dispatch as one LP (a MILP only with capacitor banks):
@@ -17,12 +18,14 @@ export interface DispatchVars {
   renewable: VarBlock; // [unit, T] PV and wind output, kW
   diesel: VarBlock; // [unit, T]
   capSteps: VarBlock | null; // [bank, T] integer steps switched in
-  pFlow: VarBlock; // [bus, T]  (the slack's entries are unused and fixed at 0)
-  qFlow: VarBlock;
-  wSq: VarBlock; // [bus, T]
-  vOver: VarBlock; // [bus, T] pu² above vmax²
-  vUnder: VarBlock; // [bus, T] pu² below vmin²
-  sOver: VarBlock; // [bus, T] kVA over the rating
+  /** The branch formulation's flow and voltage columns; null in 'injection' (read `BuiltDispatch.network`). */
+  pFlow: VarBlock | null; // [bus, T]  (the slack's entries are unused and fixed at 0)
+  qFlow: VarBlock | null;
+  wSq: VarBlock | null; // [bus, T]
+  /** The branch formulation's limit slacks, every bus and period; null in 'injection' (read `BuiltDispatch.slacks`). */
+  vOver: VarBlock | null; // [bus, T] pu² above vmax²
+  vUnder: VarBlock | null; // [bus, T] pu² below vmin²
+  sOver: VarBlock | null; // [bus, T] kVA over the rating
   subOver: VarBlock | null; // [T] kVA over the substation transformer's rating
   excessT: number; // day's emission minus quota, t CO2
   carbonYuan: number; // epigraph of the carbon ladder
@@ -43,11 +46,29 @@ export interface FlexibleLoad {
   busShares: Array<{ busPos: number; share: Float64Array }>;
 }
 
+/**
+ * The soft limits' slack columns (SPEC §3: priced per pu² per bus-hour, per kVA-hour): every bus and
+ * period's in the branch formulation, created with their limit rows in the injection one.
+ */
+export interface LimitSlacks {
+  column(kind: SlackKind, j: number, t: number): number;
+  /** The slack's value at an LP point (0 where the model has none). */
+  value(kind: SlackKind, j: number, t: number, x: Float64Array): number;
+}
+
+export type SlackKind = 'vOver' | 'vUnder' | 'sOver';
+
 export interface BuiltDispatch {
   model: ModelBuilder;
   vars: DispatchVars;
-  /** Row of bus position j's active balance at period t: its dual is the marginal cost of demand there. */
+  formulation: NetworkFormulation;
+  /** The network's flows and voltages in the model's columns. */
+  network: NetworkTerms;
+  slacks: LimitSlacks;
+  /** Row of bus position j's active balance at period t (branch formulation only). */
   pbalRow(j: number, t: number): number;
+  /** The marginal cost of active demand at each bus, [t][j] (yuan per kW per period): the pbal duals, in either formulation. */
+  demandDuals(sol: Solution): Float64Array[];
   /** 'full': every voltage and rating-polygon row is in the model; 'lazy': none yet (`limits` adds them). */
   constraints: ConstraintMode;
   limits: LimitRows;
@@ -60,11 +81,12 @@ export interface BuiltDispatch {
  */
 export function buildDispatchModel(
   inp: DispatchInputs, lossSqPu: Float64Array[] | null, flexible: readonly FlexibleLoad[] = [],
-  opts: { constraints?: ConstraintMode } = {},
+  opts: { constraints?: ConstraintMode; formulation?: NetworkFormulation } = {},
 ): BuiltDispatch {
+  if (opts.formulation === 'injection') return buildInjectionModel(inp, lossSqPu, flexible, opts.constraints ?? 'full');
   const constraints = opts.constraints ?? 'full';
-  const { net, grid, scenario: s } = inp;
-  const T = grid.periods, n = net.nBus, dt = grid.dtH;
+  const { net, grid } = inp;
+  const T = grid.periods, n = net.nBus;
   const sBaseKw = net.feeder.baseMva * 1000;
   const slack = net.slackPos;
   const vSlackSq = net.feeder.buses[slack].vmSetPu ** 2;
@@ -72,13 +94,11 @@ export function buildDispatchModel(
   const children = childrenOf(net.parentPos);
   const limits = new LimitRows(inp);
 
+  // Columns in this order (the decided ones, then the network's, then the flexible loads), as every earlier release built them.
   const pGrid = m.addVars('Pgrid', [T], { lb: 0 });
   const qGrid = m.addVars('Qgrid', [T], { lb: -Infinity });
   const renewable = m.addVars('Pren', [inp.renewables.length, T], ([u, t]) => ({ lb: 0, ub: inp.renewables[u].availableKw[t] }));
-  const diesel = m.addVars('Pdiesel', [inp.diesels.length, T], ([g]) => {
-    const d = inp.diesels[g];
-    return d.mustRun ? { lb: d.pMaxKw, ub: d.pMaxKw } : { lb: d.pMinKw, ub: d.pMaxKw };
-  });
+  const diesel = m.addVars('Pdiesel', [inp.diesels.length, T], ([g]) => dieselBounds(inp, g));
   const capSteps = inp.capacitors.length
     ? m.addVars('Ncap', [inp.capacitors.length, T], ([c]) => ({ lb: 0, ub: inp.capacitors[c].steps, integer: true }))
     : null;
@@ -93,7 +113,9 @@ export function buildDispatchModel(
   const flexAt = new Map<number, Array<{ k: number; share: Float64Array }>>();
   flexible.forEach((f, k) => f.busShares.forEach((b) => flexAt.set(b.busPos, [...(flexAt.get(b.busPos) ?? []), { k, share: b.share }])));
 
-  const limitVars = { pFlow, qFlow, wSq, vOver, vUnder, sOver };
+  const network = branchTerms(inp, pFlow, qFlow, wSq);
+  const slacks = blockSlacks({ vOver, vUnder, sOver });
+  const limitModel = { network, slacks };
   const pbalRows = new Int32Array(n * T);
   const unitsAt = groupBy(inp.renewables.map((u, i) => [u.busPos, i] as const));
   const dieselsAt = groupBy(inp.diesels.map((d, i) => [d.busPos, i] as const));
@@ -129,19 +151,122 @@ export function buildDispatchModel(
       m.addConstraint('vdrop', [j, t],
         [wSq.at(j, t), wSq.at(i, t), pFlow.at(j, t), qFlow.at(j, t)],
         [1, -1, (2 * r) / sBaseKw, (2 * x) / sBaseKw], '=', (r * r + x * x) * lossPu);
-      if (constraints === 'full') limits.addAllAt(m, limitVars, j, t);
+      if (constraints === 'full') limits.addAllAt(m, limitModel, j, t);
     }
   }
 
+  const { subOver, excessT, carbonYuan, peakKva } = addFeederTerms(m, inp, pGrid, qGrid, renewable, diesel);
+  const { vPen, sPen } = penalties(inp);
+  for (let t = 0; t < T; t++) {
+    for (let j = 0; j < n; j++) {
+      if (j === slack) continue;
+      m.setObjectiveCoef(vOver.at(j, t), vPen);
+      m.setObjectiveCoef(vUnder.at(j, t), vPen);
+      if (Number.isFinite(inp.sMaxKva[j])) m.setObjectiveCoef(sOver.at(j, t), sPen);
+    }
+  }
+
+  return {
+    model: m,
+    vars: { pGrid, qGrid, renewable, diesel, capSteps, pFlow, qFlow, wSq, vOver, vUnder, sOver, subOver, excessT, carbonYuan, peakKva, flexKw },
+    formulation: 'branch',
+    network,
+    slacks,
+    pbalRow: (j, t) => pbalRows[t * n + j],
+    demandDuals: (sol) => Array.from({ length: T }, (_, t) => Float64Array.from({ length: n }, (_x, j) => sol.dual(pbalRows[t * n + j]))),
+    constraints,
+    limits,
+  };
+}
+
+/**
+ * The same dispatch in the injection formulation (network-terms.ts): the decided columns, a balance
+ * row per period, and the limit rows over the flows and voltages as expressions in those columns.
+ */
+function buildInjectionModel(inp: DispatchInputs, lossSqPu: Float64Array[] | null, flexible: readonly FlexibleLoad[], constraints: ConstraintMode): BuiltDispatch {
+  const { net, grid } = inp;
+  const T = grid.periods, n = net.nBus;
+  const m = new ModelBuilder('dso');
+  const limits = new LimitRows(inp);
+  const { pGrid, qGrid, renewable, diesel, capSteps, flexKw } = addDecidedColumns(m, inp, flexible);
+
+  // What the dispatch decides, as demand at its buses (generation is negative demand); a column's terms together.
+  const injections: Injection[][] = Array.from({ length: T }, (_, t) => {
+    const out: Injection[] = [];
+    flexible.forEach((f, k) => { for (const b of f.busShares) out.push({ busPos: b.busPos, col: flexKw[k].at(t), p: b.share[t], q: 0 }); });
+    inp.renewables.forEach((u, k) => out.push({ busPos: u.busPos, col: renewable.at(k, t), p: -1, q: 0 }));
+    inp.diesels.forEach((d, g) => out.push({ busPos: d.busPos, col: diesel.at(g, t), p: -1, q: 0 }));
+    inp.capacitors.forEach((c, k) => out.push({ busPos: c.busPos, col: capSteps!.at(k, t), p: 0, q: -c.stepKvar }));
+    return out;
+  });
+  const network = new InjectionTerms(inp, lossSqPu, injections);
+  const slacks = new CreatedSlacks(m, inp);
+  const limitModel = { network, slacks };
+
+  // Balance per period: the purchase is the feeder's demand, decided and fixed, and its losses.
+  const pbalRows = new Int32Array(T);
+  for (let t = 0; t < T; t++) {
+    const { p, q } = network.balance(t);
+    pbalRows[t] = m.addConstraint('pbal', [t], [pGrid.at(t), ...p.cols], [1, ...p.coefs.map((c) => -c)], '=', p.constant);
+    m.addConstraint('qbal', [t], [qGrid.at(t), ...q.cols], [1, ...q.coefs.map((c) => -c)], '=', q.constant);
+    if (constraints === 'full') for (let j = 0; j < n; j++) if (j !== net.slackPos) limits.addAllAt(m, limitModel, j, t);
+  }
+  const { subOver, excessT, carbonYuan, peakKva } = addFeederTerms(m, inp, pGrid, qGrid, renewable, diesel);
+
+  return {
+    model: m,
+    vars: { pGrid, qGrid, renewable, diesel, capSteps, pFlow: null, qFlow: null, wSq: null, vOver: null, vUnder: null, sOver: null, subOver, excessT, carbonYuan, peakKva, flexKw },
+    formulation: 'injection',
+    network,
+    slacks,
+    pbalRow: () => { throw new Error('pbalRow: the injection formulation has one balance row per period, not one per bus (use demandDuals)'); },
+    demandDuals: (sol) => {
+      // The balance row prices demand anywhere; each limit row adds its dual times how its bound moves with demand at each bus.
+      const out = Array.from({ length: T }, (_, t) => new Float64Array(n).fill(sol.dual(pbalRows[t])));
+      limits.forEachRow((key, row) => {
+        const y = sol.dual(row);
+        if (y === 0) return;
+        const { j, t, side } = limits.decode(key);
+        const sens = side === 'upper' || side === 'lower' ? network.demandSensitivity('w', j) : network.demandSensitivity('p', j);
+        // The row's bound is (limit − its terms' constant): demand raises the constant by `sens` (× cos for a polygon side).
+        const scale = typeof side === 'number' ? -limits.sideCos(side) : -1;
+        for (let k = 0; k < n; k++) out[t][k] += y * scale * sens[k];
+      });
+      return out;
+    },
+    constraints,
+    limits,
+  };
+}
+
+function addDecidedColumns(m: ModelBuilder, inp: DispatchInputs, flexible: readonly FlexibleLoad[]) {
+  const T = inp.grid.periods;
+  const pGrid = m.addVars('Pgrid', [T], { lb: 0 });
+  const qGrid = m.addVars('Qgrid', [T], { lb: -Infinity });
+  const renewable = m.addVars('Pren', [inp.renewables.length, T], ([u, t]) => ({ lb: 0, ub: inp.renewables[u].availableKw[t] }));
+  const diesel = m.addVars('Pdiesel', [inp.diesels.length, T], ([g]) => dieselBounds(inp, g));
+  const capSteps = inp.capacitors.length
+    ? m.addVars('Ncap', [inp.capacitors.length, T], ([c]) => ({ lb: 0, ub: inp.capacitors[c].steps, integer: true }))
+    : null;
+  const flexKw = flexible.map((f) => m.addVars(`X${sanitise(f.name)}`, [T], ([t]) => ({ lb: f.lbKw[t], ub: f.ubKw[t] })));
+  return { pGrid, qGrid, renewable, diesel, capSteps, flexKw };
+}
+
+function dieselBounds(inp: DispatchInputs, g: number): { lb: number; ub: number } {
+  const d = inp.diesels[g];
+  return d.mustRun ? { lb: d.pMaxKw, ub: d.pMaxKw } : { lb: d.pMinKw, ub: d.pMaxKw };
+}
+
+/** Both formulations' substation rating, carbon, demand charge and the objective's cost terms (seed 001 eq 1). */
+function addFeederTerms(m: ModelBuilder, inp: DispatchInputs, pGrid: VarBlock, qGrid: VarBlock, renewable: VarBlock, diesel: VarBlock) {
+  const s = inp.scenario, dt = inp.grid.dtH;
   const subOver = addSubstationRating(m, inp, pGrid, qGrid);
   const { excessT, carbonYuan } = addCarbon(m, inp, pGrid, renewable, diesel);
   const peakKva = addDemandCharge(m, inp, pGrid, qGrid);
 
   // Objective, seed 001 eq 1: purchase + generation + curtailment + carbon, then the soft-limit penalties.
-  const vPen = s.network.voltagePenaltyYuanPerPuBusH * dt;
-  const sPen = s.network.lineRating.overloadPenaltyYuanPerKvaH * dt;
   const curt = s.curtailment.costYuanPerKwh * dt;
-  for (let t = 0; t < T; t++) {
+  for (let t = 0; t < inp.grid.periods; t++) {
     m.setObjectiveCoef(pGrid.at(t), inp.priceYuanPerKwh[t] * dt);
     inp.diesels.forEach((d, g) => m.setObjectiveCoef(diesel.at(g, t), d.costYuanPerKwh * dt));
     inp.renewables.forEach((u, k) => {
@@ -149,12 +274,6 @@ export function buildDispatchModel(
       m.addObjectiveConstant(curt * u.availableKw[t]);
       m.setObjectiveCoef(renewable.at(k, t), -curt);
     });
-    for (let j = 0; j < n; j++) {
-      if (j === slack) continue;
-      m.setObjectiveCoef(vOver.at(j, t), vPen);
-      m.setObjectiveCoef(vUnder.at(j, t), vPen);
-      if (Number.isFinite(inp.sMaxKva[j])) m.setObjectiveCoef(sOver.at(j, t), sPen);
-    }
     if (subOver) m.setObjectiveCoef(subOver.at(t), s.network.substation!.overloadPenaltyYuanPerKvaH * dt);
   }
   m.setObjectiveCoef(carbonYuan, 1);
@@ -162,14 +281,51 @@ export function buildDispatchModel(
     const dc = s.tariff.demandCharge;
     m.setObjectiveCoef(peakKva, dc.yuanPerKvaMonth / dc.daysPerMonth);
   }
+  return { subOver, excessT, carbonYuan, peakKva };
+}
 
+/** The soft limits' prices per unit of slack and period: voltage (pu²), rating (kVA). */
+function penalties(inp: DispatchInputs): { vPen: number; sPen: number } {
+  const s = inp.scenario, dt = inp.grid.dtH;
+  return { vPen: s.network.voltagePenaltyYuanPerPuBusH * dt, sPen: s.network.lineRating.overloadPenaltyYuanPerKvaH * dt };
+}
+
+function blockSlacks(blocks: Record<SlackKind, VarBlock>): LimitSlacks {
   return {
-    model: m,
-    vars: { pGrid, qGrid, renewable, diesel, capSteps, pFlow, qFlow, wSq, vOver, vUnder, sOver, subOver, excessT, carbonYuan, peakKva, flexKw },
-    pbalRow: (j, t) => pbalRows[t * n + j],
-    constraints,
-    limits,
+    column: (kind, j, t) => blocks[kind].at(j, t),
+    value: (kind, j, t, x) => x[blocks[kind].at(j, t)],
   };
+}
+
+/** The injection formulation's slacks: one per bus, period and kind, made with the first row that needs it. */
+class CreatedSlacks implements LimitSlacks {
+  private readonly cols = new Map<number, number>();
+  private readonly price: Record<SlackKind, number>;
+
+  constructor(private readonly m: ModelBuilder, private readonly inp: DispatchInputs) {
+    const { vPen, sPen } = penalties(inp);
+    this.price = { vOver: vPen, vUnder: vPen, sOver: sPen };
+  }
+
+  private key(kind: SlackKind, j: number, t: number): number {
+    return (t * this.inp.net.nBus + j) * 3 + (kind === 'vOver' ? 0 : kind === 'vUnder' ? 1 : 2);
+  }
+
+  column(kind: SlackKind, j: number, t: number): number {
+    const key = this.key(kind, j, t);
+    let col = this.cols.get(key);
+    if (col === undefined) {
+      col = this.m.addVar(kind === 'vOver' ? 'Vover' : kind === 'vUnder' ? 'Vunder' : 'Sover', [j, t], { lb: 0 });
+      this.m.setObjectiveCoef(col, this.price[kind]);
+      this.cols.set(key, col);
+    }
+    return col;
+  }
+
+  value(kind: SlackKind, j: number, t: number, x: Float64Array): number {
+    const col = this.cols.get(this.key(kind, j, t));
+    return col === undefined ? 0 : x[col];
+  }
 }
 
 /**
@@ -279,4 +435,11 @@ export function boundForQp(built: BuiltDispatch, inp: DispatchInputs, flexible: 
     else if (family === 'carbonCost') clamp(col, bigYuan);
     else clamp(col, bigKw);
   }
+}
+
+/** The branch formulation's flow, voltage and slack columns, for code that reads them as columns (the network split's areas). */
+export function branchVars(built: BuiltDispatch): { pFlow: VarBlock; qFlow: VarBlock; wSq: VarBlock; vOver: VarBlock; vUnder: VarBlock; sOver: VarBlock } {
+  const { pFlow, qFlow, wSq, vOver, vUnder, sOver } = built.vars;
+  if (!pFlow || !qFlow || !wSq || !vOver || !vUnder || !sOver) throw new Error(`this code reads the network's flows as columns: it needs the branch formulation, not '${built.formulation}'`);
+  return { pFlow, qFlow, wSq, vOver, vUnder, sOver };
 }

@@ -14,7 +14,7 @@
  */
 import type { ZoneSetup } from '@zonal/coordination';
 import { addZoneTerms } from '@zonal/coordination';
-import { buildDispatchModel, carbonCostYuan, ladderPieces, type BuiltDispatch, type ConstraintMode } from '@zonal/dispatch';
+import { branchVars, buildDispatchModel, carbonCostYuan, ladderPieces, type BuiltDispatch, type ConstraintMode } from '@zonal/dispatch';
 import { basisWithRows, solve, type ModelBuilder, type SimplexBasis, type Solution } from '@zonal/solver';
 import type { AreaData } from './areas';
 import { copyOrder } from './boundary';
@@ -116,7 +116,7 @@ export function buildAreaModel(area: AreaData, lossSqPu: Float64Array[] | null, 
   const T = inp.grid.periods;
   const built = buildDispatchModel(inp, lossSqPu, area.zones.map((z) => z.flexible), { constraints });
   const zoneTerms = area.zones.map((z: ZoneSetup, k) => addZoneTerms(built, z, k));
-  const m = built.model, v = built.vars;
+  const m = built.model, v = { ...built.vars, ...branchVars(built) };
   const clearCost = (col: number) => m.setObjectiveCoef(col, -m.objectiveCoef(col));
 
   if (!area.isRoot) {
@@ -187,7 +187,7 @@ export async function solveArea(
   area: AreaData, signal: AreaSignal, memory: AreaMemory | null = null, constraints: ConstraintMode = 'lazy', lossSqPu: Float64Array[] | null = null,
 ): Promise<AreaAnswer> {
   const am = buildAreaModel(area, lossSqPu, constraints);
-  const m = am.built.model, v = am.built.vars, limits = am.built.limits;
+  const m = am.built.model, limits = am.built.limits;
   const n = am.copyCols.length;
   if (signal.z.length !== n || signal.u.length !== n || signal.scale.length !== n || signal.weightH.length !== n) {
     throw new Error(`area ${area.id}: a signal of ${signal.z.length} values for ${n} boundary copies`);
@@ -203,7 +203,7 @@ export async function solveArea(
     else if (signal.term === 'price') { if (signal.price![i] !== 0) m.setObjectiveCoef(col, signal.price![i]); }
     else addProximalTangents(m, col, signal.z[i], signal.u[i], signal.scale[i], signal.rho * signal.weightH[i], step, i);
   }
-  if (constraints === 'lazy') for (const key of memory?.limitKeys ?? []) limits.add(m, v, key);
+  if (constraints === 'lazy') for (const key of memory?.limitKeys ?? []) limits.add(m, am.built, key);
   const flexible = area.zones.map((z) => z.flexible);
   let basis = memory?.basis ?? null, solves = 0, solveMs = 0;
   for (;;) {
@@ -213,19 +213,20 @@ export async function solveArea(
     basis = sol.basis ?? basis;
     let add: number[] = [];
     if (constraints === 'lazy') {
-      add = limits.nearBinding(sol, v);
-      if (add.length) add.push(...limits.acrossPeriods(add, sol, v, v.flexKw, flexible));
+      const point = am.built.network.point(sol.colValues);
+      add = limits.nearBinding(sol, am.built, point);
+      if (add.length) add.push(...limits.acrossPeriods(add, sol, point, am.built.vars.flexKw, flexible));
     }
     if (!add.length) {
       const holdDuals = Float64Array.from(holdRows, (r) => (r >= 0 && sol.hasDuals ? sol.dual(r) : NaN));
       return { ...answerOf(area, am, sol, signal.round), holdDuals, solveMs, solves, memory: { basis: sol.basis, limitKeys: [...limits.added] } };
     }
-    for (const key of add) limits.add(m, v, key);
+    for (const key of add) limits.add(m, am.built, key);
   }
 }
 
 function answerOf(area: AreaData, am: AreaModel, sol: Solution, round: number): Omit<AreaAnswer, 'memory' | 'solves' | 'solveMs' | 'holdDuals'> {
-  const m = am.built.model, v = am.built.vars, inp = area.inputs;
+  const m = am.built.model, v = { ...am.built.vars, ...branchVars(am.built) }, inp = area.inputs;
   const T = inp.grid.periods;
   let cost = am.baseOffset;
   const costs: AreaCosts = { purchaseYuan: 0, dieselYuan: 0, curtailmentYuan: am.baseOffset, carbonYuan: 0, demandChargeYuan: 0, penaltyYuan: 0, degradationYuan: 0, tieBreakYuan: 0 };

@@ -5,7 +5,7 @@
  * centralised point, so a split's consensus can be compared with it quantity by quantity.
  */
 import { addZoneTerms, type ZoneSetup } from '@zonal/coordination';
-import { buildDispatchModel, type DispatchInputs } from '@zonal/dispatch';
+import { branchVars, buildDispatchModel, type DispatchInputs } from '@zonal/dispatch';
 import { solve, type Solution } from '@zonal/solver';
 import type { NetworkSplit } from './areas';
 import { LINE_QUANTITIES, type BoundaryIndex } from './boundary';
@@ -29,7 +29,7 @@ export async function solveCentralisedReference(
   const built = buildDispatchModel(inputs, lossSqPu, zones.map((z) => z.flexible));
   zones.forEach((z, k) => addZoneTerms(built, z, k));
   const sol = await solve(built.model, { solver: 'choose' });
-  const v = built.vars, m = built.model;
+  const v = { ...built.vars, ...branchVars(built) }, m = built.model;
   const posOf = new Map(inputs.net.feeder.buses.map((b, i) => [b.id, i]));
   const z = new Float64Array(index.size);
   index.lines.forEach((l, li) => {

@@ -207,10 +207,11 @@ function capCostAndMinimiseTieFlows(built: BuiltDispatch, capYuan: number, setup
     const fromPos = net.feeder.buses.findIndex((b) => b.id === tl.from), toPos = net.feeder.buses.findIndex((b) => b.id === tl.to);
     const child = net.parentPos[toPos] === fromPos ? toPos : fromPos;
     for (let t = 0; t < setup.inputs.grid.periods; t++) {
-      const p = built.vars.pFlow.at(child, t);
+      // The tie line's flow, a column (branch formulation) or an expression in the decided columns (injection).
+      const p = built.network.p(child, t);
       const a = m.addVar('tieAbs', [child, t], { lb: 0 });
-      m.addConstraint('tieAbsPos', [child, t], [a, p], [1, -1], '>=', 0);
-      m.addConstraint('tieAbsNeg', [child, t], [a, p], [1, 1], '>=', 0);
+      m.addConstraint('tieAbsPos', [child, t], [a, ...p.cols], [1, ...p.coefs.map((c) => -c)], '>=', p.constant);
+      m.addConstraint('tieAbsNeg', [child, t], [a, ...p.cols], [1, ...p.coefs], '>=', 0 - p.constant);
       m.setObjectiveCoef(a, 1);
     }
   }
