@@ -31,11 +31,13 @@ export interface DispatchOptions {
   /** The limit rows to start from and to grow (default: the inputs' own, `DispatchInputs.workingSet`). */
   workingSet?: LimitWorkingSet;
   /**
-   * How the model holds the network (network-terms.ts): 'branch' (default), a column for every flow
-   * and voltage; 'injection', only the decided columns, the flows and voltages as expressions in them
-   * (the same optimum; the model's size grows with the DERs, the flexible loads and the limits that bind).
+   * How the model holds the network (network-terms.ts): 'injection', only the decided columns, the
+   * flows and voltages as expressions in them, so the model grows with the DERs, the flexible loads
+   * and the limits that bind, not with the buses; 'branch', a column for every flow and voltage. Each
+   * LP has the same optimum in both (limits.test.ts). 'auto' (default): injection from
+   * INJECTION_FROM_BUSES buses, branch below (see there).
    */
-  formulation?: NetworkFormulation;
+  formulation?: NetworkFormulation | 'auto';
 }
 
 /**
@@ -47,6 +49,8 @@ export type DispatchBasis = SimplexBasis & { limitKeys?: readonly number[] };
 /** How the last round's model was built: its rows, and the limit rows in it against the full model's. */
 export interface ConstraintStats {
   mode: ConstraintMode;
+  /** How the model held the network (network-terms.ts). */
+  formulation: NetworkFormulation;
   /** Columns and rows of the final LP. */
   cols: number;
   rows: number;
@@ -152,6 +156,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
   const maxRounds = opts.maxLossRounds ?? scenarioRounds;
   const flexible = opts.flexible ?? [];
   const mode = opts.constraints ?? 'lazy';
+  const formulation = formulationFor(inp, opts.formulation);
   const working = opts.workingSet ?? inp.workingSet ?? new LimitWorkingSet();
   let lossSqPu: Float64Array[] | null = opts.initialLossSqPu ?? null;
   const solveMs: number[] = [], solveIterations: number[] = [];
@@ -167,7 +172,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
   // can give; after it, the last round's AC point, which the next (loss-corrected) LP lands close to.
   let expected: PowerFlowResult[] | null = mode === 'lazy' ? expectedFlows(inp, flexible) : null;
   for (let round = 0; ; round++) {
-    const built = buildRound(inp, lossSqPu, flexible, mode, working, limitKeys, expected, opts);
+    const built = buildRound(inp, lossSqPu, flexible, mode, formulation, working, limitKeys, expected, opts);
     const lossAware = lossSqPu !== null;
     let sol: Solution;
     let flows: PowerFlowResult[];
@@ -176,7 +181,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
     for (;;) {
       point = undefined;
       sol = await solve(built.model, {
-        solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: mode === 'full' && !built.model.isQuadratic ? opts.exporter : undefined,
+        solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: mode === 'full' && formulation === 'branch' && !built.model.isQuadratic ? opts.exporter : undefined,
         warmStart: basis && basisWithRows(basis, built.model.numRows),
         warmPricing: basis ? pricingFor(basis, built.model.numRows, basisLossless && lossAware && movable) : undefined,
       });
@@ -232,7 +237,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
         acSubstationKva: flows.map((pf) => Math.hypot(pf.pSubKw, pf.qSubKvar)),
         basis: sol.basis && (mode === 'lazy' ? { ...sol.basis, limitKeys: built.limits.added } : sol.basis),
         constraintStats: {
-          mode, cols: built.model.numCols, rows: built.model.numRows,
+          mode, formulation: built.formulation, cols: built.model.numCols, rows: built.model.numRows,
           limitRows: mode === 'full' ? built.limits.fullCounts() : built.limits.counts(),
           fullLimitRows: built.limits.fullCounts(),
           solves: solveMs.length, generationSolves,
@@ -263,24 +268,43 @@ function pricingFor(basis: SimplexBasis, numRows: number, farOff: boolean): Warm
 const STEEPEST_EDGE_NEW_ROWS_SHARE = 0.05;
 
 /**
+ * Feeders from this many buses are dispatched in the injection formulation by default. Both give each
+ * LP the same optimum, but not always the same optimal point: with the losses held at an estimate, an
+ * LP whose EVs can charge in several periods at one price is indifferent between them, the AC losses of
+ * those points are not (2 230 and 2 234 kWh on small-test's oracle), and the successive LP goes on from
+ * the point it got (small-test's oracle: 44 682.82 and 44 687.00 yuan, 9e-5 apart). Below this size the
+ * branch model is fast already (IEEE-33 × 24: 0.07 s) and every figure in the README was measured with
+ * its points; from here the injection one is what keeps the dispatch in seconds (1 000 buses: 0.2 s
+ * against 0.9 s; 5 000: 0.5 s against 4.5 s).
+ */
+export const INJECTION_FROM_BUSES = 500;
+
+function formulationFor(inp: DispatchInputs, asked: DispatchOptions['formulation']): NetworkFormulation {
+  if (asked === 'branch' || asked === 'injection') return asked;
+  return inp.net.nBus >= INJECTION_FROM_BUSES ? 'injection' : 'branch';
+}
+
+/**
  * One round's model: the network, the caller's terms (`extend`), then — lazy — the limit rows: the
  * last round's in their order (so its basis fits this model's first rows), whatever else the working
  * set holds (rows other dispatches of these inputs found), and those the expected flows come near (a
  * guess: it saves a solve when right, costs a few rows when not, and changes no optimum). With an
- * exporter, a lazy round writes the full model it stands for (every limit row), whose optimum an
- * external solver then finds equal to the lazy one; `extend` runs on that model first, and last on
- * the model solved, whose rows the caller keeps.
+ * exporter, a lazy or injection round writes the full branch model it stands for (every limit row,
+ * every flow and voltage a named column), whose optimum an external solver then finds equal to the
+ * one solved; `extend` runs on that model first, and last on the model solved, whose rows the caller
+ * keeps. (Not the injection model itself: GLPK's simplex stalled on the default scenario's second
+ * round written that way, no optimum after 600 s.)
  */
 function buildRound(
-  inp: DispatchInputs, lossSqPu: Float64Array[] | null, flexible: readonly FlexibleLoad[], mode: ConstraintMode,
+  inp: DispatchInputs, lossSqPu: Float64Array[] | null, flexible: readonly FlexibleLoad[], mode: ConstraintMode, formulation: NetworkFormulation,
   working: LimitWorkingSet, lastKeys: readonly number[], expected: readonly PowerFlowResult[] | null, opts: DispatchOptions,
 ): BuiltDispatch {
-  if (mode === 'lazy' && opts.exporter?.enabled) {
-    const full = buildDispatchModel(inp, lossSqPu, flexible, { constraints: 'full', formulation: opts.formulation });
+  if ((mode === 'lazy' || formulation === 'injection') && opts.exporter?.enabled) {
+    const full = buildDispatchModel(inp, lossSqPu, flexible, { constraints: 'full', formulation: 'branch' });
     opts.extend?.(full);
     if (!full.model.isQuadratic) opts.exporter.write(full.model);
   }
-  const built = buildDispatchModel(inp, lossSqPu, flexible, { constraints: mode, formulation: opts.formulation });
+  const built = buildDispatchModel(inp, lossSqPu, flexible, { constraints: mode, formulation });
   opts.extend?.(built);
   if (mode === 'lazy') {
     const { limits, model } = built;

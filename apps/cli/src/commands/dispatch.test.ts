@@ -67,6 +67,18 @@ describe('zonal dispatch', () => {
     expectCleanError(zonal('dispatch', '--constraints', 'some'), /--constraints: must be lazy or full, got "some"/);
   });
 
+  it('--formulation injection holds only what the dispatch decides and reaches the optimum of the branch model (auto\'s choice on IEEE-33); another is refused', () => {
+    type Out = { objective: number; constraints: { formulation: string; cols: number } };
+    const [auto, injection] = [zonal('dispatch', '--json'), zonal('dispatch', '--json', '--formulation', 'injection')].map((r) => {
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      return onlyJsonLine(r.stdout) as Out;
+    });
+    expect([auto.constraints.formulation, injection.constraints.formulation]).toEqual(['branch', 'injection']);
+    expect(injection.constraints.cols).toBeLessThan(auto.constraints.cols / 4);
+    expect(Math.abs(injection.objective - auto.objective) / auto.objective).toBeLessThan(1e-7);
+    expectCleanError(zonal('dispatch', '--formulation', 'nodal'), /--formulation: must be auto, injection or branch, got "nodal"/);
+  });
+
   it('--case: another feeder for the scenario (a shipped MATPOWER case), its limit rows in the AC table; a missing or unfit case is refused', () => {
     const case69 = join(ROOT, 'libs/feeder/data/matpower/case69.m');
     const r = zonal('dispatch', '--case', case69);

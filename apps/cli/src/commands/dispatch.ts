@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '@zonal/core';
-import { buildDispatchInputs, runDispatch, uncoordinatedEvLoad, type DispatchResult } from '@zonal/dispatch';
+import { buildDispatchInputs, INJECTION_FROM_BUSES, runDispatch, uncoordinatedEvLoad, type DispatchResult } from '@zonal/dispatch';
 import { loadFeeder } from '@zonal/feeder';
 import { clock, loadScenario } from '@zonal/scenario';
 import { LpExporter, shutdownSolver, SolverLimitError } from '@zonal/solver';
@@ -16,16 +16,18 @@ export function registerDispatch(program: Command): void {
     .option('--json', 'print one JSON object instead of tables')
     .option('--export-lp <dir>', 'write every solved model as a CPLEX LP file (0001-dso.lp, ...)')
     .option('--constraints <mode>', 'lazy: voltage and line-rating rows added where the flows come near them (default); full: every row up front (the same optimum, more memory)', 'lazy')
-    .action(action(async (opts: { scenario: string; case?: string; json?: boolean; exportLp?: string; constraints: string }) => {
+    .option('--formulation <form>', `injection: the LP holds what the dispatch decides, the flows and voltages as expressions in it; branch: a column for every flow and voltage (the same optimum, a larger LP); auto: injection from ${INJECTION_FROM_BUSES} buses`, 'auto')
+    .action(action(async (opts: { scenario: string; case?: string; json?: boolean; exportLp?: string; constraints: string; formulation: string }) => {
       if (opts.constraints !== 'lazy' && opts.constraints !== 'full') throw new InputError(`must be lazy or full, got "${opts.constraints}"`, '--constraints');
-      const constraints = opts.constraints;
+      if (opts.formulation !== 'injection' && opts.formulation !== 'branch' && opts.formulation !== 'auto') throw new InputError(`must be auto, injection or branch, got "${opts.formulation}"`, '--formulation');
+      const { constraints, formulation } = opts;
       try {
         const scenario = loadScenario(opts.scenario);
         const feeder = loadFeeder(opts.case ?? scenario.network.case);
         const ev = uncoordinatedEvLoad(scenario, feeder);
         const inputs = buildDispatchInputs(scenario, feeder, ev.busLoadKw);
         const exporter = new LpExporter(opts.exportLp, 'dso');
-        const result = await runDispatch(inputs, { exporter, constraints }).catch((e: unknown) => {
+        const result = await runDispatch(inputs, { exporter, constraints, formulation }).catch((e: unknown) => {
           if (e instanceof SolverLimitError && e.limit === 'memory' && constraints === 'full') {
             throw new SolverLimitError(`${e.message}, every voltage and rating row built`, e.modelName, 'memory', 'leave out --constraints full: lazy, the default, reaches the same optimum with the rows the flows come near');
           }
