@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createRng } from '@zonal/core';
 import { announceOf, type RealisedDay, type ZoneParty } from '@zonal/coordination';
 import type { EvSchedules, Fleet, TimeGrid } from '@zonal/ev';
-import type { ZoneAnswer } from '@zonal/policies';
+import { ZoneSolveMemory, type ZoneAnswer } from '@zonal/policies';
 import type { BodyOf, Draft, Transport } from '@zonal/protocol';
 import { LpExporter } from '@zonal/solver';
 import { answerWindow, rollingZoneOf } from './rolling';
@@ -65,7 +65,7 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   const { transport, party } = o;
   const zoneId = party.config.id;
   const log = o.log ?? (() => {});
-  const ctx = { exporter: new LpExporter(o.exportLpDir, `zone${zoneId}`), rng: createRng(party.config.seed).fork(`zone${zoneId}`) };
+  const ctx = { exporter: new LpExporter(o.exportLpDir, `zone${zoneId}`), rng: createRng(party.config.seed).fork(`zone${zoneId}`), memory: new ZoneSolveMemory() };
   const subjects = transport.subjects;
   let stopped = false;
   let last: ZoneAnswer | null = null;
@@ -88,6 +88,7 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
     try {
       const signal = fromSolveRequest(body);
       const inDayAhead = side !== null && windowsOpened === 0;
+      ctx.memory.round = signal.round;
       const answer = side ? await side.solve(signal) : await party.policy.respond(party.problem, signal, ctx);
       if (inDayAhead) dayAheadAnswers.set(body.round, answer);
       last = answer;
@@ -124,7 +125,7 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   });
 
   // Solve once, so the first round does not pay for compiling the solver (seconds on a loaded machine).
-  void party.policy.respond(party.problem, { round: 0 }, ctx).catch(() => undefined);
+  void party.policy.respond(party.problem, { round: 0 }, { ...ctx, memory: undefined }).catch(() => undefined);
   const body = toAnnounceBody(announceOf(party));
 
   // The DSO's heartbeat (its status, every second): a DSO that falls silent is waited for, and the zone

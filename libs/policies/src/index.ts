@@ -1,4 +1,5 @@
 export type { ZonePolicy, CaseZone, CaseZoneFields, PolicyContext, PolicyReport, ReportTable, ZoneBid, ZoneProblem, ZoneResources, DsoSignal, ZoneAnswer, ZoneReport, ZoneDeliveryFigures, ZonePricing, ZoneRegulation } from './policy';
+export { ZoneSolveMemory } from './policy';
 export { getPolicy, policyNames } from './registry';
 export { defaultCasePath } from './cases';
 export { addEnvelope, addEnvelopeGroups, type EnvelopeVars, type EnvelopeGroup } from './envelope-model';

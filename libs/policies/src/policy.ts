@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Rng } from '@zonal/core';
 import type { AggregateEnvelope, EvSchedules, Fleet, TimeGrid, TouCode } from '@zonal/ev';
 import type { EnvelopeGroup } from './envelope-model';
-import type { LpExporter } from '@zonal/solver';
+import type { LpExporter, SimplexBasis } from '@zonal/solver';
 import type { EvSpec } from '@zonal/ev';
 import type { ZoneConfig } from '@zonal/scenario';
 
@@ -44,7 +44,40 @@ export interface PolicyContext {
   exporter: LpExporter;
   /** The case's seeded generator (its seed is printed in the report). */
   rng: Rng;
+  /**
+   * What a zone keeps from one answer to the next, its own state: its models' simplex bases by round,
+   * so round r's model (the same rows and columns as round r − 1's, other signal terms) starts from
+   * round r − 1's optimum. On the default scenario's largest zone, 3 800 simplex iterations a round
+   * cold, 740 and then 270 warm. Absent: every solve starts cold.
+   */
+  memory?: ZoneSolveMemory;
 }
+
+/**
+ * A zone's simplex bases of its last few rounds. Keyed by round, not "the last one", so an answer
+ * depends only on the signal and the zone's answer to the round before: a DSO restarted from its
+ * checkpoint at round r, asking round r + 1 again of zones that had already answered it, gets the
+ * answer it would have got.
+ */
+export class ZoneSolveMemory {
+  /** The round being answered: whoever hands a signal to the policy sets it. */
+  round = 0;
+  private readonly bases = new Map<string, { round: number; basis: SimplexBasis }>();
+
+  /** The basis to start a model of this shape from: the same shape's, one round back. */
+  startFor(rows: number, cols: number): SimplexBasis | undefined {
+    return this.bases.get(`${this.round - 1}:${rows}x${cols}`)?.basis;
+  }
+
+  keep(rows: number, cols: number, basis: SimplexBasis | null): void {
+    if (!basis) return;
+    this.bases.set(`${this.round}:${rows}x${cols}`, { round: this.round, basis });
+    for (const [key, kept] of this.bases) if (kept.round < this.round - KEPT_ROUNDS) this.bases.delete(key);
+  }
+}
+
+/** Rounds of bases a zone keeps: a restarted DSO asks again at most the round after its last checkpoint. */
+const KEPT_ROUNDS = 3;
 
 /** A table as a policy's source document prints it. */
 export interface ReportTable {
