@@ -182,7 +182,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
       point = undefined;
       sol = await solve(built.model, {
         solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: mode === 'full' && formulation === 'branch' && !built.model.isQuadratic ? opts.exporter : undefined,
-        warmStart: basis && basisWithRows(basis, built.model.numRows),
+        warmStart: basis && basisWithRows(basis, built.model.numRows, built.model.numCols),
         warmPricing: basis ? pricingFor(basis, built.model.numRows, basisLossless && lossAware && movable) : undefined,
       });
       solveMs.push(sol.solveTimeMs);

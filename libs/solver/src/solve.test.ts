@@ -2,6 +2,7 @@ import { createRng, ZonalError, type Rng } from '@zonal/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InfeasibleModelError, SolverLimitError, UnboundedModelError, UnsupportedModelError } from './errors';
 import { ModelBuilder } from './model';
+import { basisWithRows } from './basis';
 import { solve } from './solve';
 import { denseModel } from './testing/dense-model';
 import { solveByVertices, type DenseProblem } from './testing/reference-lp';
@@ -132,6 +133,24 @@ describe('solve: LPs with hand-known optima and duals', () => {
 });
 
 describe('solve: warm start from an earlier basis', () => {
+  it('goes on from a basis after a row and its slack column were added (basisWithRows): warm, and at the cold optimum', async () => {
+    const first = await solve(wyndor('maximize').m, { presolve: false });
+    // A fourth plant, x + y ≤ 7 + over, whose overtime costs 2 a hour: a new row and a new column.
+    const more = wyndor('maximize');
+    const over = more.m.addVar('over', [], { lb: 0 });
+    more.m.setObjectiveCoef(over, -2);
+    more.m.addConstraint('plant', [4], [more.x, more.y, over], [1, 1, -1], '<=', 7);
+    const start = basisWithRows(first.basis!, more.m.numRows, more.m.numCols);
+    expect([start.rowStatus.length, start.colStatus.length]).toEqual([4, 3]);
+    const warm = await solve(more.m, { warmStart: start, presolve: false });
+    expect(warm.warmStarted).toBe(true);
+    // Without overtime x + y ≤ 7 binds at (1, 6): z = 33. Each hour of overtime lets x grow by one (y is at
+    // its cap, 6), worth 3 − 2 = 1, until plant 3 binds at x = 2: (2, 6), over 1, z = 36 − 2 = 34.
+    const cold = await solve(more.m, { presolve: false });
+    expect(warm.objective).toBeCloseTo(cold.objective, 9);
+    expect(warm.objective).toBeCloseTo(34, 9);
+  });
+
   it('starts Wyndor with 20 plant-3 hours from the 18-hour optimum\'s basis and reaches the cold optimum, 38', async () => {
     const first = await solve(wyndor('maximize').m);
     expect(first.basis).not.toBeNull();
