@@ -26,6 +26,11 @@ export interface NegotiationBenchRow {
   centralisedLpIterations: string;
   /** The DSO agent end to end from the zones' announces: uncoordinated baseline, clearing of the bids (the warm start), rounds (each zone delivering to its EVs), evaluation, report. */
   negotiationMs: number;
+  /** Whether the negotiation agreed, and if not why it stopped (a zone unanswered, the budget, ...). */
+  converged: boolean;
+  stoppedBecause: string;
+  /** Rounds at which the agreed point's delivery broke a limit and the DSO tightened and cleared again. */
+  deliveryChecks: number;
   rounds: number;
   /** Mean wall time of rounds 2…N (round 1 also carries the baseline and the warm start); null with one round. */
   msPerRound: number | null;
@@ -90,7 +95,7 @@ async function benchSetup(setup: SimSetup, setupMs: number): Promise<Negotiation
     lpRows: centralised.dispatch.constraintStats.rows, lpCols: centralised.dispatch.constraintStats.cols, fullLpRows: lp.rows, setupMs, centralisedMs,
     centralisedLpSolvesMs: centralised.dispatch.solveMs.map((ms) => ms.toFixed(0)).join(' + '),
     centralisedLpIterations: centralised.dispatch.solveIterations.join(' + '),
-    negotiationMs, rounds: report.rounds,
+    negotiationMs, converged: report.converged, stoppedBecause: stopReasonOf(report), deliveryChecks: report.deliveryChecks.length, rounds: report.rounds,
     msPerRound: later > 0 ? (roundEndMs[later] - roundEndMs[0]) / later : null,
     gapPct: report.gapToCentralisedPct ?? NaN, messagesPerRound: 2 * setup.zones.length, bytesPerRound: roundBytes(setup, report, runId),
     announceBytes: announces.reduce((a, b) => a + b, 0), maxAnnounceBytes: Math.max(...announces),
@@ -116,4 +121,15 @@ function roundBytes(setup: NegotiationSetup, report: SimReport, runId: string): 
     const wrap = (type: 'solveRequest' | 'solveReply', body: unknown) => encode({ v: PROTOCOL_VERSION, type, runId, sender: 'dso', seq: 1, body } as Message).length;
     return sum + wrap('solveRequest', toSolveRequest(z.id, signal, T)) + wrap('solveReply', toSolveReply(z.id, 1, answer));
   }, 0);
+}
+
+/** Why a negotiation ended, in a word or two: what the report says. */
+function stopReasonOf(report: SimReport): string {
+  if (report.converged) return 'converged';
+  if (report.unanswered.length) return `zones ${report.unanswered.join(', ')} unanswered`;
+  if (report.stoppedBy) return report.stoppedBy;
+  if (report.roundLimitHit) return 'round limit';
+  if (report.stalled) return 'stalled';
+  if (report.deliveryUnmet) return 'delivery still broke a limit after the last re-plan';
+  return 'not converged';
 }

@@ -1,4 +1,4 @@
-import type { Solution, VarBlock } from '@zonal/solver';
+import type { VarBlock } from '@zonal/solver';
 import type { DispatchInputs } from './inputs';
 
 /**
@@ -127,7 +127,7 @@ export class InjectionTerms implements NetworkTerms {
     }
   }
 
-  /** Each column's demand shares summed up every path to the slack (a column's terms are adjacent or not, either works). */
+  /** Each column's demand shares summed up every path from its buses to the slack (a column's terms must come together). */
   private sharesBelow(terms: readonly Injection[]): Array<number[] | undefined> {
     const parent = this.inp.net.parentPos;
     const at: Array<number[] | undefined> = new Array(this.n);
@@ -245,6 +245,3 @@ export class InjectionTerms implements NetworkTerms {
     return out;
   }
 }
-
-/** The prices of demand per bus from a solution's duals (yuan per kW per period, as the branch form's pbal duals are). */
-export type DemandDuals = (sol: Solution) => Float64Array[];
