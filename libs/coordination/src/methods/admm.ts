@@ -63,6 +63,9 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
       const cleared = clearingZones(setup.zones).map((c) => c.zone);
       const warm = await runDispatch(setup.inputs, {
         flexible, exporter, warmStart: clearingBasis,
+        // Cleared again after a delivery check: from the losses of the point the rounds reached, not
+        // losslessly, so the last clearing's (loss-aware) basis is a few pivots from the new optimum.
+        initialLossSqPu: clearingBasis ? lossSqPu : undefined,
         // The announce carries each zone's envelope and its declared marginal costs (degradation,
         // peak tie-break), so the warm start is the clearing of those bids; policies with other
         // private objectives are what the rounds then settle.
