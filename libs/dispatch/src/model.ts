@@ -94,14 +94,8 @@ export function buildDispatchModel(
   const children = childrenOf(net.parentPos);
   const limits = new LimitRows(inp);
 
-  // Columns in this order (the decided ones, then the network's, then the flexible loads), as every earlier release built them.
-  const pGrid = m.addVars('Pgrid', [T], { lb: 0 });
-  const qGrid = m.addVars('Qgrid', [T], { lb: -Infinity });
-  const renewable = m.addVars('Pren', [inp.renewables.length, T], ([u, t]) => ({ lb: 0, ub: inp.renewables[u].availableKw[t] }));
-  const diesel = m.addVars('Pdiesel', [inp.diesels.length, T], ([g]) => dieselBounds(inp, g));
-  const capSteps = inp.capacitors.length
-    ? m.addVars('Ncap', [inp.capacitors.length, T], ([c]) => ({ lb: 0, ub: inp.capacitors[c].steps, integer: true }))
-    : null;
+  // Columns in this order (the devices', then the network's, then the flexible loads), as every earlier release built them.
+  const { pGrid, qGrid, renewable, diesel, capSteps } = addDeviceColumns(m, inp);
   const pFlow = m.addVars('P', [n, T], ([j]) => (j === slack ? { lb: 0, ub: 0 } : { lb: -Infinity }));
   const qFlow = m.addVars('Q', [n, T], ([j]) => (j === slack ? { lb: 0, ub: 0 } : { lb: -Infinity }));
   const wSq = m.addVars('W', [n, T], ([j]) => (j === slack ? { lb: vSlackSq, ub: vSlackSq } : { lb: 0 }));
@@ -109,7 +103,7 @@ export function buildDispatchModel(
   const vUnder = m.addVars('Vunder', [n, T], ([j]) => (j === slack ? { lb: 0, ub: 0 } : { lb: 0 }));
   const sOver = m.addVars('Sover', [n, T], ([j]) => (Number.isFinite(inp.sMaxKva[j]) ? { lb: 0 } : { lb: 0, ub: 0 }));
 
-  const flexKw = flexible.map((f) => m.addVars(`X${sanitise(f.name)}`, [T], ([t]) => ({ lb: f.lbKw[t], ub: f.ubKw[t] })));
+  const flexKw = addFlexibleColumns(m, inp, flexible);
   const flexAt = new Map<number, Array<{ k: number; share: Float64Array }>>();
   flexible.forEach((f, k) => f.busShares.forEach((b) => flexAt.set(b.busPos, [...(flexAt.get(b.busPos) ?? []), { k, share: b.share }])));
 
@@ -188,7 +182,8 @@ function buildInjectionModel(inp: DispatchInputs, lossSqPu: Float64Array[] | nul
   const T = grid.periods, n = net.nBus;
   const m = new ModelBuilder('dso');
   const limits = new LimitRows(inp);
-  const { pGrid, qGrid, renewable, diesel, capSteps, flexKw } = addDecidedColumns(m, inp, flexible);
+  const { pGrid, qGrid, renewable, diesel, capSteps } = addDeviceColumns(m, inp);
+  const flexKw = addFlexibleColumns(m, inp, flexible);
 
   // What the dispatch decides, as demand at its buses (generation is negative demand); a column's terms together.
   const injections: Injection[][] = Array.from({ length: T }, (_, t) => {
@@ -239,7 +234,8 @@ function buildInjectionModel(inp: DispatchInputs, lossSqPu: Float64Array[] | nul
   };
 }
 
-function addDecidedColumns(m: ModelBuilder, inp: DispatchInputs, flexible: readonly FlexibleLoad[]) {
+/** The substation's purchase, and the DERs' and capacitor banks' columns. */
+function addDeviceColumns(m: ModelBuilder, inp: DispatchInputs) {
   const T = inp.grid.periods;
   const pGrid = m.addVars('Pgrid', [T], { lb: 0 });
   const qGrid = m.addVars('Qgrid', [T], { lb: -Infinity });
@@ -248,8 +244,12 @@ function addDecidedColumns(m: ModelBuilder, inp: DispatchInputs, flexible: reado
   const capSteps = inp.capacitors.length
     ? m.addVars('Ncap', [inp.capacitors.length, T], ([c]) => ({ lb: 0, ub: inp.capacitors[c].steps, integer: true }))
     : null;
-  const flexKw = flexible.map((f) => m.addVars(`X${sanitise(f.name)}`, [T], ([t]) => ({ lb: f.lbKw[t], ub: f.ubKw[t] })));
-  return { pGrid, qGrid, renewable, diesel, capSteps, flexKw };
+  return { pGrid, qGrid, renewable, diesel, capSteps };
+}
+
+/** Each flexible load's grid-side power per period, within its bounds. */
+function addFlexibleColumns(m: ModelBuilder, inp: DispatchInputs, flexible: readonly FlexibleLoad[]): VarBlock[] {
+  return flexible.map((f) => m.addVars(`X${sanitise(f.name)}`, [inp.grid.periods], ([t]) => ({ lb: f.lbKw[t], ub: f.ubKw[t] })));
 }
 
 function dieselBounds(inp: DispatchInputs, g: number): { lb: number; ub: number } {
