@@ -39,6 +39,8 @@ const BANNER = [
   "const __zonalRoot = new URL('../', import.meta.url);",
   'const __zonalSourceUrl = (p) => new URL(p, __zonalRoot).href;',
   'const __zonalSourcePath = (p) => __zonalFileURLToPath(new URL(p, __zonalRoot));',
+  "import { createRequire as __zonalCreateRequire } from 'node:module';",
+  'const require = __zonalCreateRequire(import.meta.url);',
 ].join('\n');
 
 const posix = (p) => p.split(sep).join('/');
@@ -63,11 +65,12 @@ const sourcePlaces = {
   },
 };
 
+const KEEP_EXTERNAL = ['highs', 'echarts', 'esbuild', 'tsx', 'puppeteer-core', 'vitest', 'fast-check'];
 /** Every bare import but the workspace's own packages stays external: node_modules serves it at run time. */
 const npmExternal = {
   name: 'npm-external',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@zonal/') ? undefined : { path: args.path, external: true }));
+    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@zonal/') || !KEEP_EXTERNAL.some((p) => args.path === p || args.path.startsWith(`${p}/`)) ? undefined : { path: args.path, external: true }));
   },
 };
 

@@ -128,9 +128,16 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     if (store && !saved) await saveAnnounces(store, announceBodies, log);
 
     // Before coordination: the same feeder with every EV charging on arrival, as the zones announced it (SPEC §4).
+    // Solved beside the rounds (it is needed only for the report), except when the solves are
+    // exported: the files are numbered in the order of the solves, which must not depend on timing.
     const exporter = new LpExporter(o.exportLpDir, 'dso');
-    const before = await runDispatch(buildDispatchInputs(network.scenario, network.feeder, uncoordinatedBusLoadKw(setup)), { exporter });
-    const centralised = o.oracle ? await o.oracle() : undefined;
+    const beforeSolve = runDispatch(buildDispatchInputs(network.scenario, network.feeder, uncoordinatedBusLoadKw(setup)), { exporter });
+    beforeSolve.catch(() => undefined);
+    if (exporter.enabled) await beforeSolve;
+    // The oracle is awaited for the report only; a round record carries its cost once it is known.
+    let centralised: CentralisedResult | undefined;
+    const oracle = o.oracle?.().then((c) => { centralised = c; return c; });
+    oracle?.catch(() => undefined);
 
     state = 'running';
     publishStatus();
@@ -181,6 +188,8 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     if (negotiation.deliveryUnmet) log(`stopped without converging: after ${negotiation.deliveryChecks.length} re-plans the point the zones' EVs deliver still breaks a rating`);
     if (negotiation.roundLimitHit) log(`round limit ${network.scenario.negotiation.maxRounds} reached before convergence`);
     if (negotiation.stalled) log(`stopped without converging: no progress in the last ${network.scenario.negotiation.stallRounds} rounds (primal residual ${negotiation.rounds.at(-1)!.primalResidualKw.toFixed(3)} kW)`);
+    const before = await beforeSolve;
+    await oracle;
     const bare = { ...buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, missingZones: missing }), unrecordedRounds: unrecorded,
       duplicateRecords: duplicated, ...(recorder ? { recordInstance: recorder.instance, recordIds } : {}) };
     const report = centralised ? withOracle(bare, centralised) : bare;
