@@ -16,7 +16,7 @@ import { loadScenario } from '@zonal/scenario';
 import { configureSolver } from '@zonal/solver';
 import { printJson, RunIncomplete } from '../run';
 import { table } from '../table';
-import { chooseNats, lpDirs, simOverNats, zoneProcessesOption } from './sim';
+import { agentRunOf, chooseNats, lpDirs, simOverNats, zoneProcessesOption } from './sim';
 
 /** What `zonal sim` hands the rolling run (its own options). */
 export interface RollingSimOptions { scenario?: string; config?: string; out: string; json?: boolean; horizon?: string; nats?: string; exportLp?: string; mode?: string; roundsReplicas?: string; zoneProcesses?: string }
@@ -140,7 +140,7 @@ async function rollingOverNats(r: RollingRun & { url: string; auth: ReturnType<t
   // The harness's day-ahead oracle needs no agent's output: solved while the agents run.
   const oracle = solveCentralised(sim);
   oracle.catch(() => undefined);
-  const dayAhead = await simOverNats(r.url, r.auth, r.runId, partiesDir, outDir, sim, lpDirs(undefined),
+  const dayAhead = await simOverNats(r.url, r.auth, r.runId, partiesDir, outDir, agentRunOf(sim.scenario), lpDirs(undefined),
     (p) => say(`round ${String(p.round).padStart(3)}: primal ${p.primalResidualKw.toFixed(3)} kW, dual ${p.dualResidualKw.toFixed(3)} kW, cost ${p.totalCostYuan.toFixed(2)} yuan`),
     say, r.roundsReplicas, r.zoneProcesses, {
       dsoArgs: ['--horizon', 'rolling'],

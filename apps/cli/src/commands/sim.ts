@@ -95,44 +95,43 @@ async function sim(o: SimOptions): Promise<number> {
     say(`scenario "${scenario.name}" (seed ${scenario.seed}): splitting into the DSO's and the zones' files…`);
     writePartyFiles(partiesDir, await splitScenario(scenario));
   }
-  const sim = simSetupOf(loadDsoFile(join(partiesDir, DSO_FILE)), loadZoneDir(partiesDir));
-  const dso = sim.scenario;
-  const zoneProcesses = zoneProcessesOption(o.zoneProcesses, sim.zones.length);
-  say(`${sim.zones.length} zones (files in ${partiesDir}): ${sim.parties.map((p) => `${p.config.id} [${p.config.buses.join(',')}] ${p.problem.fleet.size} EVs, ${p.policy.name}`).join('; ')}`);
-  if (o.mode === 'centralised') {
-    const centralised = await solveCentralised(sim);
-    const c = centralised.dispatch.costs;
-    const out = { mode: 'centralised', scenario: dso.name, seed: dso.seed, totalCostYuan: centralised.totalCostYuan, degradationYuan: centralised.degradationYuan, objective: centralised.dispatch.objective, costs: c };
-    if (o.json) printJson(out);
-    else console.log(`centralised optimum: ${centralised.totalCostYuan.toFixed(2)} yuan (eq 1 ${c.totalYuan.toFixed(2)} + degradation ${centralised.degradationYuan.toFixed(2)})`);
-    return 0;
-  }
-
-  const runId = `sim-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  // This process may run the oracle beside the DSO and the zones (in process): a second solver lane.
-  configureSolver({ workers: Math.min(2, availableParallelism()) });
-  // The oracle is the harness's: it holds every zone file. Solved beside the negotiation.
+  // The oracle's cost, once the harness has it: the rounds' progress lines show the gap to it.
   let oracleCost: number | undefined;
-  const tOracle = performance.now();
-  const oracle = solveCentralised(sim).then((c) => {
-    oracleCost = c.totalCostYuan;
-    say(`centralised oracle (the harness's, beside the negotiation): ${c.totalCostYuan.toFixed(2)} yuan, solved in ${((performance.now() - tOracle) / 1000).toFixed(1)} s`);
-    return c;
-  });
-  oracle.catch(() => undefined);
   const progress = (r: RoundProgress) => {
     const ref = r.centralisedCostYuan ?? oracleCost;
     const gap = ref === undefined ? '' : `, gap to centralised ${((100 * (r.totalCostYuan - ref)) / ref).toFixed(3)}%`;
     say(`round ${String(r.round).padStart(3)}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan${gap}`);
   };
-
+  const dsoConfig = loadDsoFile(join(partiesDir, DSO_FILE));
+  const zoneProcesses = zoneProcessesOption(o.zoneProcesses, dsoConfig.zones.length);
   const auth = natsAuthFromOptions(o as unknown as Record<string, unknown>);
-  const nats = await chooseNats(o.nats, say, auth);
-  let report: SimReport;
+  const nats = o.mode === 'centralised' ? null : await chooseNats(o.nats, say, auth);
+  const runId = `sim-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  let sim: SimSetup, report: SimReport, oracle: Promise<CentralisedResult>;
   try {
-    report = nats
-      ? await simOverNats(nats.url, auth, runId, partiesDir, outDir, sim, lpDirs(o.exportLp), progress, say, roundsReplicas, zoneProcesses)
-      : await simInProcess(runId, outDir, sim, oracle, lpDirs(o.exportLp), progress, say);
+    // Over NATS the agents start first: each loads its own file while the harness loads all of them
+    // (its oracle's), rather than after (a quarter of a second of zod and envelopes on the default scenario).
+    const agents = nats && await launchAgents(nats.url, auth, runId, partiesDir, outDir, agentRunOf(dsoConfig), lpDirs(o.exportLp), progress, say, roundsReplicas, zoneProcesses);
+    try {
+      sim = simSetupOf(dsoConfig, loadZoneDir(partiesDir));
+    } catch (e) {
+      await agents?.abandon();
+      throw e;
+    }
+    say(`${sim.zones.length} zones (files in ${partiesDir}): ${sim.parties.map((p) => `${p.config.id} [${p.config.buses.join(',')}] ${p.problem.fleet.size} EVs, ${p.policy.name}`).join('; ')}`);
+    if (o.mode === 'centralised') return centralisedOnly(sim, o.json);
+
+    // This process may run the oracle beside the DSO and the zones (in process): a second solver lane.
+    configureSolver({ workers: Math.min(2, availableParallelism()) });
+    // The oracle is the harness's: it holds every zone file. Solved beside the negotiation.
+    const tOracle = performance.now();
+    oracle = solveCentralised(sim).then((c) => {
+      oracleCost = c.totalCostYuan;
+      say(`centralised oracle (the harness's, beside the negotiation): ${c.totalCostYuan.toFixed(2)} yuan, solved in ${((performance.now() - tOracle) / 1000).toFixed(1)} s`);
+      return c;
+    });
+    oracle.catch(() => undefined);
+    report = agents ? await agents.finished() : await simInProcess(runId, outDir, sim, oracle, lpDirs(o.exportLp), progress, say);
   } finally {
     await nats?.local?.stop();
   }
@@ -143,6 +142,16 @@ async function sim(o: SimOptions): Promise<number> {
   else printSummary(report, outDir);
   // A negotiation that stopped short of its tolerances is a result the user must be told of (run.ts).
   return report.converged ? 0 : 1;
+}
+
+/** `--mode centralised`: the harness's centralised optimum alone, no agents. */
+async function centralisedOnly(sim: SimSetup, json: boolean | undefined): Promise<number> {
+  const centralised = await solveCentralised(sim);
+  const dso = sim.scenario, c = centralised.dispatch.costs;
+  const out = { mode: 'centralised', scenario: dso.name, seed: dso.seed, totalCostYuan: centralised.totalCostYuan, degradationYuan: centralised.degradationYuan, objective: centralised.dispatch.objective, costs: c };
+  if (json) printJson(out);
+  else console.log(`centralised optimum: ${centralised.totalCostYuan.toFixed(2)} yuan (eq 1 ${c.totalYuan.toFixed(2)} + degradation ${centralised.degradationYuan.toFixed(2)})`);
+  return 0;
 }
 
 /** A file's SHA-256, hex: which DSO file (and so which scenario) a report came from. */
@@ -178,15 +187,37 @@ export async function chooseNats(explicit: string | undefined, say: (l: string) 
   return null;
 }
 
+/** What the harness gives the agents' processes beside their files: which zones, and the negotiation's budget (s). */
+export interface AgentRun { zoneIds: number[]; budgetS: number }
+
+/** The agents' run as the DSO's file (or a setup's scenario) declares it. */
+export function agentRunOf(dso: { zones: ReadonlyArray<{ id: number }>; negotiation: { budgetS?: number } }): AgentRun {
+  return { zoneIds: dso.zones.map((z) => z.id), budgetS: dso.negotiation.budgetS ?? DEFAULT_BUDGET_S };
+}
+
+/** Agents' processes as `launchAgents` started them. */
+interface LaunchedAgents { finished(): Promise<SimReport>; abandon(): Promise<void> }
+
 /** What a run adds to the agents' command lines (sim-rolling.ts: `--horizon rolling`, each zone's `--realised`) and to the budget (ms). */
 export interface AgentExtras { dsoArgs?: string[]; zoneArgs?: (ids: readonly number[]) => string[]; extraBudgetMs?: number }
 
-export async function simOverNats(url: string, auth: NatsAuth, runId: string, partiesDir: string, outDir: string, setup: SimSetup, lp: LpDirs,
-  progress: (r: RoundProgress) => void, say: (l: string) => void, roundsReplicas: number, zoneProcesses: number | undefined, extras: AgentExtras = {}): Promise<SimReport> {
+export async function simOverNats(...args: Parameters<typeof launchAgents>): Promise<SimReport> {
+  return (await launchAgents(...args)).finished();
+}
+
+/**
+ * The DSO's and the zones' processes started over NATS (resolves once they are spawned): `finished()`
+ * is their report when they are done; `abandon()`, when the harness fails before then, stops every
+ * process and no longer shows their output.
+ */
+async function launchAgents(url: string, auth: NatsAuth, runId: string, partiesDir: string, outDir: string, run: AgentRun, lp: LpDirs,
+  progress: (r: RoundProgress) => void, say: (l: string) => void, roundsReplicas: number, zoneProcesses: number | undefined, extras: AgentExtras = {}): Promise<LaunchedAgents> {
   const watcher = await NatsTransport.connect({ servers: url, name: 'sim', runId, requireJetStream: false, auth });
   const rounds = watcher.subscribe(watcher.subjects.round, (m) => { if (m.type === 'roundRecord') progress(m.body); });
   await watcher.flush();
   const common = ['--nats', url, '--run-id', runId];
+  // Set by abandon(): the agents' last lines are then not the harness's output.
+  let quiet = false;
   const spawnApp = (entry: string, args: string[], label: string, onLine?: (line: string) => void): ChildProcess => {
     // Credentials go to the agents by environment, never on their command line (visible to `ps`).
     const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...natsAuthEnv(auth) } });
@@ -196,15 +227,15 @@ export async function simOverNats(url: string, auth: NatsAuth, runId: string, pa
       for (const line of d.toString().split('\n')) {
         if (!line.trim()) continue;
         onLine?.(line);
-        if (!line.startsWith('round ')) say(`  [${label}] ${line}`);
+        if (!quiet && !line.startsWith('round ')) say(`  [${label}] ${line}`);
       }
     });
     return child;
   };
   // Zones share processes (`zonal zone --config a --config b …`: one connection, a pool of solver
   // workers each): one per core beside the DSO's by default, up to ZONES_PER_PROCESS zones each.
-  const groups = zoneGroups(setup.zones.map((z) => z.id), zoneProcesses);
-  say(`run ${runId}: starting the DSO and ${groups.length} zone process${groups.length === 1 ? '' : 'es'}${groups.length < setup.zones.length ? ` for ${setup.zones.length} zones` : ''}`);
+  const groups = zoneGroups(run.zoneIds, zoneProcesses);
+  say(`run ${runId}: starting the DSO and ${groups.length} zone process${groups.length === 1 ? '' : 'es'}${groups.length < run.zoneIds.length ? ` for ${run.zoneIds.length} zones` : ''}`);
   const lpArgs = (dir: string | undefined) => (dir ? ['--export-lp', dir] : []);
   // A zone that refuses its input (exit 2) would only be waited for: stop the run and say why.
   let refused: string | undefined;
@@ -227,32 +258,44 @@ export async function simOverNats(url: string, auth: NatsAuth, runId: string, pa
   zones.forEach((z, k) => z.on('exit', (code) => {
     if (code === 2) refuse(groups[k].length === 1 ? `zone ${groups[k][0]} refused its input (its message is above)` : `zones ${groups[k].join(', ')}: one refused its input (its message is above)`);
   }));
-  // The run's wall-clock budget: the negotiation's own, and time to start, announce and report.
-  const budgetMs = (setup.scenario.negotiation.budgetS ?? DEFAULT_BUDGET_S) * 1000 + SIM_GRACE_MS + (extras.extraBudgetMs ?? 0);
-  let overBudget = false;
-  const watchdog = setTimeout(() => {
-    overBudget = true;
-    say(`the run is past its budget of ${budgetMs / 1000} s: stopping the DSO and the zones`);
-    for (const c of started) if (c.exitCode === null) c.kill('SIGTERM');
-    setTimeout(() => { for (const c of started) if (c.exitCode === null) c.kill('SIGKILL'); }, 2000).unref();
-  }, budgetMs);
-  const dsoCode = await new Promise<number>((res) => dso.on('exit', (code) => res(code ?? 1)));
-  clearTimeout(watchdog);
-  // Zones leave on the DSO's shutdown message; any that linger are stopped.
-  await Promise.all(zones.map((z) => new Promise<void>((res) => {
-    if (z.exitCode !== null) return res();
-    const timer = setTimeout(() => z.kill('SIGTERM'), 5000);
-    z.on('exit', () => { clearTimeout(timer); res(); });
-  })));
-  rounds.unsubscribe();
-  await watcher.close();
-  if (refused) throw new InputError(refused, 'zonal sim');
-  if (overBudget) throw new RunIncomplete(`the run did not finish within its budget of ${budgetMs / 1000} s (negotiation.budgetS + ${SIM_GRACE_MS / 1000} s to start and report); every process it started is stopped`);
-  // Exit 1 with this run's report is a negotiation that did not converge: a result, summed up below.
-  const reportFile = join(outDir, 'report.json');
-  const written = (dsoCode === 0 || dsoCode === 1) && existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) as SimReport : null;
-  if (written?.runId === runId) return written;
-  throw new RunIncomplete(`the DSO process exited with code ${dsoCode} before writing its report (its messages are above); every process this run started is stopped`);
+  // Awaited from the start, so no exit passes unheard while the harness loads its files.
+  const report = (async (): Promise<SimReport> => {
+    // The run's wall-clock budget: the negotiation's own, and time to start, announce and report.
+    const budgetMs = run.budgetS * 1000 + SIM_GRACE_MS + (extras.extraBudgetMs ?? 0);
+    let overBudget = false;
+    const watchdog = setTimeout(() => {
+      overBudget = true;
+      say(`the run is past its budget of ${budgetMs / 1000} s: stopping the DSO and the zones`);
+      for (const c of started) if (c.exitCode === null) c.kill('SIGTERM');
+      setTimeout(() => { for (const c of started) if (c.exitCode === null) c.kill('SIGKILL'); }, 2000).unref();
+    }, budgetMs);
+    const dsoCode = await new Promise<number>((res) => dso.on('exit', (code) => res(code ?? 1)));
+    clearTimeout(watchdog);
+    // Zones leave on the DSO's shutdown message; any that linger are stopped.
+    await Promise.all(zones.map((z) => new Promise<void>((res) => {
+      if (z.exitCode !== null || z.signalCode !== null) return res();
+      const timer = setTimeout(() => z.kill('SIGTERM'), 5000);
+      z.on('exit', () => { clearTimeout(timer); res(); });
+    })));
+    rounds.unsubscribe();
+    await watcher.close();
+    if (refused) throw new InputError(refused, 'zonal sim');
+    if (overBudget) throw new RunIncomplete(`the run did not finish within its budget of ${budgetMs / 1000} s (negotiation.budgetS + ${SIM_GRACE_MS / 1000} s to start and report); every process it started is stopped`);
+    // Exit 1 with this run's report is a negotiation that did not converge: a result, summed up below.
+    const reportFile = join(outDir, 'report.json');
+    const written = (dsoCode === 0 || dsoCode === 1) && existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) as SimReport : null;
+    if (written?.runId === runId) return written;
+    throw new RunIncomplete(`the DSO process exited with code ${dsoCode} before writing its report (its messages are above); every process this run started is stopped`);
+  })();
+  report.catch(() => undefined);
+  return {
+    finished: () => report,
+    async abandon() {
+      quiet = true;
+      for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+      await report.catch(() => undefined);
+    },
+  };
 }
 
 /** Most zones `zonal sim` runs in one zone process; more zones are split evenly over ceil(zones / this) processes. */
