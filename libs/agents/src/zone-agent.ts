@@ -84,12 +84,7 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   // writes at the end, which the harness holds (the plan held), rather than negotiating it again.
   const dayAheadAnswers = new Map<number, ZoneAnswer>();
   let dayAhead: ZoneAnswer | null = null;
-  // Solve once with no signal (round 0), so the first round does not pay for compiling the solver
-  // (seconds on a loaded machine) and starts from this optimum's basis (ZoneSolveMemory.startFor).
-  const warmUp = party.policy.respond(party.problem, { round: 0 }, ctx).then(() => undefined, () => undefined);
   const solve = async (body: BodyOf<'solveRequest'>): Promise<Draft<'solveReply'>> => {
-    // Round 1 starts from the warm-up's basis: always, not only when the warm-up happened to finish first.
-    await warmUp;
     try {
       const signal = fromSolveRequest(body);
       const inDayAhead = side !== null && windowsOpened === 0;
@@ -129,6 +124,8 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
     if (message.type === 'control' && message.body.command === 'shutdown') void end({ reason: 'shutdown', files: [] });
   });
 
+  // Solve once, so the first round does not pay for compiling the solver (seconds on a loaded machine).
+  void party.policy.respond(party.problem, { round: 0 }, { ...ctx, memory: undefined }).catch(() => undefined);
   const body = toAnnounceBody(announceOf(party));
 
   // The DSO's heartbeat (its status, every second): a DSO that falls silent is waited for, and the zone

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Rng } from '@zonal/core';
 import type { AggregateEnvelope, EvSchedules, Fleet, TimeGrid, TouCode } from '@zonal/ev';
 import type { EnvelopeGroup } from './envelope-model';
-import { basisWithRows, type LpExporter, type SimplexBasis } from '@zonal/solver';
+import type { LpExporter, SimplexBasis } from '@zonal/solver';
 import type { EvSpec } from '@zonal/ev';
 import type { ZoneConfig } from '@zonal/scenario';
 
@@ -47,8 +47,8 @@ export interface PolicyContext {
   /**
    * What a zone keeps from one answer to the next, its own state: its models' simplex bases by round,
    * so round r's model (the same rows and columns as round r − 1's, other signal terms) starts from
-   * round r − 1's optimum (round 1 from the warm-up's, round 0). On the default scenario's largest
-   * zone, 3 800 simplex iterations a round cold, 740 and then 270 warm. Absent: every solve starts cold.
+   * round r − 1's optimum. On the default scenario's largest zone, 3 800 simplex iterations a round
+   * cold, 740 and then 270 warm. Absent: every solve starts cold.
    */
   memory?: ZoneSolveMemory;
 }
@@ -64,20 +64,9 @@ export class ZoneSolveMemory {
   round = 0;
   private readonly bases = new Map<string, { round: number; basis: SimplexBasis }>();
 
-  /**
-   * The basis to start a model of this shape from: the same shape's, one round back. Round 1 has
-   * none of its shape: it starts from the warm-up's (round 0, no signal), whose model is round 1's
-   * first rows and columns (the zone's own; the DSO's signal terms come after them), the signal's
-   * rows basic and their columns at their lower bound (basisWithRows).
-   */
+  /** The basis to start a model of this shape from: the same shape's, one round back. */
   startFor(rows: number, cols: number): SimplexBasis | undefined {
-    const same = this.bases.get(`${this.round - 1}:${rows}x${cols}`)?.basis;
-    if (same || this.round !== 1) return same;
-    for (const kept of this.bases.values()) {
-      const b = kept.basis;
-      if (kept.round === 0 && b.rowStatus.length <= rows && b.colStatus.length <= cols) return basisWithRows(b, rows, cols);
-    }
-    return undefined;
+    return this.bases.get(`${this.round - 1}:${rows}x${cols}`)?.basis;
   }
 
   keep(rows: number, cols: number, basis: SimplexBasis | null): void {

@@ -3,7 +3,7 @@
  * over NATS (the agents as processes) and in process, with where its time goes. The breakdown comes
  * from when each of `zonal sim`'s progress lines reaches this process (so it needs no hook in the
  * product): start-up (spawn to its first line), split (the scenario into the parties' files, loaded
- * back), announces (to the DSO's "all N zones announced"; over NATS this includes starting the agent
+ * back in process; over NATS up to the agents' start, the harness loading them beside), announces (to the DSO's "all N zones announced"; over NATS this includes starting the agent
  * processes), rounds (to the last round's line), evaluation and report (to "report written"), exit.
  * The centralised oracle runs beside the negotiation; its own solve time is the line it prints.
  */
@@ -67,7 +67,9 @@ function breakdown(transport: string, t: Timeline, goalS: number): MainJobRow {
     return hit.atS;
   };
   const first = t.lines[0]?.atS ?? 0;
-  const split = at(/\d+ zones \(files in /);
+  // Split ends where the agents start: over NATS their processes start before the harness loads the zone files back.
+  const split = Math.min(...[/\d+ zones \(files in /, /: starting the DSO/].map((re) => t.lines.find((l) => re.test(l.text))?.atS ?? Infinity));
+  if (!Number.isFinite(split)) throw new Error('zonal sim printed neither its zones nor the start of its agents');
   const announced = at(/all \d+ zones announced/);
   const lastRound = at(/round +\d+: primal/, true);
   const written = at(/report written/);
