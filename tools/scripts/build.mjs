@@ -72,8 +72,8 @@ const sourcePlaces = {
 const KEEP_EXTERNAL = ['highs', 'echarts', 'esbuild', 'tsx', 'puppeteer-core', 'vitest', 'fast-check'];
 const keptExternal = (path) => KEEP_EXTERNAL.some((p) => path === p || path.startsWith(`${p}/`));
 
-const npmExternal = {
-  name: 'npm-external',
+const keepExternal = {
+  name: 'keep-external',
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) => (keptExternal(args.path) ? { path: args.path, external: true } : undefined));
   },
@@ -98,7 +98,7 @@ export async function build() {
     sourcemap: 'linked',
     sourcesContent: false,
     banner: { js: BANNER },
-    plugins: [npmExternal, sourcePlaces],
+    plugins: [keepExternal, sourcePlaces],
     metafile: true,
     write: false,
     logLevel: 'silent',

@@ -3,8 +3,9 @@
  * over NATS (the agents as processes) and in process, with where its time goes. The breakdown comes
  * from when each of `zonal sim`'s progress lines reaches this process (so it needs no hook in the
  * product): start-up (spawn to its first line), split (the scenario into the parties' files, loaded
- * back in process; over NATS up to the agents' start, the harness loading them beside), announces (to the DSO's "all N zones announced"; over NATS this includes starting the agent
- * processes), rounds (to the last round's line), evaluation and report (to "report written"), exit.
+ * back in process; over NATS up to the agents' start, the harness loading them beside), announces
+ * (to the DSO's "all N zones announced"; over NATS this includes starting the agent processes),
+ * rounds (to the last round's line), evaluation and report (to "report written"), exit.
  * The centralised oracle runs beside the negotiation; its own solve time is the line it prints.
  */
 import { spawn } from 'node:child_process';
