@@ -50,6 +50,8 @@ export interface SolveJob {
   model: ModelArrays;
   options: JobOptions;
   fault?: Fault;
+  /** The nice value the worker thread solves at (configureSolver's `niceness`). */
+  niceness?: number;
 }
 
 interface ReplyBase {

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { ModelArrays } from './model';
-import { iisTimeLimitS, transferablesOf, type Fault, type JobOptions, type SolveReply, type WorkerMessage } from './protocol';
+import { iisTimeLimitS, transferablesOf, type Fault, type JobOptions, type SolveJob, type SolveReply, type WorkerMessage } from './protocol';
 
 export interface SolverConfig {
   /** Time limit of a solve that sets none, seconds. */
@@ -23,12 +23,22 @@ export interface SolverConfig {
   watchdogGraceS: number;
   /** Solver workers (lanes) in this process, each up to 2 GiB of WebAssembly memory. */
   workers: number;
+  /**
+   * The nice value (0-19) each worker thread runs its next solves at: 10 makes this process's solves
+   * give way to other processes' on a busy machine (`zonal sim`'s oracle beside the agents it
+   * started). A thread only ever lowers its priority (raising it back needs privileges).
+   */
+  niceness: number;
 }
 
-const config: SolverConfig = { defaultTimeLimitS: 300, recycleAboveBytes: 2 ** 30, watchdogGraceS: 60, workers: 1 };
+const config: SolverConfig = { defaultTimeLimitS: 300, recycleAboveBytes: 2 ** 30, watchdogGraceS: 60, workers: 1, niceness: 0 };
 
 export function configureSolver(change: Partial<SolverConfig>): void {
   for (const [key, value] of Object.entries(change)) {
+    if (key === 'niceness') {
+      if (!Number.isInteger(value) || value < 0 || value > 19) throw new RangeError(`configureSolver: niceness must be an integer from 0 to 19, got ${value}`);
+      continue;
+    }
     if (typeof value !== 'number' || !(value > 0) || value === Infinity) {
       throw new RangeError(`configureSolver: ${key} must be a positive finite number, got ${value}`);
     }
@@ -111,7 +121,7 @@ async function execute(lane: Lane, model: ModelArrays, options: JobOptions, faul
     const onExit = (code: number) => finish({ type: 'died', message: `exited with code ${code}` });
     const timer = setTimeout(() => finish({ type: 'watchdog', afterS: watchdogS }), watchdogS * 1000);
     worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-    worker.postMessage({ id, model, options, fault }, transferablesOf(model));
+    worker.postMessage({ id, model, options, fault, niceness: config.niceness } satisfies SolveJob, transferablesOf(model));
   });
   const healthy = outcome.type === 'reply' && outcome.reply.kind !== 'crashed' && outcome.reply.memoryBytes <= config.recycleAboveBytes;
   if (healthy) worker.unref();

@@ -2,6 +2,7 @@
  * Crash recovery: a worker that throws, exits, hangs or grows too large is replaced, the failed solve
  * gets a typed error, and the next solve succeeds on a fresh worker.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SolverFailureError, SolverLimitError } from './errors';
 import { solve, solveWithFault } from './solve';
@@ -83,5 +84,31 @@ describe('solver worker recovery', () => {
     for (const o of objectives) expect(o).toBeCloseTo(reference, 9);
     expect(solverWorkerStats().workersStarted).toBe(started + 2);
     await shutdownSolver();
+  });
+});
+
+/** A thread's nice value from its `stat` file (Linux: field 19). */
+function niceOf(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8');
+  // The command name (field 2) may hold spaces: the fields after its closing parenthesis start at field 3.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+/** The nice value of each thread of this process. */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => niceOf(`/proc/self/task/${tid}/stat`));
+}
+
+describe('solver niceness', () => {
+  it('is refused outside the integers 0-19', () => {
+    for (const bad of [-1, 20, 1.5, Number.NaN]) expect(() => configureSolver({ niceness: bad })).toThrow(/niceness must be an integer from 0 to 19/);
+  });
+
+  it.skipIf(process.platform !== 'linux')('a solve at niceness 10 runs on a worker thread of nice value 10, the main thread unchanged', async () => {
+    const before = threadNiceValues().filter((n) => n === 10).length;
+    configureSolver({ niceness: 10 });
+    expect((await solve(arbitrageModel())).objective).toBeCloseTo(reference, 9);
+    expect(threadNiceValues().filter((n) => n === 10).length).toBe(before + 1);
+    expect(niceOf('/proc/self/stat')).toBe(0);
   });
 });

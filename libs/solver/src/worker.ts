@@ -2,6 +2,7 @@
  * The solver worker thread: loads HiGHS once (from the parent's compiled WebAssembly module when
  * given, so a replacement worker starts warm) and answers solve jobs one at a time.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import loadHighs, { type Highs } from 'highs';
 import { runOnHighs } from './highs-run';
@@ -21,7 +22,17 @@ try {
   process.exit(1);
 }
 
+// On Linux a thread's nice value is its own: setPriority(0, n) in this thread leaves the process's others as they are.
+let niceness = 0;
 port.on('message', (job: SolveJob) => {
+  if (job.niceness !== undefined && job.niceness > niceness) {
+    try {
+      setPriority(0, job.niceness);
+    } catch {
+      // Not permitted here: the solve runs at the priority it has.
+    }
+    niceness = job.niceness;
+  }
   if (job.fault === 'exit') process.exit(3);
   if (job.fault === 'throw') throw new Error('deliberate fault: uncaught exception in the solver worker');
   if (job.fault === 'hang') for (;;);

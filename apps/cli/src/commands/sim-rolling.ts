@@ -16,7 +16,7 @@ import { loadScenario } from '@zonal/scenario';
 import { configureSolver } from '@zonal/solver';
 import { printJson, RunIncomplete } from '../run';
 import { table } from '../table';
-import { agentRunOf, chooseNats, lpDirs, simOverNats, zoneProcessesOption } from './sim';
+import { agentRunOf, chooseNats, lpDirs, ORACLE_NICENESS, simOverNats, zoneProcessesOption } from './sim';
 
 /** What `zonal sim` hands the rolling run (its own options). */
 export interface RollingSimOptions { scenario?: string; config?: string; out: string; json?: boolean; horizon?: string; nats?: string; exportLp?: string; mode?: string; roundsReplicas?: string; zoneProcesses?: string }
@@ -137,7 +137,8 @@ async function rollingOverNats(r: RollingRun & { url: string; auth: ReturnType<t
   // A file left by an earlier run must not stand in for this run's.
   for (const f of [dsoFile, ...sim.zones.flatMap((z) => [zoneFile(z.id), schedulesFile(z.id)])]) rmSync(f, { force: true });
   const windows = Math.ceil(sim.inputs.grid.periods / horizon.everyPeriods);
-  // The harness's day-ahead oracle needs no agent's output: solved while the agents run.
+  // The harness's day-ahead oracle needs no agent's output: solved while the agents run, giving way to them.
+  configureSolver({ niceness: ORACLE_NICENESS });
   const oracle = solveCentralised(sim);
   oracle.catch(() => undefined);
   const dayAhead = await simOverNats(r.url, r.auth, r.runId, partiesDir, outDir, agentRunOf(sim.scenario), lpDirs(undefined),
