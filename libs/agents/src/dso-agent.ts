@@ -3,7 +3,7 @@ import {
   decodeState, encodeState, negotiate, negotiationSetup, refuseAnnounce, uncoordinatedBusLoadKw,
   type CentralisedResult, type DsoNetwork, type NegotiationCheckpoint, type NegotiationResult, type NegotiationSetup, type RoundRecord, type ZoneAnnounce,
 } from '@zonal/coordination';
-import { buildDispatchInputs, LimitWorkingSet, runDispatch } from '@zonal/dispatch';
+import { buildDispatchInputs, LimitWorkingSet, runDispatch, type DispatchResult } from '@zonal/dispatch';
 import { openDsoStateStore, openRecorder, type BodyOf, type DsoStateStore, type SavedRun, type Transport } from '@zonal/protocol';
 import { LpExporter } from '@zonal/solver';
 import { buildSimReport, withOracle, writeSimReport, type SimReport } from './report';
@@ -128,12 +128,17 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     if (store && !saved) await saveAnnounces(store, announceBodies, log);
 
     // Before coordination: the same feeder with every EV charging on arrival, as the zones announced it (SPEC §4).
-    // Solved beside the rounds (it is needed only for the report), except when the solves are
-    // exported: the files are numbered in the order of the solves, which must not depend on timing.
+    // Needed only for the report: solved once round 1 is done (while the zones solve round 2), not
+    // queued on the DSO's solver ahead of its clearing; first when the solves are exported, since the
+    // files are numbered in the order of the solves, which must not depend on timing.
     const exporter = new LpExporter(o.exportLpDir, 'dso');
-    const beforeSolve = runDispatch(buildDispatchInputs(network.scenario, network.feeder, uncoordinatedBusLoadKw(setup)), { exporter });
-    beforeSolve.catch(() => undefined);
-    if (exporter.enabled) await beforeSolve;
+    let beforeSolve: Promise<DispatchResult> | undefined;
+    const solveBefore = () => {
+      beforeSolve ??= runDispatch(buildDispatchInputs(network.scenario, network.feeder, uncoordinatedBusLoadKw(setup)), { exporter });
+      beforeSolve.catch(() => undefined);
+      return beforeSolve;
+    };
+    if (exporter.enabled) await solveBefore();
     // The oracle is awaited for the report only; a round record carries its cost once it is known.
     let centralised: CentralisedResult | undefined;
     const oracle = o.oracle?.().then((c) => { centralised = c; return c; });
@@ -163,6 +168,7 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
       },
       onRound: async (r) => {
         round = r.round;
+        void solveBefore();
         // A duplicate ack on a retry is this DSO's own unacknowledged first try; on the first try it is someone else's record.
         let firstTry = true;
         const recorded = recorder && await recordWithRetry(() => recorder.record({
@@ -188,7 +194,7 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     if (negotiation.deliveryUnmet) log(`stopped without converging: after ${negotiation.deliveryChecks.length} re-plans the point the zones' EVs deliver still breaks a rating`);
     if (negotiation.roundLimitHit) log(`round limit ${network.scenario.negotiation.maxRounds} reached before convergence`);
     if (negotiation.stalled) log(`stopped without converging: no progress in the last ${network.scenario.negotiation.stallRounds} rounds (primal residual ${negotiation.rounds.at(-1)!.primalResidualKw.toFixed(3)} kW)`);
-    const before = await beforeSolve;
+    const before = await solveBefore();
     await oracle;
     const bare = { ...buildSimReport({ setup, runId: transport.runId, transport: o.transportLabel, before, negotiation, missingZones: missing }), unrecordedRounds: unrecorded,
       duplicateRecords: duplicated, ...(recorder ? { recordInstance: recorder.instance, recordIds } : {}) };
