@@ -16,10 +16,9 @@ import { Command } from 'commander';
 import { InputError, isZonalError } from '@zonal/core';
 import { runDsoAgent, runRollingOverTransport } from '@zonal/agents';
 import { buildDsoNetwork, dsoDayAheadRecord, dsoRollingRecord, horizonOf, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, zonePartyOf, type DsoNetwork, type DsoRollingRecord, type ZoneParty } from '@zonal/coordination';
-import { runDispatch } from '@zonal/dispatch';
 import { describeAuth, NATS_AUTH_FLAGS, natsAuthFromOptions, NatsTransport, validateReplicas } from '@zonal/protocol';
 import { loadScenario, type DsoConfig } from '@zonal/scenario';
-import { shutdownSolver } from '@zonal/solver';
+import { shutdownSolver, warmSolver } from '@zonal/solver';
 
 const command = new Command('zonal-dso')
   .option('--config <file>', 'the DSO file (zonal split writes dso.json)')
@@ -70,9 +69,11 @@ try {
     // Run ids are unique unless given: two DSOs left on a shared default would mix their zones.
     const runId = opts.runId ?? `run-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     if (!opts.runId) process.stderr.write(`dso: run id ${runId} (start the zones with --run-id ${runId})\n`);
-    // Warm the solver while the zones start and announce, not in the first round (a process's first
-    // solve is several times slower: V8 compiles HiGHS): the feeder's dispatch without EVs, discarded.
-    void runDispatch(network.inputs).catch(() => undefined);
+    // Start the solver while the zones start and announce (warmSolver: the worker and HiGHS's
+    // instance). It was the feeder's dispatch without EVs, to have V8 optimise HiGHS too: on 2 busy
+    // cores that solve was still running when the zones had announced, and the clearing queued
+    // behind it for a second.
+    void warmSolver().catch(() => undefined);
     // Without JetStream the run goes on, its rounds unrecorded (the agent says so).
     transport = await NatsTransport.connect({ servers: opts.nats, name: 'dso', runId, auth, requireJetStream: false });
     process.stderr.write(`dso: connected to ${opts.nats} with ${describeAuth(auth)}\n`);

@@ -11,7 +11,7 @@
 import { ZonalError } from '@zonal/core';
 import { InfeasibleModelError, SolverFailureError, SolverLimitError, UnboundedModelError, UnsupportedModelError } from './errors';
 import type { LpExporter } from './lp-export';
-import type { ModelArrays, ModelBuilder } from './model';
+import { ModelBuilder, type ModelArrays } from './model';
 import type { Algorithm, Fault, JobOptions, SimplexBasis, WarmPricing } from './protocol';
 import type { VarBlock } from './var-block';
 import { runJob, solverConfig, type JobOutcome } from './worker-client';
@@ -67,6 +67,19 @@ export interface Solution {
 
 export async function solve(model: ModelBuilder, opts: SolveOptions = {}): Promise<Solution> {
   return solveWithFault(model, opts);
+}
+
+/**
+ * Starts this process's solver workers (each lane's) and has each solve a one-variable LP: the
+ * worker's start and HiGHS's WebAssembly instance, a second or more on a busy machine, are then paid
+ * while the process waits for its first message, and its first real solve queues behind nothing
+ * longer than this. (A process's first real solve still runs before V8 has optimised HiGHS's hot
+ * loops; a warm-up large enough to have it optimise them held the DSO's clearing back a second.)
+ */
+export async function warmSolver(): Promise<void> {
+  const m = new ModelBuilder('warm-up');
+  m.setObjectiveCoef(m.addVar('x', [], { lb: 0, ub: 1 }), 1);
+  await Promise.all(Array.from({ length: solverConfig().workers }, () => solve(m)));
 }
 
 /** solve() with a deliberate worker fault, for the crash-recovery tests. */

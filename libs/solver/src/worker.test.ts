@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SolverFailureError, SolverLimitError } from './errors';
-import { solve, solveWithFault } from './solve';
+import { solve, solveWithFault, warmSolver } from './solve';
 import { arbitrageModel } from './testing/models';
 import { configureSolver, shutdownSolver, solverConfig, solverWorkerStats } from './worker-client';
 
@@ -110,5 +110,17 @@ describe('solver niceness', () => {
     expect((await solve(arbitrageModel())).objective).toBeCloseTo(reference, 9);
     expect(threadNiceValues().filter((n) => n === 10).length).toBe(before + 1);
     expect(niceOf('/proc/self/stat')).toBe(0);
+  });
+});
+
+describe('warmSolver', () => {
+  it('starts a worker on every lane, so a first real solve starts no worker', async () => {
+    await shutdownSolver();
+    configureSolver({ workers: 2 });
+    const started = solverWorkerStats().workersStarted;
+    await warmSolver();
+    expect(solverWorkerStats().workersStarted).toBe(started + 2);
+    await Promise.all([expectHealthySolve(), expectHealthySolve()]);
+    expect(solverWorkerStats().workersStarted).toBe(started + 2);
   });
 });
