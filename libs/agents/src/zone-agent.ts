@@ -14,11 +14,7 @@ export interface ZoneAgentOptions {
   /** The zone's own file, EVs and policy: all it knows. */
   party: ZoneParty;
   log?: (line: string) => void;
-  /**
-   * Between announce attempts while the DSO is not there yet (ms): the longest wait; the first tries
-   * come sooner (ANNOUNCE_FIRST_RETRY_MS, doubling), since a DSO starting beside the zones is there
-   * a moment later (in process it was, and the zones waited the whole 500 ms).
-   */
+  /** Between announce attempts while the DSO is not there yet (ms). */
   announceRetryMs?: number;
   /** Where the zone writes its per-EV schedules when the run ends; nothing is written without it. */
   outDir?: string;
@@ -188,8 +184,6 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
     // is given longer each time rather than sent the announce again every 2 s: no DSO at all is a
     // 'noResponders' at once, unaffected.
     let timeoutMs = ANNOUNCE_TIMEOUT_MS;
-    const maxRetryMs = o.announceRetryMs ?? 500;
-    let retryMs = Math.min(ANNOUNCE_FIRST_RETRY_MS, maxRetryMs);
     while (!stopped) {
       const outcome = await transport.request(subjects.zoneAnnounce(String(zoneId)), { type: 'announce', body }, { timeoutMs, expect: 'status' });
       if (!outcome.ok && outcome.failure.kind === 'timeout') timeoutMs = Math.min(2 * timeoutMs, ANNOUNCE_TIMEOUT_MAX_MS);
@@ -210,16 +204,12 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
         await end({ reason: 'failed', detail, files: [] });
         return;
       }
-      await new Promise((r) => setTimeout(r, retryMs));
-      retryMs = Math.min(2 * retryMs, maxRetryMs);
+      await new Promise((r) => setTimeout(r, o.announceRetryMs ?? 500));
     }
   }
   announce();
   return { done, stop: () => end({ reason: 'stopped', files: [] }) };
 }
-
-/** The first wait (ms) before announcing again to a DSO not there yet, doubled up to announceRetryMs. */
-const ANNOUNCE_FIRST_RETRY_MS = 20;
 
 /** An announce's first timeout (ms), doubled after each one that timed out, up to the second (ms). */
 const ANNOUNCE_TIMEOUT_MS = 2000;
