@@ -41,6 +41,8 @@ export interface DsoAgentOptions {
   roundsReplicas?: number;
   /** Stop, not converged, once the server has been unreachable this long (ms; default 30 s). */
   serverOutageMs?: number;
+  /** Called once the DSO hears announces (`zonal sim` in process starts the zones then: a zone that finds no DSO waits before it announces again). */
+  onListening?: () => void;
   /** Runs once the negotiation's report is written, before the zones are told to stop: a rolling run's day (libs/agents rolling.ts). */
   afterNegotiation?: (done: { setup: NegotiationSetup; negotiation: NegotiationResult }) => Promise<void>;
 }
@@ -103,6 +105,7 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     return { type: 'status', body: { state, round, zonesKnown: known() } };
   }, { accepts: ['announce'], onError: (e) => log(`announce refused: ${(e as Error).message}`) });
   await transport.flush();
+  o.onListening?.();
 
   const publishStatus = (detail?: string) => transport.publish(s.dsoStatus, { type: 'status', body: { state, round, zonesKnown: known(), ...(detail ? { detail } : {}) } });
   // The heartbeat: zones tell a DSO that is gone from one that is busy by it.

@@ -348,14 +348,21 @@ const SIM_GRACE_MS = 120_000;
 async function simInProcess(runId: string, outDir: string, sim: SimSetup, oracle: Promise<CentralisedResult>, lp: LpDirs,
   progress: (r: RoundProgress) => void, say: (l: string) => void): Promise<SimReport> {
   const bus = new InProcessBus();
+  // The DSO first: a zone that announces to no DSO yet waits half a second before it tries again.
+  let listening!: () => void;
+  const heard = new Promise<void>((resolve) => { listening = resolve; });
+  const dsoRun = runDsoAgent({
+    transport: bus.connect({ runId, name: 'dso' }), network: sim, transportLabel: 'in-process', outDir, exportLpDir: lp.dso,
+    log: (l) => say(`  [dso] ${l}`), onRound: progress, oracle: () => oracle, onListening: listening,
+  });
+  dsoRun.catch(() => undefined);
+  // A DSO that fails before it listens ends the run here, with its own error.
+  await Promise.race([heard, dsoRun]);
   const agents = await Promise.all(sim.parties.map((party) => startZoneAgent({
     transport: bus.connect({ runId, name: `zone${party.config.id}` }), party, outDir: join(outDir, 'zones'), exportLpDir: lp.zone(party.config.id),
   })));
   try {
-    const { report } = await runDsoAgent({
-      transport: bus.connect({ runId, name: 'dso' }), network: sim, transportLabel: 'in-process', outDir, exportLpDir: lp.dso,
-      log: (l) => say(`  [dso] ${l}`), onRound: progress, oracle: () => oracle,
-    });
+    const { report } = await dsoRun;
     await Promise.all(agents.map((a) => a.done));
     return report;
   } finally {
