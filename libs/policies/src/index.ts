@@ -3,6 +3,7 @@ export { ZoneSolveMemory } from './policy';
 export { getPolicy, policyNames } from './registry';
 export { defaultCasePath } from './cases';
 export { addEnvelope, addEnvelopeGroups, type EnvelopeVars, type EnvelopeGroup } from './envelope-model';
+export { cheapestGroupSchedule, cheapestGroupSchedules, type GroupResponse } from './group-response';
 export { buildZoneModel, solveZone, solveZoneModel, zoneCostYuan, deliverToEvs, answerFromSchedules, type ZoneModel, type ZoneModelOptions, type Flexibility } from './zone-model';
 export { atPeriods, pricesAtPeriods, loadShape } from './common';
 export { benchFleetScheduling, benchFleetScale, type FleetSchedulingRow, type FleetSchedulingBenchOptions, type FleetScaleRow, type FleetScaleOptions } from './direct-control/bench';
