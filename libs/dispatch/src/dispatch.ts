@@ -31,6 +31,20 @@ export interface DispatchOptions {
   /** The limit rows to start from and to grow (default: the inputs' own, `DispatchInputs.workingSet`). */
   workingSet?: LimitWorkingSet;
   /**
+   * With a row the point nears, add its side at every other period the flexible loads could bring
+   * their flows to it (default true: fewer re-solves where the loads move within their bounds). A
+   * column-generation master (libs/coordination clearing-columns.ts), whose loads move only between
+   * its columns, sets false: over the zones' whole bounds a 1 000-bus feeder's 6 000 near rows became 98 000.
+   */
+  limitsAcrossPeriods?: boolean;
+  /**
+   * How every warm-started solve prices (default: steepest edge when many rows came in since the
+   * basis, else devex). A column-generation master sets devex: HiGHS's exact steepest-edge weights
+   * for its warm basis took 399 s of a 1 614-iteration solve on the 1 000-bus case (primal simplex
+   * from it, tried too: 5 000 iterations a master at 20 000 EVs against devex's 2 000).
+   */
+  warmPricing?: WarmPricing;
+  /**
    * How the model holds the network (network-terms.ts): 'injection', only the decided columns, the
    * flows and voltages as expressions in them, so the model grows with the DERs, the flexible loads
    * and the limits that bind, not with the buses; 'branch', a column for every flow and voltage. Each
@@ -183,7 +197,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
       sol = await solve(built.model, {
         solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: mode === 'full' && formulation === 'branch' && !built.model.isQuadratic ? opts.exporter : undefined,
         warmStart: basis && basisWithRows(basis, built.model.numRows, built.model.numCols),
-        warmPricing: basis ? pricingFor(basis, built.model.numRows, basisLossless && lossAware && movable) : undefined,
+        warmPricing: basis ? opts.warmPricing ?? pricingFor(basis, built.model.numRows, basisLossless && lossAware && movable) : undefined,
       });
       solveMs.push(sol.solveTimeMs);
       solveIterations.push(sol.iterations);
@@ -195,7 +209,7 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
         point = built.network.point(sol.colValues);
         add = built.limits.nearBinding(sol, built, point);
         // concat, not push(...): a first pass on a city's network finds hundreds of thousands (past the call stack's arguments).
-        if (add.length) add = add.concat(built.limits.acrossPeriods(add, sol, point, built.vars.flexKw, flexible));
+        if (add.length && opts.limitsAcrossPeriods !== false) add = add.concat(built.limits.acrossPeriods(add, sol, point, built.vars.flexKw, flexible));
       }
       if (add.length === 0) {
         point ??= built.network.point(sol.colValues);

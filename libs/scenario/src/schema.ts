@@ -204,6 +204,12 @@ const negotiationSchema = z.strictObject({
     primalTolKw: z.number().positive(),
     dualTolKw: z.number().positive(),
     relCostTol: z.number().positive(),
+    /**
+     * How the DSO clears the zones' bids before round 1 (methods/admm.ts): one LP holding every
+     * announced envelope group (`lp`), or column generation over them (`columns`, clearing-columns.ts:
+     * the same optimum, no LP holding the groups). Default `auto`: columns beyond 30 000 groups in all.
+     */
+    clearing: z.enum(['auto', 'lp', 'columns']).optional(),
   }).superRefine((a, ctx) => {
     const [lo, hi] = a.rhoBoundsYuanPerKwhPerKw;
     if (a.rho0YuanPerKwhPerKw < lo || a.rho0YuanPerKwhPerKw > hi) {
