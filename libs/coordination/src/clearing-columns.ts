@@ -1,7 +1,6 @@
 import { runDispatch, type BuiltDispatch, type DispatchBasis, type DispatchResult, LimitWorkingSet } from '@zonal/dispatch';
 import { cheapestGroupSchedules, type EnvelopeGroup } from '@zonal/policies';
 import type { LpExporter } from '@zonal/solver';
-import { addAggregateLink } from './centralised';
 import { fixDsoPast } from './rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from './setup';
 
@@ -14,10 +13,11 @@ import type { NegotiationSetup, ZoneSetup } from './setup';
  * schedules its groups can draw (columns). Its link duals price each zone's power per period; at
  * those prices each group's cheapest schedule is exact and cheap to find (policies
  * cheapestGroupSchedules: a dynamic programme, no LP), and their sum is the zone's next column when
- * it costs less than the master's convexity dual says. When no zone has one, the master's optimum is
- * the full model's: the network LP of the default scenario plus a few columns a zone, instead of
- * 1 614 groups' 37 937 columns; of the 1 000-bus case's 26 541 groups (583 662 columns, 50 s cold
- * and 110 s with its limit rows and loss rounds), no LP at all.
+ * it costs less than the master's convexity dual says. When no block has one, the master's optimum
+ * is the full model's, and no LP ever held the groups: what lets a city's ≈ 200 000 groups be cleared
+ * exactly (as one LP, past HiGHS's 2 GiB). Below 30 000 groups one LP is as fast or faster here
+ * (methods/admm.ts COLUMN_CLEARING_FROM_GROUPS): each master is a warm re-solve of thousands of
+ * simplex iterations for the hundreds of columns an iteration brings.
  *
  * The peak tie-break of each zone's net load stays a master row on the zone's power (it is a term of
  * the zone's total, not of a group), and degradation is each column's cost.
@@ -113,13 +113,11 @@ export async function clearByColumns(setup: NegotiationSetup, opts: ColumnCleari
   // unless the scenario corrects no losses: then every master is the one LP the dispatch would solve.
   const correctLosses = setup.inputs.scenario.network.lossCorrection.maxRounds > 0;
   if (pool.gridKw.some((c) => !c.length)) {
-    // The first columns: each zone's groups at the prices of the dispatch over the zones' aggregate
-    // envelopes (a relaxation: its duals are near the groups' own), not at no price, whose schedules
-    // overload lines the optimum never comes near and fill the master with their limit rows.
-    // Its limit rows are its own: the relaxation's flows come near three times the rows the groups' do.
-    const start = await aggregateClearing(setup, new LimitWorkingSet(), lossSqPu);
-    if (correctLosses) lossSqPu = start.lossSqPu;
-    pool.blocks.forEach((b, i) => { if (!pool.gridKw[i].length) addColumn(pool, zones[b.zone], i, start.linkDuals[b.zone]); });
+    // The first columns: each block's groups at the energy tariff. (At the duals of a dispatch over
+    // the zones' aggregate envelopes instead, the 1 000-bus case took 16 iterations, but on a city's
+    // 10 001 buses that dispatch's limit rows ran HiGHS out of memory.)
+    const tariff = setup.inputs.priceYuanPerKwh.map((p) => p * setup.inputs.grid.dtH);
+    pool.blocks.forEach((b, i) => { if (!pool.gridKw[i].length) addColumn(pool, zones[b.zone], i, tariff); });
   }
   let exactLosses = false;
   for (let iteration = 1; ; iteration++) {
@@ -157,18 +155,6 @@ export async function clearByColumns(setup: NegotiationSetup, opts: ColumnCleari
     }
     if (done) exactLosses = true;
   }
-}
-
-/** The dispatch over each zone's aggregate envelope (a relaxation of its groups): its link duals and losses. */
-async function aggregateClearing(setup: NegotiationSetup, workingSet: LimitWorkingSet, lossSqPu?: Float64Array[]): Promise<{ linkDuals: Float64Array[]; lossSqPu: Float64Array[] }> {
-  let links: number[][] = [];
-  let linkDuals: Float64Array[] = [];
-  const d = await runDispatch(setup.inputs, {
-    flexible: setup.zones.map((z) => z.flexible), workingSet, initialLossSqPu: lossSqPu, limitsAcrossPeriods: false,
-    extend: (built) => { fixDsoPast(built, setup.past); links = setup.zones.map((z, k) => addAggregateLink(built, z, k)); },
-    onSolved: (_built, sol) => { linkDuals = links.map((rows) => Float64Array.from(rows, (r) => sol.dual(r))); },
-  });
-  return { linkDuals, lossSqPu: d.lossSqPu };
 }
 
 /** Where a master's columns sit: the network's first, then per zone its blocks' columns and its peak. */
