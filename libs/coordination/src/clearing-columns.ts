@@ -14,10 +14,11 @@ import type { NegotiationSetup, ZoneSetup } from './setup';
  * those prices each group's cheapest schedule is exact and cheap to find (policies
  * cheapestGroupSchedules: a dynamic programme, no LP), and their sum is the zone's next column when
  * it costs less than the master's convexity dual says. When no block has one, the master's optimum
- * is the full model's, and no LP ever held the groups: what lets a city's ≈ 200 000 groups be cleared
- * exactly (as one LP, past HiGHS's 2 GiB). Below 30 000 groups one LP is as fast or faster here
- * (methods/admm.ts COLUMN_CLEARING_FROM_GROUPS): each master is a warm re-solve of thousands of
- * simplex iterations for the hundreds of columns an iteration brings.
+ * is the full model's, and no LP ever held the groups (a city's ≈ 200 000 groups are past HiGHS's
+ * 2 GiB as one LP). Chosen by `negotiation.admm.clearing: columns`; not the default: measured no
+ * faster than the one LP up to 100 000 EVs (each master is a warm re-solve of thousands of simplex
+ * iterations for the hundreds of columns an iteration brings), and on the city's 10 001 buses one of
+ * its solves passed the solver's 300 s limit.
  *
  * The peak tie-break of each zone's net load stays a master row on the zone's power (it is a term of
  * the zone's total, not of a group), and degradation is each column's cost.

@@ -3,6 +3,7 @@ import { addConvexPiecewise, breakpointsAround, type LpExporter, type ModelBuild
 import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addAggregateLink, addZoneTerms } from '../centralised';
 import { clearByColumns, ColumnPool } from '../clearing-columns';
+import { clearingZones } from '../clearing-groups';
 import { fixDsoPast } from '../rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './method';
@@ -33,9 +34,9 @@ import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './me
  * scenario: 3 942 x 5 955 instead of 12 027 x 40 429, 25 000 simplex iterations a round to a few
  * hundred; the same rounds and costs to 0.01 yuan). The clearing below holds the groups: its
  * duals start the multipliers, and the aggregates' started them far off (19 rounds instead of 5).
- * Beyond 30 000 groups in all it is solved by column generation (clearing-columns.ts), the same
- * optimum with no LP holding the groups; coarser sums of the groups (an outer approximation) were
- * tried before it and started the rounds far off (1 000-bus case: not agreed after 40 rounds).
+ * Beyond 30 000 groups in all, it holds coarser sums of them (clearing-groups.ts). With
+ * `admm.clearing: columns` it is solved by column generation instead (clearing-columns.ts): the same
+ * optimum as the LP over every announced group, with no LP holding them.
  *
  * Warm start: y⁰ is the DSO's clearing of the zones' bids — its dispatch over their announced
  * envelope groups at their declared marginal costs, never a solve over private data — and u⁰ = λ⁰/ρ
@@ -55,18 +56,16 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
   // The clearing's last basis: after a delivery check only some ratings moved, so the next clearing
   // starts from it (default scenario: a few dozen iterations instead of 9 500 cold).
   let clearingBasis: DispatchBasis | null = null;
-  // Beyond COLUMN_CLEARING_FROM_GROUPS groups in all (or as the scenario says) the clearing is by
-  // column generation; its columns and basis carry over to the clearings after delivery checks.
-  const groups = setup.zones.reduce((a, z) => a + z.bid.envelopeGroups.length, 0);
-  const byColumns = p.clearing === 'columns' || (p.clearing !== 'lp' && groups > COLUMN_CLEARING_FROM_GROUPS);
-  const columnPool = byColumns ? new ColumnPool(setup.zones) : null;
+  // By column generation when the scenario says so; its columns and basis carry over to the
+  // clearings after delivery checks.
+  const columnPool = p.clearing === 'columns' ? new ColumnPool(setup.zones) : null;
 
   return {
     name: 'admm',
 
     async initialise() {
       if (columnPool) {
-        // Many groups: the same clearing by column generation, no LP holding the groups (clearing-columns.ts).
+        // The same clearing by column generation, no LP holding the groups (clearing-columns.ts).
         const c = await clearByColumns(setup, { pool: columnPool, exporter, initialLossSqPu: lossSqPu });
         u = c.linkDuals.map((d) => d.map((v) => v / dt / rho));
         y = c.flexKw.map((a) => Float64Array.from(a));
@@ -74,6 +73,8 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
         return;
       }
       let links: number[][] = [];
+      // Beyond CLEARING_GROUP_BUDGET groups in all, the clearing holds coarser sums of them (clearing-groups.ts).
+      const cleared = clearingZones(setup.zones).map((c) => c.zone);
       const warm = await runDispatch(setup.inputs, {
         flexible, exporter, warmStart: clearingBasis,
         // Cleared again after a delivery check: from the losses of the point the rounds reached, not
@@ -82,7 +83,7 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
         // The announce carries each zone's envelope and its declared marginal costs (degradation,
         // peak tie-break), so the warm start is the clearing of those bids; policies with other
         // private objectives are what the rounds then settle.
-        extend: (built) => { fixDsoPast(built, setup.past); links = setup.zones.map((z, k) => addZoneTerms(built, z, k).linkRows); },
+        extend: (built) => { fixDsoPast(built, setup.past); links = cleared.map((z, k) => addZoneTerms(built, z, k).linkRows); },
         onSolved: (_built, sol) => { u = links.map((rows) => Float64Array.from(rows, (r) => sol.dual(r) / dt / rho)); },
       });
       y = warm.flexKw.map((a) => Float64Array.from(a));
@@ -155,14 +156,6 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
     },
   };
 }
-
-/**
- * Beyond this many envelope groups over all zones, the clearing is by column generation
- * (clearing-columns.ts) rather than one LP holding every group: a city's 100 zones announce ≈ 265 000,
- * past HiGHS's 2 GiB as one LP. Below it one LP is as fast or faster (1 000-bus feeder: 20 000 EVs'
- * 10 323 groups in 21 s as one LP, 36–45 s by columns; 100 000 EVs' 26 541 groups in ≈ 120 s either way).
- */
-export const COLUMN_CLEARING_FROM_GROUPS = 30_000;
 
 /** Tangent offsets, in units of the scale: fine near the target, wide enough for early rounds. */
 const TANGENT_OFFSETS = [0, ...[0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256].flatMap((a) => [a, -a])];
