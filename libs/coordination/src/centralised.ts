@@ -62,18 +62,17 @@ export function addEnvelopeLink(built: BuiltDispatch, zone: ZoneSetup, k: number
 /**
  * A zone's aggregate envelope (the sum of its announced groups) inside a DSO model: a relaxation of
  * addEnvelopeLink, every point the groups allow and some they do not, in 3 columns and 1 row a period.
- * Returns the link rows.
  * For a model whose answer the zone's own exact step then corrects (the ADMM step, methods/admm.ts).
  */
-export function addAggregateLink(built: BuiltDispatch, zone: ZoneSetup, k: number): number[] {
+export function addAggregateLink(built: BuiltDispatch, zone: ZoneSetup, k: number): void {
   const m = built.model;
   const grid = zone.bid.grid;
   const env = addEnvelope(m, zone.envelope, zone.bid.eta, grid, `z${zone.id}agg`);
   const flex = built.vars.flexKw[k];
-  return Array.from({ length: grid.periods }, (_, t) => {
+  for (let t = 0; t < grid.periods; t++) {
     const g = env.gridTerms(t);
-    return m.addConstraint(`z${zone.id}link`, [t], [flex.at(t), ...g.cols], [1, ...g.coefs.map((c) => -c)], '=', 0);
-  });
+    m.addConstraint(`z${zone.id}link`, [t], [flex.at(t), ...g.cols], [1, ...g.coefs.map((c) => -c)], '=', 0);
+  }
 }
 
 /**

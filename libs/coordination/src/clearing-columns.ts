@@ -39,8 +39,9 @@ export interface ColumnClearing {
 /**
  * The columns found so far, kept across clearings of the same zones (a re-clearing after a delivery
  * check starts from them). Each zone's groups are cut into `blocksPerZone` blocks of consecutive
- * groups (by default MASTER_BLOCKS over all zones), each block a convex combination of its own columns: a master that mixes blocks' schedules
- * independently reaches the optimum in fewer iterations than one that mixes whole-zone schedules
+ * groups (by default MASTER_BLOCKS over all zones), each block a convex combination of its own
+ * columns: a master that mixes blocks' schedules independently reaches the optimum in fewer
+ * iterations than one that mixes whole-zone schedules
  * (1 000-bus feeder, 20 000 EVs: 43 iterations with one block a zone, 19 with 26), while the master's
  * size grows with the blocks, not the groups (blocks of 20 groups at 100 000 EVs, 1 334 columns an
  * iteration: warm re-solves of 20 000 simplex iterations).
