@@ -6,6 +6,7 @@ export { loadZoneParty, zonePartyOf, announceOf, announcedEnvelope, envelopeOfGr
 export { splitScenario, partitionInputs, type SplitScenario } from './split';
 export { buildSimSetup, simSetupOf, excludedEvMessages, type SimSetup } from './harness';
 export { solveCentralised, addZoneTerms, addEnvelopeLink, type CentralisedResult } from './centralised';
+export { clearByColumns, ColumnPool, type ColumnClearing, type ColumnClearingOptions } from './clearing-columns';
 export { evaluateSchedules, type Evaluation, type Trade } from './evaluate';
 export { negotiate, zoneReportOf, DEFAULT_BUDGET_S, type ZoneClient, type ZoneReply, type RoundRecord, type NegotiationResult, type NegotiationOptions } from './negotiate';
 export { createMethod, type CoordinationMethod, type RoundUpdate } from './methods';

@@ -5,6 +5,7 @@ import { benchPowerFlow } from '@zonal/feeder';
 import { benchPartition } from '@zonal/partition';
 import { benchFleetScale, benchFleetScheduling } from '@zonal/policies';
 import { benchModelBuild, benchSolverWorker, configureSolver, shutdownSolver } from '@zonal/solver';
+import { benchClearing } from './clearing';
 import { benchMainJob, MAIN_JOB_GOAL_S } from './main-job';
 import { benchRolling, ROLLING_GOAL_S } from './rolling';
 import { benchCitySplit, benchNetworkSplit } from './network-split';
@@ -98,6 +99,11 @@ export const benchSuites: BenchSuite[] = [
       await shutdownSolver();
       return rows;
     },
+  },
+  {
+    name: 'clearing',
+    description: 'the DSO\'s clearing of the bids on the synthetic 1 000-bus, 20-zone feeder with 20 000 EVs: one LP holding every envelope group against column generation (negotiation.admm.clearing: columns), and the pricing step alone (≈ 2 min)',
+    run: () => benchClearing(),
   },
   {
     name: 'scale-100-zones',
