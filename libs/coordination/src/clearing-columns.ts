@@ -32,8 +32,6 @@ export interface ColumnClearing {
   dispatch: DispatchResult;
   /** Master solves (each a dispatch of the network with the columns so far). */
   iterations: number;
-  /** Columns per zone at the end. */
-  columns: number[];
 }
 
 /**
@@ -50,8 +48,6 @@ export class ColumnPool {
   /** The last master's basis and where its columns sat: the next clearing starts from them. */
   basis: DispatchBasis | null = null;
   layout: MasterLayout | null = null;
-  /** The masters' limit rows, where the inputs hold none of their own. */
-  readonly workingSet = new LimitWorkingSet();
   readonly blocks: Array<{ zone: number; groups: readonly EnvelopeGroup[] }> = [];
   readonly gridKw: Float64Array[][] = [];
   readonly costYuan: number[][] = [];
@@ -70,11 +66,9 @@ export class ColumnPool {
     this.gridKw[block].push(gridKw);
     this.costYuan[block].push(costYuan);
   }
-  /** Columns per zone. */
-  columnsPerZone(zones: number): number[] {
-    const n = new Array<number>(zones).fill(0);
-    this.blocks.forEach((b, i) => { n[b.zone] += this.gridKw[i].length; });
-    return n;
+  /** Columns in all. */
+  get size(): number {
+    return this.gridKw.reduce((a, c) => a + c.length, 0);
   }
 }
 
@@ -82,16 +76,17 @@ export class ColumnPool {
 export const MASTER_BLOCKS = 500;
 
 export interface ColumnClearingOptions {
-  /** The columns, basis and limit rows of an earlier clearing of the same zones (a re-clearing). */
+  /** The columns and basis of an earlier clearing of the same zones (a re-clearing). */
   pool?: ColumnPool;
   /** The losses to start from (the last point's); lossless otherwise. */
   initialLossSqPu?: Float64Array[];
   exporter?: LpExporter;
   /** Stop when the Lagrangian bound is within this of the master's objective, relative (default 1e-5). */
   relGap?: number;
-  /** At most this many master solves (default 500). */
-  maxIterations?: number;
 }
+
+/** At most this many master solves. */
+const MAX_ITERATIONS = 500;
 
 /**
  * The clearing stops when its Lagrangian bound is this close to the master's objective: it only starts
@@ -107,8 +102,8 @@ export async function clearByColumns(setup: NegotiationSetup, opts: ColumnCleari
   const zones = setup.zones;
   const pool = opts.pool ?? new ColumnPool(zones);
   // The masters' limit rows are the network's (those of the dispatches after the clearing too).
-  const workingSet = setup.inputs.workingSet ?? pool.workingSet;
-  const relGap = opts.relGap ?? DEFAULT_REL_GAP, maxIterations = opts.maxIterations ?? 500;
+  const workingSet = setup.inputs.workingSet ?? new LimitWorkingSet();
+  const relGap = opts.relGap ?? DEFAULT_REL_GAP;
   const flexible = zones.map((z) => z.flexible);
   let lossSqPu = opts.initialLossSqPu;
   // Each master takes the losses of the last one's point (a successive LP, as runDispatch's rounds),
@@ -152,8 +147,8 @@ export async function clearByColumns(setup: NegotiationSetup, opts: ColumnCleari
       if (reduced < -REDUCED_COST_TOL) improvement -= reduced;
     });
     const done = improvement <= relGap * Math.max(1, Math.abs(dispatch.objective));
-    if ((done && exactLosses) || iteration >= maxIterations) {
-      return { flexKw: dispatch.flexKw, linkDuals: duals.link, dispatch, iterations: iteration, columns: pool.columnsPerZone(zones.length) };
+    if ((done && exactLosses) || iteration >= MAX_ITERATIONS) {
+      return { flexKw: dispatch.flexKw, linkDuals: duals.link, dispatch, iterations: iteration };
     }
     if (done) exactLosses = true;
   }

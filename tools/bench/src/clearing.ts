@@ -6,8 +6,7 @@
  * Each clearing from a cold start, on its own copy of the inputs (no limit rows carried over).
  */
 import { syntheticNegotiationScenario } from '@zonal/agents';
-import { addZoneTerms, buildSimSetup, clearByColumns } from '@zonal/coordination';
-import { runDispatch } from '@zonal/dispatch';
+import { buildSimSetup, clearByColumns, solveCentralised } from '@zonal/coordination';
 import { cheapestGroupSchedules } from '@zonal/policies';
 import { configureSolver, shutdownSolver } from '@zonal/solver';
 
@@ -33,10 +32,8 @@ export async function benchClearing(evCounts: readonly number[] = [20_000]): Pro
     const build = async () => buildSimSetup(syntheticNegotiationScenario({ buses: 1000, zones: 20, evs, seed: 20251123 }).scenario);
     const lpSetup = await build();
     let t = performance.now();
-    const lp = await runDispatch(lpSetup.inputs, {
-      flexible: lpSetup.zones.map((z) => z.flexible),
-      extend: (built) => lpSetup.zones.forEach((z, k) => addZoneTerms(built, z, k)),
-    });
+    // The LP clearing is the centralised model (the zones' announced groups and declared terms).
+    const lp = (await solveCentralised(lpSetup)).dispatch;
     const lpS = (performance.now() - t) / 1000;
     const columnSetup = await build();
     t = performance.now();
