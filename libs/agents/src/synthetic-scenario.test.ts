@@ -72,6 +72,10 @@ describe('syntheticNegotiationScenario', () => {
     expect(scaled.lossKw / k).toBeCloseTo(generated.lossKw, 6);
   });
 
+  it('scales the substation rating with the load (the default\'s is sized for IEEE-33\'s)', () => {
+    expect(syn.scenario.network.substation!.ratingKva).toBeCloseTo(base.network.substation!.ratingKva * (syn.loadKw / baseLoadKw), 6);
+  });
+
   it('places the default DERs on existing non-slack buses, scaled with the load', () => {
     const ratio = syn.loadKw / baseLoadKw;
     const ids = new Set(syn.feeder.buses.filter((b) => !b.isSlack).map((b) => b.id));

@@ -5,7 +5,7 @@ import { shutdownSolver } from '@zonal/solver';
 import { expectConsistentRounds, expectFeasibleOutcome, gap } from '../test/outcome';
 import { solveCentralised } from './centralised';
 import { inProcessZoneClients } from './in-process';
-import { negotiate, type RoundRecord, type ZoneClient } from './negotiate';
+import { negotiate, worseDelivered, type RoundRecord, type ZoneClient } from './negotiate';
 import { buildSimSetup } from './harness';
 
 afterAll(() => shutdownSolver());
@@ -195,5 +195,39 @@ describe('the delivered point (SPEC §8 step 4 on the combined schedule)', async
     const pos = setup.feeder.buses.findIndex((b) => b.id === lateralEnd);
     const drawn = n.evaluation.dispatch.acBranchPKw.map((p) => p[pos]);
     expect(Math.max(...drawn)).toBeGreaterThan(Math.max(...n.zoneEvKw[0]) * 0.5);
+  });
+});
+
+describe('a limit the agreed plan itself breaks (a substation too small for the feeder\'s own load)', async () => {
+  // 3 MVA under IEEE-33's 3.7 MW at its peaks: no dispatch keeps it, the LP pays the soft penalty.
+  const undersized = { ...small, network: { ...small.network, substation: { ...small.network.substation!, ratingKva: 3000 } } };
+  const setup = await buildSimSetup(undersized);
+  const n = await negotiate(setup, inProcessZoneClients(setup));
+
+  it('is the plan\'s, not the delivery\'s: agreed with no re-plan, the violations reported and priced', () => {
+    const violations = n.evaluation.dispatch.acCheck.violations.filter((v) => v.kind === 'substation');
+    expect(violations.length).toBeGreaterThan(0);
+    expect(n.evaluation.dispatch.costs.penaltyYuan).toBeGreaterThan(0);
+    // Before, each agreement tightened the substation again, to no end (the 1 000-bus bench's 26x-overloaded transformer).
+    expect(n.deliveryChecks.flatMap((c) => c.tightened).filter((t) => /substation/.test(t))).toEqual([]);
+    expect(n.converged).toBe(true);
+  });
+});
+
+describe('worseDelivered', () => {
+  const v = (kind: 'vmin' | 'vmax' | 'rating' | 'substation', value: number, limit: number, busId = 5, period = 3) => ({ kind, busId, period, hour: period, value, limit });
+
+  it('keeps what the agreed point does not break, and what the delivery made worse by more than 0.1% of the limit', () => {
+    const delivered = [v('rating', 120, 100), v('rating', 110, 100, 6), v('substation', 2600.05, 100, 1), v('vmin', 0.88, 0.9), v('vmax', 1.06, 1.05, 7), v('substation', 2600.2, 100, 1, 4)];
+    const agreed = [v('rating', 109.95, 100, 6), v('substation', 2600, 100, 1), v('vmin', 0.895, 0.9), v('vmax', 1.06, 1.05, 7), v('substation', 2600, 100, 1, 4)];
+    // rating at bus 5: the agreed point keeps it; at bus 6: 0.05 kVA worse (under 0.1 of 100);
+    // substation 0.05 worse, then 0.2; vmin 0.015 pu lower (over 0.0009); vmax the same.
+    expect(worseDelivered(delivered, agreed)).toEqual([delivered[0], delivered[3], delivered[5]]);
+    expect(worseDelivered(delivered, [])).toEqual(delivered);
+    expect(worseDelivered([], agreed)).toEqual([]);
+  });
+
+  it('matches a violation by kind, bus and period only', () => {
+    expect(worseDelivered([v('rating', 120, 100, 5, 3)], [v('rating', 130, 100, 5, 4), v('vmax', 1.2, 1.05, 5, 3)])).toHaveLength(1);
   });
 });
