@@ -194,6 +194,7 @@ export async function runDsoAgent(o: DsoAgentOptions): Promise<DsoOutcome> {
     if (negotiation.stoppedBy) log(`stopped without converging: ${negotiation.stoppedBy}`);
     for (const z of negotiation.stalledZones) log(`zone ${z.zoneId} stalled: its answer has not moved since round ${z.sinceRound}, ${z.mismatchKw.toFixed(3)} kW (RMS) off what the DSO asks`);
     if (negotiation.unanswered.length) log(`stopped without converging: zone(s) ${negotiation.unanswered.join(', ')} never gave an acceptable answer`);
+    if (negotiation.deliveryKept) log(`agreed at round ${negotiation.deliveryKept.round} keeping ${negotiation.deliveryKept.violations} soft-limit violation(s) of the delivered point (penalties ${negotiation.deliveryKept.penaltyYuan.toFixed(2)} yuan): re-planning had stopped lowering its cost`);
     if (negotiation.deliveryUnmet) log(`stopped without converging: after ${negotiation.deliveryChecks.length} re-plans the point the zones' EVs deliver still breaks a rating`);
     if (negotiation.roundLimitHit) log(`round limit ${network.scenario.negotiation.maxRounds} reached before convergence`);
     if (negotiation.stalled) log(`stopped without converging: no progress in the last ${network.scenario.negotiation.stallRounds} rounds (primal residual ${negotiation.rounds.at(-1)!.primalResidualKw.toFixed(3)} kW)`);

@@ -105,6 +105,8 @@ export interface SimReport {
   incidents: NegotiationResult['incidents'];
   /** Rounds at which the method agreed but the EVs' delivered point broke a limit (the DSO then tightened those limits in its model and went on). */
   deliveryChecks: NegotiationResult['deliveryChecks'];
+  /** Agreed on a delivered point that keeps soft-limit violations, once the re-plans stopped lowering its cost (NegotiationResult.deliveryKept); null otherwise. */
+  deliveryKept: NegotiationResult['deliveryKept'];
   /** The EVs the zones left out, named: only a harness that holds the zone files fills this (a DSO knows counts). */
   excludedEvs: string[];
   roundLog: Array<{ round: number; rho: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; relCostChange: number | null }>;
@@ -238,6 +240,7 @@ export function buildSimReport(args: {
     acBefore: { lossKwh: before.acCheck.lossKwh, vminPu: before.acCheck.vminPu, vminBus: before.acCheck.vminBusId, violations: before.acCheck.violations.length },
     incidents: n.incidents,
     deliveryChecks: n.deliveryChecks,
+    deliveryKept: n.deliveryKept,
     excludedEvs: [],
     roundLog: n.rounds.map((r) => ({ round: r.round, rho: r.rho, primalResidualKw: r.primalResidualKw, dualResidualKw: r.dualResidualKw, totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange })),
     emissionsT: { before: before.emissionsT, after: after.emissionsT, quota: after.quotaT },

@@ -20,6 +20,8 @@ export interface NegotiationCheckpoint {
   targetKw: Float64Array[];
   incidents: NegotiationResult['incidents'];
   deliveryChecks: NegotiationResult['deliveryChecks'];
+  /** Absent in a checkpoint written before it existed. */
+  deliveryKept?: NegotiationResult['deliveryKept'];
   /** The DSO's working model's limits as tightened so far (`ratingScale` of the dispatch inputs). */
   ratingScale: { branch: Float64Array[]; substation: Float64Array; voltageMarginPu: Float64Array[] };
   /** Per zone, the round since which its accepted answer has not moved. */

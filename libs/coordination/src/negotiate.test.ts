@@ -5,7 +5,7 @@ import { shutdownSolver } from '@zonal/solver';
 import { expectConsistentRounds, expectFeasibleOutcome, gap } from '../test/outcome';
 import { solveCentralised } from './centralised';
 import { inProcessZoneClients } from './in-process';
-import { negotiate, worseDelivered, type RoundRecord, type ZoneClient } from './negotiate';
+import { negotiate, type RoundRecord, type ZoneClient } from './negotiate';
 import { buildSimSetup } from './harness';
 
 afterAll(() => shutdownSolver());
@@ -185,12 +185,22 @@ describe('the delivered point (SPEC §8 step 4 on the combined schedule)', async
   }));
   const n = await negotiate(setup, clients);
 
-  it('judges agreement by where the EVs draw: the DSO tightens its model until that point breaks no limit, or says it could not', () => {
+  it('judges agreement by where the EVs draw: the DSO re-plans while that lowers what the delivered point costs, then keeps it, priced', () => {
     expect(n.deliveryChecks.length).toBeGreaterThan(0);
     expect(n.deliveryChecks[0].tightened.join(' ')).toMatch(/bus (19|20|21|22)/);
-    const violations = n.evaluation.dispatch.acCheck.violations;
-    if (n.converged) expect(violations).toEqual([]);
-    else expect(n.deliveryUnmet || n.stalled || n.roundLimitHit).toBe(true);
+    // This zone draws at the lateral's end whatever the DSO's model says: re-planning stops once it no
+    // longer changes what the delivered point costs, and that point, violations and all, is the answer.
+    const kept = n.deliveryKept!;
+    expect(kept, 'this run ends by keeping the delivered point').not.toBeNull();
+    expect(n.converged).toBe(true);
+    expect(kept.bestCostYuan).toBe(Math.min(...n.deliveryChecks.map((c) => c.deliveredCostYuan!)));
+    expect(Math.abs(kept.deliveredCostYuan - kept.bestCostYuan)).toBeLessThanOrEqual(small.negotiation.admm.relCostTol * kept.bestCostYuan);
+    // The kept point is the result: its violations, cost and penalties are the evaluation's.
+    const e = n.evaluation;
+    expect(kept.violations).toBeGreaterThan(0);
+    expect(e.dispatch.acCheck.violations.length).toBeGreaterThanOrEqual(kept.violations);
+    expect(Math.abs(kept.penaltyYuan - e.dispatch.costs.penaltyYuan)).toBeLessThan(1e-6 * Math.max(1, e.dispatch.costs.penaltyYuan));
+    expect(Math.abs(kept.deliveredCostYuan - (e.totalCostYuan + e.dispatch.costs.penaltyYuan))).toBeLessThan(1e-6 * kept.deliveredCostYuan);
     // The result is that point: the lateral carries zone 1's whole EV load.
     const pos = setup.feeder.buses.findIndex((b) => b.id === lateralEnd);
     const drawn = n.evaluation.dispatch.acBranchPKw.map((p) => p[pos]);
@@ -204,30 +214,14 @@ describe('a limit the agreed plan itself breaks (a substation too small for the 
   const setup = await buildSimSetup(undersized);
   const n = await negotiate(setup, inProcessZoneClients(setup));
 
-  it('is the plan\'s, not the delivery\'s: agreed with no re-plan, the violations reported and priced', () => {
+  it('is re-planned only while that lowers what the delivered point costs: then agreed, the violations kept and priced', () => {
     const violations = n.evaluation.dispatch.acCheck.violations.filter((v) => v.kind === 'substation');
     expect(violations.length).toBeGreaterThan(0);
     expect(n.evaluation.dispatch.costs.penaltyYuan).toBeGreaterThan(0);
-    // Before, each agreement tightened the substation again, to no end (the 1 000-bus bench's 26x-overloaded transformer).
-    expect(n.deliveryChecks.flatMap((c) => c.tightened).filter((t) => /substation/.test(t))).toEqual([]);
+    // Before, each agreement tightened the substation again, ten times, and the run stopped unconverged
+    // (the 1 000-bus bench's transformer at 26x its rating in every period).
     expect(n.converged).toBe(true);
-  });
-});
-
-describe('worseDelivered', () => {
-  const v = (kind: 'vmin' | 'vmax' | 'rating' | 'substation', value: number, limit: number, busId = 5, period = 3) => ({ kind, busId, period, hour: period, value, limit });
-
-  it('keeps what the agreed point does not break, and what the delivery made worse by more than 0.1% of the limit', () => {
-    const delivered = [v('rating', 120, 100), v('rating', 110, 100, 6), v('substation', 2600.05, 100, 1), v('vmin', 0.88, 0.9), v('vmax', 1.06, 1.05, 7), v('substation', 2600.2, 100, 1, 4)];
-    const agreed = [v('rating', 109.95, 100, 6), v('substation', 2600, 100, 1), v('vmin', 0.895, 0.9), v('vmax', 1.06, 1.05, 7), v('substation', 2600, 100, 1, 4)];
-    // rating at bus 5: the agreed point keeps it; at bus 6: 0.05 kVA worse (under 0.1 of 100);
-    // substation 0.05 worse, then 0.2; vmin 0.015 pu lower (over 0.0009); vmax the same.
-    expect(worseDelivered(delivered, agreed)).toEqual([delivered[0], delivered[3], delivered[5]]);
-    expect(worseDelivered(delivered, [])).toEqual(delivered);
-    expect(worseDelivered([], agreed)).toEqual([]);
-  });
-
-  it('matches a violation by kind, bus and period only', () => {
-    expect(worseDelivered([v('rating', 120, 100, 5, 3)], [v('rating', 130, 100, 5, 4), v('vmax', 1.2, 1.05, 5, 3)])).toHaveLength(1);
+    expect(n.deliveryKept).not.toBeNull();
+    expect(n.deliveryChecks.length).toBeLessThan(10);
   });
 });

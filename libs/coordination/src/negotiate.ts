@@ -52,7 +52,14 @@ export interface NegotiationResult {
    * Rounds at which the method agreed but the point the EVs deliver (per bus) broke a limit: the DSO
    * then tightened those limits in its own model and went on.
    */
-  deliveryChecks: Array<{ round: number; violations: number; tightened: string[] }>;
+  deliveryChecks: Array<{ round: number; violations: number; tightened: string[]; deliveredCostYuan?: number }>;
+  /**
+   * Set when the method agreed on a point whose delivery still breaks soft limits, accepted because
+   * the re-plans had stopped lowering the delivered point's cost (eq 1 + degradation + penalties):
+   * within `admm.relCostTol` of the cheapest delivered point of the checks before. Converged, the
+   * violations kept and priced in the result's penalties; null otherwise.
+   */
+  deliveryKept: { round: number; violations: number; penaltyYuan: number; deliveredCostYuan: number; bestCostYuan: number } | null;
   /**
    * Zones that never gave an acceptable answer when the method agreed: the run stopped there, not
    * converged (the DSO agreeing with its own copy of a silent zone is no agreement).
@@ -102,7 +109,7 @@ export const DEFAULT_BUDGET_S = 600;
 export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], opts: NegotiationOptions = {}): Promise<NegotiationResult> {
   const { maxRounds, zoneTimeoutMs, stallRounds, method: methodName } = setup.scenario.negotiation;
   const budgetMs = (setup.scenario.negotiation.budgetS ?? DEFAULT_BUDGET_S) * 1000;
-  const primalTolKw = setup.scenario.negotiation.admm.primalTolKw;
+  const { primalTolKw, relCostTol } = setup.scenario.negotiation.admm;
   // The DSO's working model: its limits tighten where a delivered point broke them.
   const model = workingModel(setup);
   const method = createMethod(methodName, model, opts.exporter);
@@ -113,6 +120,7 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   let rounds: RoundRecord[] = [];
   let incidents: NegotiationResult['incidents'] = [];
   let deliveryChecks: NegotiationResult['deliveryChecks'] = [];
+  let deliveryKept: NegotiationResult['deliveryKept'] = null;
   let unmovedSince = setup.zones.map(() => 1);
   let converged = false, stalled = false, deliveryUnmet = false;
   let unanswered: number[] = [];
@@ -123,6 +131,7 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     checkCheckpoint(cp, method.name, zoneIds, opts.resume.rounds);
     method.restore(cp.methodState);
     ({ answers, targetKw, incidents, deliveryChecks, unmovedSince, dsoEvKw, converged, stalled, deliveryUnmet, unanswered } = cp);
+    deliveryKept = cp.deliveryKept ?? null;
     rounds = [...opts.resume.rounds];
     restoreRatingScale(model, cp.ratingScale);
     elapsedBefore = cp.elapsedMs;
@@ -169,18 +178,19 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     if (converged) {
       // SPEC §8 step 4 on the combined schedule: agreed only when what the EVs draw, bus by bus, passes the AC check.
       const delivered = await evaluateSchedules(setup, answers.map((a, k) => a?.evKw ?? dsoEvKw[k]), 0, { busEvKw: answers.map((a) => a?.busEvKw) });
-      let broken = delivered.dispatch.acCheck.violations;
-      // Only what the EVs' draw bus by bus made worse than the agreed aggregates: a soft limit the
-      // DSO's own plan breaks (priced, say a substation too small for the load) no re-plan removes.
-      if (broken.length) {
-        const agreed = await evaluateSchedules(setup, answers.map((a, k) => a?.evKw ?? dsoEvKw[k]), 0);
-        broken = worseDelivered(broken, agreed.dispatch.acCheck.violations);
-      }
-      if (broken.length && deliveryChecks.length >= MAX_DELIVERY_CHECKS) {
+      const broken = delivered.dispatch.acCheck.violations;
+      // What the point costs as delivered, penalties included: the re-plans are worth going on with while they lower it.
+      const deliveredCostYuan = delivered.dispatch.costs.totalYuan + delivered.dispatch.costs.penaltyYuan + answers.reduce((a, x) => a + (x?.degradationYuan ?? 0), 0);
+      const bestCostYuan = Math.min(...deliveryChecks.map((c) => c.deliveredCostYuan ?? Infinity));
+      if (broken.length && Number.isFinite(bestCostYuan) && Math.abs(deliveredCostYuan - bestCostYuan) <= relCostTol * Math.abs(bestCostYuan)) {
+        // The DSO moves its model of where a zone's EVs draw; the zone's EVs draw where its own schedule
+        // puts them. When re-planning no longer changes what the delivered point costs, it is the answer.
+        deliveryKept = { round, violations: broken.length, penaltyYuan: delivered.dispatch.costs.penaltyYuan, deliveredCostYuan, bestCostYuan };
+      } else if (broken.length && deliveryChecks.length >= MAX_DELIVERY_CHECKS) {
         converged = false;
         deliveryUnmet = true;
       } else if (broken.length) {
-        deliveryChecks.push({ round, violations: broken.length, tightened: tightenWhereBroken(model, broken, tightenMargin(deliveryChecks.length)) });
+        deliveryChecks.push({ round, violations: broken.length, tightened: tightenWhereBroken(model, broken, tightenMargin(deliveryChecks.length)), deliveredCostYuan });
         converged = false;
         // The method starts again from the DSO's clearing of the bids on its tightened model: agreement
         // from there takes a few rounds, where continuing from the old point took tens.
@@ -210,7 +220,7 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     await opts.onRound?.(record);
     await opts.onCheckpoint?.({
       version: CHECKPOINT_VERSION, method: method.name, round, zoneIds, methodState: method.snapshot(),
-      answers, targetKw, incidents, deliveryChecks, unmovedSince, dsoEvKw, converged, stalled, deliveryUnmet, unanswered,
+      answers, targetKw, incidents, deliveryChecks, deliveryKept, unmovedSince, dsoEvKw, converged, stalled, deliveryUnmet, unanswered,
       ratingScale: model.inputs.ratingScale as NegotiationCheckpoint['ratingScale'], elapsedMs: elapsedMs(),
     }, record);
   }
@@ -230,7 +240,7 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   const agreedEvaluation = agreed && differs(agreed, evaluation) ? agreed : null;
   return {
     method: method.name, rounds, converged, roundLimitHit: !converged && !stalled && !deliveryUnmet && !unanswered.length && !stoppedBy,
-    stalled, deliveryUnmet, unanswered, stalledZones, stoppedBy, zoneEvKw, answers, targetKw, incidents, deliveryChecks, evaluation, agreedEvaluation,
+    stalled, deliveryUnmet, unanswered, stalledZones, stoppedBy, zoneEvKw, answers, targetKw, incidents, deliveryChecks, deliveryKept, evaluation, agreedEvaluation,
   };
 }
 
@@ -446,24 +456,3 @@ function differs(a: Evaluation, b: Evaluation): boolean {
     || !close(a.dispatch.acCheck.lossKwh, b.dispatch.acCheck.lossKwh) || a.dispatch.acCheck.violations.length !== b.dispatch.acCheck.violations.length;
 }
 
-/**
- * The delivered point's violations that the agreed point (the DSO's model of the agreed aggregates:
- * each zone's total spread by its announced shares) does not have, or has by less: the ones the EVs'
- * draw bus by bus caused. A violation the agreed point has too is the DSO's own plan's (a soft limit
- * it priced rather than kept), which no re-plan of the delivery removes; where the EVs' draw moves it
- * by no more than `PLANNED_SLACK` of the limit it is still the plan's (a re-spread EV load changes the
- * line losses a substation carries: 0.24 kVA of 3 000 on small-test).
- */
-export function worseDelivered(delivered: readonly Violation[], agreed: readonly Violation[]): Violation[] {
-  const key = (v: Violation) => `${v.kind} ${v.busId} ${v.period}`;
-  const planned = new Map(agreed.map((v) => [key(v), v]));
-  return delivered.filter((v) => {
-    const a = planned.get(key(v));
-    if (!a) return true;
-    // Below the band is worse lower; every other limit is worse higher.
-    const worseBy = v.kind === 'vmin' ? a.value - v.value : v.value - a.value;
-    return worseBy > PLANNED_SLACK * v.limit;
-  });
-}
-/** See worseDelivered. */
-const PLANNED_SLACK = 1e-3;

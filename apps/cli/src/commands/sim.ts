@@ -426,6 +426,11 @@ function printSummary(r: SimReport, outDir: string): void {
   console.log(`AC check: losses ${r.ac.lossKwh.toFixed(1)} kWh/day (LP ${r.ac.lpLossKwh.toFixed(1)}), minimum voltage ${r.ac.vminPu.toFixed(4)} pu at bus ${r.ac.vminBus}, ${clock(r.ac.vminHour)}; ` +
     `max |V_LP − V_AC| ${r.ac.maxAbsVDiffPu.toExponential(1)} pu; violations ${r.ac.violations} (before coordination: ${r.acBefore.violations}, vmin ${r.acBefore.vminPu.toFixed(4)} pu)`);
   for (const d of r.deliveryChecks ?? []) console.log(`round ${d.round}: agreed, but the point the EVs deliver broke ${d.violations} limit(s); the DSO tightened ${d.tightened.join(', ')} in its model and went on`);
+  const kept = r.deliveryKept;
+  if (kept) {
+    console.log(`round ${kept.round}: agreed on a point whose delivery still breaks ${kept.violations} soft limit(s) (penalties ${f2(kept.penaltyYuan)} yuan, in the costs above): ` +
+      `re-planning had stopped lowering what it costs (${f2(kept.deliveredCostYuan)} yuan against ${f2(kept.bestCostYuan)} at the best check before, within negotiation.admm.relCostTol)`);
+  }
   if (r.incidents.length) console.log(`incidents: ${r.incidents.map((i) => `round ${i.round} zone ${i.zoneId} ${i.status}${i.status === 'refused' || i.status === 'stalled' ? ` (${i.detail})` : ''}`).join('; ')}`);
   if (r.excludedEvs.length) console.log(`${r.excludedEvs.length} EV(s) left out of every envelope (listed in report.json), e.g. ${r.excludedEvs[0]}`);
   console.log(`report: ${join(outDir, 'report.json')} and ${join(outDir, 'report.html')} (+ periods.csv, buses.csv, branches.csv, violations.csv, rounds.csv, costs.csv, zones.csv, trades.csv, trade-prices.csv)`);

@@ -174,6 +174,8 @@ export interface WindowRecord {
   incidents: string[];
   /** Rounds at which the zones agreed on a point their EVs deliver past a limit, and what the DSO tightened (NegotiationResult.deliveryChecks). */
   deliveryChecks: NegotiationResult['deliveryChecks'];
+  /** Agreed keeping the delivered point's soft-limit violations once re-planning stopped lowering its cost (NegotiationResult.deliveryKept). */
+  deliveryKept: NegotiationResult['deliveryKept'];
   /** The window's estimate of the whole day's cost: its AC-checked dispatch (realised past, planned rest) + its EV degradation + penalties (yuan). */
   dayCostYuan: number;
   /** EVs in the window's fleets: realised ones present (or known: parked across 00:00), forecast sessions still to come. */
@@ -333,7 +335,7 @@ export async function runRollingDso(network: NegotiationSetup, dayAhead: Evaluat
     const w: WindowRecord = {
       startPeriod: k, periods: to - k, replanned: n !== null, offPlanZones: offPlan,
       method: n?.method ?? null, rounds: n?.rounds.length ?? 0, converged: n ? n.converged : true, stoppedBy: n?.stoppedBy ?? null,
-      stalled: n?.stalled ?? false, deliveryUnmet: n?.deliveryUnmet ?? false, deliveryChecks: n?.deliveryChecks ?? [],
+      stalled: n?.stalled ?? false, deliveryUnmet: n?.deliveryUnmet ?? false, deliveryChecks: n?.deliveryChecks ?? [], deliveryKept: n?.deliveryKept ?? null,
       unanswered: n?.unanswered ?? [], incidents: (n?.incidents ?? []).map((i) => `round ${i.round}, zone ${i.zoneId}, ${i.status}: ${i.detail}`),
       dayCostYuan: n ? n.evaluation.totalCostYuan + n.evaluation.dispatch.costs.penaltyYuan + pastDegradation : NaN,
       realisedEvs: views.reduce((a, v) => a + v.realisedEvs, 0),
