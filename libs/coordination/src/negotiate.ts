@@ -455,4 +455,3 @@ function differs(a: Evaluation, b: Evaluation): boolean {
   return !close(a.totalCostYuan, b.totalCostYuan) || !close(a.dispatch.costs.penaltyYuan, b.dispatch.costs.penaltyYuan)
     || !close(a.dispatch.acCheck.lossKwh, b.dispatch.acCheck.lossKwh) || a.dispatch.acCheck.violations.length !== b.dispatch.acCheck.violations.length;
 }
-
