@@ -5,6 +5,7 @@ import { shutdownSolver } from '@zonal/solver';
 import { expectConsistentRounds, expectFeasibleOutcome, gap } from '../test/outcome';
 import { solveCentralised } from './centralised';
 import { inProcessZoneClients } from './in-process';
+import { decodeState, encodeState, type NegotiationCheckpoint } from './checkpoint';
 import { negotiate, type RoundRecord, type ZoneClient } from './negotiate';
 import { buildSimSetup } from './harness';
 
@@ -183,7 +184,16 @@ describe('the delivered point (SPEC §8 step 4 on the combined schedule)', async
       return r.status === 'replied' ? { status: 'replied', answer: { ...r.answer, busEvKw: [{ bus: lateralEnd, kw: Float64Array.from(r.answer.evKw) }] } } : r;
     },
   }));
-  const n = await negotiate(setup, clients);
+  const checkpoints: NegotiationCheckpoint[] = [];
+  const n = await negotiate(setup, clients, { onCheckpoint: (cp) => { checkpoints.push(decodeState<NegotiationCheckpoint>(encodeState(cp), 'checkpoint')); } });
+
+  it('keeps the kept point across a restart: a DSO resumed from its last checkpoint reports it as it was', async () => {
+    expect(checkpoints.at(-1)!.deliveryKept).toEqual(n.deliveryKept);
+    const resumed = await negotiate(setup, clients, { resume: { checkpoint: checkpoints.at(-1)!, rounds: n.rounds } });
+    expect(resumed.converged).toBe(true);
+    expect(resumed.deliveryKept).toEqual(n.deliveryKept);
+    expect(resumed.deliveryChecks).toEqual(n.deliveryChecks);
+  });
 
   it('judges agreement by where the EVs draw: the DSO re-plans while that lowers what the delivered point costs, then keeps it, priced', () => {
     expect(n.deliveryChecks.length).toBeGreaterThan(0);
