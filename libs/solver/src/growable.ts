@@ -32,6 +32,15 @@ abstract class Growable<A extends TypedArray> {
     this.data[i] += value;
   }
 
+  /** Appends `values`, each plus `shift` (column and row numbers moved into another model). */
+  pushAll(values: A, shift = 0): void {
+    const at = this.length;
+    this.reserve(at + values.length);
+    this.data.set(values, at);
+    if (shift !== 0) for (let i = at; i < at + values.length; i++) this.data[i] += shift;
+    this.length += values.length;
+  }
+
   /** Drops entries past `length` (the builder rolls back a row this way). */
   truncate(length: number): void {
     this.length = length;

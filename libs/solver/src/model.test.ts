@@ -140,3 +140,47 @@ describe('ModelBuilder objective', () => {
     expect(viaQ).toBeCloseTo(asWritten, 14);
   });
 });
+
+describe('ModelBuilder append', () => {
+  /** A small block: two families of columns, one shared with the host, rows over its own columns. */
+  function writeBlock(m: ModelBuilder, at: number): void {
+    const x = m.addVars('x', [3], ([i]) => ({ lb: -i, ub: 10 + i }));
+    const y = m.addVar('y', [7, 2], { lb: 1, ub: 4, integer: true });
+    m.setObjectiveCoef(x.at(1), 2.5);
+    m.addConstraint('blk', [at], [x.at(0), x.at(2), y], [1, -3, 0.5], '<=', 4);
+    m.addRangeConstraint('shared', [at], [y, x.at(1)], [2, 1], -1, 6);
+  }
+
+  it('equals the model built entry by entry: values, bounds, costs, names (the host\'s families reused)', () => {
+    const direct = new ModelBuilder('host');
+    const z = direct.addVar('z', [0], { ub: 5 });
+    direct.addConstraint('shared', [0], [z], [1], '>=', 1);
+    writeBlock(direct, 9);
+    direct.addConstraint('after', [], [z, 3], [1, 1], '=', 2);
+
+    const viaAppend = new ModelBuilder('host');
+    const z2 = viaAppend.addVar('z', [0], { ub: 5 });
+    viaAppend.addConstraint('shared', [0], [z2], [1], '>=', 1);
+    const block = new ModelBuilder('block');
+    writeBlock(block, 9);
+    expect(viaAppend.append(block)).toEqual({ colOffset: 1, rowOffset: 1 });
+    viaAppend.addConstraint('after', [], [z2, 3], [1, 1], '=', 2);
+
+    expect(viaAppend.toArrays({ copy: true })).toEqual({ ...direct.toArrays({ copy: true }) });
+    const names = (m: ModelBuilder) => [Array.from({ length: m.numCols }, (_, c) => m.colName(c)), Array.from({ length: m.numRows }, (_, r) => m.rowName(r))];
+    expect(names(viaAppend)).toEqual(names(direct));
+    expect(names(viaAppend)[0]).toEqual(['z(0)', 'x(0)', 'x(1)', 'x(2)', 'y(7.2)']);
+    // Appended twice (a block many models share), the second copy lands after the first.
+    expect(viaAppend.append(block)).toEqual({ colOffset: 5, rowOffset: 4 });
+    expect(dense(viaAppend).slice(4).map((row) => row.slice(5))).toEqual(dense(block));
+  });
+
+  it('refuses a block with quadratic terms and the model itself', () => {
+    const m = new ModelBuilder('m');
+    const q = new ModelBuilder('q');
+    const x = q.addVar('x', []);
+    q.addQuadraticTerm(x, x, 1);
+    expect(() => m.append(q)).toThrow(/quadratic/);
+    expect(() => m.append(m)).toThrow(/itself/);
+  });
+});
