@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSimSetup } from '@zonal/coordination';
 import { buildRadialNetwork, loadFeeder, makeSyntheticFeeder, runPowerFlow, type Feeder } from '@zonal/feeder';
 import { loadScenario } from '@zonal/scenario';
-import { subtreeZones, syntheticNegotiationScenario } from './synthetic-scenario';
+import { subtreeZones, syntheticNegotiationScenario, syntheticZoneTimeoutMs } from './synthetic-scenario';
 
 const bus = (id: number) => ({ id, baseKv: 12.66, pdKw: 10, qdKvar: 5, isSlack: id === 1, vmSetPu: 1 });
 const line = (from: number, to: number) => ({ from, to, rOhm: 0.1, xOhm: 0.1, inService: true });
@@ -74,6 +74,13 @@ describe('syntheticNegotiationScenario', () => {
 
   it('scales the substation rating with the load (the default\'s is sized for IEEE-33\'s)', () => {
     expect(syn.scenario.network.substation!.ratingKva).toBeCloseTo(base.network.substation!.ratingKva * (syn.loadKw / baseLoadKw), 6);
+  });
+
+  it('gives its zones a timeout that grows with the fleet (1 s per 1 000 EVs, the default\'s at least, 600 s at most)', () => {
+    expect(syn.scenario.negotiation.zoneTimeoutMs).toBe(Math.max(base.negotiation.zoneTimeoutMs, opts.evs));
+    expect(syntheticZoneTimeoutMs(10_000, 100_000)).toBe(100_000);
+    expect(syntheticZoneTimeoutMs(10_000, 3_000)).toBe(10_000);
+    expect(syntheticZoneTimeoutMs(10_000, 1_000_000)).toBe(600_000);
   });
 
   it('places the default DERs on existing non-slack buses, scaled with the load', () => {

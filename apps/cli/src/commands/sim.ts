@@ -432,6 +432,11 @@ function printSummary(r: SimReport, outDir: string): void {
       `re-planning had stopped lowering what it costs (${f2(kept.deliveredCostYuan)} yuan against ${f2(kept.bestCostYuan)} at the best check before, within negotiation.admm.relCostTol)`);
   }
   if (r.incidents.length) console.log(`incidents: ${r.incidents.map((i) => `round ${i.round} zone ${i.zoneId} ${i.status}${i.status === 'refused' || i.status === 'stalled' ? ` (${i.detail})` : ''}`).join('; ')}`);
+  if (r.transport === 'in-process' && r.incidents.some((i) => i.status === 'timeout')) {
+    // In process every zone waits its turn on the same cores as the DSO: a timeout there says the
+    // machine was busy, not that a zone failed, and it sends the run down another path.
+    console.log(`zones timed out on the in-process transport, where they share this machine's cores with the DSO and each other: raise the scenario's negotiation.zoneTimeoutMs for a run that does not depend on the machine's load, or run the zones as processes (--nats)`);
+  }
   if (r.excludedEvs.length) console.log(`${r.excludedEvs.length} EV(s) left out of every envelope (listed in report.json), e.g. ${r.excludedEvs[0]}`);
   console.log(`report: ${join(outDir, 'report.json')} and ${join(outDir, 'report.html')} (+ periods.csv, buses.csv, branches.csv, violations.csv, rounds.csv, costs.csv, zones.csv, trades.csv, trade-prices.csv)`);
 }
