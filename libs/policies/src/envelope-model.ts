@@ -60,16 +60,26 @@ export function addEnvelope(m: ModelBuilder, env: AggregateEnvelope, eta: number
 export function addEnvelopeGroups(m: ModelBuilder, groups: readonly EnvelopeGroup[], eta: number, grid: TimeGrid, prefix = 'ev'): EnvelopeVars {
   if (groups.length === 1 && groups[0].shiftPeriods === 0) return addEnvelope(m, groups[0].envelope, eta, grid, prefix);
   const T = grid.periods;
-  const block = groupsBlock(groups, grid, prefix);
+  const block = reusedBlock(groups, grid, prefix);
+  if (!block) {
+    // The first model to hold these groups has them written into it: many groups arrays are held
+    // once (a fleet scheduled once), where a block would only add a copy.
+    const written = writeGroups(m, groups, grid, prefix);
+    return envelopeVars(eta, written.chargeKw, written.dischargeKw, () => written.parts);
+  }
   const { colOffset } = m.append(block.model);
   const chargeKw = new VarBlock(`${prefix}C`, [T], colOffset + block.chargeStart);
   const dischargeKw = new VarBlock(`${prefix}D`, [T], colOffset + block.dischargeStart);
+  // Moved to this model's columns when asked for: a DSO's clearing never reads them.
+  return envelopeVars(eta, chargeKw, dischargeKw, () => block.parts.map((p) => ({ chargeCols: moved(p.chargeCols, colOffset), dischargeCols: moved(p.dischargeCols, colOffset) })));
+}
+
+function envelopeVars(eta: number, chargeKw: VarBlock, dischargeKw: VarBlock, partsOf: () => EnvelopeGroupCols[]): EnvelopeVars {
   let parts: EnvelopeGroupCols[] | undefined;
   return {
     chargeKw, dischargeKw, gridTerms: (t) => ({ cols: [chargeKw.at(t), dischargeKw.at(t)], coefs: [1 / eta, -eta] }),
-    // Moved to this model's columns when asked for: a DSO's clearing never reads them.
     get groups() {
-      return parts ??= block.parts.map((p) => ({ chargeCols: moved(p.chargeCols, colOffset), dischargeCols: moved(p.dischargeCols, colOffset) }));
+      return parts ??= partsOf();
     },
   };
 }
@@ -90,26 +100,36 @@ interface GroupsBlock {
 }
 
 /**
- * The groups' columns and rows, built once per groups array (and prefix and grid) and appended to
- * every model that holds them: the DSO's clearing is rebuilt at each loss round and after each
- * delivery check, a zone's model every round, over the same announced groups (26 541 of them and
- * 575 000 columns in the 1 000-bus, 100 000-EV negotiation, where building them each time was a fifth
- * of the run). Announced groups are never changed once made, so the array is the key.
+ * The groups' columns and rows, built once per groups array (and prefix and grid) from its second
+ * model on and appended to every model that holds them: the DSO's clearing is rebuilt at each loss
+ * round and after each delivery check, a zone's model every round, over the same announced groups
+ * (26 541 of them and 575 000 columns in the 1 000-bus, 100 000-EV negotiation, where building them
+ * each time was a fifth of the run). Announced groups are never changed once made, so the array is
+ * the key; 'seen' marks an array whose first model had them written directly.
  */
-const blocks = new WeakMap<readonly EnvelopeGroup[], Map<string, GroupsBlock>>();
+const blocks = new WeakMap<readonly EnvelopeGroup[], Map<string, GroupsBlock | 'seen'>>();
 
-function groupsBlock(groups: readonly EnvelopeGroup[], grid: TimeGrid, prefix: string): GroupsBlock {
+/** null the first time these groups go into a model, their block (built at the second) after. */
+function reusedBlock(groups: readonly EnvelopeGroup[], grid: TimeGrid, prefix: string): GroupsBlock | null {
   const key = `${prefix}:${grid.periods}:${grid.dtH}`;
   let byKey = blocks.get(groups);
   if (!byKey) blocks.set(groups, byKey = new Map());
-  let block = byKey.get(key);
-  if (!block) byKey.set(key, block = buildGroupsBlock(groups, grid, prefix));
+  const entry = byKey.get(key);
+  if (entry === undefined) {
+    byKey.set(key, 'seen');
+    return null;
+  }
+  if (entry !== 'seen') return entry;
+  const m = new ModelBuilder(`${prefix}-groups`);
+  const written = writeGroups(m, groups, grid, prefix);
+  const block = { model: m, parts: written.parts, chargeStart: written.chargeKw.start, dischargeStart: written.dischargeKw.start };
+  byKey.set(key, block);
   return block;
 }
 
-function buildGroupsBlock(groups: readonly EnvelopeGroup[], grid: TimeGrid, prefix: string): GroupsBlock {
+/** Every group's columns, then the charge and discharge totals per period and the rows that sum them. */
+function writeGroups(m: ModelBuilder, groups: readonly EnvelopeGroup[], grid: TimeGrid, prefix: string): { parts: EnvelopeGroupCols[]; chargeKw: VarBlock; dischargeKw: VarBlock } {
   const T = grid.periods;
-  const m = new ModelBuilder(`${prefix}-groups`);
   const parts = groups.map((g, k) => addGroupColumns(m, g, grid, `${prefix}G`, k));
   const chargeKw = m.addVars(`${prefix}C`, [T], { lb: 0 });
   const dischargeKw = m.addVars(`${prefix}D`, [T], { lb: 0 });
@@ -129,7 +149,7 @@ function buildGroupsBlock(groups: readonly EnvelopeGroup[], grid: TimeGrid, pref
       m.addConstraint(`${prefix}${which === 'chargeCols' ? 'C' : 'D'}sum`, [t], cols, coefs, '=', 0);
     }
   }
-  return { model: m, parts, chargeStart: chargeKw.start, dischargeStart: dischargeKw.start };
+  return { parts, chargeKw, dischargeKw };
 }
 
 /**
