@@ -65,6 +65,7 @@ export function addEnvelopeGroups(m: ModelBuilder, groups: readonly EnvelopeGrou
     // The first model to hold these groups has them written into it: many groups arrays are held
     // once (a fleet scheduled once), where a block would only add a copy.
     const written = writeGroups(m, groups, grid, prefix);
+    blocksOf(groups).set(blockKey(grid, prefix), 'seen'); // once written without error
     return envelopeVars(eta, written.chargeKw, written.dischargeKw, () => written.parts);
   }
   const { colOffset } = m.append(block.model);
@@ -109,16 +110,21 @@ interface GroupsBlock {
  */
 const blocks = new WeakMap<readonly EnvelopeGroup[], Map<string, GroupsBlock | 'seen'>>();
 
-/** null the first time these groups go into a model, their block (built at the second) after. */
-function reusedBlock(groups: readonly EnvelopeGroup[], grid: TimeGrid, prefix: string): GroupsBlock | null {
-  const key = `${prefix}:${grid.periods}:${grid.dtH}`;
+function blocksOf(groups: readonly EnvelopeGroup[]): Map<string, GroupsBlock | 'seen'> {
   let byKey = blocks.get(groups);
   if (!byKey) blocks.set(groups, byKey = new Map());
+  return byKey;
+}
+
+function blockKey(grid: TimeGrid, prefix: string): string {
+  return `${prefix}:${grid.periods}:${grid.dtH}`;
+}
+
+/** null until these groups have gone into a model once, their block (built at the second) after. */
+function reusedBlock(groups: readonly EnvelopeGroup[], grid: TimeGrid, prefix: string): GroupsBlock | null {
+  const byKey = blocksOf(groups), key = blockKey(grid, prefix);
   const entry = byKey.get(key);
-  if (entry === undefined) {
-    byKey.set(key, 'seen');
-    return null;
-  }
+  if (entry === undefined) return null;
   if (entry !== 'seen') return entry;
   const m = new ModelBuilder(`${prefix}-groups`);
   const written = writeGroups(m, groups, grid, prefix);
