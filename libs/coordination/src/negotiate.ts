@@ -177,10 +177,11 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     }
     if (converged) {
       // SPEC §8 step 4 on the combined schedule: agreed only when what the EVs draw, bus by bus, passes the AC check.
-      const delivered = await evaluateSchedules(setup, answers.map((a, k) => a?.evKw ?? dsoEvKw[k]), 0, { busEvKw: answers.map((a) => a?.busEvKw) });
+      const degradationYuan = answers.reduce((a, x) => a + (x?.degradationYuan ?? 0), 0);
+      const delivered = await evaluateSchedules(setup, answers.map((a, k) => a?.evKw ?? dsoEvKw[k]), degradationYuan, { busEvKw: answers.map((a) => a?.busEvKw) });
       const broken = delivered.dispatch.acCheck.violations;
-      // What the point costs as delivered, penalties included: the re-plans are worth going on with while they lower it.
-      const deliveredCostYuan = delivered.dispatch.costs.totalYuan + delivered.dispatch.costs.penaltyYuan + answers.reduce((a, x) => a + (x?.degradationYuan ?? 0), 0);
+      // What the point costs as delivered (SPEC §8's total), penalties included: the re-plans are worth going on with while they lower it.
+      const deliveredCostYuan = delivered.totalCostYuan + delivered.dispatch.costs.penaltyYuan;
       const bestCostYuan = Math.min(...deliveryChecks.map((c) => c.deliveredCostYuan ?? Infinity));
       if (broken.length && Number.isFinite(bestCostYuan) && Math.abs(deliveredCostYuan - bestCostYuan) <= relCostTol * Math.abs(bestCostYuan)) {
         // The DSO moves its model of where a zone's EVs draw; the zone's EVs draw where its own schedule
