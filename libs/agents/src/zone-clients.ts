@@ -8,8 +8,12 @@ import { fromSolveReply, toSolveRequest } from './wire';
  * a repeated request from the same solve (zone-agent.ts), so asking again costs it nothing.
  */
 const RESEND_MS = 2000;
-/** How long a zone that has no subscription may take to get one back (ms): a client failing over to another server. */
-const RESUBSCRIBE_GRACE_MS = 1000;
+/**
+ * How long a zone that has no subscription may take to get one back (ms): a client failing over to
+ * another server. nats.js waits `reconnectTimeWait` (2 s) before trying a server again; with 1 s, a
+ * cluster test on a loaded machine saw two zones whose server had been killed count as timed out.
+ */
+const RESUBSCRIBE_GRACE_MS = 3000;
 const RESUBSCRIBE_POLL_MS = 100;
 
 /** The DSO's view of each zone agent over a transport: one request per round (sent again if lost), with a timeout. */
