@@ -10,7 +10,9 @@ export { type EvSchedules, netKwByPeriod, evScheduleByPeriod, gridLoadKw } from 
 export { uncoordinatedProfile, type UncoordinatedProfile } from './uncoordinated';
 export { checkSchedules, type ScheduleCheck, type ScheduleViolation, type CheckTolerances } from './checkSchedules';
 export { evRegion, checkEvFeasibility, aggregateEnvelope, emptyEnvelope, type EvRegion, type AggregateEnvelope } from './region';
-export { disaggregate, disaggregateGroups, type Disaggregation, type DisaggregateOptions } from './disaggregate';
+export {
+  disaggregate, disaggregateGroups, prepareGroupDisaggregation, type Disaggregation, type DisaggregateOptions, type PreparedGroupDisaggregation, type PrepareOptions,
+} from './disaggregate';
 export {
   socDependentLpRows, socDependentMilpRows, socDependentExactFromDtH, socDependentReachKwh, type SocDependentLimit, type EnergyStepRow,
 } from './socDependent';
