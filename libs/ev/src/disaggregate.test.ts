@@ -4,7 +4,7 @@ import loadHighs, { type Highs } from 'highs';
 import { createRng } from '@zonal/core';
 import { splitOneWindow } from './balanced-split';
 import { checkSchedules } from './checkSchedules';
-import { disaggregate, disaggregateByNetwork, disaggregateGroups } from './disaggregate';
+import { disaggregate, disaggregateByNetwork, disaggregateGroups, prepareGroupDisaggregation } from './disaggregate';
 import { Fleet } from './fleet';
 import { anchoredEnvelopeGroups } from './groups';
 import { aggregateEnvelope } from './region';
@@ -248,6 +248,29 @@ describe('disaggregateGroups: each group\'s schedule to its own EVs', () => {
     expect(() => disaggregateGroups(fleet, hourly, [{ evs: [0] }], [day])).toThrow(/groups: EV b is in no group/);
     expect(() => disaggregateGroups(fleet, hourly, [{ evs: [0, 5] }], [day])).toThrow(/group 0 names EV index 5, outside a fleet of 2/);
     expect(() => disaggregateGroups(fleet, hourly, [{ evs: [0, 1] }], [day, day])).toThrow(/groupBatteryKw: has 2 schedules for 1 groups/);
+  });
+
+  it('prepared before the schedules are known (prepareGroupDisaggregation), gives disaggregateGroups\' answer bit for bit, once', () => {
+    const fleet = Fleet.fromSpecs(Array.from({ length: 60 }, (_, i) => ev({
+      id: `e${i}`, arrivalH: [7, 9, 18][i % 3], departureH: [17, 18, 31][i % 3] + (i % 2), socArrival: 0.2 + 0.01 * i, v2g: i % 4 === 0, pDischargeMaxKw: 7,
+    })));
+    const groups = anchoredEnvelopeGroups(fleet, hourly, 'window-energy').map((g) => ({ evs: g.evs! }));
+    const rng = createRng(5), s = sessions(fleet, hourly);
+    const truth = randomFeasibleSchedules(fleet, hourly, 3, (i) => s.problem[i] === 0);
+    // Each group's EVs' own feasible schedules summed, then scaled a little: some groups track exactly, some cannot.
+    const groupKw = groups.map((g) => {
+      const out = new Float64Array(24);
+      for (const i of g.evs) {
+        for (let e = truth.offset[i], t = truth.start[i]; e < truth.offset[i + 1]; e++, t = (t + 1) % 24) out[t] += truth.chargeKw[e] - truth.dischargeKw[e];
+      }
+      return out.map((x) => x * (0.9 + 0.2 * rng.next()));
+    });
+    const prepared = prepareGroupDisaggregation(fleet, hourly, groups);
+    expect(prepared.disaggregate(groupKw)).toEqual(disaggregateGroups(fleet, hourly, groups, groupKw));
+    expect(() => prepared.disaggregate(groupKw)).toThrow(/a prepared disaggregation runs once/);
+    // The grouping is checked when prepared, the schedules when given.
+    expect(() => prepareGroupDisaggregation(fleet, hourly, groups.slice(1))).toThrow(/is in no group/);
+    expect(() => prepareGroupDisaggregation(fleet, hourly, groups).disaggregate(groupKw.slice(1))).toThrow(/groupBatteryKw: has/);
   });
 });
 
