@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles the `zonal` processes to plain JavaScript under dist/, so none of them transpiles TypeScript
 // at start (tsx took ~0.65 s of every start): dist/cli.mjs, dist/dso.mjs, dist/zone.mjs and the solver
-// worker dist/worker-boot.mjs. `npm ci` runs it (the root `prepare` script); apps/*/bin/*.mjs run a
+// worker dist/worker-boot.mjs. The CLI is split at its commands (each loaded when it runs, beside it
+// as dist/cli-*.mjs): `zonal --help` loads commander and the command list, not every command's code. `npm ci` runs it (the root `prepare` script); apps/*/bin/*.mjs run a
 // bundle only while it is newer than every source it was built from (tools/scripts/launch.mjs).
 //
 // esbuild: the field's standard bundler, already in the tree through vite (and tsx). The workspace's
@@ -17,7 +18,7 @@
 // the repository (found relative to the bundle, so a moved checkout still works): a bundle reads what
 // the sources read. One exception: libs/solver/src/worker-client.ts starts its worker from
 // './worker-boot.mjs' beside itself, which in a bundle is the bundled worker, dist/worker-boot.mjs.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -86,9 +87,8 @@ const keepExternal = {
 export async function build() {
   const { build: esbuild } = await import('esbuild');
   const startedAt = Date.now();
-  const result = await esbuild({
+  const options = {
     absWorkingDir: ROOT,
-    entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, join(ROOT, src)])),
     outdir: DIST,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -102,19 +102,40 @@ export async function build() {
     metafile: true,
     write: false,
     logLevel: 'silent',
-  });
+  };
+  const entries = (names) => Object.fromEntries(names.map((name) => [name, join(ROOT, ENTRIES[name])]));
+  const results = await Promise.all([
+    // The CLI's commands are imported when run (apps/cli/src/commands/index.ts): split there, each
+    // command's code is a chunk beside dist/cli.mjs (dist/cli-<command>-<hash>.mjs, shared code in
+    // dist/cli-chunk-<hash>.mjs), loaded only when that command runs.
+    esbuild({ ...options, entryPoints: entries(['cli']), splitting: true, chunkNames: `${CLI_CHUNK_PREFIX}[name]-[hash]` }),
+    esbuild({ ...options, entryPoints: entries(Object.keys(ENTRIES).filter((n) => n !== 'cli')) }),
+  ]);
+  const outputs = results.flatMap((r) => r.outputFiles);
   mkdirSync(DIST, { recursive: true });
-  for (const f of result.outputFiles) {
+  for (const f of outputs) {
     const tmp = `${f.path}.${process.pid}.tmp`;
     writeFileSync(tmp, f.contents);
     renameSync(tmp, f.path);
   }
+  removeStaleChunks(new Set(outputs.map((f) => f.path)));
   // Inputs the launcher checks: the bundled sources and this script (a changed build is a stale bundle).
-  const inputs = [...Object.keys(result.metafile.inputs), posix(relative(ROOT, fileURLToPath(import.meta.url)))].sort();
+  const inputs = [...new Set([...results.flatMap((r) => Object.keys(r.metafile.inputs)), posix(relative(ROOT, fileURLToPath(import.meta.url)))])].sort();
   const tmp = `${STAMP}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify({ startedAt, esbuild: (await import('esbuild')).version, inputs }, null, 1)}\n`);
   renameSync(tmp, STAMP);
   return { ms: Date.now() - startedAt, inputs };
+}
+
+/** The CLI's chunks' names begin with this (the build removes those an earlier build left). */
+const CLI_CHUNK_PREFIX = 'cli-';
+
+/** Chunks of an earlier build: their hashes differ, so each build's are new files. */
+function removeStaleChunks(written) {
+  for (const name of readdirSync(DIST)) {
+    const path = join(DIST, name);
+    if (name.startsWith(CLI_CHUNK_PREFIX) && /\.mjs(\.map)?$/.test(name) && !written.has(path) && !written.has(path.replace(/\.map$/, ''))) rmSync(path, { force: true });
+  }
 }
 
 /**

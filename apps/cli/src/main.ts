@@ -12,5 +12,5 @@ const program = new Command('zonal')
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 2);
 });
-registerCommands(program);
+await registerCommands(program, process.argv);
 await program.parseAsync(process.argv);

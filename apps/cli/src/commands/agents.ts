@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { natsAuthEnv, natsAuthFromOptions } from '@zonal/protocol';
 import { action } from '../run';
 import { withNatsAuthOptions } from './nats-options';
+import { summary } from './index';
 
 /** The agent apps' entry points: `zonal zone` and `zonal dso` run them as their own processes. */
 export const ZONE_APP = fileURLToPath(new URL('../../../zone/bin/zonal-zone.mjs', import.meta.url));
@@ -31,7 +32,7 @@ export function registerAgents(program: Command): void {
   const collect = (value: string, previous: string[]) => [...previous, value];
   withNatsAuthOptions(program
     .command('zone')
-    .description('run zone aggregator agents from their own zone files (zonal split writes them) against a NATS server: one zone, or several in one process on one connection')
+    .description(summary('zone'))
     .option('--config <file>', 'the zone file, e.g. parties/zone-1.json; repeat it to run several zones in one process', collect, [])
     .option('--configs <dir>', 'run every zone-<id>.json of this directory in one process')
     .option('--zone <id>', 'instead of --config: this zone of --scenario')
@@ -60,7 +61,7 @@ export function registerAgents(program: Command): void {
       ], natsAuthEnv(natsAuthFromOptions(o)))));
   withNatsAuthOptions(program
     .command('dso')
-    .description('run the DSO coordinator from its own file (no EV) against a NATS server; --oracle DIR adds the gap to the centralised optimum')
+    .description(summary('dso'))
     .option('--config <file>', 'the DSO file, e.g. parties/dso.json')
     .option('--scenario <file>', 'instead of --config: scenario JSON file or built-in name (the DSO keeps its own part)')
     .option('--nats <url>', 'NATS server URL', 'nats://127.0.0.1:4222')

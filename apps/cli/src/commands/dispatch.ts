@@ -6,11 +6,12 @@ import { clock, loadScenario } from '@zonal/scenario';
 import { LpExporter, shutdownSolver, SolverLimitError } from '@zonal/solver';
 import { table } from '../table';
 import { action, printJson } from '../run';
+import { summary } from './index';
 
 export function registerDispatch(program: Command): void {
   program
     .command('dispatch')
-    .description('DSO low-carbon economic dispatch of the whole feeder (seed 001 eq 1-5), EVs uncoordinated, with an AC check')
+    .description(summary('dispatch'))
     .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
     .option('--case <feeder>', "the feeder instead of the scenario's network.case: a MATPOWER case file or ieee33 (the scenario's DER buses must be in it)")
     .option('--json', 'print one JSON object instead of tables')

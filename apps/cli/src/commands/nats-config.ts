@@ -5,6 +5,7 @@ import { InputError } from '@zonal/core';
 import { DSO_FILE, loadDsoFile } from '@zonal/coordination';
 import { dsoPermissions, hostPermissions, isValidToken, natsServerConfig, newPartyKey, observerPermissions, zonePermissions } from '@zonal/protocol';
 import { action } from '../run';
+import { summary } from './index';
 
 /**
  * `zonal nats-config --config DIR --out AUTH [--port N]`: on the parties' files of `zonal split`, a
@@ -18,7 +19,7 @@ import { action } from '../run';
 export function registerNatsConfig(program: Command): void {
   program
     .command('nats-config')
-    .description('write a nats-server.conf with one nkey user per party (DSO, each zone, an observer), each with only its own rights, and their seed files')
+    .description(summary('nats-config'))
     .requiredOption('--config <dir>', 'the parties\' files (zonal split --out DIR): the zone list comes from its dso.json')
     .requiredOption('--out <dir>', 'where nats-server.conf and the seed files go (created; keep it private)')
     .option('--port <n>', 'the port the server listens on', '4222')

@@ -13,6 +13,7 @@ import { action, printJson } from '../run';
 import { withNatsAuthOptions } from './nats-options';
 import { chooseNats } from './sim';
 import { runAreaProcesses } from './split-processes';
+import { summary } from './index';
 
 /** Exit code when ADMM stopped at its round limit: the closing point is reported all the same (see run.ts). */
 const EXIT_NOT_CONVERGED = 1;
@@ -23,7 +24,7 @@ const AREA_TIMEOUT_MS = 300_000;
 export function registerNetworkSplit(program: Command): void {
   withNatsAuthOptions(program
     .command('network-split')
-    .description('the feeder split into areas that each solve their own part (LinDistFlow with losses, their zones\' EVs), coordinated on the cut lines by consensus ADMM; rounds, gap to the centralised LP, time')
+    .description(summary('network-split'))
     .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
     .option('--case <feeder>', "the feeder instead of the scenario's network.case: a MATPOWER case file or ieee33 (the scenario's DER buses must be in it)")
     .option('--areas <N>', 'N equal subtree areas, each made a zone of the scenario (default: the scenario\'s own zones are the areas)')

@@ -5,11 +5,12 @@ import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 import { table } from '../table';
 import { action, printJson } from '../run';
+import { summary } from './index';
 
 export function registerPartition(program: Command): void {
   program
     .command('partition')
-    .description('zone partitioning of the feeder (SPEC §5, seed 001 eq 12-21): zones, tie lines and every index')
+    .description(summary('partition'))
     .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
     .option('--json', 'print one JSON object instead of tables')
     .action(action(async (opts: { scenario: string; json?: boolean }) => {

@@ -3,6 +3,7 @@ import { InputError } from '@zonal/core';
 import { loadFeeder, solveFeeder, type Feeder, type FeederSolution } from '@zonal/feeder';
 import { table } from '../table';
 import { action, numberFlag, printJson } from '../run';
+import { summary } from './index';
 
 /** Exit code for a power flow that did not converge: a result, not bad input (see run.ts). */
 const EXIT_NOT_CONVERGED = 1;
@@ -10,7 +11,7 @@ const EXIT_NOT_CONVERGED = 1;
 export function registerPf(program: Command): void {
   program
     .command('pf')
-    .description('AC power flow of a radial feeder (backward/forward sweep): losses, minimum voltage, substation power')
+    .description(summary('pf'))
     .argument('<case>', 'a MATPOWER case file (.m), or "ieee33" for the built-in IEEE 33-bus feeder')
     .option('--scale <S>', 'multiply every load P and Q by S (> 0; default 1)')
     .option('--json', 'print one JSON object: lossKw, lossKvar, vminPu, vminBus, vmPu[], vaDeg[], pSubKw, qSubKvar, iterations, converged')

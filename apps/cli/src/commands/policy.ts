@@ -10,6 +10,7 @@ import { parseWithSchema, readJsonFile } from '@zonal/scenario';
 import { LpExporter, shutdownSolver } from '@zonal/solver';
 import { table } from '../table';
 import { action, printJson } from '../run';
+import { summary } from './index';
 
 interface PolicyOptions {
   scenario?: string;
@@ -25,8 +26,7 @@ export function registerPolicy(program: Command): void {
   program
     .command('policy')
     .argument('<name>', `zone policy: ${policyNames().join(', ')}`)
-    .description('run one zone policy standalone on its source document\'s case (SPEC §7) and print that document\'s table; ' +
-      'with --zone-file, write the case as one zone of a negotiation instead')
+    .description(summary('policy'))
     .option('--scenario <file>', 'policy case JSON (default: the shipped case of the policy)')
     .option('--json', 'print one JSON object instead of tables')
     .option('--export-lp <dir>', 'write every solved model as a CPLEX LP file (0001-<policy>.lp, ...)')

@@ -8,6 +8,7 @@ import { loadScenario, parseScenario, type Scenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 import { table } from '../table';
 import { action, printJson } from '../run';
+import { summary } from './index';
 
 /**
  * `zonal sensitivity`: one declared value at a time around the scenario's — V2G share, the capacity
@@ -18,7 +19,7 @@ import { action, printJson } from '../run';
 export function registerSensitivity(program: Command): void {
   program
     .command('sensitivity')
-    .description('one declared value at a time (V2G share, capacity price, battery wear): before coordination against the centralised coordinated optimum')
+    .description(summary('sensitivity'))
     .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
     .option('--out <file.md>', 'also write the table as a Markdown page (e.g. docs/sensitivity.md)')
     .option('--json', 'print one JSON object instead of the table')

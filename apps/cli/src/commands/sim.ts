@@ -20,6 +20,7 @@ import { action, printJson, RunIncomplete } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
 import { withNatsAuthOptions } from './nats-options';
 import { horizonMode, simRolling } from './sim-rolling';
+import { summary } from './index';
 
 /** Where `zonal sim` looks for NATS first; ZONAL_NATS_URL changes it (the tests point it elsewhere). */
 const DEFAULT_NATS = process.env.ZONAL_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -31,7 +32,7 @@ interface SimOptions { scenario?: string; config?: string; out: string; nats?: s
 export function registerSim(program: Command): void {
   withNatsAuthOptions(program
     .command('sim'))
-    .description('the main job: a local multi-zone negotiation (DSO + one process per zone over NATS), checked against the centralised optimum')
+    .description(summary('sim'))
     .option('--scenario <file>', 'scenario JSON file or built-in name (default: default), split into the parties\' files under OUT/parties')
     .option('--config <dir>', 'instead of --scenario: a directory of parties\' files (zonal split --out DIR)')
     .option('--out <dir>', 'where report.json, the CSVs, the parties\' files and each zone\'s schedules go', 'zonal-report')

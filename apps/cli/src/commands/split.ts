@@ -4,6 +4,7 @@ import { splitScenario, writePartyFiles } from '@zonal/coordination';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
 import { action } from '../run';
+import { summary } from './index';
 
 /**
  * `zonal split [--scenario FILE] --out DIR`: a scenario as its parties' own files — `dso.json` (the
@@ -14,7 +15,7 @@ import { action } from '../run';
 export function registerSplit(program: Command): void {
   program
     .command('split')
-    .description('write a scenario as its parties\' files: DIR/dso.json (no EV) and DIR/zone-<id>.json + sessions CSV per zone')
+    .description(summary('split'))
     .option('--scenario <file>', 'scenario JSON file or built-in name', 'default')
     .requiredOption('--out <dir>', 'directory to write the files into')
     .action(action(async (o: { scenario: string; out: string }) => {
