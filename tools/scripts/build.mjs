@@ -118,7 +118,7 @@ export async function build() {
     writeFileSync(tmp, f.contents);
     renameSync(tmp, f.path);
   }
-  removeStaleChunks(new Set(outputs.map((f) => f.path)));
+  removeStaleChunks(new Set(outputs.map((f) => f.path)), startedAt);
   // Inputs the launcher checks: the bundled sources and this script (a changed build is a stale bundle).
   const inputs = [...new Set([...results.flatMap((r) => Object.keys(r.metafile.inputs)), posix(relative(ROOT, fileURLToPath(import.meta.url)))])].sort();
   const tmp = `${STAMP}.${process.pid}.tmp`;
@@ -130,13 +130,18 @@ export async function build() {
 /** The CLI's chunks' names begin with this (the build removes those an earlier build left). */
 const CLI_CHUNK_PREFIX = 'cli-';
 
-/** Chunks of an earlier build: their hashes differ, so each build's are new files. */
-function removeStaleChunks(written) {
+/**
+ * Chunks of earlier builds (their hashes differ, so each build's are new files), once they are
+ * `STALE_CHUNK_AGE_MS` old: a `zonal` process started on the build before may still import one.
+ */
+function removeStaleChunks(written, now) {
   for (const name of readdirSync(DIST)) {
     const path = join(DIST, name);
-    if (name.startsWith(CLI_CHUNK_PREFIX) && /\.mjs(\.map)?$/.test(name) && !written.has(path) && !written.has(path.replace(/\.map$/, ''))) rmSync(path, { force: true });
+    if (!name.startsWith(CLI_CHUNK_PREFIX) || !/\.mjs(\.map)?$/.test(name) || written.has(path) || written.has(path.replace(/\.map$/, ''))) continue;
+    if (statSync(path).mtimeMs < now - STALE_CHUNK_AGE_MS) rmSync(path, { force: true });
   }
 }
+const STALE_CHUNK_AGE_MS = 10 * 60_000;
 
 /**
  * True when dist/<name>.mjs exists and no source it was built from changed since the build started
