@@ -9,14 +9,14 @@ import type { Sessions } from './session';
  * Period by period through the window, each EV takes between what it must take now (`lo`: its need
  * left, less what it can still take later, which is its charger's energy in each later period but
  * no more than that period's aggregate) and what it can (`hi`: its charger, and the energy it can
- * still take before socMax). Within those bounds the period's energy is water-filled by each EV's
- * need left plus energy it can still take: the largest take the most, down to a common level, so
- * what is left stays as even as it can and what later periods bring fits. (By the energy it can
- * still take alone, 82% of random unlike groups were split, and EVs ended short where the aggregate
- * stops before the window ends; by need first, EVs with room but no need were left to take a last
- * period's full power alone. This key split 97% of them, and every group of alike EVs.) The
- * fleet-order pass, earliest departure first and then EV order, fills the first EVs' chargers and
- * leaves later periods with EVs that cannot take what comes: that is where it fails.
+ * still take before socMax). Within those bounds the period's energy is water-filled by a key: the
+ * EVs with the largest keys take the most, down to a common level, so what is left stays as even as
+ * it can and what later periods bring fits. The key is first the energy each EV can still take (by
+ * it every group of alike EVs splits, the window-energy groups of a million EVs among them), then
+ * that plus its need left, then need first (NEED_WEIGHTS). Need first alone leaves EVs with room
+ * but no need to take a last period's full power alone (the tests' hand case). The fleet-order pass,
+ * earliest departure first and then EV order, fills the first EVs' chargers and leaves later
+ * periods with EVs that cannot take what comes: that is where it fails.
  *
  * A heuristic with a proof of its answers, not of its success: it returns false when a period's
  * energy does not fit between the bounds or an EV ends short of its target, and the caller then
