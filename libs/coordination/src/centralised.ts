@@ -1,6 +1,7 @@
 import { LimitWorkingSet, runDispatch, type BuiltDispatch, type DispatchResult } from '@zonal/dispatch';
 import { addEnvelope, addEnvelopeGroups } from '@zonal/policies';
 import type { LpExporter } from '@zonal/solver';
+import { coarseStart, startsFromCoarse } from './clearing-start';
 import { fixDsoPast } from './rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from './setup';
 
@@ -13,6 +14,8 @@ export interface CentralisedResult {
   totalCostYuan: number;
   /** Per zone and period, the dual of the row linking its flexible load to its envelope (yuan per kW per period). */
   linkDuals: Float64Array[];
+  /** A large oracle's start, the clearing over the zones' coarser sums (clearing-start.ts): its LP solves and iterations. */
+  coarseStart?: { solveMs: number[]; solveIterations: number[] };
 }
 
 /**
@@ -26,11 +29,16 @@ export async function solveCentralised(setup: NegotiationSetup, opts: { exporter
   let degradation: Array<{ cols: number[]; coef: number; linkRows: number[] }> = [];
   let degradationYuan = 0;
   let linkDuals: Float64Array[] = [];
+  // From no limit rows, not the inputs' (which other solves of the same network grew): the oracle's
+  // answer then does not depend on what was solved before it.
+  const workingSet = new LimitWorkingSet();
+  // Many groups: the LP starts from the optimum over coarser sums of them (clearing-start.ts).
+  const start = startsFromCoarse(setup.zones) ? await coarseStart(setup, setup.zones, { workingSet, extend: (built) => fixDsoPast(built, setup.past) }) : null;
   const dispatch = await runDispatch(setup.inputs, {
     exporter: opts.exporter,
-    // From no limit rows, not the inputs' (which other solves of the same network grew): the oracle's
-    // answer then does not depend on what was solved before it.
-    workingSet: new LimitWorkingSet(),
+    workingSet,
+    warmStartFor: start ? (built) => start.basisFor(built) : undefined,
+    initialLossSqPu: start?.lossSqPu,
     flexible: setup.zones.map((z) => z.flexible),
     extend: (built) => { fixDsoPast(built, setup.past); degradation = setup.zones.map((z, k) => addZoneTerms(built, z, k)); },
     onSolved: (_built, sol) => {
@@ -38,7 +46,10 @@ export async function solveCentralised(setup: NegotiationSetup, opts: { exporter
       linkDuals = degradation.map((d) => Float64Array.from(d.linkRows, (r) => sol.dual(r)));
     },
   });
-  return { dispatch, zoneEvKw: dispatch.flexKw, degradationYuan, totalCostYuan: dispatch.costs.totalYuan + degradationYuan, linkDuals };
+  return {
+    dispatch, zoneEvKw: dispatch.flexKw, degradationYuan, totalCostYuan: dispatch.costs.totalYuan + degradationYuan, linkDuals,
+    ...(start ? { coarseStart: { solveMs: start.solveMs, solveIterations: start.solveIterations } } : {}),
+  };
 }
 
 /**
@@ -48,7 +59,7 @@ export async function solveCentralised(setup: NegotiationSetup, opts: { exporter
 export function addEnvelopeLink(built: BuiltDispatch, zone: ZoneSetup, k: number): { linkRows: number[]; dischargeCols: number[] } {
   const m = built.model;
   const grid = zone.bid.grid;
-  const env = addEnvelopeGroups(m, zone.bid.envelopeGroups, zone.bid.eta, grid, `z${zone.id}ev`);
+  const env = addEnvelopeGroups(m, zone.bid.envelopeGroups, zone.bid.eta, grid, zoneGroupsPrefix(zone));
   const flex = built.vars.flexKw[k];
   const linkRows: number[] = [], dischargeCols: number[] = [];
   for (let t = 0; t < grid.periods; t++) {
@@ -57,6 +68,11 @@ export function addEnvelopeLink(built: BuiltDispatch, zone: ZoneSetup, k: number
     dischargeCols.push(env.dischargeKw.at(t));
   }
   return { linkRows, dischargeCols };
+}
+
+/** The prefix of a zone's envelope groups' families in a DSO model (policies envelopeGroupFamilies). */
+export function zoneGroupsPrefix(zone: ZoneSetup): string {
+  return `z${zone.id}ev`;
 }
 
 /**

@@ -24,6 +24,12 @@ export interface DispatchOptions {
   /** A basis of an earlier dispatch of the same shape (`DispatchResult.basis`) to start the first round from. */
   warmStart?: DispatchBasis | null;
   /**
+   * Without `warmStart`: a basis built for the first round's model once it is built (a coarser model's
+   * optimum carried over, libs/coordination clearing-start.ts), or null for a cold start. Far from the
+   * optimum by nature, so its solve prices by steepest edge.
+   */
+  warmStartFor?: (built: BuiltDispatch) => SimplexBasis | null;
+  /**
    * 'lazy' (default): the voltage and line-rating rows enter where the LP's flows come near them
    * (constraint generation, limits.ts), with the same optimum as 'full', which builds every row.
    */
@@ -180,6 +186,8 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
   let basis: SimplexBasis | null = opts.warmStart ?? null;
   /** The basis is a lossless round's: with loads the dispatch moves, the first loss-aware round is far from it. */
   let basisLossless = false;
+  /** The basis came from `warmStartFor`, not from a solve of this model. */
+  let basisBuilt = false;
   const movable = flexible.some((f) => f.ubKw.some((ub, t) => ub > f.lbKw[t]));
   let limitKeys: readonly number[] = mode === 'lazy' ? opts.warmStart?.limitKeys ?? [] : [];
   // Where the flows are expected: before the first solve, the fixed loads with the DERs at what they
@@ -187,6 +195,10 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
   let expected: PowerFlowResult[] | null = mode === 'lazy' ? expectedFlows(inp, flexible) : null;
   for (let round = 0; ; round++) {
     const built = buildRound(inp, lossSqPu, flexible, mode, formulation, working, limitKeys, expected, opts);
+    if (round === 0 && !basis && opts.warmStartFor) {
+      basis = opts.warmStartFor(built);
+      basisBuilt = basis !== null;
+    }
     const lossAware = lossSqPu !== null;
     let sol: Solution;
     let flows: PowerFlowResult[];
@@ -197,8 +209,9 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
       sol = await solve(built.model, {
         solver: opts.solver, timeLimitS: opts.timeLimitS, exportLp: mode === 'full' && formulation === 'branch' && !built.model.isQuadratic ? opts.exporter : undefined,
         warmStart: basis && basisWithRows(basis, built.model.numRows, built.model.numCols),
-        warmPricing: basis ? opts.warmPricing ?? pricingFor(basis, built.model.numRows, basisLossless && lossAware && movable) : undefined,
+        warmPricing: basis ? opts.warmPricing ?? pricingFor(basis, built.model.numRows, basisBuilt || (basisLossless && lossAware && movable)) : undefined,
       });
+      basisBuilt = false;
       solveMs.push(sol.solveTimeMs);
       solveIterations.push(sol.iterations);
       if (sol.basis) { basis = sol.basis; basisLossless = !lossAware; }

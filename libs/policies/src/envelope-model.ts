@@ -133,10 +133,24 @@ function reusedBlock(groups: readonly EnvelopeGroup[], grid: TimeGrid, prefix: s
   return block;
 }
 
+/**
+ * The families addEnvelopeGroups writes its groups under `prefix` in (each group's columns and rows
+ * indexed [group, day period], its total-energy row [group]; the charge sums [day period]), for code
+ * that reads a model's groups back, such as a basis built for it (libs/coordination clearing-start.ts).
+ */
+export function envelopeGroupFamilies(prefix: string) {
+  const group = `${prefix}G`;
+  return {
+    charge: `${group}C`, discharge: `${group}D`, energy: `${group}E`, soc: `${group}Soc`, total: `${group}Total`,
+    chargeSum: `${prefix}Csum`,
+  } as const;
+}
+
 /** Every group's columns, then the charge and discharge totals per period and the rows that sum them. */
 function writeGroups(m: ModelBuilder, groups: readonly EnvelopeGroup[], grid: TimeGrid, prefix: string): { parts: EnvelopeGroupCols[]; chargeKw: VarBlock; dischargeKw: VarBlock } {
   const T = grid.periods;
-  const parts = groups.map((g, k) => addGroupColumns(m, g, grid, `${prefix}G`, k));
+  const families = envelopeGroupFamilies(prefix);
+  const parts = groups.map((g, k) => addGroupColumns(m, g, grid, families, k));
   const chargeKw = m.addVars(`${prefix}C`, [T], { lb: 0 });
   const dischargeKw = m.addVars(`${prefix}D`, [T], { lb: 0 });
   for (let t = 0; t < T; t++) {
@@ -152,7 +166,7 @@ function writeGroups(m: ModelBuilder, groups: readonly EnvelopeGroup[], grid: Ti
         upper += m.colUpperBound(c);
       }
       m.setColBounds(total.at(t), 0, upper);
-      m.addConstraint(`${prefix}${which === 'chargeCols' ? 'C' : 'D'}sum`, [t], cols, coefs, '=', 0);
+      m.addConstraint(which === 'chargeCols' ? families.chargeSum : `${prefix}Dsum`, [t], cols, coefs, '=', 0);
     }
   }
   return { parts, chargeKw, dischargeKw };
@@ -165,7 +179,7 @@ function writeGroups(m: ModelBuilder, groups: readonly EnvelopeGroup[], grid: Ti
  * bounds tighten the current energy column instead of adding one; before the first active period the
  * energy is the anchor's 0.
  */
-function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, family: string, k: number): EnvelopeGroupCols {
+function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, family: ReturnType<typeof envelopeGroupFamilies>, k: number): EnvelopeGroupCols {
   const { envelope: env, shiftPeriods } = group;
   const T = grid.periods, dt = grid.dtH;
   const chargeCols = new Int32Array(T).fill(-1), dischargeCols = new Int32Array(T).fill(-1);
@@ -173,9 +187,9 @@ function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, 
     // Box and total energy say it all: one row instead of an energy column per period.
     const cols: number[] = [];
     for (let tau = 0; tau < T; tau++) {
-      if (env.pMaxKw[tau] > 0) cols.push(chargeCols[(tau + shiftPeriods) % T] = m.addVar(`${family}C`, [k, (tau + shiftPeriods) % T], { lb: 0, ub: env.pMaxKw[tau] }));
+      if (env.pMaxKw[tau] > 0) cols.push(chargeCols[(tau + shiftPeriods) % T] = m.addVar(family.charge, [k, (tau + shiftPeriods) % T], { lb: 0, ub: env.pMaxKw[tau] }));
     }
-    m.addRangeConstraint(`${family}Total`, [k], cols, cols.map(() => dt), env.eMinKwh[T], env.eMaxKwh[T]);
+    m.addRangeConstraint(family.total, [k], cols, cols.map(() => dt), env.eMinKwh[T], env.eMaxKwh[T]);
     return { chargeCols, dischargeCols };
   }
   let energy = -1;
@@ -185,27 +199,27 @@ function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, 
     const lo = env.eMinKwh[tau + 1], hi = env.eMaxKwh[tau + 1];
     if (up === 0 && down === 0) {
       if (energy >= 0) tightenBounds(m, energy, lo, hi);
-      else if (lo > 0 || hi < 0) energy = m.addVar(`${family}E`, [k, t], { lb: lo, ub: hi }); // infeasible; HiGHS names it
+      else if (lo > 0 || hi < 0) energy = m.addVar(family.energy, [k, t], { lb: lo, ub: hi }); // infeasible; HiGHS names it
       continue;
     }
     // next − energy − c·dt + d·dt = 0
-    const next = m.addVar(`${family}E`, [k, t], { lb: lo, ub: hi });
+    const next = m.addVar(family.energy, [k, t], { lb: lo, ub: hi });
     const cols = [next], coefs = [1];
     if (energy >= 0) {
       cols.push(energy);
       coefs.push(-1);
     }
     if (up > 0) {
-      chargeCols[t] = m.addVar(`${family}C`, [k, t], { lb: 0, ub: up });
+      chargeCols[t] = m.addVar(family.charge, [k, t], { lb: 0, ub: up });
       cols.push(chargeCols[t]);
       coefs.push(-dt);
     }
     if (down > 0) {
-      dischargeCols[t] = m.addVar(`${family}D`, [k, t], { lb: 0, ub: down });
+      dischargeCols[t] = m.addVar(family.discharge, [k, t], { lb: 0, ub: down });
       cols.push(dischargeCols[t]);
       coefs.push(dt);
     }
-    m.addConstraint(`${family}Soc`, [k, t], cols, coefs, '=', 0);
+    m.addConstraint(family.soc, [k, t], cols, coefs, '=', 0);
     energy = next;
   }
   return { chargeCols, dischargeCols };

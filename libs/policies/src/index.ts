@@ -2,7 +2,7 @@ export type { ZonePolicy, CaseZone, CaseZoneFields, PolicyContext, PolicyReport,
 export { ZoneSolveMemory } from './policy';
 export { getPolicy, policyNames } from './registry';
 export { defaultCasePath } from './cases';
-export { addEnvelope, addEnvelopeGroups, type EnvelopeVars, type EnvelopeGroup } from './envelope-model';
+export { addEnvelope, addEnvelopeGroups, envelopeGroupFamilies, type EnvelopeVars, type EnvelopeGroup } from './envelope-model';
 export { cheapestGroupSchedule, cheapestGroupSchedules, type GroupResponse } from './group-response';
 export { buildZoneModel, solveZone, solveZoneModel, zoneCostYuan, deliverToEvs, answerFromSchedules, type ZoneModel, type ZoneModelOptions, type Flexibility } from './zone-model';
 export { atPeriods, pricesAtPeriods, loadShape } from './common';

@@ -23,6 +23,9 @@ describe('ModelBuilder names', () => {
     expect(m.rowName(r)).toBe('vlim(12.3)');
     expect(m.rowFamily(r)).toBe('vlim');
     expect(m.colFamily(v)).toBe('V');
+    expect([m.colIndexAt(v, 0), m.colIndexAt(v, 1), m.colIndexAt(pg, 0), m.rowIndexAt(r, 1)]).toEqual([12, 3, 3, 3]);
+    expect(() => m.colIndexAt(z, 0)).toThrow(/z has no index number 0/);
+    expect(() => m.rowIndexAt(r, 2)).toThrow(/vlim\(12\.3\) has no index number 2/);
   });
 
   it('lays a block out row-major and names each element by its index', () => {

@@ -58,6 +58,12 @@ function rowBoundsProblem(lower: number, upper: number): string | null {
  * The first pair of entries with equal family and index. Hashes the numbers (a Map of numbers is
  * several times faster than a Set of a million name strings) and compares tuples on a hash hit.
  */
+/** Number `i` of the index stored at pool[from, to); a RangeError naming the entry when it has fewer. */
+function indexAt(pool: GrowableInt32, from: number, to: number, i: number, name: () => string): number {
+  if (!Number.isInteger(i) || i < 0 || from + i >= to) throw new RangeError(`${name()} has no index number ${i}`);
+  return pool.get(from + i);
+}
+
 function findDuplicate(n: number, familyIds: GrowableInt32, indexEnd: GrowableInt32, pool: GrowableInt32): [number, number] | null {
   const start = (e: number) => (e === 0 ? 0 : indexEnd.get(e - 1));
   const same = (a: number, b: number): boolean => {
@@ -294,6 +300,18 @@ export class ModelBuilder {
   rowFamily(row: number): string {
     this.checkRow(row);
     return this.rowFamilies.names[this.rowFamilyIds.get(row)];
+  }
+
+  /** The `i`-th number of a column's index (`3` for i = 1 of `C(12.3)`), without formatting its name. */
+  colIndexAt(col: number, i: number): number {
+    this.checkCol(col, 'index');
+    return indexAt(this.colIndexPool, col === 0 ? 0 : this.colIndexEnd.get(col - 1), this.colIndexEnd.get(col), i, () => this.colName(col));
+  }
+
+  /** The `i`-th number of a row's index, without formatting its name. */
+  rowIndexAt(row: number, i: number): number {
+    this.checkRow(row);
+    return indexAt(this.rowIndexPool, row === 0 ? 0 : this.rowIndexEnd.get(row - 1), this.rowIndexEnd.get(row), i, () => this.rowName(row));
   }
 
   /** Two columns with the same name (family and index), or null: an LP file would merge them. */
