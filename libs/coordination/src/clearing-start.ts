@@ -25,10 +25,10 @@ import type { NegotiationSetup, ZoneSetup } from './setup';
  * LP then goes on from another optimal vertex than a cold start's, so the point may differ by what
  * its loss rounds do (3e-5 of the cost on that case).
  *
- * Tried for the DSO's own clearing (methods/admm.ts) and not kept: its first clearing took 16.5 s
- * instead of 28 s, but the negotiation started from that other vertex took more rounds and delivery
- * checks on each of three runs (1 000 buses: 13 rounds and 10 checks against 8 and 5, 82 s against
- * 71 s; started lossless, 10 and 7, 81 s; another seed, 12 and 9 against 8 and 4, 98 s against 80 s).
+ * Tried for the DSO's own clearing (methods/admm.ts) and not kept: on four seeds of that case round 1
+ * came 5–12 s sooner on two and 2–3 s later on two (the first solves queue beside the 20 zones' on two
+ * cores), and from the other vertex the delivery checks fell as they fell (10, 9, 3 and 7 against 5,
+ * 4, 8 and 6; the negotiation 82, 98, 60 and 91 s against 71, 80, 83 and 92 s).
  */
 export const COARSE_START_MIN_GROUPS = 10_000;
 
