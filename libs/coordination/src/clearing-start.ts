@@ -32,11 +32,11 @@ import type { NegotiationSetup, ZoneSetup } from './setup';
  */
 export const COARSE_START_MIN_GROUPS = 10_000;
 
-/** A coarse clearing's answer, to start the full clearing from. */
+/** A coarse clearing's answer, to start a model of every group from. */
 export interface CoarseStart {
-  /** Branch |I|² (pu) at the coarse clearing's AC point: the full clearing's first round starts from them. */
+  /** Branch |I|² (pu) at the coarse clearing's AC point: the full model's first round starts from them. */
   lossSqPu: Float64Array[];
-  /** A basis for the full clearing's first model (runDispatch `warmStartFor`); null when the coarse one had none. */
+  /** A basis for the full model's first round (runDispatch `warmStartFor`); null when the coarse one had none. */
   basisFor(built: BuiltDispatch): SimplexBasis | null;
   /** The coarse clearing's LP solves (ms) and their simplex iterations. */
   solveMs: number[];
@@ -49,9 +49,9 @@ export function startsFromCoarse(zones: readonly ZoneSetup[], minGroups = COARSE
 }
 
 /**
- * Clears the zones' bids over their `arrival` sums and returns what the clearing over `zones`' own
- * groups starts from. `extend` adds what every model of the DSO holds beside the zones (a rolling
- * window's fixed past); `workingSet` is the limit rows the full clearing will grow (the coarse one's
+ * Clears the zones' bids over their `arrival` sums and returns what a model over `zones`' own groups
+ * starts from. `extend` adds what every model of the DSO holds beside the zones (a rolling
+ * window's fixed past); `workingSet` is the limit rows the full model will grow (the coarse one's
  * near-binding rows go in, so its first LP needs no second pass for them).
  */
 export async function coarseStart(
@@ -76,7 +76,7 @@ export async function coarseStart(
 /** HiGHS's basis statuses (solver protocol.ts SimplexBasis). */
 const LOWER = 0, BASIC = 1, UPPER = 2;
 
-/** What the full clearing's basis is built from: the statuses outside the groups, by name, and the zones' charge prices. */
+/** What the full model's basis is built from: the statuses outside the groups, by name, and the zones' charge prices. */
 interface CoarseOptimum {
   colStatus: Map<string, number>;
   rowStatus: Map<string, number>;
@@ -84,27 +84,32 @@ interface CoarseOptimum {
   chargePrice: Float64Array[];
 }
 
-/** What a model's column or row is to the basis: one of a zone's groups', its charge sum, or the network's. */
-type Role = { zone: number; part: 'charge' | 'discharge' | 'energy' | 'soc' | 'total' | 'chargeSum' };
+/** A column or row of one of a zone's groups (policies envelopeGroupFamilies). */
+type Role = { zone: number; part: 'charge' | 'discharge' | 'energy' | 'soc' | 'total' };
 
-function rolesOf(zones: readonly ZoneSetup[]): Map<string, Role> {
-  const roles = new Map<string, Role>();
+/** The group families of each zone, and the zone of each charge-sum family (whose duals price its charge). */
+function familiesOf(zones: readonly ZoneSetup[]): { roles: Map<string, Role>; chargeSums: Map<string, number> } {
+  const roles = new Map<string, Role>(), chargeSums = new Map<string, number>();
   zones.forEach((z, zone) => {
-    for (const [part, family] of Object.entries(envelopeGroupFamilies(zoneGroupsPrefix(z)))) roles.set(family, { zone, part: part as Role['part'] });
+    const { chargeSum, dischargeSum: _sum, ...group } = envelopeGroupFamilies(zoneGroupsPrefix(z));
+    for (const [part, family] of Object.entries(group)) roles.set(family, { zone, part: part as Role['part'] });
+    chargeSums.set(chargeSum, zone);
   });
-  return roles;
+  return { roles, chargeSums };
 }
 
 function readOptimum(m: ModelBuilder, sol: Solution, zones: readonly ZoneSetup[]): CoarseOptimum | null {
   if (!sol.basis) return null;
-  const roles = rolesOf(zones);
+  const { roles, chargeSums } = familiesOf(zones);
   const T = zones[0]?.bid.grid.periods ?? 0;
   const out: CoarseOptimum = { colStatus: new Map(), rowStatus: new Map(), chargePrice: zones.map(() => new Float64Array(T)) };
   for (let j = 0; j < m.numCols; j++) if (!roles.has(m.colFamily(j))) out.colStatus.set(m.colName(j), sol.basis.colStatus[j]);
   for (let i = 0; i < m.numRows; i++) {
-    const role = roles.get(m.rowFamily(i));
-    if (role?.part === 'chargeSum') out.chargePrice[role.zone][m.rowIndexAt(i, 0)] = sol.dual(i);
-    if (!role || role.part === 'chargeSum') out.rowStatus.set(m.rowName(i), sol.basis.rowStatus[i]);
+    const family = m.rowFamily(i);
+    if (roles.has(family)) continue;
+    const zone = chargeSums.get(family);
+    if (zone !== undefined) out.chargePrice[zone][m.rowIndexAt(i, 0)] = sol.dual(i);
+    out.rowStatus.set(m.rowName(i), sol.basis.rowStatus[i]);
   }
   return out;
 }
@@ -117,17 +122,17 @@ interface GroupEntries {
 }
 
 /**
- * The full clearing's starting basis: the network's and the links' statuses carried over by name
- * (rows the coarse model did not hold basic, columns it did not hold at their lower bound), each
- * group's set from the zone's charge prices.
+ * The full model's starting basis: the network's and the links' statuses carried over by name (a row
+ * the coarse model did not hold starts basic, a column at its lower bound), each group's set from its
+ * zone's charge prices.
  */
 function startingBasis(m: ModelBuilder, zones: readonly ZoneSetup[], at: CoarseOptimum): SimplexBasis {
-  const roles = rolesOf(zones);
+  const { roles } = familiesOf(zones);
   const colStatus = new Int32Array(m.numCols).fill(LOWER), rowStatus = new Int32Array(m.numRows).fill(BASIC);
   const groups = zones.map((z) => Array.from({ length: z.bid.envelopeGroups.length }, (): GroupEntries => ({ cols: [], total: -1, socRows: [] })));
   for (let j = 0; j < m.numCols; j++) {
     const role = roles.get(m.colFamily(j));
-    if (role && role.part !== 'chargeSum') groups[role.zone][m.colIndexAt(j, 0)].cols.push(j);
+    if (role) groups[role.zone][m.colIndexAt(j, 0)].cols.push(j);
     else colStatus[j] = at.colStatus.get(m.colName(j)) ?? LOWER;
   }
   for (let i = 0; i < m.numRows; i++) {

@@ -135,14 +135,14 @@ function reusedBlock(groups: readonly EnvelopeGroup[], grid: TimeGrid, prefix: s
 
 /**
  * The families addEnvelopeGroups writes its groups under `prefix` in (each group's columns and rows
- * indexed [group, day period], its total-energy row [group]; the charge sums [day period]), for code
+ * indexed [group, day period], its total-energy row [group]; the charge and discharge sums [day period]), for code
  * that reads a model's groups back, such as a basis built for it (libs/coordination clearing-start.ts).
  */
 export function envelopeGroupFamilies(prefix: string) {
   const group = `${prefix}G`;
   return {
     charge: `${group}C`, discharge: `${group}D`, energy: `${group}E`, soc: `${group}Soc`, total: `${group}Total`,
-    chargeSum: `${prefix}Csum`,
+    chargeSum: `${prefix}Csum`, dischargeSum: `${prefix}Dsum`,
   } as const;
 }
 
@@ -166,7 +166,7 @@ function writeGroups(m: ModelBuilder, groups: readonly EnvelopeGroup[], grid: Ti
         upper += m.colUpperBound(c);
       }
       m.setColBounds(total.at(t), 0, upper);
-      m.addConstraint(which === 'chargeCols' ? families.chargeSum : `${prefix}Dsum`, [t], cols, coefs, '=', 0);
+      m.addConstraint(which === 'chargeCols' ? families.chargeSum : families.dischargeSum, [t], cols, coefs, '=', 0);
     }
   }
   return { parts, chargeKw, dischargeKw };

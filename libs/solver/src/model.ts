@@ -58,12 +58,6 @@ function rowBoundsProblem(lower: number, upper: number): string | null {
  * The first pair of entries with equal family and index. Hashes the numbers (a Map of numbers is
  * several times faster than a Set of a million name strings) and compares tuples on a hash hit.
  */
-/** Number `i` of the index stored at pool[from, to); a RangeError naming the entry when it has fewer. */
-function indexAt(pool: GrowableInt32, from: number, to: number, i: number, name: () => string): number {
-  if (!Number.isInteger(i) || i < 0 || from + i >= to) throw new RangeError(`${name()} has no index number ${i}`);
-  return pool.get(from + i);
-}
-
 function findDuplicate(n: number, familyIds: GrowableInt32, indexEnd: GrowableInt32, pool: GrowableInt32): [number, number] | null {
   const start = (e: number) => (e === 0 ? 0 : indexEnd.get(e - 1));
   const same = (a: number, b: number): boolean => {
@@ -89,6 +83,12 @@ function findDuplicate(n: number, familyIds: GrowableInt32, indexEnd: GrowableIn
     byHash.set(h, chain);
   }
   return null;
+}
+
+/** Number `i` of the index stored at pool[from, to); a RangeError naming the entry when it has fewer. */
+function indexAt(pool: GrowableInt32, from: number, to: number, i: number, name: () => string): number {
+  if (!Number.isInteger(i) || i < 0 || from + i >= to) throw new RangeError(`${name()} has no index number ${i}`);
+  return pool.get(from + i);
 }
 
 class FamilyTable {
