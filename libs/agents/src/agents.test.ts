@@ -247,6 +247,28 @@ describe('DSO and zone agents on the in-process transport', async () => {
   });
 });
 
+describe('zones that start before the DSO', () => {
+  it('announce as soon as the DSO comes up (its first status), not after their pause between attempts', async () => {
+    const sim = await buildSimSetup(loadScenario('small-test'));
+    const bus = new InProcessBus();
+    const zoneLines: string[] = [];
+    const zones = await Promise.all(sim.parties.map((party) => startZoneAgent({
+      transport: bus.connect({ runId: 'late-dso', name: `zone${party.config.id}` }), party, announceRetryMs: 600_000, log: (l) => zoneLines.push(l),
+    })));
+    await new Promise((r) => setTimeout(r, 300)); // each zone has found no DSO and pauses for 600 s
+    const dsoLines: string[] = [];
+    // The DSO waits 60 s for announces: only zones its status woke can be heard in time.
+    await runDsoAgent({
+      transport: bus.connect({ runId: 'late-dso', name: 'dso' }), transportLabel: 'in-process', announceTimeoutMs: 60_000, log: (l) => dsoLines.push(l),
+      network: buildDsoNetwork({ ...sim.scenario, negotiation: { ...sim.scenario.negotiation, zoneTimeoutMs: 120_000 } }, sim.feeder),
+    });
+    expect(dsoLines.some((l) => l.includes(`all ${sim.parties.length} zones announced`))).toBe(true);
+    expect(dsoLines.some((l) => /announced again/.test(l))).toBe(false);
+    for (const p of sim.parties) expect(zoneLines.filter((l) => l.startsWith(`zone ${p.config.id}: announced (`))).toHaveLength(1);
+    await Promise.all(zones.map((z) => z.done));
+  });
+});
+
 describe('one DSO per run id', () => {
   it('a second DSO on a run id another DSO serves refuses to start, naming the run id', async () => {
     const sim = await buildSimSetup(loadScenario('small-test'));

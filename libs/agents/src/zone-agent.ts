@@ -173,8 +173,15 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   }
 
   // Announce until the DSO answers: it may start after us, or be busy starting.
+  /** Ends the pause between attempts: set while the zone waits to try again, null while an attempt is out. */
+  let retryNow: (() => void) | null = null;
   function announce(): void {
-    if (announcing || stopped) return;
+    if (stopped) return;
+    // A DSO that has just come up (its first status) is tried at once, not after the pause: over NATS
+    // the zones' process often connects before the DSO's, and the pause held round 1 back by up to
+    // its length. An attempt already out is left to finish: the DSO answers it, and a second one
+    // would only be heard as a rejoin.
+    if (announcing) { retryNow?.(); return; }
     announcing = true;
     void announceUntilHeard().finally(() => { announcing = false; });
   }
@@ -204,7 +211,11 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
         await end({ reason: 'failed', detail, files: [] });
         return;
       }
-      await new Promise((r) => setTimeout(r, o.announceRetryMs ?? 500));
+      await new Promise<void>((r) => {
+        const pause = setTimeout(r, o.announceRetryMs ?? 500);
+        retryNow = () => { clearTimeout(pause); r(); };
+      });
+      retryNow = null;
     }
   }
   announce();
