@@ -23,7 +23,7 @@ import type { NegotiationSetup, ZoneSetup } from './setup';
  * The basis is a start, not an answer: HiGHS takes it as it is (an "alien" basis, completed or trimmed
  * where its count of basic columns is off) and simplex goes to the same LP's optimum. The successive
  * LP then goes on from another optimal vertex than a cold start's, so the point may differ by what
- * its loss rounds do (3e-5 of the cost on that case).
+ * its loss rounds do (2–5e-5 of the cost on three seeds of that case, cheaper on two, dearer on one).
  *
  * Tried for the DSO's own clearing (methods/admm.ts) and not kept: on four seeds of that case round 1
  * came 5–12 s sooner on two and 2–3 s later on two (the first solves queue beside the 20 zones' on two
