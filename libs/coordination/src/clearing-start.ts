@@ -26,9 +26,9 @@ import type { NegotiationSetup, ZoneSetup } from './setup';
  * its loss rounds do (2–5e-5 of the cost on three seeds of that case, cheaper on two, dearer on one).
  *
  * Tried for the DSO's own clearing (methods/admm.ts) and not kept: on four seeds of that case round 1
- * came 5–12 s sooner on two and 2–3 s later on two (the first solves queue beside the 20 zones' on two
- * cores), and from the other vertex the delivery checks fell as they fell (10, 9, 3 and 7 against 5,
- * 4, 8 and 6; the negotiation 82, 98, 60 and 91 s against 71, 80, 83 and 92 s).
+ * came 5–12 s sooner on two and 2–3 s later on two (not explained: those runs had no solve log), and
+ * from the other vertex the delivery checks fell as they fell (10, 9, 3 and 7 against 5, 4, 8 and 6;
+ * the negotiation 82, 98, 60 and 91 s against 71, 80, 83 and 92 s).
  */
 export const COARSE_START_MIN_GROUPS = 10_000;
 
