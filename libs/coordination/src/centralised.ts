@@ -33,7 +33,7 @@ export async function solveCentralised(setup: NegotiationSetup, opts: { exporter
   // answer then does not depend on what was solved before it.
   const workingSet = new LimitWorkingSet();
   // Many groups: the LP starts from the optimum over coarser sums of them (clearing-start.ts).
-  const start = startsFromCoarse(setup.zones) ? await coarseStart(setup, setup.zones, { workingSet, extend: (built) => fixDsoPast(built, setup.past) }) : null;
+  const start = startsFromCoarse(setup.zones) ? await coarseStart(setup, { workingSet, extend: (built) => fixDsoPast(built, setup.past) }) : null;
   const dispatch = await runDispatch(setup.inputs, {
     exporter: opts.exporter,
     workingSet,

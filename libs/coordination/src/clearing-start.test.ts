@@ -11,7 +11,7 @@ afterAll(() => shutdownSolver());
 describe('a model of every group started from the clearing over coarser sums (clearing-start.ts)', async () => {
   const setup = await buildSimSetup(loadScenario('default'));
   const groups = setup.zones.reduce((a, z) => a + z.bid.envelopeGroups.length, 0);
-  const start = await coarseStart(setup, setup.zones);
+  const start = await coarseStart(setup);
   const extend = (built: BuiltDispatch) => setup.zones.forEach((z, k) => addZoneTerms(built, z, k));
   // One LP each (no loss rounds), at the coarse clearing's losses: the same LP, from two starts.
   const clear = async (warmStartFor?: (built: BuiltDispatch) => SimplexBasis | null) => {

@@ -49,18 +49,19 @@ export function startsFromCoarse(zones: readonly ZoneSetup[], minGroups = COARSE
 }
 
 /**
- * Clears the zones' bids over their `arrival` sums and returns what a model over `zones`' own groups
+ * Clears the zones' bids over their `arrival` sums and returns what a model over their own groups
  * starts from. `extend` adds what every model of the DSO holds beside the zones (a rolling
  * window's fixed past); `workingSet` is the limit rows the full model will grow (the coarse one's
  * near-binding rows go in, so its first LP needs no second pass for them).
  */
 export async function coarseStart(
-  setup: NegotiationSetup, zones: readonly ZoneSetup[], opts: { extend?: (built: BuiltDispatch) => void; workingSet?: LimitWorkingSet } = {},
+  setup: NegotiationSetup, opts: { extend?: (built: BuiltDispatch) => void; workingSet?: LimitWorkingSet } = {},
 ): Promise<CoarseStart> {
+  const zones = setup.zones;
   const coarse = zones.map((z) => ({ ...z, bid: { ...z.bid, envelopeGroups: coarserGroups('arrival', z.bid.envelopeGroups, z.bid.grid) } }));
   let optimum: CoarseOptimum | null = null;
   const result = await runDispatch(setup.inputs, {
-    flexible: setup.zones.map((z) => z.flexible), workingSet: opts.workingSet,
+    flexible: zones.map((z) => z.flexible), workingSet: opts.workingSet,
     extend: (built) => { opts.extend?.(built); coarse.forEach((z, k) => addZoneTerms(built, z, k)); },
     onSolved: (built, sol) => { optimum = readOptimum(built.model, sol, zones); },
   });
