@@ -37,6 +37,12 @@ describe('wire mapping', () => {
     expect(fromSolveRequest(toSolveRequest(7, consensus, T))).toEqual(consensus);
     const target = { round: 1, targetKw: Float64Array.from([10, 20, 30, 40]), excessPenaltyYuanPerKwh: 1.68 };
     expect(fromSolveRequest(toSolveRequest(7, target, T))).toEqual(target);
+    // The DSO's caps: a period without one (Infinity) travels as null and comes back as Infinity.
+    const capped = { ...consensus, evCaps: [{ buses: [21, 22], maxKw: Float64Array.from([5, Infinity, 0, 7.5]) }] };
+    const body = toSolveRequest(7, capped, T);
+    expect(body.evCaps).toEqual([{ buses: [21, 22], maxPKw: [5, null, 0, 7.5] }]);
+    expect(JSON.parse(JSON.stringify(body)).evCaps[0].maxPKw).toEqual([5, null, 0, 7.5]);
+    expect(fromSolveRequest(body)).toEqual(capped);
   });
 
   it('carries a zone\'s announce to the DSO as the same bid the harness builds from the zone file', async () => {

@@ -19,14 +19,16 @@ export function toSolveRequest(zoneId: number, signal: DsoSignal, periods: numbe
     rho: c ? c.rho : 0,
     ...(signal.excessPenaltyYuanPerKwh !== undefined ? { excessPenaltyYuanPerKwh: signal.excessPenaltyYuanPerKwh } : {}),
     consensus: [],
+    ...(signal.evCaps?.length ? { evCaps: signal.evCaps.map((c) => ({ buses: [...c.buses], maxPKw: Array.from(c.maxKw, (v) => (Number.isFinite(v) ? v : null)) })) } : {}),
   };
 }
 
 export function fromSolveRequest(body: BodyOf<'solveRequest'>): DsoSignal {
   const target = Float64Array.from(body.targetPKw);
   const prices = body.priceYuanPerKwh.length ? Float64Array.from(body.priceYuanPerKwh) : undefined;
+  const evCaps = body.evCaps?.map((c) => ({ buses: c.buses, maxKw: Float64Array.from(c.maxPKw, (v) => v ?? Infinity) }));
   if (body.rho > 0) {
-    return { round: body.round, consensus: { referenceKw: target, lambdaYuanPerKwh: prices ?? new Float64Array(target.length), rho: body.rho } };
+    return { round: body.round, consensus: { referenceKw: target, lambdaYuanPerKwh: prices ?? new Float64Array(target.length), rho: body.rho }, ...(evCaps ? { evCaps } : {}) };
   }
   return {
     round: body.round,

@@ -163,6 +163,12 @@ export interface DsoSignal {
    * Under consensus, λ is the zone's energy price: a policy does not add the tariff on top.
    */
   consensus?: { referenceKw: Float64Array; lambdaYuanPerKwh: Float64Array; rho: number };
+  /**
+   * Limits on what the zone's EVs at some of its buses may draw together, grid side, kW per period
+   * (Infinity: none that period): the DSO's headroom on a branch that only this zone's EVs load
+   * beside fixed loads. A policy whose model knows its EVs' buses keeps its answer within them.
+   */
+  evCaps?: Array<{ buses: number[]; maxKw: Float64Array }>;
 }
 
 /**
@@ -235,7 +241,8 @@ export interface ZoneAnswer {
   /** The objective of the zone's solve (its own terms plus the coordination terms). */
   objective: number;
   /**
-   * Net battery-side power per day period of each envelope group (zone.envelopeGroups order), kW:
+   * Net battery-side power per day period of each envelope group (zone.envelopeGroups order; under
+   * the DSO's caps, the model's groups split by the capped buses: ZoneModel.groups), kW:
    * the aggregate the policy solved, before it went to the EVs.
    */
   groupBatteryKw?: Float64Array[];

@@ -1,7 +1,8 @@
 import { ZonalError } from '@zonal/core';
 import { checkSchedules, disaggregateGroups, gridLoadKw, prepareGroupDisaggregation, type Disaggregation, type EvSchedules } from '@zonal/ev';
 import { ModelBuilder, solve, type Solution } from '@zonal/solver';
-import { addEnvelopeGroups, type EnvelopeVars } from './envelope-model';
+import { busGroupsOf, type BusGroups } from './bus-groups';
+import { addEnvelopeGroups, type EnvelopeGroup, type EnvelopeVars } from './envelope-model';
 import type { DsoSignal, PolicyContext, ZoneAnswer, ZoneBid, ZoneDeliveryFigures, ZoneProblem } from './policy';
 
 /**
@@ -20,6 +21,8 @@ export interface ZoneModel {
   peakKw: number;
   /** What `ZoneModelOptions.flex` added, in that order. */
   flex: Flexibility[];
+  /** The envelope groups the model holds (`env.groups` in this order): the zone's, or split by bus under the DSO's caps. */
+  groups: readonly EnvelopeGroup[];
 }
 
 /**
@@ -43,13 +46,24 @@ export interface ZoneModelOptions {
   fixedKw?: ArrayLike<number>;
   /** Builders of flexibility beside the envelope groups, each called once on the model. */
   flex?: ReadonlyArray<(m: ModelBuilder) => Flexibility>;
+  /**
+   * The zone whose own fleet `zone.envelopeGroups` are the groups of (not a part of it): given, the
+   * model keeps the DSO's caps on the EVs at some of its buses (DsoSignal.evCaps), its groups split
+   * by those buses (bus-groups.ts) and `solveZone` disaggregating them. A policy that models a part
+   * of its fleet, or disaggregates `env.groups` itself, leaves it out and the caps aside.
+   */
+  evCapsFor?: ZoneProblem;
 }
 
 export function buildZoneModel(zone: ZoneBid, signal: DsoSignal, name = `zone${zone.zoneId}`, opts: ZoneModelOptions = {}): ZoneModel {
   const { grid, envelope, eta } = zone;
   const T = grid.periods, dt = grid.dtH;
   const m = new ModelBuilder(name);
-  const env = addEnvelopeGroups(m, zone.envelopeGroups, eta, grid);
+  // Under the DSO's caps on the EVs at some buses, the groups are split by bus so the model knows
+  // where each draws (each part exact for its EVs, as the whole group is for its).
+  const byBus = signal.evCaps?.length && opts.evCapsFor ? busGroupsOf(opts.evCapsFor, signal.evCaps.flatMap((c) => c.buses)) : null;
+  const groups = byBus ? byBus.groups : zone.envelopeGroups;
+  const env = addEnvelopeGroups(m, groups, eta, grid);
   const flex = (opts.flex ?? []).map((build) => build(m));
   // Every variable gets finite bounds: HiGHS's QP solver needs them (SPEC §8) when ADMM adds ρ/2‖·‖².
   const evKw: number[] = [];
@@ -72,8 +86,34 @@ export function buildZoneModel(zone: ZoneBid, signal: DsoSignal, name = `zone${z
   m.setObjectiveCoef(peakKw, zone.peakTieBreakYuanPerKw);
   for (let t = 0; t < T; t++) m.setObjectiveCoef(env.dischargeKw.at(t), zone.degradationYuanPerKwh * dt);
   addSignalTerms(m, zone, signal, evKw, loKw, hiKw);
-  return { model: m, env, evKw, peakKw, flex };
+  if (byBus) addEvCaps(m, signal.evCaps!, byBus, env, eta, T, dt);
+  return { model: m, env, evKw, peakKw, flex, groups };
 }
+
+/** Each cap as one row per period: the grid-side power of the groups at its buses within maxKw. */
+function addEvCaps(m: ModelBuilder, caps: NonNullable<DsoSignal['evCaps']>, byBus: BusGroups, env: EnvelopeVars, eta: number, T: number, dtH: number): void {
+  caps.forEach((cap, c) => {
+    const at = new Set(cap.buses);
+    const parts = env.groups.filter((_g, k) => at.has(byBus.busOf[k]));
+    for (let t = 0; t < T; t++) {
+      if (!Number.isFinite(cap.maxKw[t])) continue;
+      const cols: number[] = [], coefs: number[] = [];
+      for (const g of parts) {
+        if (g.chargeCols[t] >= 0) { cols.push(g.chargeCols[t]); coefs.push(1 / eta); }
+        if (g.dischargeCols[t] >= 0) { cols.push(g.dischargeCols[t]); coefs.push(-eta); }
+      }
+      if (cols.length === 0) continue;
+      // Soft, at a price above any energy price: a cap the EVs' needs cannot meet is exceeded where
+      // it must be (the DSO's delivery check then sees it), not an infeasible zone.
+      const over = m.addVar('evCapOver', [c, t], { lb: 0, ub: cols.length * 1e6 });
+      m.setObjectiveCoef(over, EV_CAP_PENALTY_YUAN_PER_KWH * dtH);
+      m.addConstraint('evCap', [c, t], [...cols, over], [...coefs, -1], '<=', cap.maxKw[t]);
+    }
+  });
+}
+
+/** What a zone pays in its own model per kWh its EVs draw beyond a cap of the DSO's. */
+const EV_CAP_PENALTY_YUAN_PER_KWH = 50;
 
 /**
  * The DSO's signal terms (SPEC §8) on a zone's evKw columns, whose bounds per period are loKw..hiKw
@@ -144,7 +184,7 @@ export async function solveZone(zm: ZoneModel, zone: ZoneProblem, prices: Float6
   // disaggregation (the fleet's sessions, the answer's arrays mapped: 0.4 s of a million EVs).
   // One turn of the event loop first, so the job has gone to the worker.
   await new Promise<void>((resolve) => setImmediate(resolve));
-  const prepared = prepareGroupDisaggregation(zone.fleet, zone.grid, groupsOf(zone));
+  const prepared = prepareGroupDisaggregation(zone.fleet, zone.grid, zm.groups.map((g) => ({ evs: g.evs ?? [] })));
   const { sol, groupBatteryKw } = await solving;
   probe?.('lp-solve');
   return { sol, answer: delivered(zone, prepared.disaggregate(groupBatteryKw), groupBatteryKw, prices, sol.objective, probe) };

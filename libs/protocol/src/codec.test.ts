@@ -129,6 +129,9 @@ describe('decode refuses bad input with the field named', () => {
     expectError(decode(mutated('announce', (m) => m.body.busProfiles[0].uncoordinatedKw.push(1))), 'malformed', 'body.busProfiles[0].uncoordinatedKw');
     expectError(decode(mutated('solveRequest', (m) => m.body.consensus[1].reference.pop())), 'malformed', 'body.consensus[1].reference');
     expectError(decode(mutated('solveRequest', (m) => m.body.consensus[0].scaledDual.push(0))), 'malformed', 'body.consensus[0].scaledDual');
+    const capped = (maxPKw: Array<number | null>) => mutated('solveRequest', (m) => (m.body.evCaps = [{ buses: [22], maxPKw }]));
+    expect(decode(capped([5, null, 7])).ok).toBe(true);
+    expect(expectError(decode(capped([5, null])), 'malformed', 'body.evCaps[0].maxPKw')?.message).toMatch(/has 2 periods, but targetPKw has 3/);
     expectError(decode(mutated('solveReply', (m) => m.body.tieLineFlows[0].qKvar.pop())), 'malformed', 'body.tieLineFlows[0].qKvar');
     expectError(decode(mutated('solveReply', (m) => m.body.tieLineFlows[0].pKw.push(1))), 'malformed', 'body.tieLineFlows[0].pKw');
     expectError(decode(mutated('solveReply', (m) => m.body.envelope.pMinKw.pop())), 'malformed', 'body.envelope.pMinKw');

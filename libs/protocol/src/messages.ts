@@ -181,10 +181,18 @@ export const solveRequestBody = z
     /** The seed's target/penalty method: one-sided penalty on net load above targetPKw (w_cg). */
     excessPenaltyYuanPerKwh: nonNegative.optional(),
     consensus: z.array(consensusTerm),
+    /**
+     * The DSO's headroom for the zone's EVs at some of its buses (kW per period, grid side; null:
+     * none that period): branches only this zone's EVs load beside fixed loads.
+     */
+    evCaps: z.array(z.strictObject({ buses: z.array(z.number().int().min(0)).min(1), maxPKw: z.array(z.number().nullable()) })).optional(),
   })
   .superRefine((b, ctx) => {
     checkSameLength(b, ['targetPKw', 'priceYuanPerKwh'], ctx);
     const periods = b.targetPKw.length;
+    b.evCaps?.forEach((c, i) => {
+      if (c.maxPKw.length !== periods) ctx.addIssue({ code: 'custom', path: ['evCaps', i, 'maxPKw'], message: `has ${c.maxPKw.length} periods, but targetPKw has ${periods}` });
+    });
     b.consensus.forEach((c, i) => {
       for (const key of ['reference', 'scaledDual'] as const) {
         if (c[key].length !== periods) {

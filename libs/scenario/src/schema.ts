@@ -211,6 +211,12 @@ const negotiationSchema = z.strictObject({
      * LP holding the groups; measured no faster up to 100 000 EVs, and not yet through a city's).
      */
     clearing: z.enum(['lp', 'columns']).optional(),
+    /**
+     * Whether the DSO hands a zone its headroom on the branches only that zone's EVs load, once an
+     * answer's EVs come near it (coordination ev-caps.ts; the zone keeps its EVs at those buses
+     * within it). Default true; false leaves where a zone's EVs draw to the delivery checks alone.
+     */
+    evCaps: z.boolean().optional(),
   }).superRefine((a, ctx) => {
     const [lo, hi] = a.rhoBoundsYuanPerKwhPerKw;
     if (a.rho0YuanPerKwhPerKw < lo || a.rho0YuanPerKwhPerKw > hi) {

@@ -4,6 +4,7 @@ import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addAggregateLink, addZoneTerms } from '../centralised';
 import { clearByColumns, ColumnPool } from '../clearing-columns';
 import { clearingZones } from '../clearing-groups';
+import { ZoneCaps } from '../ev-caps';
 import { fixDsoPast } from '../rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
 import { rms, zoneSeries, type CoordinationMethod, type RoundUpdate } from './method';
@@ -59,6 +60,8 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
   // By column generation when the scenario says so; its columns and basis carry over to the
   // clearings after delivery checks.
   const columnPool = p.clearing === 'columns' ? new ColumnPool(setup.zones) : null;
+  // The zones' caps on the branches only their own EVs load (ev-caps.ts), grown with their answers.
+  const caps = p.evCaps === false ? null : new ZoneCaps(setup);
 
   return {
     name: 'admm',
@@ -89,10 +92,11 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
       y = warm.flexKw.map((a) => Float64Array.from(a));
       lossSqPu = warm.lossSqPu;
       clearingBasis = warm.basis;
+      caps?.update(warm);
     },
 
     snapshot() {
-      return { rho, y, u, lossSqPu: lossSqPu ?? null, lastCost, tangentScaleKw };
+      return { rho, y, u, lossSqPu: lossSqPu ?? null, lastCost, tangentScaleKw, evCaps: caps?.snapshot() ?? null };
     },
 
     restore(state: unknown) {
@@ -105,12 +109,15 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
       u = zoneSeries(s.u, Z, T, 'u');
       lossSqPu = s.lossSqPu === null ? undefined : (s.lossSqPu as Float64Array[]).map((a) => Float64Array.from(a));
       lastCost = typeof s.lastCost === 'number' ? s.lastCost : null;
+      // A checkpoint of a run without caps (or from before them) restores none; the next round's
+      // answers grow them again.
+      if (caps && s.evCaps) caps.restore(s.evCaps);
     },
 
     signal(zone: ZoneSetup, round: number): DsoSignal {
       const k = setup.zones.indexOf(zone);
       // ρ/2‖x − y + u‖² = ρu·x + ρ/2‖x − y‖² + const: the multiplier λ = ρu prices the zone's energy.
-      return { round, consensus: { referenceKw: Float64Array.from(y[k]), lambdaYuanPerKwh: u[k].map((v) => rho * v), rho } };
+      return { round, consensus: { referenceKw: Float64Array.from(y[k]), lambdaYuanPerKwh: u[k].map((v) => rho * v), rho }, ...(caps?.of(k).length ? { evCaps: caps.of(k) } : {}) };
     },
 
     async update(answers: ReadonlyArray<ZoneReport | null>): Promise<RoundUpdate> {
@@ -134,6 +141,7 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
         },
       });
       const yNew = dso.flexKw;
+      caps?.update(dso, answers);
       const primal = rms(x.map((xk, k) => [xk, yNew[k]] as [Float64Array, Float64Array]));
       const dual = rms(yNew.map((yk, k) => [yk, y[k]] as [Float64Array, Float64Array]));
       u = u.map((uk, k) => uk.map((v, t) => v + xHat[k][t] - yNew[k][t]));

@@ -30,7 +30,7 @@ async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext)
 /** direct-control's zone model against `signal` and the prices it pays (respond: this, then solveZone). */
 export function directControlModel(zone: ZoneProblem, signal: DsoSignal): { zm: ZoneModel; prices: Float64Array } {
   const prices = energyPrices(zone, signal);
-  const zm = buildZoneModel(zone, signal);
+  const zm = buildZoneModel(zone, signal, undefined, { evCapsFor: zone });
   for (let t = 0; t < zone.grid.periods; t++) zm.model.setObjectiveCoef(zm.evKw[t], prices[t] * zone.grid.dtH);
   // The base load's cost is a constant: kept in the objective so it reads as the zone's bill.
   zm.model.addObjectiveConstant(zone.baseNetLoadKw.reduce((a, p, t) => a + prices[t] * p * zone.grid.dtH, 0));

@@ -42,7 +42,7 @@ function zoneObjectives(zone: ZoneProblem, signal: DsoSignal, prices: Float64Arr
   const units = zone.resources?.storage ?? [];
   let storage: StorageVars | undefined;
   const flex = units.length ? [(model: ModelBuilder) => (storage = addStorage(model, units, zone.grid))] : [];
-  const zm = buildZoneModel(zone, signal, name, { flex });
+  const zm = buildZoneModel(zone, signal, name, { flex, evCapsFor: zone });
   const m = zm.model;
   const T = zone.grid.periods, dt = zone.grid.dtH;
   // buildZoneModel prices degradation and the peak tie-break itself; F1 below carries them instead.

@@ -294,7 +294,7 @@ async function respond(zone: ZoneProblem, signal: DsoSignal, ctx: PolicyContext)
   flat.model.setObjectiveCoef(flatValley, -1);
   const peakValleyKw = (await solve(flat.model, { exportLp: ctx.exporter })).objective;
 
-  const zm = buildZoneModel(zone, signal);
+  const zm = buildZoneModel(zone, signal, undefined, { evCapsFor: zone });
   const valley = addValley(zm.model, zone, zm.evKw);
   zm.model.addConstraint('holdPeakValley', [], [zm.peakKw, valley], [1, -1], '<=', peakValleyKw + 1000 * HOLD_SLACK_MW);
   for (let t = 0; t < T; t++) zm.model.setObjectiveCoef(zm.evKw[t], prices[t] * dt);

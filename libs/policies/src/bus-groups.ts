@@ -1,0 +1,44 @@
+import { anchoredEnvelopeGroups, Fleet, type AnchoredEnvelope } from '@zonal/ev';
+import type { ZoneProblem } from './policy';
+
+/**
+ * A zone's fleet as envelope groups with the EVs at some of its buses apart, bus by bus: what the
+ * zone models under the DSO's caps on the EVs at those buses (DsoSignal.evCaps). Each bus's EVs are
+ * grouped as the whole fleet is (window-energy: each group exact for its EVs), and the EVs at every
+ * other bus together: so the model knows what each capped bus's EVs draw and stays as small as the
+ * caps allow (a cap on one lateral splits only that lateral's buses).
+ */
+export interface BusGroups {
+  groups: AnchoredEnvelope[];
+  /** Bus of each group, or -1 for a group of the EVs at the buses not split. */
+  busOf: Int32Array;
+}
+
+/** Built once per fleet and set of split buses. */
+const built = new WeakMap<Fleet, Map<string, BusGroups>>();
+
+export function busGroupsOf(zone: ZoneProblem, splitBuses: readonly number[]): BusGroups {
+  const key = [...new Set(splitBuses)].sort((a, b) => a - b).join(',');
+  let byKey = built.get(zone.fleet);
+  if (!byKey) built.set(zone.fleet, byKey = new Map());
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const fleet = zone.fleet, split = new Set(splitBuses);
+  const members = new Map<number, number[]>();
+  for (let i = 0; i < fleet.size; i++) {
+    const at = split.has(fleet.bus[i]) ? fleet.bus[i] : -1;
+    const list = members.get(at);
+    if (list) list.push(i);
+    else members.set(at, [i]);
+  }
+  const groups: AnchoredEnvelope[] = [], busOf: number[] = [];
+  for (const [bus, evs] of [...members].sort(([a], [b]) => a - b)) {
+    for (const g of anchoredEnvelopeGroups(Fleet.subset(fleet, evs), zone.grid, 'window-energy')) {
+      groups.push({ envelope: g.envelope, shiftPeriods: g.shiftPeriods, evs: Int32Array.from(g.evs!, (j) => evs[j]) });
+      busOf.push(bus);
+    }
+  }
+  const out = { groups, busOf: Int32Array.from(busOf) };
+  byKey.set(key, out);
+  return out;
+}
