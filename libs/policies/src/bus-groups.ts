@@ -14,15 +14,17 @@ export interface BusGroups {
   busOf: Int32Array;
 }
 
-/** Built once per fleet and set of split buses. */
-const built = new WeakMap<Fleet, Map<string, BusGroups>>();
+/**
+ * The last split of each fleet, built once per set of split buses: the caps only grow, so an earlier
+ * set is not asked again, and keeping every set would hold a copy of the fleet's groups per cap that
+ * ever joined (a city's zone host grew from 1.2 to 3 GB).
+ */
+const built = new WeakMap<Fleet, { key: string; split: BusGroups }>();
 
 export function busGroupsOf(zone: ZoneProblem, splitBuses: readonly number[]): BusGroups {
   const key = [...new Set(splitBuses)].sort((a, b) => a - b).join(',');
-  let byKey = built.get(zone.fleet);
-  if (!byKey) built.set(zone.fleet, byKey = new Map());
-  const hit = byKey.get(key);
-  if (hit) return hit;
+  const last = built.get(zone.fleet);
+  if (last?.key === key) return last.split;
   const fleet = zone.fleet, split = new Set(splitBuses);
   const members = new Map<number, number[]>();
   for (let i = 0; i < fleet.size; i++) {
@@ -39,6 +41,6 @@ export function busGroupsOf(zone: ZoneProblem, splitBuses: readonly number[]): B
     }
   }
   const out = { groups, busOf: Int32Array.from(busOf) };
-  byKey.set(key, out);
+  built.set(zone.fleet, { key, split: out });
   return out;
 }
