@@ -107,6 +107,8 @@ export interface SimReport {
   deliveryChecks: NegotiationResult['deliveryChecks'];
   /** Agreed on a delivered point that keeps soft-limit violations, once the re-plans stopped lowering its cost (NegotiationResult.deliveryKept); null otherwise. */
   deliveryKept: NegotiationResult['deliveryKept'];
+  /** The DSO's caps on what a zone's EVs below a branch only they load may draw, as they stood at the end (NegotiationResult.evCaps). */
+  evCaps: NegotiationResult['evCaps'];
   /** The EVs the zones left out, named: only a harness that holds the zone files fills this (a DSO knows counts). */
   excludedEvs: string[];
   roundLog: Array<{ round: number; rho: number; primalResidualKw: number; dualResidualKw: number; totalCostYuan: number; relCostChange: number | null }>;
@@ -241,6 +243,7 @@ export function buildSimReport(args: {
     incidents: n.incidents,
     deliveryChecks: n.deliveryChecks,
     deliveryKept: n.deliveryKept,
+    evCaps: n.evCaps,
     excludedEvs: [],
     roundLog: n.rounds.map((r) => ({ round: r.round, rho: r.rho, primalResidualKw: r.primalResidualKw, dualResidualKw: r.dualResidualKw, totalCostYuan: r.totalCostYuan, relCostChange: r.relCostChange })),
     emissionsT: { before: before.emissionsT, after: after.emissionsT, quota: after.quotaT },

@@ -91,11 +91,18 @@ describe('the DSO\'s caps on the branches only one zone\'s EVs load (ev-caps.ts)
     expect(withCaps.deliveryChecks).toEqual([]);
     expect(withCaps.evaluation.dispatch.acCheck.violations).toEqual([]);
     expect(Math.abs(withCaps.evaluation.totalCostYuan - oracle.totalCostYuan) / oracle.totalCostYuan).toBeLessThan(0.005);
+    // The result names the caps as they stood: zone 1's lateral 19-22, each bounding some periods.
+    expect(withCaps.evCaps.some((c) => c.zoneId === 1 && c.buses.includes(22))).toBe(true);
+    for (const c of withCaps.evCaps) {
+      expect(c.periods).toBeGreaterThan(0);
+      expect(Number.isFinite(c.minKw)).toBe(true);
+    }
     const off = structuredClone(setup.scenario);
     off.negotiation.admm.evCaps = false;
     const without = await negotiate({ ...setup, scenario: off }, inProcessZoneClients(setup));
     expect(without.converged).toBe(true);
     expect(without.deliveryChecks.length).toBeGreaterThan(0);
+    expect(without.evCaps).toEqual([]);
     expect(without.rounds.length).toBeGreaterThan(withCaps.rounds.length);
   });
 });

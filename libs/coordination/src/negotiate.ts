@@ -5,6 +5,7 @@ import type { LpExporter } from '@zonal/solver';
 import { checkCheckpoint, CHECKPOINT_VERSION, type NegotiationCheckpoint } from './checkpoint';
 import { evaluateSchedules, type Evaluation } from './evaluate';
 import { createMethod } from './methods';
+import type { CoordinationMethod } from './methods/method';
 import type { NegotiationSetup, ZoneSetup } from './setup';
 
 /** How the DSO reaches one zone: in process, or over NATS (the agents lib). */
@@ -60,6 +61,11 @@ export interface NegotiationResult {
    * violations kept and priced in the result's penalties; null otherwise.
    */
   deliveryKept: { round: number; violations: number; penaltyYuan: number; deliveredCostYuan: number; bestCostYuan: number } | null;
+  /**
+   * The DSO's caps at the end (ev-caps.ts): per cap, the zone, its buses below the capped branch, the
+   * periods it bounds and its lowest value there (kW, grid side). Empty without caps.
+   */
+  evCaps: Array<{ zoneId: number; buses: number[]; periods: number; minKw: number }>;
   /**
    * Zones that never gave an acceptable answer when the method agreed: the run stopped there, not
    * converged (the DSO agreeing with its own copy of a silent zone is no agreement).
@@ -242,6 +248,7 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
   return {
     method: method.name, rounds, converged, roundLimitHit: !converged && !stalled && !deliveryUnmet && !unanswered.length && !stoppedBy,
     stalled, deliveryUnmet, unanswered, stalledZones, stoppedBy, zoneEvKw, answers, targetKw, incidents, deliveryChecks, deliveryKept, evaluation, agreedEvaluation,
+    evCaps: capsOf(setup, method),
   };
 }
 
@@ -378,6 +385,14 @@ function impliedDegradationYuan(zone: ZoneSetup, evKw: Float64Array): number {
 export function zoneReportOf(answer: ZoneAnswer): ZoneReport {
   const { schedules: _schedules, groupBatteryKw: _groups, ...report } = answer;
   return report;
+}
+
+/** The method's caps at the end, cap by cap, as the report gives them. */
+function capsOf(setup: NegotiationSetup, method: CoordinationMethod): NegotiationResult['evCaps'] {
+  return (method.evCaps?.() ?? []).flatMap((list, k) => list.map((c) => {
+    const finite = Array.from(c.maxKw).filter(Number.isFinite);
+    return { zoneId: setup.zones[k].id, buses: [...c.buses], periods: finite.length, minKw: finite.length ? Math.min(...finite) : Infinity };
+  }));
 }
 
 /** The DSO's working model: the network with its own per-period rating margins, which it may tighten. */

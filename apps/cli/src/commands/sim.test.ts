@@ -87,3 +87,14 @@ describe('zonal sim on 96 periods of 0.25 h', () => {
     expect(r.stdout).not.toMatch(/\x1b\[/);
   });
 });
+
+describe('the summary line of the DSO\'s caps', () => {
+  it('names each zone\'s capped buses, the first three zones, and counts the rest', async () => {
+    const { evCapsLine } = await import('./sim');
+    const cap = (zoneId: number, buses: number[]) => ({ zoneId, buses, periods: 3, minKw: 12.5 });
+    expect(evCapsLine([cap(1, [22]), cap(1, [21, 22]), cap(2, [33])])).toBe(
+      'the DSO capped what the EVs below 3 branch(es) only their zone loads may draw, and the zones kept it: zone 1 at buses 22 | 21,22; zone 2 at buses 33',
+    );
+    expect(evCapsLine([1, 2, 3, 4, 5].map((z) => cap(z, [z * 10])))).toMatch(/zone 3 at buses 30, and 2 more zone\(s\)$/);
+  });
+});

@@ -426,6 +426,7 @@ function printSummary(r: SimReport, outDir: string): void {
   }
   console.log(`AC check: losses ${r.ac.lossKwh.toFixed(1)} kWh/day (LP ${r.ac.lpLossKwh.toFixed(1)}), minimum voltage ${r.ac.vminPu.toFixed(4)} pu at bus ${r.ac.vminBus}, ${clock(r.ac.vminHour)}; ` +
     `max |V_LP − V_AC| ${r.ac.maxAbsVDiffPu.toExponential(1)} pu; violations ${r.ac.violations} (before coordination: ${r.acBefore.violations}, vmin ${r.acBefore.vminPu.toFixed(4)} pu)`);
+  if (r.evCaps?.length) console.log(evCapsLine(r.evCaps));
   for (const d of r.deliveryChecks ?? []) console.log(`round ${d.round}: agreed, but the point the EVs deliver broke ${d.violations} limit(s); the DSO tightened ${d.tightened.join(', ')} in its model and went on`);
   const kept = r.deliveryKept;
   if (kept) {
@@ -458,4 +459,13 @@ function seedTable(r: SimReport) {
   push('minimum voltage (pu)', r.acBefore.vminPu, r.ac.vminPu, 4);
   t.push(['violations (voltage, rating)', String(r.acBefore.violations), String(r.ac.violations), '']);
   return t;
+}
+
+/** The DSO's caps in one line: per zone, the buses below each capped branch (the first few zones). */
+export function evCapsLine(caps: NonNullable<SimReport['evCaps']>): string {
+  const byZone = new Map<number, string[]>();
+  for (const c of caps) byZone.set(c.zoneId, [...(byZone.get(c.zoneId) ?? []), c.buses.join(',')]);
+  const shown = [...byZone].slice(0, 3).map(([id, sets]) => `zone ${id} at buses ${sets.join(' | ')}`);
+  const more = byZone.size > 3 ? `, and ${byZone.size - 3} more zone(s)` : '';
+  return `the DSO capped what the EVs below ${caps.length} branch(es) only their zone loads may draw, and the zones kept it: ${shown.join('; ')}${more}`;
 }

@@ -95,6 +95,10 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
       caps?.update(warm);
     },
 
+    evCaps() {
+      return setup.zones.map((_z, k) => caps?.of(k) ?? []);
+    },
+
     snapshot() {
       return { rho, y, u, lossSqPu: lossSqPu ?? null, lastCost, tangentScaleKw, evCaps: caps?.snapshot() ?? null };
     },

@@ -18,6 +18,8 @@ export interface CoordinationMethod {
   snapshot(): unknown;
   /** Takes up a `snapshot()` of the same method on the same setup, instead of `initialise`. */
   restore(state: unknown): void;
+  /** The caps each zone's signal carries now (ev-caps.ts), by zone; a method without them leaves this out. */
+  evCaps?(): ReadonlyArray<ReadonlyArray<{ buses: number[]; maxKw: Float64Array }>>;
 }
 
 /** Checks that a restored array of per-zone series has one series of `periods` values per zone. */
