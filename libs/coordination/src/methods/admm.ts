@@ -73,6 +73,8 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
         u = c.linkDuals.map((d) => d.map((v) => v / dt / rho));
         y = c.flexKw.map((a) => Float64Array.from(a));
         lossSqPu = c.dispatch.lossSqPu;
+        // A re-clearing moves the point, and the caps' headroom with it, as the LP clearing's below.
+        caps?.update(c.dispatch);
         return;
       }
       let links: number[][] = [];
