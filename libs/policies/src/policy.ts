@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import type { Rng } from '@zonal/core';
 import type { AggregateEnvelope, EvSchedules, Fleet, TimeGrid, TouCode } from '@zonal/ev';
 import type { EnvelopeGroup } from './envelope-model';
-import type { LpExporter, SimplexBasis } from '@zonal/solver';
+import type { LpExporter, ModelBuilder, SimplexBasis } from '@zonal/solver';
+import { carriedBasis, solvedZoneModel, type SolvedZoneModel } from './basis-carry';
 import type { EvSpec } from '@zonal/ev';
 import type { ZoneConfig } from '@zonal/scenario';
 
@@ -58,21 +59,34 @@ export interface PolicyContext {
  * depends only on the signal and the zone's answer to the round before: a DSO restarted from its
  * checkpoint at round r, asking round r + 1 again of zones that had already answered it, gets the
  * answer it would have got.
+ *
+ * A model of the shape solved the round before starts from that basis. A model of another shape
+ * (its groups split by the buses a new cap of the DSO's names) starts from the basis of the model of
+ * its name the round before, carried over by name and by each group's EVs (basis-carry.ts).
  */
 export class ZoneSolveMemory {
   /** The round being answered: whoever hands a signal to the policy sets it. */
   round = 0;
   private readonly bases = new Map<string, { round: number; basis: SimplexBasis }>();
+  private readonly solved = new Map<string, { round: number; solved: SolvedZoneModel }>();
 
-  /** The basis to start a model of this shape from: the same shape's, one round back. */
-  startFor(rows: number, cols: number): SimplexBasis | undefined {
-    return this.bases.get(`${this.round - 1}:${rows}x${cols}`)?.basis;
+  /** The basis to start `model` from (over envelope groups `groups`), and whether it was carried from another shape. */
+  startFor(model: ModelBuilder, groups: readonly EnvelopeGroup[]): { basis: SimplexBasis; carried: boolean } | undefined {
+    const same = this.bases.get(`${this.round - 1}:${model.numRows}x${model.numCols}`)?.basis;
+    if (same) return { basis: same, carried: false };
+    const before = this.solved.get(`${this.round - 1}:${model.name}`)?.solved;
+    const carried = before ? carriedBasis(before, { model, groups }) : null;
+    return carried ? { basis: carried, carried: true } : undefined;
   }
 
-  keep(rows: number, cols: number, basis: SimplexBasis | null): void {
+  keep(model: ModelBuilder, groups: readonly EnvelopeGroup[], basis: SimplexBasis | null): void {
     if (!basis) return;
-    this.bases.set(`${this.round}:${rows}x${cols}`, { round: this.round, basis });
-    for (const [key, kept] of this.bases) if (kept.round < this.round - KEPT_ROUNDS) this.bases.delete(key);
+    this.bases.set(`${this.round}:${model.numRows}x${model.numCols}`, { round: this.round, basis });
+    const solved = solvedZoneModel(model, basis, groups);
+    if (solved) this.solved.set(`${this.round}:${model.name}`, { round: this.round, solved });
+    for (const kept of [this.bases, this.solved]) {
+      for (const [key, entry] of kept) if (entry.round < this.round - KEPT_ROUNDS) kept.delete(key);
+    }
   }
 }
 

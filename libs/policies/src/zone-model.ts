@@ -206,10 +206,15 @@ export type StepProbe = (step: 'lp-solve' | 'disaggregation' | 'check' | 'sums')
  * schedule per day period, for a policy that hands them to its EVs itself.
  */
 export async function solveZoneModel(zm: ZoneModel, ctx: PolicyContext): Promise<{ sol: Solution; groupBatteryKw: Float64Array[] }> {
-  // The zone's basis of the round before, for a model of this shape (the same negotiation's).
-  const { numRows, numCols } = zm.model;
-  const sol = await solve(zm.model, { exportLp: ctx.exporter.enabled && !zm.model.isQuadratic ? ctx.exporter : undefined, warmStart: ctx.memory?.startFor(numRows, numCols) });
-  ctx.memory?.keep(numRows, numCols, sol.basis);
+  // The zone's basis of the round before (the same negotiation's), carried over when the model's shape changed.
+  const start = ctx.memory?.startFor(zm.model, zm.groups);
+  const sol = await solve(zm.model, {
+    exportLp: ctx.exporter.enabled && !zm.model.isQuadratic ? ctx.exporter : undefined,
+    warmStart: start?.basis,
+    // A carried basis is further from the optimum: exact pricing weights pay for themselves.
+    ...(start?.carried ? { warmPricing: 'steepest-edge' as const } : {}),
+  });
+  ctx.memory?.keep(zm.model, zm.groups, sol.basis);
   const at = (col: number): number => (col >= 0 ? sol.value(col) : 0);
   const groupBatteryKw = zm.env.groups.map((g) => Float64Array.from(g.chargeCols, (c, t) => at(c) - at(g.dischargeCols[t])));
   return { sol, groupBatteryKw };

@@ -1,4 +1,4 @@
-export { ModelBuilder, type Sense, type VarOptions, type ObjectiveSense, type ModelArrays } from './model';
+export { ModelBuilder, ModelNames, type Sense, type VarOptions, type ObjectiveSense, type ModelArrays } from './model';
 export { VarBlock } from './var-block';
 export { addConvexPiecewise, breakpointsAround } from './piecewise';
 export { solve, warmSolver, type SolveOptions, type Solution } from './solve';

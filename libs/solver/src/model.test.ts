@@ -28,6 +28,21 @@ describe('ModelBuilder names', () => {
     expect(() => m.rowIndexAt(r, 2)).toThrow(/vlim\(12\.3\) has no index number 2/);
   });
 
+  it('keeps its names apart from the model (names()): the same names, unchanged by what the model adds after', () => {
+    const m = new ModelBuilder('zone');
+    m.addVar('z', []);
+    m.addVars('C', [3, 2]);
+    m.addConstraint('soc', [2, 1], [0, 1], [1, -1], '=', 0);
+    m.addConstraint('total', [], [2], [1], '<=', 4);
+    const names = m.names();
+    m.addVar('later', [9]);
+    m.addConstraint('later', [9], [0], [1], '>=', 0);
+    expect([names.numCols, names.numRows]).toEqual([7, 2]);
+    expect(Array.from({ length: 7 }, (_, j) => names.colName(j))).toEqual(Array.from({ length: 7 }, (_, j) => m.colName(j)));
+    expect([names.rowName(0), names.rowName(1)]).toEqual(['soc(2.1)', 'total']);
+    expect(() => names.colName(7)).toThrow(/no entry 7 \(of 7\)/);
+  });
+
   it('lays a block out row-major and names each element by its index', () => {
     const m = new ModelBuilder('t');
     m.addVar('before', []);

@@ -314,6 +314,18 @@ export class ModelBuilder {
     return indexAt(this.rowIndexPool, row === 0 ? 0 : this.rowIndexEnd.get(row - 1), this.rowIndexEnd.get(row), i, () => this.rowName(row));
   }
 
+  /**
+   * The model's column and row names alone, without its numbers: a few typed arrays copied (≈ 20 bytes
+   * a column or row), for code that maps a later model's entries to this one's by name (a basis
+   * carried to a model of another shape) without holding this model.
+   */
+  names(): ModelNames {
+    return new ModelNames(
+      { families: [...this.colFamilies.names], ids: this.colFamilyIds.copy(), ends: this.colIndexEnd.copy(), pool: this.colIndexPool.copy() },
+      { families: [...this.rowFamilies.names], ids: this.rowFamilyIds.copy(), ends: this.rowIndexEnd.copy(), pool: this.rowIndexPool.copy() },
+    );
+  }
+
   /** Two columns with the same name (family and index), or null: an LP file would merge them. */
   duplicateColumns(): [number, number] | null {
     return findDuplicate(this.numCols, this.colFamilyIds, this.colIndexEnd, this.colIndexPool);
@@ -563,4 +575,39 @@ export class ModelBuilder {
       throw new RangeError(`model "${this.name}": row ${row} does not exist (the model has ${this.numRows})`);
     }
   }
+}
+
+/** One kind of entry's names (columns or rows): family ids and each entry's index numbers. */
+interface NameTable {
+  families: string[];
+  ids: Int32Array;
+  /** ends[i]: where entry i's index numbers end in `pool` (they start where entry i − 1's end). */
+  ends: Int32Array;
+  pool: Int32Array;
+}
+
+/** A model's names, kept apart from the model (ModelBuilder.names). */
+export class ModelNames {
+  constructor(private readonly cols: NameTable, private readonly rows: NameTable) {}
+
+  get numCols(): number {
+    return this.cols.ids.length;
+  }
+
+  get numRows(): number {
+    return this.rows.ids.length;
+  }
+
+  colName(col: number): string {
+    return nameIn(this.cols, col);
+  }
+
+  rowName(row: number): string {
+    return nameIn(this.rows, row);
+  }
+}
+
+function nameIn(t: NameTable, i: number): string {
+  if (!Number.isInteger(i) || i < 0 || i >= t.ids.length) throw new RangeError(`no entry ${i} (of ${t.ids.length})`);
+  return formatName(t.families[t.ids[i]], { get: (k) => t.pool[k] }, i === 0 ? 0 : t.ends[i - 1], t.ends[i]);
 }
