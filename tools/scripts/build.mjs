@@ -138,7 +138,16 @@ function removeStaleChunks(written, now) {
   for (const name of readdirSync(DIST)) {
     const path = join(DIST, name);
     if (!name.startsWith(CLI_CHUNK_PREFIX) || !/\.mjs(\.map)?$/.test(name) || written.has(path) || written.has(path.replace(/\.map$/, ''))) continue;
-    if (statSync(path).mtimeMs < now - STALE_CHUNK_AGE_MS) rmSync(path, { force: true });
+    // Processes started together may each rebuild (the scale bench's DSO and hosts): another's build
+    // can remove a stale chunk between this listing and its stat.
+    let mtimeMs;
+    try {
+      mtimeMs = statSync(path).mtimeMs;
+    } catch (e) {
+      if (e?.code === 'ENOENT') continue;
+      throw e;
+    }
+    if (mtimeMs < now - STALE_CHUNK_AGE_MS) rmSync(path, { force: true });
   }
 }
 const STALE_CHUNK_AGE_MS = 10 * 60_000;

@@ -43,30 +43,62 @@ export function solvedZoneModel(model: ModelBuilder, basis: SimplexBasis, groups
 export function carriedBasis(from: SolvedZoneModel, to: { model: ModelBuilder; groups: readonly EnvelopeGroup[] }, prefix = 'ev'): SimplexBasis | null {
   const parent = parentGroups(from.groupOfEv, to.groups);
   if (!parent) return null;
-  const families = envelopeGroupFamilies(prefix);
-  // The families indexed [group, …]: their first index is the group's position, translated to the parent's.
-  const grouped = new Set<string>([families.charge, families.discharge, families.energy, families.soc, families.total]);
-  const oldCols = new Map<string, number>(), oldRows = new Map<string, number>();
-  for (let j = 0; j < from.names.numCols; j++) oldCols.set(from.names.colName(j), from.basis.colStatus[j]);
-  for (let i = 0; i < from.names.numRows; i++) oldRows.set(from.names.rowName(i), from.basis.rowStatus[i]);
+  const f = envelopeGroupFamilies(prefix);
+  // The families indexed [group, day period] (or [group]): a zone's tens of thousands of such entries
+  // are looked up in a table by number, every other entry by its name.
+  const slots = new Map<string, number>([f.charge, f.discharge, f.energy, f.soc, f.total].map((family, k) => [family, k]));
+  const n = from.names;
+  const { groups, periods } = extent(n, slots);
+  // Status by [family, group, period] (-1: no such entry), for the columns and for the rows.
+  const colTable = new Int8Array(slots.size * groups * periods).fill(-1), rowTable = new Int8Array(colTable.length).fill(-1);
+  const at = (slot: number, group: number, period: number) => (slot * groups + group) * periods + period;
+  // An entry's place in the tables, -1 for an entry outside the groups, -2 for a group entry past them.
+  const entry = (x: { family: (i: number) => string; index: (i: number, d: number) => number }, i: number, groupOf: (k: number) => number) => {
+    const slot = slots.get(x.family(i));
+    if (slot === undefined) return -1;
+    const g = groupOf(x.index(i, 0)), t = slot === slots.get(f.total) ? 0 : x.index(i, 1);
+    return g < groups && t < periods ? at(slot, g, t) : -2;
+  };
+  const oldCols = { family: (j: number) => n.colFamily(j), index: (j: number, d: number) => n.colIndexAt(j, d) };
+  const oldRows = { family: (r: number) => n.rowFamily(r), index: (r: number, d: number) => n.rowIndexAt(r, d) };
+  const named = { cols: new Map<string, number>(), rows: new Map<string, number>() };
+  for (let j = 0; j < n.numCols; j++) {
+    const k = entry(oldCols, j, (g) => g);
+    if (k >= 0) colTable[k] = from.basis.colStatus[j];
+    else named.cols.set(n.colName(j), from.basis.colStatus[j]);
+  }
+  for (let r = 0; r < n.numRows; r++) {
+    const k = entry(oldRows, r, (g) => g);
+    if (k >= 0) rowTable[k] = from.basis.rowStatus[r];
+    else named.rows.set(n.rowName(r), from.basis.rowStatus[r]);
+  }
   const m = to.model;
+  const newCols = { family: (j: number) => m.colFamily(j), index: (j: number, d: number) => m.colIndexAt(j, d) };
+  const newRows = { family: (r: number) => m.rowFamily(r), index: (r: number, d: number) => m.rowIndexAt(r, d) };
   const colStatus = new Int32Array(m.numCols), rowStatus = new Int32Array(m.numRows);
   for (let j = 0; j < m.numCols; j++) {
-    colStatus[j] = oldCols.get(keyIn(m.colFamily(j), m.colName(j), grouped, () => parent[m.colIndexAt(j, 0)])) ?? LOWER;
+    const k = entry(newCols, j, (g) => parent[g]);
+    const status = k >= 0 ? colTable[k] : k === -1 ? named.cols.get(m.colName(j)) : undefined;
+    colStatus[j] = status === undefined || status < 0 ? LOWER : status;
   }
-  for (let i = 0; i < m.numRows; i++) {
-    rowStatus[i] = oldRows.get(keyIn(m.rowFamily(i), m.rowName(i), grouped, () => parent[m.rowIndexAt(i, 0)])) ?? BASIC;
+  for (let r = 0; r < m.numRows; r++) {
+    const k = entry(newRows, r, (g) => parent[g]);
+    const status = k >= 0 ? rowTable[k] : k === -1 ? named.rows.get(m.rowName(r)) : undefined;
+    rowStatus[r] = status === undefined || status < 0 ? BASIC : status;
   }
   return { colStatus, rowStatus };
 }
 
-/** The name in `from` of an entry of `to`: its own, or for a group's entry its parent group's. */
-function keyIn(family: string, name: string, grouped: ReadonlySet<string>, parentOf: () => number): string {
-  if (!grouped.has(family)) return name;
-  // `family(k.t)` or `family(k)`: the group's position is the first index.
-  const open = family.length + 1;
-  const end = name.indexOf('.', open);
-  return `${family}(${parentOf()}${end < 0 ? ')' : name.slice(end)}`;
+/** How many groups and day periods the group families of a model's names span. */
+function extent(n: ModelNames, slots: ReadonlyMap<string, number>): { groups: number; periods: number } {
+  let groups = 0, periods = 1;
+  for (let j = 0; j < n.numCols; j++) {
+    if (!slots.has(n.colFamily(j))) continue;
+    groups = Math.max(groups, n.colIndexAt(j, 0) + 1);
+    periods = Math.max(periods, n.colIndexAt(j, 1) + 1);
+  }
+  for (let r = 0; r < n.numRows; r++) if (slots.has(n.rowFamily(r))) groups = Math.max(groups, n.rowIndexAt(r, 0) + 1);
+  return { groups, periods };
 }
 
 /** For each group of `next`, the group that held its first EV before; null when one cannot be named. */

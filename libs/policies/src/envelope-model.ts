@@ -72,7 +72,7 @@ export function addEnvelopeGroups(m: ModelBuilder, groups: readonly EnvelopeGrou
   const chargeKw = new VarBlock(`${prefix}C`, [T], colOffset + block.chargeStart);
   const dischargeKw = new VarBlock(`${prefix}D`, [T], colOffset + block.dischargeStart);
   // Moved to this model's columns when asked for: a DSO's clearing never reads them.
-  return envelopeVars(eta, chargeKw, dischargeKw, () => block.parts.map((p) => ({ chargeCols: moved(p.chargeCols, colOffset), dischargeCols: moved(p.dischargeCols, colOffset) })));
+  return envelopeVars(eta, chargeKw, dischargeKw, () => movedParts(block.parts, colOffset, T));
 }
 
 function envelopeVars(eta: number, chargeKw: VarBlock, dischargeKw: VarBlock, partsOf: () => EnvelopeGroupCols[]): EnvelopeVars {
@@ -85,11 +85,26 @@ function envelopeVars(eta: number, chargeKw: VarBlock, dischargeKw: VarBlock, pa
   };
 }
 
-/** A group's columns in a model its block was appended to at `offset` (-1 stays: no column). */
-function moved(cols: Int32Array, offset: number): Int32Array {
-  const out = new Int32Array(cols.length);
-  for (let t = 0; t < cols.length; t++) out[t] = cols[t] < 0 ? -1 : cols[t] + offset;
+/** The groups' columns in a model their block was appended to at `offset` (-1 stays: no column). */
+function movedParts(parts: readonly EnvelopeGroupCols[], offset: number, T: number): EnvelopeGroupCols[] {
+  const out = groupColsViews(parts.length, T);
+  parts.forEach((p, k) => {
+    for (let t = 0; t < T; t++) {
+      out[k].chargeCols[t] = p.chargeCols[t] < 0 ? -1 : p.chargeCols[t] + offset;
+      out[k].dischargeCols[t] = p.dischargeCols[t] < 0 ? -1 : p.dischargeCols[t] + offset;
+    }
+  });
   return out;
+}
+
+/**
+ * `count` groups' column arrays (all -1), views of one buffer: a zone model's thousands of groups
+ * would otherwise each allocate two small arrays of their own, every round (a host of 20 zones of
+ * 10 000 EVs spent 6 of its 57 s of JavaScript there, and more in the collector).
+ */
+function groupColsViews(count: number, T: number): EnvelopeGroupCols[] {
+  const flat = new Int32Array(2 * count * T).fill(-1);
+  return Array.from({ length: count }, (_, k) => ({ chargeCols: flat.subarray(2 * k * T, (2 * k + 1) * T), dischargeCols: flat.subarray((2 * k + 1) * T, (2 * k + 2) * T) }));
 }
 
 /** A fleet's groups written as a model of their own, to be appended to each model that holds them. */
@@ -150,7 +165,8 @@ export function envelopeGroupFamilies(prefix: string) {
 function writeGroups(m: ModelBuilder, groups: readonly EnvelopeGroup[], grid: TimeGrid, prefix: string): { parts: EnvelopeGroupCols[]; chargeKw: VarBlock; dischargeKw: VarBlock } {
   const T = grid.periods;
   const families = envelopeGroupFamilies(prefix);
-  const parts = groups.map((g, k) => addGroupColumns(m, g, grid, families, k));
+  const parts = groupColsViews(groups.length, T);
+  groups.forEach((g, k) => addGroupColumns(m, g, grid, families, k, parts[k]));
   const chargeKw = m.addVars(`${prefix}C`, [T], { lb: 0 });
   const dischargeKw = m.addVars(`${prefix}D`, [T], { lb: 0 });
   for (let t = 0; t < T; t++) {
@@ -177,12 +193,12 @@ function writeGroups(m: ModelBuilder, groups: readonly EnvelopeGroup[], grid: Ti
  * discharge where their limits are not zero, and the energy gained after each such period. Across a
  * period in which no EV of the group is plugged in the energy cannot change, so that boundary's
  * bounds tighten the current energy column instead of adding one; before the first active period the
- * energy is the anchor's 0.
+ * energy is the anchor's 0. Its columns per day period go into `out` (left -1 where it has none).
  */
-function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, family: ReturnType<typeof envelopeGroupFamilies>, k: number): EnvelopeGroupCols {
+function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, family: ReturnType<typeof envelopeGroupFamilies>, k: number, out: EnvelopeGroupCols): void {
   const { envelope: env, shiftPeriods } = group;
   const T = grid.periods, dt = grid.dtH;
-  const chargeCols = new Int32Array(T).fill(-1), dischargeCols = new Int32Array(T).fill(-1);
+  const { chargeCols, dischargeCols } = out;
   if (boundsOnlyAtEnd(env, dt)) {
     // Box and total energy say it all: one row instead of an energy column per period.
     const cols: number[] = [];
@@ -190,7 +206,7 @@ function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, 
       if (env.pMaxKw[tau] > 0) cols.push(chargeCols[(tau + shiftPeriods) % T] = m.addVar(family.charge, [k, (tau + shiftPeriods) % T], { lb: 0, ub: env.pMaxKw[tau] }));
     }
     m.addRangeConstraint(family.total, [k], cols, cols.map(() => dt), env.eMinKwh[T], env.eMaxKwh[T]);
-    return { chargeCols, dischargeCols };
+    return;
   }
   let energy = -1;
   for (let tau = 0; tau < T; tau++) {
@@ -222,7 +238,6 @@ function addGroupColumns(m: ModelBuilder, group: EnvelopeGroup, grid: TimeGrid, 
     m.addConstraint(family.soc, [k, t], cols, coefs, '=', 0);
     energy = next;
   }
-  return { chargeCols, dischargeCols };
 }
 
 /** Intersects a column's bounds with [lo, hi]; bounds crossed by rounding alone (1e-9 kWh) meet in the middle. */
@@ -238,11 +253,16 @@ function tightenBounds(m: ModelBuilder, col: number, lo: number, hi: number): vo
  * 'window-energy'): energy gained by boundary k is then at least eMin[T] − (most it can still gain)
  * and at most min(most it can have gained, eMax[T]) anyway.
  */
+let afterScratch = new Float64Array(0);
+
 function boundsOnlyAtEnd(env: AggregateEnvelope, dt: number): boolean {
   const T = env.pMaxKw.length;
   if (env.pMinKw.some((p) => p < 0)) return false;
   const tol = 1e-9 * (1 + Math.abs(env.eMaxKwh[T]));
-  const after = new Float64Array(T + 1);
+  // Called for each of a zone's thousands of groups at every model it builds: one scratch, not an array each.
+  if (afterScratch.length < T + 1) afterScratch = new Float64Array(T + 1);
+  const after = afterScratch;
+  after[T] = 0;
   for (let k = T - 1; k >= 0; k--) after[k] = after[k + 1] + Math.max(0, env.pMaxKw[k]) * dt;
   let before = 0;
   for (let k = 0; k <= T; k++) {

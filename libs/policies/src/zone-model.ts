@@ -216,7 +216,14 @@ export async function solveZoneModel(zm: ZoneModel, ctx: PolicyContext): Promise
   });
   ctx.memory?.keep(zm.model, zm.groups, sol.basis);
   const at = (col: number): number => (col >= 0 ? sol.value(col) : 0);
-  const groupBatteryKw = zm.env.groups.map((g) => Float64Array.from(g.chargeCols, (c, t) => at(c) - at(g.dischargeCols[t])));
+  const groups = zm.env.groups, T = zm.evKw.length;
+  // One buffer for every group's schedule (thousands of groups a zone, every round: small arrays of their own cost the collector).
+  const flat = new Float64Array(groups.length * T);
+  const groupBatteryKw = groups.map((g, k) => {
+    const kw = flat.subarray(k * T, (k + 1) * T);
+    for (let t = 0; t < T; t++) kw[t] = at(g.chargeCols[t]) - at(g.dischargeCols[t]);
+    return kw;
+  });
   return { sol, groupBatteryKw };
 }
 
@@ -240,7 +247,19 @@ function delivered(
 ): ZoneAnswer {
   probe?.('disaggregation');
   const answer = answerFromSchedules(zone, d.schedules, prices, objective, { overKwh: d.overKwh, shortfallKwh: d.underKwh }, probe);
-  return { ...answer, groupBatteryKw: groupBatteryKw.map((g) => Float64Array.from(g)) };
+  return { ...answer, groupBatteryKw: copiedRows(groupBatteryKw) };
+}
+
+/** A copy of equal-length rows, as views of one buffer. */
+function copiedRows(rows: ReadonlyArray<ArrayLike<number>>): Float64Array[] {
+  const T = rows[0]?.length ?? 0;
+  const flat = new Float64Array(rows.length * T);
+  return rows.map((r, k) => {
+    if (r.length !== T) return Float64Array.from(r);
+    const row = flat.subarray(k * T, (k + 1) * T);
+    row.set(r);
+    return row;
+  });
 }
 
 /**

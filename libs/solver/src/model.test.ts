@@ -41,6 +41,8 @@ describe('ModelBuilder names', () => {
     expect(Array.from({ length: 7 }, (_, j) => names.colName(j))).toEqual(Array.from({ length: 7 }, (_, j) => m.colName(j)));
     expect([names.rowName(0), names.rowName(1)]).toEqual(['soc(2.1)', 'total']);
     expect(() => names.colName(7)).toThrow(/no entry 7 \(of 7\)/);
+    expect([names.colFamily(3), names.colIndexAt(3, 0), names.colIndexAt(3, 1), names.rowFamily(0), names.rowIndexAt(0, 1)]).toEqual(['C', 1, 0, 'soc', 1]);
+    expect(() => names.rowIndexAt(1, 0)).toThrow(/total has no index number 0/);
   });
 
   it('lays a block out row-major and names each element by its index', () => {

@@ -605,9 +605,38 @@ export class ModelNames {
   rowName(row: number): string {
     return nameIn(this.rows, row);
   }
+
+  colFamily(col: number): string {
+    return this.cols.families[this.cols.ids[checked(this.cols, col)]];
+  }
+
+  rowFamily(row: number): string {
+    return this.rows.families[this.rows.ids[checked(this.rows, row)]];
+  }
+
+  /** The `i`-th number of a column's index (ModelBuilder.colIndexAt). */
+  colIndexAt(col: number, i: number): number {
+    return indexIn(this.cols, col, i, () => this.colName(col));
+  }
+
+  rowIndexAt(row: number, i: number): number {
+    return indexIn(this.rows, row, i, () => this.rowName(row));
+  }
+}
+
+function checked(t: NameTable, i: number): number {
+  if (!Number.isInteger(i) || i < 0 || i >= t.ids.length) throw new RangeError(`no entry ${i} (of ${t.ids.length})`);
+  return i;
 }
 
 function nameIn(t: NameTable, i: number): string {
-  if (!Number.isInteger(i) || i < 0 || i >= t.ids.length) throw new RangeError(`no entry ${i} (of ${t.ids.length})`);
+  checked(t, i);
   return formatName(t.families[t.ids[i]], { get: (k) => t.pool[k] }, i === 0 ? 0 : t.ends[i - 1], t.ends[i]);
+}
+
+function indexIn(t: NameTable, entry: number, i: number, name: () => string): number {
+  checked(t, entry);
+  const from = entry === 0 ? 0 : t.ends[entry - 1];
+  if (!Number.isInteger(i) || i < 0 || from + i >= t.ends[entry]) throw new RangeError(`${name()} has no index number ${i}`);
+  return t.pool[from + i];
 }

@@ -13,7 +13,7 @@
  * subscribed to `zonal.<runId>.>` and to the DSO's reply inbox sees them (solve requests, their
  * replies, the round record). Goals: under 120 s and 8 GB in all.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -112,6 +112,8 @@ export async function benchScale(options: Partial<ScaleBenchOptions> = {}): Prom
   const ids = split.zones.map((z) => z.config.id);
   say(`parties' files written in ${setupS.toFixed(1)} s (${parties})`);
 
+  // The processes start together: the bundle is brought up to date once here, not raced by each of them.
+  execFileSync(process.execPath, [join(ROOT, 'tools/scripts/build.mjs')], { cwd: ROOT, stdio: 'ignore' });
   const children: Array<{ name: string; child: ChildProcess; peakKb: number; cpuS: number }> = [];
   // A zone of 10 000 EVs announces ≈ 1 MB of envelope groups (window-energy), at or over nats-server's
   // default max_payload of 1 MB: the server takes 8 MB, as a deployment of such zones would set it.
@@ -129,8 +131,10 @@ export async function benchScale(options: Partial<ScaleBenchOptions> = {}): Prom
     const common = ['--nats', nats.url, '--run-id', runId];
     const logs = join(dir, 'logs');
     mkdirSync(logs, { recursive: true });
+    // ZONAL_SCALE_NODE_ARGS: node flags for every process started (e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile them).
+    const nodeArgs = (process.env.ZONAL_SCALE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
     const startProcess = (name: string, entry: string, args: string[]) => {
-      const child = spawn(process.execPath, [entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...nodeArgs, entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       const rec = { name, child, peakKb: 0, cpuS: 0, stderr: '' };
       const log = createWriteStream(join(logs, `${name}.log`));
       child.stderr!.on('data', (d: Buffer) => {

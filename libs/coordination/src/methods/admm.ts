@@ -4,6 +4,7 @@ import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addAggregateLink, addZoneTerms } from '../centralised';
 import { clearByColumns, ColumnPool } from '../clearing-columns';
 import { clearingZones } from '../clearing-groups';
+import { growLimitRowsFromSums, startsFromCoarse } from '../clearing-start';
 import { ZoneCaps } from '../ev-caps';
 import { fixDsoPast } from '../rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
@@ -80,6 +81,11 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
       let links: number[][] = [];
       // Beyond CLEARING_GROUP_BUDGET groups in all, the clearing holds coarser sums of them (clearing-groups.ts).
       const cleared = clearingZones(setup.zones).map((c) => c.zone);
+      // The first clearing of many announced groups holds from its first LP the limit rows their sums'
+      // clearing came near (clearing-start.ts), rather than adding them in a second pass.
+      if (!clearingBasis && cleared.every((z, k) => z === setup.zones[k]) && startsFromCoarse(cleared)) {
+        await growLimitRowsFromSums(setup, { extend: (built) => fixDsoPast(built, setup.past) });
+      }
       const warm = await runDispatch(setup.inputs, {
         flexible, exporter, warmStart: clearingBasis,
         // Cleared again after a delivery check: from the losses of the point the rounds reached, not
