@@ -143,7 +143,8 @@ function reusedBlock(groups: readonly EnvelopeGroup[], grid: TimeGrid, prefix: s
   if (entry !== 'seen') return entry;
   const m = new ModelBuilder(`${prefix}-groups`);
   const written = writeGroups(m, groups, grid, prefix);
-  const block = { model: m, parts: written.parts, chargeStart: written.chargeKw.start, dischargeStart: written.dischargeKw.start };
+  // Kept as long as the groups are (every round of a negotiation): without the builder's spare room.
+  const block = { model: m.compact(), parts: written.parts, chargeStart: written.chargeKw.start, dischargeStart: written.dischargeKw.start };
   byKey.set(key, block);
   return block;
 }

@@ -53,6 +53,11 @@ abstract class Growable<A extends TypedArray> {
     this.data = next;
   }
 
+  /** Gives back the room past `length` (a builder kept long after it is built holds no slack). */
+  trim(): void {
+    if (this.data.length > this.length) this.data = this.data.slice(0, this.length) as A;
+  }
+
   /** A view of the live entries; it is invalidated by the next push that grows the storage. */
   view(): A {
     return this.data.subarray(0, this.length) as A;

@@ -45,6 +45,22 @@ describe('ModelBuilder names', () => {
     expect(() => names.rowIndexAt(1, 0)).toThrow(/total has no index number 0/);
   });
 
+  it('compacts without changing the model, and still grows after (compact())', () => {
+    const build = () => {
+      const m = new ModelBuilder('c');
+      const x = m.addVars('x', [40], { lb: 0, ub: 3 });
+      for (let i = 0; i < 39; i++) m.addConstraint('r', [i], [x.at(i), x.at(i + 1), x.at(i)], [1, -2, 0.5], '<=', i);
+      return m;
+    };
+    const plain = build(), compacted = build().compact();
+    expect(compacted.toArrays({ copy: true })).toEqual(plain.toArrays({ copy: true }));
+    for (const m of [plain, compacted]) {
+      m.addConstraint('more', [], [0, 5, 0], [1, 1, 1], '>=', 1); // a repeated column merged after the scratch was dropped
+      m.addVar('y', [], { ub: 1 });
+    }
+    expect(compacted.toArrays({ copy: true })).toEqual(plain.toArrays({ copy: true }));
+  });
+
   it('lays a block out row-major and names each element by its index', () => {
     const m = new ModelBuilder('t');
     m.addVar('before', []);

@@ -315,6 +315,21 @@ export class ModelBuilder {
   }
 
   /**
+   * Gives back the room the builder's arrays keep for more entries (up to as much again as they hold)
+   * and its scratch, for a builder kept after it is built (a block appended to many models). It can
+   * still grow after.
+   */
+  compact(): this {
+    for (const g of [this.colFamilyIds, this.colIndexEnd, this.colIndexPool, this.colLower, this.colUpper, this.colInteger, this.colCost,
+      this.rowFamilyIds, this.rowIndexEnd, this.rowIndexPool, this.rowLower, this.rowUpper, this.rowEnd, this.nzCol, this.nzVal,
+      this.qRow, this.qCol, this.qVal]) g.trim();
+    // Stamps are row + 1 >= 1: fresh zeros never match one.
+    this.slotRow = new Int32Array(16);
+    this.slotPos = new Int32Array(16);
+    return this;
+  }
+
+  /**
    * The model's column and row names alone, without its numbers: a few typed arrays copied (≈ 20 bytes
    * a column or row), for code that maps a later model's entries to this one's by name (a basis
    * carried to a model of another shape) without holding this model.
