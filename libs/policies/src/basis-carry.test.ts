@@ -72,6 +72,20 @@ describe('a zone\'s basis carried to its model split by a new cap (basis-carry.t
     expect(carried.sol.iterations).toBeLessThan(cold.iterations);
   });
 
+  it('starts a re-asked round from the same carried basis (a restarted DSO asking round 2 again)', async () => {
+    const memory = new ZoneSolveMemory();
+    memory.round = 1;
+    await solveZoneModel(buildZoneModel(zone, signal(1, 1), 'zone1', { evCapsFor: zone }), ctx(memory));
+    memory.round = 2;
+    const split = () => buildZoneModel(zone, signal(2, 1.1, cap), 'zone1', { evCapsFor: zone });
+    const first = memory.startFor(split().model, split().groups)!;
+    await solveZoneModel(split(), ctx(memory));
+    const again = memory.startFor(split().model, split().groups)!;
+    expect(first.carried && again.carried).toBe(true);
+    expect(Array.from(again.basis.colStatus)).toEqual(Array.from(first.basis.colStatus));
+    expect(Array.from(again.basis.rowStatus)).toEqual(Array.from(first.basis.rowStatus));
+  });
+
   it('starts cold when no group of the earlier model held a group\'s EVs', async () => {
     const before = buildZoneModel(zone, signal(1, 1), 'zone1', { evCapsFor: zone });
     const sol = await solveZoneModel(before, ctx());
