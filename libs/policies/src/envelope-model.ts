@@ -248,14 +248,15 @@ function tightenBounds(m: ModelBuilder, col: number, lo: number, hi: number): vo
   m.setColBounds(col, lb, ub);
 }
 
+/** boundsOnlyAtEnd's work array, grown as needed. */
+let afterScratch = new Float64Array(0);
+
 /**
  * True when a charge-only envelope's energy bounds before the last boundary follow from its power
  * limits and its final bounds (as for EVs alike in window, charger, need and room: libs/ev groups.ts
  * 'window-energy'): energy gained by boundary k is then at least eMin[T] − (most it can still gain)
  * and at most min(most it can have gained, eMax[T]) anyway.
  */
-let afterScratch = new Float64Array(0);
-
 function boundsOnlyAtEnd(env: AggregateEnvelope, dt: number): boolean {
   const T = env.pMaxKw.length;
   if (env.pMinKw.some((p) => p < 0)) return false;
