@@ -331,7 +331,7 @@ async function watchTraffic(url: string, runId: string) {
   };
 }
 
-// `node tools/scripts/run-ts.mjs tools/bench/src/scale.ts [feeders buses zones evs hosts]`: one run, as JSON.
+// `node tools/scripts/run-ts.mjs tools/bench/src/scale.ts [feeders buses zones evs hosts solverThreads]`: one run, as JSON.
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const [feeders, busesPerFeeder, zones, evs, hosts, solverWorkers] = process.argv.slice(2).map(Number);
   const rows = await benchScale({
