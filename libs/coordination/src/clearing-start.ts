@@ -1,4 +1,4 @@
-import { runDispatch, type BuiltDispatch, type LimitWorkingSet } from '@zonal/dispatch';
+import { runDispatch, type BuiltDispatch, type DispatchResult, type LimitWorkingSet } from '@zonal/dispatch';
 import { cheapestGroupSchedule, envelopeGroupFamilies } from '@zonal/policies';
 import type { ModelBuilder, SimplexBasis, Solution } from '@zonal/solver';
 import { addZoneTerms, zoneGroupsPrefix } from './centralised';
@@ -58,13 +58,8 @@ export async function coarseStart(
   setup: NegotiationSetup, opts: { extend?: (built: BuiltDispatch) => void; workingSet?: LimitWorkingSet } = {},
 ): Promise<CoarseStart> {
   const zones = setup.zones;
-  const coarse = zones.map((z) => ({ ...z, bid: { ...z.bid, envelopeGroups: coarserGroups('arrival', z.bid.envelopeGroups, z.bid.grid) } }));
   let optimum: CoarseOptimum | null = null;
-  const result = await runDispatch(setup.inputs, {
-    flexible: zones.map((z) => z.flexible), workingSet: opts.workingSet,
-    extend: (built) => { opts.extend?.(built); coarse.forEach((z, k) => addZoneTerms(built, z, k)); },
-    onSolved: (built, sol) => { optimum = readOptimum(built.model, sol, zones); },
-  });
+  const result = await clearArrivalSums(setup, opts, (built, sol) => { optimum = readOptimum(built.model, sol, zones); });
   const at = optimum as CoarseOptimum | null;
   return {
     lossSqPu: result.lossSqPu,
@@ -85,10 +80,19 @@ export async function coarseStart(
  * cold one's; clearing-start's header).
  */
 export async function growLimitRowsFromSums(setup: NegotiationSetup, opts: { extend?: (built: BuiltDispatch) => void; workingSet?: LimitWorkingSet } = {}): Promise<void> {
+  await clearArrivalSums(setup, opts);
+}
+
+/** The DSO's dispatch with each zone held in the `arrival` sums of its groups (growing `workingSet`, default the inputs'). */
+function clearArrivalSums(
+  setup: NegotiationSetup, opts: { extend?: (built: BuiltDispatch) => void; workingSet?: LimitWorkingSet },
+  onSolved?: (built: BuiltDispatch, sol: Solution) => void,
+): Promise<DispatchResult> {
   const coarse = setup.zones.map((z) => ({ ...z, bid: { ...z.bid, envelopeGroups: coarserGroups('arrival', z.bid.envelopeGroups, z.bid.grid) } }));
-  await runDispatch(setup.inputs, {
+  return runDispatch(setup.inputs, {
     flexible: setup.zones.map((z) => z.flexible), workingSet: opts.workingSet,
     extend: (built) => { opts.extend?.(built); coarse.forEach((z, k) => addZoneTerms(built, z, k)); },
+    ...(onSolved ? { onSolved } : {}),
   });
 }
 

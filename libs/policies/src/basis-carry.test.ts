@@ -29,6 +29,18 @@ function signal(round: number, lambda: number, evCaps?: DsoSignal['evCaps']): Ds
 const cap: DsoSignal['evCaps'] = [{ buses: [5], maxKw: new Float64Array(24).fill(60) }];
 const ctx = (memory?: ZoneSolveMemory) => ({ exporter: new LpExporter(undefined), rng: createRng(1), ...(memory ? { memory } : {}) });
 
+/** Round 2's model: the zone's groups split by the cap on bus 5. */
+const split = () => buildZoneModel(zone, signal(2, 1.1, cap), 'zone1', { evCapsFor: zone });
+
+/** A zone's memory once it has answered round 1 (no cap) and is answering round 2. */
+async function answeredRoundOne(): Promise<ZoneSolveMemory> {
+  const memory = new ZoneSolveMemory();
+  memory.round = 1;
+  await solveZoneModel(buildZoneModel(zone, signal(1, 1), 'zone1', { evCapsFor: zone }), ctx(memory));
+  memory.round = 2;
+  return memory;
+}
+
 describe('a zone\'s basis carried to its model split by a new cap (basis-carry.ts)', () => {
   it('gives every entry outside the groups its namesake\'s status, and each split group its parent group\'s', async () => {
     const before = buildZoneModel(zone, signal(1, 1), 'zone1', { evCapsFor: zone });
@@ -60,11 +72,7 @@ describe('a zone\'s basis carried to its model split by a new cap (basis-carry.t
   });
 
   it('starts the split model from it: the cold solve\'s optimum (1e-9 relative), in fewer simplex iterations', async () => {
-    const memory = new ZoneSolveMemory();
-    memory.round = 1;
-    await solveZoneModel(buildZoneModel(zone, signal(1, 1), 'zone1', { evCapsFor: zone }), ctx(memory));
-    memory.round = 2;
-    const split = () => buildZoneModel(zone, signal(2, 1.1, cap), 'zone1', { evCapsFor: zone });
+    const memory = await answeredRoundOne();
     const carried = await solveZoneModel(split(), ctx(memory));
     const cold = await solve(split().model);
     expect(carried.sol.warmStarted).toBe(true);
@@ -73,14 +81,14 @@ describe('a zone\'s basis carried to its model split by a new cap (basis-carry.t
   });
 
   it('starts a re-asked round from the same carried basis (a restarted DSO asking round 2 again)', async () => {
-    const memory = new ZoneSolveMemory();
-    memory.round = 1;
-    await solveZoneModel(buildZoneModel(zone, signal(1, 1), 'zone1', { evCapsFor: zone }), ctx(memory));
-    memory.round = 2;
-    const split = () => buildZoneModel(zone, signal(2, 1.1, cap), 'zone1', { evCapsFor: zone });
-    const first = memory.startFor(split().model, split().groups)!;
+    const memory = await answeredRoundOne();
+    const startOf = () => {
+      const m = split();
+      return memory.startFor(m.model, m.groups)!;
+    };
+    const first = startOf();
     await solveZoneModel(split(), ctx(memory));
-    const again = memory.startFor(split().model, split().groups)!;
+    const again = startOf();
     expect(first.carried && again.carried).toBe(true);
     expect(Array.from(again.basis.colStatus)).toEqual(Array.from(first.basis.colStatus));
     expect(Array.from(again.basis.rowStatus)).toEqual(Array.from(first.basis.rowStatus));

@@ -47,6 +47,7 @@ export function carriedBasis(from: SolvedZoneModel, to: { model: ModelBuilder; g
   // The families indexed [group, day period] (or [group]): a zone's tens of thousands of such entries
   // are looked up in a table by number, every other entry by its name.
   const slots = new Map<string, number>([f.charge, f.discharge, f.energy, f.soc, f.total].map((family, k) => [family, k]));
+  const totalSlot = slots.get(f.total)!; // indexed [group] alone
   const n = from.names;
   const { groups, periods } = extent(n, slots);
   // Status by [family, group, period] (-1: no such entry), for the columns and for the rows.
@@ -56,7 +57,7 @@ export function carriedBasis(from: SolvedZoneModel, to: { model: ModelBuilder; g
   const entry = (x: { family: (i: number) => string; index: (i: number, d: number) => number }, i: number, groupOf: (k: number) => number) => {
     const slot = slots.get(x.family(i));
     if (slot === undefined) return -1;
-    const g = groupOf(x.index(i, 0)), t = slot === slots.get(f.total) ? 0 : x.index(i, 1);
+    const g = groupOf(x.index(i, 0)), t = slot === totalSlot ? 0 : x.index(i, 1);
     return g < groups && t < periods ? at(slot, g, t) : -2;
   };
   const oldCols = { family: (j: number) => n.colFamily(j), index: (j: number, d: number) => n.colIndexAt(j, d) };
