@@ -9,6 +9,7 @@ import { carbonCostYuan } from './carbon';
 import { runDispatch } from './dispatch';
 import { uncoordinatedEvLoad } from './evBaseline';
 import { buildDispatchInputs } from './inputs';
+import { buildDispatchModel } from './model';
 
 afterAll(() => shutdownSolver());
 
@@ -83,6 +84,39 @@ describe('DSO dispatch on the default scenario (EVs left out)', async () => {
       expect(surplus).toBeGreaterThan(0);
       expect(surplus).toBeLessThan(0.1 * s.loadKw[t]);
     }
+  });
+});
+
+describe('a loss-correction round sets its loss estimate in the last round\'s model', async () => {
+  const feeder = loadIeee33();
+  // EVs charging uncoordinated under tight ratings: rating rows bind.
+  const tight = withChanges((s) => { s.network.lineRating.baseCaseMultiple = 1.05; });
+  const inputs = buildDispatchInputs(tight, feeder, uncoordinatedEvLoad(tight, feeder).busLoadKw);
+  const reused = await runDispatch(inputs);
+
+  it('gives the model built anew for those losses, array for array', () => {
+    const T = inputs.grid.periods, n = inputs.net.nBus;
+    // Any earlier estimate: here one with every branch at a quarter of the final one's |I|².
+    const built = buildDispatchModel(inputs, reused.lossSqPu.map((l) => l.map((x) => x / 4)));
+    built.setLosses!(reused.lossSqPu);
+    const fresh = buildDispatchModel(inputs, reused.lossSqPu);
+    expect(reused.lossSqPu.length).toBe(T);
+    expect(reused.lossSqPu[12].length).toBe(n);
+    expect(built.model.toArrays({ copy: true })).toEqual(fresh.model.toArrays({ copy: true }));
+  });
+
+  it('solves as the rounds rebuilt each time do (an exporter makes them rebuild): same rounds, iterations and optimum', async () => {
+    const rebuilt = await runDispatch(inputs, { exporter: new LpExporter(tmp(), 'dso') });
+    expect(reused.rounds).toBeGreaterThanOrEqual(2);
+    expect(reused.costs.penaltyYuan, 'limits bind').toBeGreaterThan(0);
+    expect(reused.rounds).toBe(rebuilt.rounds);
+    expect(reused.solveIterations).toEqual(rebuilt.solveIterations);
+    expect(reused.constraintStats.rows).toBe(rebuilt.constraintStats.rows);
+    expect(Math.abs(reused.objective - rebuilt.objective)).toBeLessThanOrEqual(1e-9 * Math.abs(rebuilt.objective));
+  });
+
+  it('is left to a rebuild in the injection formulation, whose estimate moves every limit row', () => {
+    expect(buildDispatchModel(inputs, null, [], { formulation: 'injection' }).setLosses).toBeNull();
   });
 });
 

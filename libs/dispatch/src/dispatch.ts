@@ -193,8 +193,10 @@ export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {
   // Where the flows are expected: before the first solve, the fixed loads with the DERs at what they
   // can give; after it, the last round's AC point, which the next (loss-corrected) LP lands close to.
   let expected: PowerFlowResult[] | null = mode === 'lazy' ? expectedFlows(inp, flexible) : null;
+  let last: BuiltDispatch | null = null;
   for (let round = 0; ; round++) {
-    const built = buildRound(inp, lossSqPu, flexible, mode, formulation, working, limitKeys, expected, opts);
+    const built: BuiltDispatch = last && lossSqPu ? nextRound(last, inp, lossSqPu, flexible, mode, formulation, working, limitKeys, expected, opts) : buildRound(inp, lossSqPu, flexible, mode, formulation, working, limitKeys, expected, opts);
+    last = built;
     if (round === 0 && !basis && opts.warmStartFor) {
       basis = opts.warmStartFor(built);
       basisBuilt = basis !== null;
@@ -334,13 +336,35 @@ function buildRound(
   const built = buildDispatchModel(inp, lossSqPu, flexible, { constraints: mode, formulation });
   opts.extend?.(built);
   if (mode === 'lazy') {
-    const { limits, model } = built;
-    working.bind(limits.shape);
-    for (const key of lastKeys) limits.add(model, built, key);
-    for (const key of working.rows()) if (!limits.has(key)) limits.add(model, built, key);
-    if (expected) for (const key of limits.nearBindingAc(expected)) limits.add(model, built, key);
+    working.bind(built.limits.shape);
+    for (const key of lastKeys) built.limits.add(built.model, built, key);
+    addKnownLimitRows(built, working, expected);
   }
   return built;
+}
+
+/**
+ * A loss-correction round's model: the last round's with the new loss estimate set in place, when
+ * its formulation can (`setLosses`) and no exporter writes each round's full model, else built anew.
+ * The same model either way — the last round's rows in their order, then the working set's and the
+ * expected flows' — without rebuilding the network and the callers' terms (`extend`, run once: on
+ * the default scenario's oracle, a quarter of a second a round of envelope groups).
+ */
+function nextRound(
+  last: BuiltDispatch, inp: DispatchInputs, lossSqPu: Float64Array[], flexible: readonly FlexibleLoad[], mode: ConstraintMode, formulation: NetworkFormulation,
+  working: LimitWorkingSet, lastKeys: readonly number[], expected: readonly PowerFlowResult[] | null, opts: DispatchOptions,
+): BuiltDispatch {
+  if (!last.setLosses || opts.exporter?.enabled) return buildRound(inp, lossSqPu, flexible, mode, formulation, working, lastKeys, expected, opts);
+  last.setLosses(lossSqPu);
+  if (mode === 'lazy') addKnownLimitRows(last, working, expected);
+  return last;
+}
+
+/** The limit rows the working set holds and those the expected flows come near, where the model has none yet. */
+function addKnownLimitRows(built: BuiltDispatch, working: LimitWorkingSet, expected: readonly PowerFlowResult[] | null): void {
+  const { limits, model } = built;
+  for (const key of working.rows()) if (!limits.has(key)) limits.add(model, built, key);
+  if (expected) for (const key of limits.nearBindingAc(expected)) if (!limits.has(key)) limits.add(model, built, key);
 }
 
 /**

@@ -67,6 +67,13 @@ export interface BuiltDispatch {
   slacks: LimitSlacks;
   /** Row of bus position j's active balance at period t (branch formulation only). */
   pbalRow(j: number, t: number): number;
+  /**
+   * Sets the loss estimate's constants in place: the model is then the one buildDispatchModel gives
+   * for `lossSqPu`, with every row added since where it was (so a basis of it still fits). The branch
+   * formulation's: the estimate is only in the balance and voltage-drop rows' sides. Null in the
+   * injection formulation, where it moves every flow and voltage expression (every limit row's bound).
+   */
+  setLosses: ((lossSqPu: Float64Array[]) => void) | null;
   /** The marginal cost of active demand at each bus, [t][j] (yuan per kW per period): the pbal duals, in either formulation. */
   demandDuals(sol: Solution): Float64Array[];
   /** 'full': every voltage and rating-polygon row is in the model; 'lazy': none yet (`limits` adds them). */
@@ -110,7 +117,11 @@ export function buildDispatchModel(
   const network = branchTerms(inp, pFlow, qFlow, wSq);
   const slacks = blockSlacks({ vOver, vUnder, sOver });
   const limitModel = { network, slacks };
-  const pbalRows = new Int32Array(n * T);
+  const pbalRows = new Int32Array(n * T), qbalRows = new Int32Array(n * T), vdropRows = new Int32Array(n * T).fill(-1);
+  // The loss estimate's constants, one function for the build and for setLosses: the same sides to the bit.
+  const lossKw = (j: number, lossPu: number) => (j === slack ? 0 : net.rPu[j] * lossPu * sBaseKw);
+  const lossKvar = (j: number, lossPu: number) => (j === slack ? 0 : net.xPu[j] * lossPu * sBaseKw);
+  const dropSqPu = (j: number, lossPu: number) => (net.rPu[j] * net.rPu[j] + net.xPu[j] * net.xPu[j]) * lossPu;
   const unitsAt = groupBy(inp.renewables.map((u, i) => [u.busPos, i] as const));
   const dieselsAt = groupBy(inp.diesels.map((d, i) => [d.busPos, i] as const));
   const capsAt = groupBy(inp.capacitors.map((c, i) => [c.busPos, i] as const));
@@ -129,22 +140,20 @@ export function buildDispatchModel(
       for (const { k, share } of flexAt.get(j) ?? []) {
         if (share[t] !== 0) { cols.push(flexKw[k].at(t)); coefs.push(-share[t]); }
       }
-      const rLossKw = j === slack ? 0 : net.rPu[j] * lossPu * sBaseKw;
-      pbalRows[t * n + j] = m.addConstraint('pbal', [j, t], cols, coefs, '=', inp.loadPKw[t][j] + rLossKw);
+      pbalRows[t * n + j] = m.addConstraint('pbal', [j, t], cols, coefs, '=', inp.loadPKw[t][j] + lossKw(j, lossPu));
 
       const qc: number[] = [], qk: number[] = [];
       if (j === slack) { qc.push(qGrid.at(t)); qk.push(1); } else { qc.push(qFlow.at(j, t)); qk.push(1); }
       for (const k of children[j]) { qc.push(qFlow.at(k, t)); qk.push(-1); }
       for (const c of capsAt.get(j) ?? []) { qc.push(capSteps!.at(c, t)); qk.push(inp.capacitors[c].stepKvar); }
-      const xLossKvar = j === slack ? 0 : net.xPu[j] * lossPu * sBaseKw;
-      m.addConstraint('qbal', [j, t], qc, qk, '=', inp.loadQKvar[t][j] + xLossKvar);
+      qbalRows[t * n + j] = m.addConstraint('qbal', [j, t], qc, qk, '=', inp.loadQKvar[t][j] + lossKvar(j, lossPu));
 
       if (j === slack) continue;
       const r = net.rPu[j], x = net.xPu[j], i = net.parentPos[j];
       // DistFlow voltage drop: w_j = w_i − 2(r·P + x·Q)/S_base + (r² + x²)·|I|².
-      m.addConstraint('vdrop', [j, t],
+      vdropRows[t * n + j] = m.addConstraint('vdrop', [j, t],
         [wSq.at(j, t), wSq.at(i, t), pFlow.at(j, t), qFlow.at(j, t)],
-        [1, -1, (2 * r) / sBaseKw, (2 * x) / sBaseKw], '=', (r * r + x * x) * lossPu);
+        [1, -1, (2 * r) / sBaseKw, (2 * x) / sBaseKw], '=', dropSqPu(j, lossPu));
       if (constraints === 'full') limits.addAllAt(m, limitModel, j, t);
     }
   }
@@ -166,6 +175,17 @@ export function buildDispatchModel(
     formulation: 'branch',
     network,
     slacks,
+    setLosses: (lossSqPu) => {
+      for (let t = 0; t < T; t++) {
+        const loss = lossSqPu[t];
+        for (let j = 0; j < n; j++) {
+          const p = inp.loadPKw[t][j] + lossKw(j, loss[j]), q = inp.loadQKvar[t][j] + lossKvar(j, loss[j]);
+          m.setRowBounds(pbalRows[t * n + j], p, p);
+          m.setRowBounds(qbalRows[t * n + j], q, q);
+          if (j !== slack) m.setRowBounds(vdropRows[t * n + j], dropSqPu(j, loss[j]), dropSqPu(j, loss[j]));
+        }
+      }
+    },
     pbalRow: (j, t) => pbalRows[t * n + j],
     demandDuals: (sol) => Array.from({ length: T }, (_, t) => Float64Array.from({ length: n }, (_x, j) => sol.dual(pbalRows[t * n + j]))),
     constraints,
@@ -214,6 +234,7 @@ function buildInjectionModel(inp: DispatchInputs, lossSqPu: Float64Array[] | nul
     formulation: 'injection',
     network,
     slacks,
+    setLosses: null,
     pbalRow: () => { throw new Error('pbalRow: the injection formulation has one balance row per period, not one per bus (use demandDuals)'); },
     demandDuals: (sol) => {
       // The balance row prices demand anywhere; each limit row adds its dual times how its bound moves with demand at each bus.
