@@ -10,14 +10,26 @@
  */
 import type { Highs, Model, ModelData } from 'highs';
 import type { ModelArrays } from './model';
+import type { ModelDelta } from './model-delta';
 import { iisTimeLimitS, type JobOptions, type SimplexBasis, type SolveReply, type WarmPricing } from './protocol';
 
 /** A heap this close to the 2 GiB ceiling when HiGHS aborts means the abort was an allocation failure. */
 const OUT_OF_MEMORY_BYTES = 1.9 * 2 ** 30;
 
 const IIS_ROW_PRIORITY = 6;
-/** HiGHS's `simplex_dual_edge_weight_strategy` for Devex pricing. */
+/** HiGHS's `simplex_dual_edge_weight_strategy` for Devex pricing, and its default (HiGHS chooses). */
 const DEVEX = 1;
+const CHOOSE_PRICING = -1;
+
+/** The models a worker keeps between solves, by the caller's id (protocol.ts SolveJob.keep). */
+export type KeptModels = Map<number, Model>;
+
+/** A solve of a kept model: the worker's store, the model's id, and its changes (null: `arrays` is the model whole). */
+export interface KeptSolve {
+  models: KeptModels;
+  id: number;
+  delta: ModelDelta | null;
+}
 
 const STATUS_NAMES: Record<number, string> = {
   0: 'not set', 1: 'load error', 2: 'model error', 3: 'presolve error', 4: 'solve error', 5: 'postsolve error',
@@ -47,14 +59,16 @@ export function parseExtraOptions(text: string | undefined): Record<string, stri
   return parsed as Record<string, string | number | boolean>;
 }
 
-export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays, options: JobOptions): SolveReply {
+export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays | null, options: JobOptions, keep?: KeptSolve): SolveReply {
   const t0 = performance.now();
   const done = <R extends object>(r: R) => ({ id, memoryBytes: highs.memoryBytes, solveTimeMs: performance.now() - t0, ...r });
   let model: Model | undefined;
   try {
-    model = highs.createModel(toModelData(highs, arrays));
-    const isMip = arrays.colInteger.includes(1);
-    const isQp = arrays.hessian !== null;
+    const loaded = loadModel(highs, arrays, keep);
+    model = loaded.model;
+    // A delta is an LP's (model-delta.ts): no integers, no Hessian.
+    const isMip = arrays?.colInteger.includes(1) ?? false;
+    const isQp = (arrays?.hessian ?? null) !== null;
     model.options.set({
       output_flag: false,
       time_limit: options.timeLimitS,
@@ -62,14 +76,18 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays, option
       // solver ("choose") or an interior point ("ipm", "hipo"), never simplex.
       solver: isMip ? 'choose' : isQp && options.solver === 'simplex' ? 'choose' : options.solver,
       ...(options.mipRelGap !== undefined ? { mip_rel_gap: options.mipRelGap } : {}),
-      ...(options.presolve === false ? { presolve: 'off' } : {}),
+      // Set every time: a kept model holds the last solve's options.
+      presolve: options.presolve === false ? 'off' : 'choose',
       // The default IIS strategy ("light") finds only a row that contradicts its own variables'
       // bounds; row priority finds conflicts among rows, within its own time budget.
       iis_strategy: IIS_ROW_PRIORITY,
       iis_time_limit: iisTimeLimitS(options.timeLimitS),
       ...EXTRA_OPTIONS,
     });
-    const warmStarted = options.basis !== undefined && !isMip && !isQp && startFrom(model, options.basis, arrays, options.warmPricing ?? 'devex');
+    // A kept model goes on from the basis its last solve left (options.basis is that solve's, or not this model's).
+    const warmStarted = keep?.delta
+      ? continueFrom(model, options.warmPricing ?? 'devex', loaded.hadBasis)
+      : options.basis !== undefined && arrays !== null && !isMip && !isQp && startFrom(model, options.basis, arrays, options.warmPricing ?? 'devex');
     let status: number = model.run().modelStatus;
     if (status === highs.constants.modelStatus.unboundedOrInfeasible) {
       model.options.set('presolve', 'off');
@@ -83,12 +101,65 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays, option
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     return done({ kind: 'crashed' as const, message, outOfMemory: highs.memoryBytes >= OUT_OF_MEMORY_BYTES });
   } finally {
-    try {
-      model?.dispose();
-    } catch {
-      // An aborted instance may refuse even this; the worker is being replaced anyway.
+    if (keep && model) keep.models.set(keep.id, model);
+    else {
+      try {
+        model?.dispose();
+      } catch {
+        // An aborted instance may refuse even this; the worker is being replaced anyway.
+      }
     }
   }
+}
+
+/**
+ * The model to solve: the arrays loaded into a new HiGHS model, or a kept one with its changes made
+ * (`hadBasis`: its last solve left a valid basis, which HiGHS keeps through them).
+ */
+function loadModel(highs: Highs, arrays: ModelArrays | null, keep: KeptSolve | undefined): { model: Model; hadBasis: boolean } {
+  if (keep?.delta) {
+    const model = keep.models.get(keep.id);
+    if (!model) throw new Error(`kept model ${keep.id} is not in this worker`);
+    const hadBasis = safely(() => Number(model.info.get('basis_validity')) === highs.constants.basisValidity.valid) ?? false;
+    applyDelta(model, keep.delta);
+    return { model, hadBasis };
+  }
+  if (!arrays) throw new Error('a solve job carries neither a model nor changes to a kept one');
+  if (keep) {
+    keep.models.get(keep.id)?.dispose();
+    keep.models.delete(keep.id);
+  }
+  return { model: highs.createModel(toModelData(highs, arrays)), hadBasis: false };
+}
+
+/** The kept model's changes in HiGHS's own terms: bounds and costs in place, then columns and rows appended. */
+function applyDelta(model: Model, d: ModelDelta): void {
+  const set = (indices: Int32Array) => ({ kind: 'set' as const, indices });
+  if (d.objectiveConstant !== null) model.changeObjectiveOffset(d.objectiveConstant);
+  if (d.colCost.indices.length) model.changeColsCost(set(d.colCost.indices), d.colCost.values);
+  if (d.colBounds.indices.length) model.changeColsBounds(set(d.colBounds.indices), d.colBounds.lower, d.colBounds.upper);
+  if (d.rowBounds.indices.length) model.changeRowsBounds(set(d.rowBounds.indices), d.rowBounds.lower, d.rowBounds.upper);
+  const { numCols: oldCols, numRows: oldRows } = model.getDimensions();
+  const newCols = d.numCols - oldCols;
+  if (newCols > 0) {
+    model.addCols({
+      cost: d.newCols.cost, lower: d.newCols.lower, upper: d.newCols.upper,
+      matrix: { format: 'csc', numRows: oldRows, numCols: newCols, starts: new Int32Array(newCols + 1), indices: new Int32Array(0), values: new Float64Array(0) },
+    });
+  }
+  const newRows = d.numRows - oldRows;
+  if (newRows > 0) {
+    model.addRows({
+      lower: d.newRows.lower, upper: d.newRows.upper,
+      matrix: { format: 'csr', numRows: newRows, numCols: d.numCols, starts: d.newRows.starts, indices: d.newRows.indices, values: d.newRows.values },
+    });
+  }
+}
+
+/** A kept model's next solve prices as a warm start asks; true when it goes on from a basis. */
+function continueFrom(model: Model, pricing: WarmPricing, hadBasis: boolean): boolean {
+  model.options.set('simplex_dual_edge_weight_strategy', pricing === 'devex' ? DEVEX : CHOOSE_PRICING);
+  return hadBasis;
 }
 
 /**

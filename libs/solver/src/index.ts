@@ -1,7 +1,7 @@
 export { ModelBuilder, ModelNames, type Sense, type VarOptions, type ObjectiveSense, type ModelArrays } from './model';
 export { VarBlock } from './var-block';
 export { addConvexPiecewise, breakpointsAround } from './piecewise';
-export { solve, warmSolver, type SolveOptions, type Solution } from './solve';
+export { keepModel, KeptModel, solve, warmSolver, type SolveOptions, type Solution } from './solve';
 export type { Algorithm, SimplexBasis, WarmPricing } from './protocol';
 export { basisWithRows } from './basis';
 export { configureSolver, solverConfig, shutdownSolver, solverWorkerStats, type SolverConfig } from './worker-client';

@@ -3,6 +3,7 @@
  * buffers are transferred, not copied; replies carry typed arrays back the same way.
  */
 import type { ModelArrays } from './model';
+import type { ModelDelta } from './model-delta';
 
 export type Algorithm = 'choose' | 'simplex' | 'ipm' | 'hipo';
 
@@ -46,13 +47,29 @@ export function iisTimeLimitS(timeLimitS: number): number {
 export type Fault = 'throw' | 'exit' | 'hang';
 
 export interface SolveJob {
+  kind: 'solve';
   id: number;
-  model: ModelArrays;
+  /** The whole model; null when `keep.delta` carries what changed in the model the worker keeps. */
+  model: ModelArrays | null;
+  /**
+   * A model the worker keeps after the solve, under `id` (solve.ts keepModel): sent whole (`delta`
+   * null: any model kept under the id is replaced) or as the changes since its last solve, which
+   * HiGHS then goes on from, its basis and factorisation as that solve left them.
+   */
+  keep?: { id: number; delta: ModelDelta | null };
   options: JobOptions;
   fault?: Fault;
   /** The nice value the worker thread solves at (configureSolver's `niceness`). */
   niceness?: number;
 }
+
+/** Disposes of the model the worker keeps under `keptId`. */
+export interface ReleaseJob {
+  kind: 'release';
+  keptId: number;
+}
+
+export type WorkerJob = SolveJob | ReleaseJob;
 
 interface ReplyBase {
   id: number;

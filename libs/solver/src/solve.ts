@@ -14,7 +14,7 @@ import type { LpExporter } from './lp-export';
 import { ModelBuilder, type ModelArrays } from './model';
 import type { Algorithm, Fault, JobOptions, SimplexBasis, WarmPricing } from './protocol';
 import type { VarBlock } from './var-block';
-import { runJob, solverConfig, type JobOutcome } from './worker-client';
+import { newKeptSlot, releaseKeptSlot, runJob, solverConfig, type JobOutcome, type KeptSlot } from './worker-client';
 
 export interface SolveOptions {
   /** LP algorithm: 'ipm' (interior point, with crossover) for large LPs. Ignored for a MIP or QP. */
@@ -35,6 +35,31 @@ export interface SolveOptions {
   warmStart?: SimplexBasis | null;
   /** Pricing from that basis (protocol.ts WarmPricing): 'devex' (default) for a few pivots, 'steepest-edge' for many. */
   warmPricing?: WarmPricing;
+  /**
+   * Keep the model in the solver worker for the next solve with the same handle (an LP's; a MIP or
+   * QP is sent whole each time). When that next model is this one with costs or bounds changed and
+   * columns or rows appended, only the changes travel and HiGHS goes on from where this solve left
+   * it, basis and factorisation (`warmStart` is then not installed); otherwise it is sent whole.
+   */
+  keep?: KeptModel;
+}
+
+/**
+ * A model the solver worker keeps between solves (SolveOptions.keep): what a loop that re-solves
+ * one growing model (successive LP rounds, limit rows added) holds, to skip reloading the model
+ * into HiGHS and refactorising its basis each time. `release()` when done: it holds worker memory.
+ */
+export class KeptModel {
+  /** @internal */
+  readonly slot: KeptSlot = newKeptSlot();
+
+  release(): void {
+    releaseKeptSlot(this.slot);
+  }
+}
+
+export function keepModel(): KeptModel {
+  return new KeptModel();
 }
 
 export interface Solution {
@@ -92,17 +117,18 @@ export async function solveWithFault(model: ModelBuilder, opts: SolveOptions, fa
   opts.exportLp?.write(model);
   if (arrays.numCols === 0) return solveWithoutColumns(model, arrays, buildTimeMs);
   const isMip = arrays.colInteger.includes(1);
-  const outcome = await runJob(arrays, jobOptions, fault);
+  const kept = opts.keep && !isMip && arrays.hessian === null ? opts.keep.slot : undefined;
+  const outcome = await runJob(arrays, jobOptions, fault, kept);
   const solution = toSolution(model, outcome, jobOptions, isMip, arrays.hessian !== null, buildTimeMs);
-  if (SOLVE_LOG) logSolve(model.name, arrays, jobOptions, solution);
+  if (SOLVE_LOG) logSolve(model.name, arrays, jobOptions, solution, kept?.sentChanges ?? false);
   return solution;
 }
 
 /** `ZONAL_SOLVE_LOG=1`: one stderr line per solve, to see where a run's solver time goes. */
 const SOLVE_LOG = Boolean(process.env.ZONAL_SOLVE_LOG);
 
-function logSolve(name: string, arrays: ModelArrays, job: JobOptions, s: Solution): void {
-  const start = job.basis ? `warm${job.warmPricing ? ` ${job.warmPricing}` : ''}` : 'cold';
+function logSolve(name: string, arrays: ModelArrays, job: JobOptions, s: Solution, sentChanges: boolean): void {
+  const start = `${sentChanges ? 'kept, ' : ''}${job.basis || sentChanges ? `warm${job.warmPricing ? ` ${job.warmPricing}` : ''}` : 'cold'}`;
   process.stderr.write(`[solve] ${name}: ${arrays.numRows} rows x ${arrays.numCols} cols, ${job.solver} ${start}, ${s.iterations} iterations, ` +
     `build ${(s.buildTimeMs ?? 0).toFixed(0)} ms, solve ${s.solveTimeMs.toFixed(0)} ms\n`);
 }

@@ -12,7 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { ModelArrays } from './model';
-import { iisTimeLimitS, transferablesOf, type Fault, type JobOptions, type SolveJob, type SolveReply, type WorkerMessage } from './protocol';
+import { modelDelta } from './model-delta';
+import { iisTimeLimitS, transferablesOf, type Fault, type JobOptions, type ReleaseJob, type SolveJob, type SolveReply, type WorkerMessage } from './protocol';
 
 export interface SolverConfig {
   /** Time limit of a solve that sets none, seconds. */
@@ -80,12 +81,41 @@ export function solverWorkerStats(): { workersStarted: number; running: boolean 
   return { workersStarted, running: lanes.some((l) => l.current !== null) };
 }
 
-/** Runs one job on the least busy lane's worker, after any job already queued there. */
-export function runJob(model: ModelArrays, options: JobOptions, fault?: Fault): Promise<JobOutcome> {
+/**
+ * A model its worker keeps between solves (solve.ts keepModel): the lane it lives on, the worker
+ * that holds it and the arrays it holds, from which the next solve's changes are found.
+ */
+export interface KeptSlot {
+  readonly id: number;
+  lane: Lane | null;
+  holder: Handle | null;
+  last: ModelArrays | null;
+  /** The last solve's model travelled as its changes. */
+  sentChanges: boolean;
+}
+
+let nextKeptId = 1;
+
+export function newKeptSlot(): KeptSlot {
+  return { id: nextKeptId++, lane: null, holder: null, last: null, sentChanges: false };
+}
+
+/** Has the worker holding the slot's model dispose of it (a worker gone since holds nothing). */
+export function releaseKeptSlot(slot: KeptSlot): void {
+  if (slot.holder && slot.lane?.current === slot.holder) {
+    slot.holder.worker.postMessage({ kind: 'release', keptId: slot.id } satisfies ReleaseJob);
+  }
+  slot.holder = null;
+  slot.last = null;
+}
+
+/** Runs one job on the least busy lane's worker (a kept model's: its own lane's), after any job already queued there. */
+export function runJob(model: ModelArrays, options: JobOptions, fault?: Fault, kept?: KeptSlot): Promise<JobOutcome> {
   while (lanes.length < config.workers) lanes.push({ current: null, queue: Promise.resolve(), pending: 0 });
-  const lane = lanes.slice(0, config.workers).reduce((a, b) => (b.pending < a.pending ? b : a));
+  const lane = kept?.lane && lanes.indexOf(kept.lane) < config.workers ? kept.lane : lanes.slice(0, config.workers).reduce((a, b) => (b.pending < a.pending ? b : a));
+  if (kept) kept.lane = lane;
   lane.pending++;
-  const job = lane.queue.then(() => execute(lane, model, options, fault));
+  const job = lane.queue.then(() => execute(lane, model, options, fault, kept));
   lane.queue = job.catch(() => undefined).finally(() => { lane.pending--; });
   return job;
 }
@@ -97,7 +127,7 @@ export async function shutdownSolver(): Promise<void> {
   await Promise.all(handles.map((h) => h.worker.terminate()));
 }
 
-async function execute(lane: Lane, model: ModelArrays, options: JobOptions, fault?: Fault): Promise<JobOutcome> {
+async function execute(lane: Lane, model: ModelArrays, options: JobOptions, fault?: Fault, kept?: KeptSlot): Promise<JobOutcome> {
   const handle = await ensureWorker(lane);
   const loadError = await handle.ready;
   if (loadError !== null) {
@@ -121,12 +151,31 @@ async function execute(lane: Lane, model: ModelArrays, options: JobOptions, faul
     const onExit = (code: number) => finish({ type: 'died', message: `exited with code ${code}` });
     const timer = setTimeout(() => finish({ type: 'watchdog', afterS: watchdogS }), watchdogS * 1000);
     worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-    worker.postMessage({ id, model, options, fault, niceness: config.niceness } satisfies SolveJob, transferablesOf(model));
+    worker.postMessage(...jobMessage(id, model, options, fault, kept, handle));
   });
   const healthy = outcome.type === 'reply' && outcome.reply.kind !== 'crashed' && outcome.reply.memoryBytes <= config.recycleAboveBytes;
+  if (kept) {
+    // The worker holds the model as sent; one that is being replaced holds nothing.
+    kept.holder = healthy ? handle : null;
+    kept.last = healthy ? model : null;
+  }
   if (healthy) worker.unref();
   else await retire(lane, handle);
   return outcome;
+}
+
+/**
+ * The job as posted, with what to transfer. A kept model the same worker holds travels as its
+ * changes (model-delta.ts) when it has changes of that kind; otherwise whole, copied rather than
+ * transferred when the slot keeps the arrays to find the next solve's changes from.
+ */
+function jobMessage(id: number, model: ModelArrays, options: JobOptions, fault: Fault | undefined, kept: KeptSlot | undefined, handle: Handle): [SolveJob, ArrayBuffer[]] {
+  const base = { kind: 'solve' as const, id, options, fault, niceness: config.niceness };
+  if (!kept) return [{ ...base, model }, transferablesOf(model)];
+  const delta = kept.holder === handle && kept.last ? modelDelta(kept.last, model) : null;
+  kept.sentChanges = delta !== null;
+  if (delta) return [{ ...base, model: null, keep: { id: kept.id, delta } }, transferablesOf(delta)];
+  return [{ ...base, model, keep: { id: kept.id, delta: null } }, []];
 }
 
 async function retire(lane: Lane, handle: Handle): Promise<void> {

@@ -5,8 +5,8 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import loadHighs, { type Highs } from 'highs';
-import { runOnHighs } from './highs-run';
-import { transferablesOf, type SolveJob, type WorkerMessage } from './protocol';
+import { runOnHighs, type KeptModels } from './highs-run';
+import { transferablesOf, type WorkerJob, type WorkerMessage } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
@@ -24,7 +24,14 @@ try {
 
 // On Linux a thread's nice value is its own: setPriority(0, n) in this thread leaves the process's others as they are.
 let niceness = 0;
-port.on('message', (job: SolveJob) => {
+/** The models callers asked this worker to keep between solves (solve.ts keepModel). */
+const kept: KeptModels = new Map();
+port.on('message', (job: WorkerJob) => {
+  if (job.kind === 'release') {
+    kept.get(job.keptId)?.dispose();
+    kept.delete(job.keptId);
+    return;
+  }
   if (job.niceness !== undefined && job.niceness > niceness) {
     try {
       setPriority(0, job.niceness);
@@ -36,7 +43,7 @@ port.on('message', (job: SolveJob) => {
   if (job.fault === 'exit') process.exit(3);
   if (job.fault === 'throw') throw new Error('deliberate fault: uncaught exception in the solver worker');
   if (job.fault === 'hang') for (;;);
-  send(runOnHighs(highs, job.id, job.model, job.options));
+  send(runOnHighs(highs, job.id, job.model, job.options, job.keep && { models: kept, ...job.keep }));
 });
 
 send({ kind: 'ready' });
