@@ -357,8 +357,8 @@ function buildRound(
 }
 
 /**
- * A loss-correction round's model: the last round's with the new loss estimate set in place, when
- * its formulation can (`setLosses`) and no exporter writes each round's full model, else built anew.
+ * A loss-correction round's model: the last round's with the new loss estimate set in place
+ * (`setLosses`), or built anew when an exporter writes each round's full model.
  * The same model either way — the last round's rows in their order, then the working set's and the
  * expected flows' — without rebuilding the network and the callers' terms (`extend`, run once: on
  * the default scenario's oracle, a quarter of a second a round of envelope groups).
@@ -367,7 +367,7 @@ function nextRound(
   last: BuiltDispatch, inp: DispatchInputs, lossSqPu: Float64Array[], flexible: readonly FlexibleLoad[], mode: ConstraintMode, formulation: NetworkFormulation,
   working: LimitWorkingSet, lastKeys: readonly number[], expected: readonly PowerFlowResult[] | null, opts: DispatchOptions,
 ): BuiltDispatch {
-  if (!last.setLosses || opts.exporter?.enabled) return buildRound(inp, lossSqPu, flexible, mode, formulation, working, lastKeys, expected, opts);
+  if (opts.exporter?.enabled) return buildRound(inp, lossSqPu, flexible, mode, formulation, working, lastKeys, expected, opts);
   last.setLosses(lossSqPu);
   if (mode === 'lazy') addKnownLimitRows(last, working, expected);
   return last;

@@ -176,27 +176,42 @@ export class LimitRows {
     this.inModel.add(key);
     this.added.push(key);
     const { j, t, side } = this.decode(key);
-    let row: number;
+    const r = this.rowOf(lm, key);
+    const row = m.addConstraint(r.family, typeof side === 'number' ? [j, t, side] : [j, t], r.cols, r.coefs, r.sense, r.rhs);
+    this.rowIndex.push(row);
+    return row;
+  }
+
+  /**
+   * Every row in the model given its bound again from the network's terms as they are now (the
+   * injection formulation's constants move with the loss estimate: InjectionTerms.setLosses).
+   */
+  resetBounds(m: ModelBuilder, lm: LimitModel): void {
+    this.forEachRow((key, row) => {
+      const { sense, rhs } = this.rowOf(lm, key);
+      m.setRowBounds(row, sense === '<=' ? -Infinity : rhs, sense === '>=' ? Infinity : rhs);
+    });
+  }
+
+  /** Row `key` over the network's terms: its family, terms, sense and side. */
+  private rowOf(lm: LimitModel, key: number): { family: 'srate' | 'vmax' | 'vmin'; cols: number[]; coefs: number[]; sense: '<=' | '>='; rhs: number } {
+    const { j, t, side } = this.decode(key);
     if (typeof side === 'number') {
       const p = lm.network.p(j, t), q = lm.network.q(j, t);
       const { cols, coefs, constant } = combine([[this.cos[side], p], [this.sin[side], q]]);
       cols.push(lm.slacks.column('sOver', j, t)); coefs.push(-1);
-      row = m.addConstraint('srate', [j, t, side], cols, coefs, '<=', this.apothemKva(j, t) - constant);
-    } else {
-      const [loSq, hiSq] = this.bandSq(j, t);
-      const w = lm.network.w(j, t);
-      const cols = [...w.cols], coefs = [...w.coefs];
-      // Soft voltage band on squared voltage (SPEC §3: slack priced per pu² per bus-hour).
-      if (side === 'upper') {
-        cols.push(lm.slacks.column('vOver', j, t)); coefs.push(-1);
-        row = m.addConstraint('vmax', [j, t], cols, coefs, '<=', hiSq - w.constant);
-      } else {
-        cols.push(lm.slacks.column('vUnder', j, t)); coefs.push(1);
-        row = m.addConstraint('vmin', [j, t], cols, coefs, '>=', loSq - w.constant);
-      }
+      return { family: 'srate', cols, coefs, sense: '<=', rhs: this.apothemKva(j, t) - constant };
     }
-    this.rowIndex.push(row);
-    return row;
+    const [loSq, hiSq] = this.bandSq(j, t);
+    const w = lm.network.w(j, t);
+    const cols = [...w.cols], coefs = [...w.coefs];
+    // Soft voltage band on squared voltage (SPEC §3: slack priced per pu² per bus-hour).
+    if (side === 'upper') {
+      cols.push(lm.slacks.column('vOver', j, t)); coefs.push(-1);
+      return { family: 'vmax', cols, coefs, sense: '<=', rhs: hiSq - w.constant };
+    }
+    cols.push(lm.slacks.column('vUnder', j, t)); coefs.push(1);
+    return { family: 'vmin', cols, coefs, sense: '>=', rhs: loSq - w.constant };
   }
 
   /** Where a row key sits. */

@@ -69,11 +69,12 @@ export interface BuiltDispatch {
   pbalRow(j: number, t: number): number;
   /**
    * Sets the loss estimate's constants in place: the model is then the one buildDispatchModel gives
-   * for `lossSqPu`, with every row added since where it was (so a basis of it still fits). The branch
-   * formulation's: the estimate is only in the balance and voltage-drop rows' sides. Null in the
-   * injection formulation, where it moves every flow and voltage expression (every limit row's bound).
+   * for `lossSqPu`, with every row added since where it was (so a basis of it still fits). In the
+   * branch formulation the estimate is only in the balance and voltage-drop rows' sides; in the
+   * injection one it moves every flow and voltage expression's constant, so the balance rows' and
+   * every limit row's bound.
    */
-  setLosses: ((lossSqPu: Float64Array[]) => void) | null;
+  setLosses(lossSqPu: Float64Array[]): void;
   /** The marginal cost of active demand at each bus, [t][j] (yuan per kW per period): the pbal duals, in either formulation. */
   demandDuals(sol: Solution): Float64Array[];
   /** 'full': every voltage and rating-polygon row is in the model; 'lazy': none yet (`limits` adds them). */
@@ -219,11 +220,11 @@ function buildInjectionModel(inp: DispatchInputs, lossSqPu: Float64Array[] | nul
   const limitModel = { network, slacks };
 
   // Balance per period: the purchase is the feeder's demand, decided and fixed, and its losses.
-  const pbalRows = new Int32Array(T);
+  const pbalRows = new Int32Array(T), qbalRows = new Int32Array(T);
   for (let t = 0; t < T; t++) {
     const { p, q } = network.balance(t);
     pbalRows[t] = m.addConstraint('pbal', [t], [pGrid.at(t), ...p.cols], [1, ...p.coefs.map((c) => -c)], '=', p.constant);
-    m.addConstraint('qbal', [t], [qGrid.at(t), ...q.cols], [1, ...q.coefs.map((c) => -c)], '=', q.constant);
+    qbalRows[t] = m.addConstraint('qbal', [t], [qGrid.at(t), ...q.cols], [1, ...q.coefs.map((c) => -c)], '=', q.constant);
     if (constraints === 'full') for (let j = 0; j < n; j++) if (j !== net.slackPos) limits.addAllAt(m, limitModel, j, t);
   }
   const { subOver, excessT, carbonYuan, peakKva } = addFeederTerms(m, inp, pGrid, qGrid, renewable, diesel);
@@ -234,7 +235,15 @@ function buildInjectionModel(inp: DispatchInputs, lossSqPu: Float64Array[] | nul
     formulation: 'injection',
     network,
     slacks,
-    setLosses: null,
+    setLosses: (lossSqPu) => {
+      network.setLosses(lossSqPu);
+      for (let t = 0; t < T; t++) {
+        const { p, q } = network.balance(t);
+        m.setRowBounds(pbalRows[t], p.constant, p.constant);
+        m.setRowBounds(qbalRows[t], q.constant, q.constant);
+      }
+      limits.resetBounds(m, limitModel);
+    },
     pbalRow: () => { throw new Error('pbalRow: the injection formulation has one balance row per period, not one per bus (use demandDuals)'); },
     demandDuals: (sol) => {
       // The balance row prices demand anywhere; each limit row adds its dual times how its bound moves with demand at each bus.

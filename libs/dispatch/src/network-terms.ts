@@ -97,7 +97,15 @@ export class InjectionTerms implements NetworkTerms {
     this.n = net.nBus;
     this.periods = grid.periods;
     this.sBaseKw = net.feeder.baseMva * 1000;
+    this.setLosses(lossSqPu);
+    for (let t = 0; t < this.periods; t++) this.below.push(this.sharesBelow(injections[t] ?? []));
+  }
+
+  /** The constant parts at another loss estimate (the columns' coefficients do not depend on it). */
+  setLosses(lossSqPu: Float64Array[] | null): void {
+    const { inp } = this, net = inp.net;
     const vSlackSq = net.feeder.buses[net.slackPos].vmSetPu ** 2;
+    this.p0.length = this.q0.length = this.w0.length = 0;
     for (let t = 0; t < this.periods; t++) {
       const loss = lossSqPu?.[t];
       const p = Float64Array.from(inp.loadPKw[t]), q = Float64Array.from(inp.loadQKvar[t]);
@@ -123,7 +131,6 @@ export class InjectionTerms implements NetworkTerms {
       this.p0.push(p);
       this.q0.push(q);
       this.w0.push(w);
-      this.below.push(this.sharesBelow(injections[t] ?? []));
     }
   }
 
