@@ -21,8 +21,13 @@ const IIS_ROW_PRIORITY = 6;
 const DEVEX = 1;
 const CHOOSE_PRICING = -1;
 
-/** The models a worker keeps between solves, by the caller's id (protocol.ts SolveJob.keep). */
-export type KeptModels = Map<number, Model>;
+/**
+ * The models a worker keeps between solves, by the caller's id (protocol.ts SolveJob.keep).
+ * `presolved`: its last solve started from no basis, so HiGHS presolved it and holds the presolved
+ * LP's simplex state, from which a changed model solved on (measured: 10.2 s for the 4 pivots of a
+ * loss round of the 1 000-bus branch dispatch, against 1.1 s loaded anew with the basis).
+ */
+export type KeptModels = Map<number, { model: Model; presolved: boolean }>;
 
 /** A solve of a kept model: the worker's store, the model's id, and its changes (null: `arrays` is the model whole). */
 export interface KeptSolve {
@@ -89,11 +94,14 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays | null,
       ? continueFrom(model, options.warmPricing ?? 'devex', loaded.hadBasis)
       : options.basis !== undefined && arrays !== null && !isMip && !isQp && startFrom(model, options.basis, arrays, options.warmPricing ?? 'devex');
     let status: number = model.run().modelStatus;
+    let presolved = !warmStarted && options.presolve !== false;
     if (status === highs.constants.modelStatus.unboundedOrInfeasible) {
       model.options.set('presolve', 'off');
       model.clearSolver();
       status = model.run().modelStatus;
+      presolved = true; // not so, but a solver state to start afresh from all the same
     }
+    if (keep) keep.models.set(keep.id, { model, presolved });
     const outcome = interpret(highs, model, status, isMip, options);
     if (outcome.kind !== 'solved') return done(outcome);
     return done({ ...outcome, basis: isMip || isQp || outcome.status !== 'optimal' ? null : finalBasis(highs, model), warmStarted });
@@ -101,8 +109,7 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays | null,
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     return done({ kind: 'crashed' as const, message, outOfMemory: highs.memoryBytes >= OUT_OF_MEMORY_BYTES });
   } finally {
-    if (keep && model) keep.models.set(keep.id, model);
-    else {
+    if (!keep) {
       try {
         model?.dispose();
       } catch {
@@ -114,22 +121,46 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays | null,
 
 /**
  * The model to solve: the arrays loaded into a new HiGHS model, or a kept one with its changes made
- * (`hadBasis`: its last solve left a valid basis, which HiGHS keeps through them).
+ * (`hadBasis`: its last solve left a valid basis, which it goes on from). A kept model its last
+ * solve presolved starts afresh from that basis (KeptModels); one solved from a basis goes on from
+ * HiGHS's own state, factorisation included.
  */
 function loadModel(highs: Highs, arrays: ModelArrays | null, keep: KeptSolve | undefined): { model: Model; hadBasis: boolean } {
   if (keep?.delta) {
-    const model = keep.models.get(keep.id);
-    if (!model) throw new Error(`kept model ${keep.id} is not in this worker`);
+    const kept = keep.models.get(keep.id);
+    if (!kept) throw new Error(`kept model ${keep.id} is not in this worker`);
+    const { model } = kept;
     const hadBasis = safely(() => Number(model.info.get('basis_validity')) === highs.constants.basisValidity.valid) ?? false;
+    const basis = hadBasis && kept.presolved ? model.getBasis() : null;
     applyDelta(model, keep.delta);
+    if (basis) {
+      model.clearSolver();
+      model.setBasis(extendedBasis(basis, keep.delta));
+    }
     return { model, hadBasis };
   }
   if (!arrays) throw new Error('a solve job carries neither a model nor changes to a kept one');
   if (keep) {
-    keep.models.get(keep.id)?.dispose();
+    keep.models.get(keep.id)?.model.dispose();
     keep.models.delete(keep.id);
   }
   return { model: highs.createModel(toModelData(highs, arrays)), hadBasis: false };
+}
+
+/** HiGHS's basis statuses (protocol.ts SimplexBasis). */
+const AT_LOWER = 0, BASIC = 1, AT_UPPER = 2, AT_ZERO = 3;
+
+/** A basis of the model before `d`, for the model after it: appended rows basic, appended columns at a bound (free ones at zero). */
+function extendedBasis(b: { colStatus: ArrayLike<number>; rowStatus: ArrayLike<number> }, d: ModelDelta): SimplexBasis {
+  const colStatus = new Int32Array(d.numCols), rowStatus = new Int32Array(d.numRows).fill(BASIC);
+  colStatus.set(b.colStatus);
+  rowStatus.set(b.rowStatus);
+  const oldCols = b.colStatus.length;
+  for (let j = oldCols; j < d.numCols; j++) {
+    const lower = d.newCols.lower[j - oldCols], upper = d.newCols.upper[j - oldCols];
+    colStatus[j] = Number.isFinite(lower) ? AT_LOWER : Number.isFinite(upper) ? AT_UPPER : AT_ZERO;
+  }
+  return { colStatus, rowStatus };
 }
 
 /** The kept model's changes in HiGHS's own terms: bounds and costs in place, then columns and rows appended. */

@@ -28,7 +28,7 @@ let niceness = 0;
 const kept: KeptModels = new Map();
 port.on('message', (job: WorkerJob) => {
   if (job.kind === 'release') {
-    kept.get(job.keptId)?.dispose();
+    kept.get(job.keptId)?.model.dispose();
     kept.delete(job.keptId);
     return;
   }
