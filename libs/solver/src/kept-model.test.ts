@@ -55,6 +55,13 @@ describe('a kept model', () => {
     const again = await solve(m, { keep });
     expectSameOptimum(again, await solve(m));
     expect(again.warmStarted, 'went on from the kept model').toBe(true);
+
+    // That solve started from a basis: the next goes on from HiGHS's own state (the first, presolved, did not).
+    supply.slice(10, 20).forEach((row, i) => m.setRowBounds(row, -Infinity, 35 + i));
+    m.addConstraint('cap2', [], [5, 6, 7].map((j) => x.at(4, j)), [1, 1, 1], '<=', 6);
+    const third = await solve(m, { keep });
+    expectSameOptimum(third, await solve(m));
+    expect(third.warmStarted).toBe(true);
     keep.release();
   });
 

@@ -54,7 +54,7 @@ export interface SolveJob {
   /**
    * A model the worker keeps after the solve, under `id` (solve.ts keepModel): sent whole (`delta`
    * null: any model kept under the id is replaced) or as the changes since its last solve, which
-   * HiGHS then goes on from, its basis and factorisation as that solve left them.
+   * HiGHS then solves from the basis that solve ended on (highs-run.ts KeptModels).
    */
   keep?: { id: number; delta: ModelDelta | null };
   options: JobOptions;

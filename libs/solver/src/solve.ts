@@ -38,8 +38,10 @@ export interface SolveOptions {
   /**
    * Keep the model in the solver worker for the next solve with the same handle (an LP's; a MIP or
    * QP is sent whole each time). When that next model is this one with costs or bounds changed and
-   * columns or rows appended, only the changes travel and HiGHS goes on from where this solve left
-   * it, basis and factorisation (`warmStart` is then not installed); otherwise it is sent whole.
+   * columns or rows appended, only the changes travel and HiGHS starts from the basis this solve
+   * ended on (`warmStart` is then not installed): with its own factorisation and pricing state when
+   * this solve itself started from a basis, afresh from the basis when HiGHS presolved this one
+   * (highs-run.ts KeptModels). Otherwise the model is sent whole.
    */
   keep?: KeptModel;
 }
