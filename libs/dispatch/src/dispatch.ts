@@ -174,7 +174,7 @@ export interface DispatchResult {
 export async function runDispatch(inp: DispatchInputs, opts: DispatchOptions = {}): Promise<DispatchResult> {
   // Each solve after the first is the last one's model with loss constants moved and limit rows
   // appended: the solver worker keeps it and takes only those changes (solver keepModel; the default
-  // oracle's loss rounds re-solve its 12 062-row LP in 25-105 ms, 125-160 ms sent whole).
+  // oracle's second loss re-solve of its 12 062-row LP: 30-75 ms, 135-215 ms sent whole).
   const keep = keepModel();
   try {
     return await successiveLp(inp, opts, keep);
