@@ -175,9 +175,8 @@ export class LimitRows {
   add(m: ModelBuilder, lm: LimitModel, key: number): number {
     this.inModel.add(key);
     this.added.push(key);
-    const { j, t, side } = this.decode(key);
     const r = this.rowOf(lm, key);
-    const row = m.addConstraint(r.family, typeof side === 'number' ? [j, t, side] : [j, t], r.cols, r.coefs, r.sense, r.rhs);
+    const row = m.addConstraint(r.family, r.index, r.cols, r.coefs, r.sense, r.rhs);
     this.rowIndex.push(row);
     return row;
   }
@@ -193,14 +192,14 @@ export class LimitRows {
     });
   }
 
-  /** Row `key` over the network's terms: its family, terms, sense and side. */
-  private rowOf(lm: LimitModel, key: number): { family: 'srate' | 'vmax' | 'vmin'; cols: number[]; coefs: number[]; sense: '<=' | '>='; rhs: number } {
+  /** Row `key` over the network's terms: its family and index, terms, sense and side. */
+  private rowOf(lm: LimitModel, key: number): { family: 'srate' | 'vmax' | 'vmin'; index: number[]; cols: number[]; coefs: number[]; sense: '<=' | '>='; rhs: number } {
     const { j, t, side } = this.decode(key);
     if (typeof side === 'number') {
       const p = lm.network.p(j, t), q = lm.network.q(j, t);
       const { cols, coefs, constant } = combine([[this.cos[side], p], [this.sin[side], q]]);
       cols.push(lm.slacks.column('sOver', j, t)); coefs.push(-1);
-      return { family: 'srate', cols, coefs, sense: '<=', rhs: this.apothemKva(j, t) - constant };
+      return { family: 'srate', index: [j, t, side], cols, coefs, sense: '<=', rhs: this.apothemKva(j, t) - constant };
     }
     const [loSq, hiSq] = this.bandSq(j, t);
     const w = lm.network.w(j, t);
@@ -208,10 +207,10 @@ export class LimitRows {
     // Soft voltage band on squared voltage (SPEC §3: slack priced per pu² per bus-hour).
     if (side === 'upper') {
       cols.push(lm.slacks.column('vOver', j, t)); coefs.push(-1);
-      return { family: 'vmax', cols, coefs, sense: '<=', rhs: hiSq - w.constant };
+      return { family: 'vmax', index: [j, t], cols, coefs, sense: '<=', rhs: hiSq - w.constant };
     }
     cols.push(lm.slacks.column('vUnder', j, t)); coefs.push(1);
-    return { family: 'vmin', cols, coefs, sense: '>=', rhs: loSq - w.constant };
+    return { family: 'vmin', index: [j, t], cols, coefs, sense: '>=', rhs: loSq - w.constant };
   }
 
   /** Where a row key sits. */

@@ -90,8 +90,9 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays | null,
       ...EXTRA_OPTIONS,
     });
     // A kept model goes on from the basis its last solve left (options.basis is that solve's, or not this model's).
+    if (keep?.delta) setWarmPricing(model, options.warmPricing ?? 'devex');
     const warmStarted = keep?.delta
-      ? continueFrom(model, options.warmPricing ?? 'devex', loaded.hadBasis)
+      ? loaded.hadBasis
       : options.basis !== undefined && arrays !== null && !isMip && !isQp && startFrom(model, options.basis, arrays, options.warmPricing ?? 'devex');
     let status: number = model.run().modelStatus;
     let presolved = !warmStarted && options.presolve !== false;
@@ -187,10 +188,9 @@ function applyDelta(model: Model, d: ModelDelta): void {
   }
 }
 
-/** A kept model's next solve prices as a warm start asks; true when it goes on from a basis. */
-function continueFrom(model: Model, pricing: WarmPricing, hadBasis: boolean): boolean {
+/** A kept model's next solve prices as a warm start asks (set every time: the model holds the last solve's choice). */
+function setWarmPricing(model: Model, pricing: WarmPricing): void {
   model.options.set('simplex_dual_edge_weight_strategy', pricing === 'devex' ? DEVEX : CHOOSE_PRICING);
-  return hadBasis;
 }
 
 /**

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '@zonal/core';
 import { ModelBuilder } from './model';
 import { modelDelta } from './model-delta';
-import { keepModel, solve, solveWithFault, type Solution } from './solve';
+import { keepModel, solve, solveWithFault, type KeptModel, type Solution } from './solve';
 import { shutdownSolver } from './worker-client';
 
 afterAll(() => shutdownSolver());
@@ -30,6 +30,13 @@ function transport(sources: number, sinks: number, seed = 7, supplyWeight = 1) {
 function expectSameOptimum(kept: Solution, whole: Solution) {
   expect(kept.status).toBe('optimal');
   expect(Math.abs(kept.objective - whole.objective)).toBeLessThanOrEqual(1e-9 * Math.abs(whole.objective));
+}
+
+/** A kept solve of `m` that went whole to the worker (no basis to go on from), at the optimum of `m` sent whole. */
+async function expectSentWhole(m: ModelBuilder, keep: KeptModel) {
+  const kept = await solve(m, { keep });
+  expect(kept.warmStarted).toBe(false);
+  expectSameOptimum(kept, await solve(m));
 }
 
 describe('a kept model', () => {
@@ -70,10 +77,7 @@ describe('a kept model', () => {
     const keep = keepModel();
     await solve(m, { keep });
     // The same shape with other coefficients in the old rows: no changes of the kinds a kept model takes.
-    const other = transport(12, 15, 11, 1.5).m;
-    const whole = await solve(other, { keep });
-    expect(whole.warmStarted).toBe(false);
-    expectSameOptimum(whole, await solve(other));
+    await expectSentWhole(transport(12, 15, 11, 1.5).m, keep);
     keep.release();
   });
 
@@ -86,15 +90,11 @@ describe('a kept model', () => {
     other.setObjectiveCoef(other.addVar('z', [], { lb: 0, ub: 1 }), 1);
     await solveWithFault(other, {}, 'exit').catch(() => undefined);
     m.setRowBounds(supply[0], -Infinity, 20);
-    const afterCrash = await solve(m, { keep });
-    expect(afterCrash.warmStarted).toBe(false);
-    expectSameOptimum(afterCrash, await solve(m));
+    await expectSentWhole(m, keep);
 
     keep.release();
     m.setRowBounds(supply[1], -Infinity, 21);
-    const afterRelease = await solve(m, { keep });
-    expect(afterRelease.warmStarted).toBe(false);
-    expectSameOptimum(afterRelease, await solve(m));
+    await expectSentWhole(m, keep);
     keep.release();
   });
 
