@@ -13,8 +13,8 @@ import {
 import {
   describeAuth, InProcessBus, natsAuthEnv, natsAuthFromOptions, NatsTransport, natsAvailable, startLocalNatsServer, validateReplicas, type LocalNatsServer, type NatsAuth,
 } from '@zonal/protocol';
-import { clock, loadScenario } from '@zonal/scenario';
-import { configureSolver, shutdownSolver } from '@zonal/solver';
+import { clock, loadScenario, type DsoConfig } from '@zonal/scenario';
+import { configureSolver, shutdownSolver, warmSolver } from '@zonal/solver';
 import { table } from '../table';
 import { action, printJson, RunIncomplete } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
@@ -89,12 +89,31 @@ async function sim(o: SimOptions): Promise<number> {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new InputError('is a file, not a directory', '--out');
   mkdirSync(outDir, { recursive: true });
 
+  // The harness's solver threads start now, so their start and HiGHS's instance are paid while this
+  // thread loads the scenario and builds the split's first model, not by the split's first solve
+  // waiting for them. Two lanes: the oracle runs beside the negotiation below.
+  configureSolver({ workers: Math.min(2, availableParallelism()) });
+  void warmSolver().catch(() => undefined);
+  // The NATS server is found (or started) beside the split: it waits on sockets and a process, the split on the CPU.
+  const auth = natsAuthFromOptions(o as unknown as Record<string, unknown>);
+  const natsChoice = o.mode === 'centralised' ? Promise.resolve(null) : chooseNats(o.nats, say, auth);
+  natsChoice.catch(() => undefined);
+
   // The harness runs the parties' own files: a scenario is split into them first (as `zonal split`).
   const partiesDir = o.config ? resolve(o.config) : join(outDir, 'parties');
-  if (!o.config) {
-    const scenario = loadScenario(o.scenario ?? 'default');
-    say(`scenario "${scenario.name}" (seed ${scenario.seed}): splitting into the DSO's and the zones' files…`);
-    writePartyFiles(partiesDir, await splitScenario(scenario));
+  let dsoConfig: DsoConfig, zoneProcesses: ReturnType<typeof zoneProcessesOption>;
+  try {
+    if (!o.config) {
+      const scenario = loadScenario(o.scenario ?? 'default');
+      say(`scenario "${scenario.name}" (seed ${scenario.seed}): splitting into the DSO's and the zones' files…`);
+      writePartyFiles(partiesDir, await splitScenario(scenario));
+    }
+    dsoConfig = loadDsoFile(join(partiesDir, DSO_FILE));
+    zoneProcesses = zoneProcessesOption(o.zoneProcesses, dsoConfig.zones.length);
+  } catch (e) {
+    // A nats-server started for this run beside the split is not left running.
+    await (await natsChoice.catch(() => null))?.local?.stop();
+    throw e;
   }
   // The oracle's cost, once the harness has it: the rounds' progress lines show the gap to it.
   let oracleCost: number | undefined;
@@ -103,10 +122,7 @@ async function sim(o: SimOptions): Promise<number> {
     const gap = ref === undefined ? '' : `, gap to centralised ${((100 * (r.totalCostYuan - ref)) / ref).toFixed(3)}%`;
     say(`round ${String(r.round).padStart(3)}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan${gap}`);
   };
-  const dsoConfig = loadDsoFile(join(partiesDir, DSO_FILE));
-  const zoneProcesses = zoneProcessesOption(o.zoneProcesses, dsoConfig.zones.length);
-  const auth = natsAuthFromOptions(o as unknown as Record<string, unknown>);
-  const nats = o.mode === 'centralised' ? null : await chooseNats(o.nats, say, auth);
+  const nats = await natsChoice;
   const runId = `sim-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   let sim: SimSetup, report: SimReport, oracle: Promise<CentralisedResult>;
   try {
