@@ -91,7 +91,8 @@ async function sim(o: SimOptions): Promise<number> {
 
   // The harness's solver threads start now, so their start and HiGHS's instance are paid while this
   // thread loads the scenario and builds the split's first model, not by the split's first solve
-  // waiting for them. Two lanes: the oracle runs beside the negotiation below.
+  // waiting for them. Two lanes: the oracle runs beside the negotiation below (in process, beside
+  // the DSO's and the zones' solves too).
   configureSolver({ workers: Math.min(2, availableParallelism()) });
   void warmSolver().catch(() => undefined);
   // The NATS server is found (or started) beside the split: it waits on sockets and a process, the split on the CPU.
@@ -138,10 +139,9 @@ async function sim(o: SimOptions): Promise<number> {
     say(`${sim.zones.length} zones (files in ${partiesDir}): ${sim.parties.map((p) => `${p.config.id} [${p.config.buses.join(',')}] ${p.problem.fleet.size} EVs, ${p.policy.name}`).join('; ')}`);
     if (o.mode === 'centralised') return centralisedOnly(sim, o.json);
 
-    // This process may run the oracle beside the DSO and the zones (in process): a second solver lane.
     // Over NATS the oracle is the harness's bookkeeping beside the agents' processes: it gives way to
     // them on a busy machine (4 paired runs on 2 cores: 6.66 s on average against 6.91 s).
-    configureSolver({ workers: Math.min(2, availableParallelism()), niceness: agents ? ORACLE_NICENESS : 0 });
+    if (agents) configureSolver({ niceness: ORACLE_NICENESS });
     // The oracle is the harness's: it holds every zone file. Solved beside the negotiation.
     const tOracle = performance.now();
     oracle = solveCentralised(sim).then((c) => {
