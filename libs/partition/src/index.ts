@@ -1,4 +1,4 @@
-export { partitionFeeder } from './partition';
+export { choosePartition, louvainCandidates, partitionFeeder, type PartitionCandidates } from './partition';
 export { benchPartition, type PartitionBenchRow } from './bench';
 export { electricalDistance, type ElectricalDistance } from './distance';
 export { feederTree, type FeederTree } from './tree';

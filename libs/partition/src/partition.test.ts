@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createRng } from '@zonal/core';
 import { loadIeee33, type Feeder } from '@zonal/feeder';
-import { partitionFeeder } from './partition';
+import { choosePartition, louvainCandidates, partitionFeeder } from './partition';
 import { loadShapedInputs, network, SPEC_PARAMS, thrown, toyFeeder } from './fixtures';
 import type { PartitionInputs, PartitionParams, PartitionResult } from './types';
 
@@ -115,6 +115,14 @@ describe('partitionFeeder on IEEE-33 (load-shaped flexibility and net load)', ()
       expect(copy.branches.map((b) => b.from)).not.toEqual(feeder.branches.map((b) => b.from));
       expect(JSON.stringify(partitionFeeder(reindexed(inputs, copy), SPEC_PARAMS))).toBe(json);
     }
+  });
+
+  it('gives the same result in two steps, the candidates first (from the feeder alone), then the inputs', () => {
+    const candidates = louvainCandidates(inputs.net, SPEC_PARAMS);
+    expect(candidates.assignments).toHaveLength(SPEC_PARAMS.resolutions.length * SPEC_PARAMS.rngSeeds.length);
+    expect(JSON.stringify(choosePartition(candidates, inputs, SPEC_PARAMS))).toBe(JSON.stringify(result));
+    const other = network(toyFeeder([[1, 2, 1], [2, 3, 1]]));
+    expect(() => choosePartition(candidates, loadShapedInputs(other), SPEC_PARAMS)).toThrow(/inputs are for another feeder/);
   });
 
   it('carries every index of every zone, consistent with the partition-level values', () => {

@@ -2,14 +2,23 @@
  * Zone partitioning of a radial feeder (SPEC §5; seed 001 eq 12–21): electrical distance, seeded
  * Louvain over every (resolution, seed) candidate, connected zones, the composite index F, lowest F wins.
  */
+import type { RadialNetwork } from '@zonal/feeder';
 import { compositeIndex, lowestIndex } from './composite';
 import { electricalDistance } from './distance';
 import { modularity, partitionIndices, zoneFlexIndices } from './indices';
 import { distanceGraph, louvainCommunities, type DistanceGraph } from './louvain';
 import { feederTree, type FeederTree } from './tree';
 import type { CandidateScore, PartitionInputs, PartitionParams, PartitionResult, Zone, ZoneIndices } from './types';
-import { checkInputs, checkParams } from './validate';
+import { checkFeeder, checkInputs, checkParams } from './validate';
 import { connectedZones, zoneMembers, zoneTieLines, type ZoneAssignment } from './zones';
+
+/** louvainCandidates' answer: the feeder's tree and distance graph, and each candidate's zones. */
+export interface PartitionCandidates {
+  net: RadialNetwork;
+  tree: FeederTree;
+  graph: DistanceGraph;
+  assignments: Array<{ resolution: number; rngSeed: number; assignment: ZoneAssignment }>;
+}
 
 interface ScoredCandidate {
   resolution: number;
@@ -23,18 +32,31 @@ interface ScoredCandidate {
 }
 
 export function partitionFeeder(inp: PartitionInputs, params: PartitionParams): PartitionResult {
-  checkParams(params);
-  checkInputs(inp);
-  const tree = feederTree(inp.net);
-  const graph = distanceGraph(electricalDistance(tree));
+  return choosePartition(louvainCandidates(inp.net, params), inp, params);
+}
 
-  const candidates: ScoredCandidate[] = [];
-  for (const resolution of params.resolutions) {
-    for (const rngSeed of params.rngSeeds) {
-      const assignment = connectedZones(tree, louvainCommunities(graph, resolution, rngSeed));
-      candidates.push({ resolution, rngSeed, assignment, ...scoreZones(tree, graph, assignment, inp, params) });
-    }
-  }
+/**
+ * The first half of partitionFeeder: every (resolution, seed) candidate's connected zones. It reads
+ * the feeder alone (its electrical distances), not the loads or the flexibility, so a caller can
+ * compute it while those are still being computed (the split's no-EV dispatch).
+ */
+export function louvainCandidates(net: RadialNetwork, params: PartitionParams): PartitionCandidates {
+  checkParams(params);
+  checkFeeder(net);
+  const tree = feederTree(net);
+  const graph = distanceGraph(electricalDistance(tree));
+  const assignments = params.resolutions.flatMap((resolution) => params.rngSeeds.map((rngSeed) => ({
+    resolution, rngSeed, assignment: connectedZones(tree, louvainCommunities(graph, resolution, rngSeed)),
+  })));
+  return { net, tree, graph, assignments };
+}
+
+/** The second half: each candidate scored on the inputs (seed 001 eq 12–21), the lowest composite index F chosen. */
+export function choosePartition(c: PartitionCandidates, inp: PartitionInputs, params: PartitionParams): PartitionResult {
+  if (inp.net !== c.net) throw new Error('choosePartition: the inputs are for another feeder than the candidates');
+  checkInputs(inp);
+  const { tree, graph } = c;
+  const candidates: ScoredCandidate[] = c.assignments.map((a) => ({ ...a, ...scoreZones(tree, graph, a.assignment, inp, params) }));
   const F = compositeIndex(candidates, params.weights);
   const best = candidates[lowestIndex(F)];
 
@@ -46,8 +68,8 @@ export function partitionFeeder(inp: PartitionInputs, params: PartitionParams): 
   }));
   const busZone: Record<number, number> = {};
   for (const z of zones) for (const id of z.buses) busZone[id] = z.id;
-  const score = (c: ScoredCandidate, i: number): CandidateScore => roundAll({
-    resolution: c.resolution, rngSeed: c.rngSeed, zones: c.assignment.nZones, F: F[i], Q: c.Q, f2: c.f2, f3: c.f3, fc: c.fc,
+  const score = (sc: ScoredCandidate, i: number): CandidateScore => roundAll({
+    resolution: sc.resolution, rngSeed: sc.rngSeed, zones: sc.assignment.nZones, F: F[i], Q: sc.Q, f2: sc.f2, f3: sc.f3, fc: sc.fc,
   });
   const { zones: _nZones, ...chosen } = score(best, candidates.indexOf(best));
   return {

@@ -3,6 +3,7 @@
  * period (SPEC §9), never a NaN in the indices.
  */
 import { InputError } from '@zonal/core';
+import type { RadialNetwork } from '@zonal/feeder';
 import type { PartitionInputs, PartitionParams } from './types';
 
 const UINT32_MAX = 0xffffffff;
@@ -43,12 +44,17 @@ export function checkParams(params: PartitionParams, where = 'partition'): void 
   finiteAtLeast(params.gamma, 0, 'gamma', true);
 }
 
-/** Both tables must have one row per bus position, all of one length T >= 1, with finite values. */
-export function checkInputs(inp: PartitionInputs): number {
-  const { net } = inp;
+/** A feeder of two buses at least: one is nothing to partition. */
+export function checkFeeder(net: RadialNetwork): void {
   if (net.nBus < 2) {
     throw new InputError(`the feeder has ${net.nBus} bus: nothing to partition`, net.feeder.name || 'feeder');
   }
+}
+
+/** Both tables must have one row per bus position, all of one length T >= 1, with finite values. */
+export function checkInputs(inp: PartitionInputs): number {
+  const { net } = inp;
+  checkFeeder(net);
   const T = inp.flexKw?.[0]?.length ?? 0;
   if (T < 1) throw new InputError('needs at least one period per bus', 'flexKw');
   for (const [name, rows, min] of [['flexKw', inp.flexKw, 0], ['netLoadKw', inp.netLoadKw, -Infinity]] as const) {

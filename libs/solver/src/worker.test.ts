@@ -123,4 +123,15 @@ describe('warmSolver', () => {
     await Promise.all([expectHealthySolve(), expectHealthySolve()]);
     expect(solverWorkerStats().workersStarted).toBe(started + 2);
   });
+
+  it('starts the workers before it returns, not when this thread next yields (a caller may compute meanwhile)', async () => {
+    await shutdownSolver();
+    configureSolver({ workers: 2 });
+    const started = solverWorkerStats().workersStarted;
+    const warming = warmSolver();
+    expect(solverWorkerStats().workersStarted).toBe(started + 2);
+    await warming;
+    await expectHealthySolve();
+    expect(solverWorkerStats().workersStarted).toBe(started + 2);
+  });
 });

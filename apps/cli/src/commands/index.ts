@@ -21,7 +21,10 @@ const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'sim',
     description: 'the main job: a local multi-zone negotiation (DSO + one process per zone over NATS), checked against the centralised optimum',
-    load: async () => (await import('./sim')).registerSim,
+    load: async () => {
+      (await import('./sim-solver')).startSimSolver();
+      return (await import('./sim')).registerSim;
+    },
   },
   {
     name: 'split',

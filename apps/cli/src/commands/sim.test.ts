@@ -48,6 +48,14 @@ describe('zonal sim picks its transport and says so', () => {
     writeFileSync(bad, JSON.stringify({ extends: 'small-test', zones: { policy: 'nope' } }));
     expectCleanError(zonalWithEnv(NOWHERE, 'sim', '--scenario', bad, '--out', dir), /unknown policy "nope"/);
   });
+
+  it('refuses bad input every time, not only most times (stopping its solver threads once ended such a run with code 13)', () => {
+    const dir = tmp(), bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ extends: 'small-test', zones: { policy: 'nope' } }));
+    // It had: 4 runs in 30 (solver worker-client.ts terminated()); the local nats-server started for
+    // the run is part of the timing that showed it.
+    for (let run = 0; run < 6; run++) expectCleanError(zonalWithEnv(NOWHERE, 'sim', '--scenario', bad, '--out', dir), /unknown policy "nope"/);
+  });
 });
 
 describe('--rounds-replicas', () => {

@@ -14,12 +14,13 @@ import {
   describeAuth, InProcessBus, natsAuthEnv, natsAuthFromOptions, NatsTransport, natsAvailable, startLocalNatsServer, validateReplicas, type LocalNatsServer, type NatsAuth,
 } from '@zonal/protocol';
 import { clock, loadScenario, type DsoConfig } from '@zonal/scenario';
-import { configureSolver, shutdownSolver, warmSolver } from '@zonal/solver';
+import { configureSolver, shutdownSolver } from '@zonal/solver';
 import { table } from '../table';
 import { action, printJson, RunIncomplete } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
 import { withNatsAuthOptions } from './nats-options';
 import { horizonMode, simRolling } from './sim-rolling';
+import { startSimSolver } from './sim-solver';
 import { summary } from './index';
 
 /** Where `zonal sim` looks for NATS first; ZONAL_NATS_URL changes it (the tests point it elsewhere). */
@@ -89,12 +90,9 @@ async function sim(o: SimOptions): Promise<number> {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new InputError('is a file, not a directory', '--out');
   mkdirSync(outDir, { recursive: true });
 
-  // The harness's solver threads start now, so their start and HiGHS's instance are paid while this
-  // thread loads the scenario and builds the split's first model, not by the split's first solve
-  // waiting for them. Two lanes: the oracle runs beside the negotiation below (in process, beside
-  // the DSO's and the zones' solves too).
-  configureSolver({ workers: Math.min(2, availableParallelism()) });
-  void warmSolver().catch(() => undefined);
+  // The harness's solver threads started before this module loaded (sim-solver.ts); started again
+  // here only where sim() is called without the command (a test).
+  startSimSolver();
   // The NATS server is found (or started) beside the split: it waits on sockets and a process, the split on the CPU.
   const auth = natsAuthFromOptions(o as unknown as Record<string, unknown>);
   const natsChoice = o.mode === 'centralised' ? Promise.resolve(null) : chooseNats(o.nats, say, auth);
