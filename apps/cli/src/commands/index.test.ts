@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
+import { shutdownSolver, solverWorkerStats } from '@zonal/solver';
 import { registerCommands } from './index';
 import { zonal } from '../testing/cli';
 
@@ -9,7 +10,19 @@ const LISTED = [
   'partition [options]', 'sensitivity [options]', 'zone [options]', 'dso [options]', 'nats-config [options]', 'help [command]',
 ];
 
+afterAll(() => shutdownSolver());
+
 describe('zonal\'s commands, each loaded when it runs (commands/index.ts)', () => {
+  // First: a test below registers `zonal sim` to run, which starts the threads once for this process.
+  it('zonal sim\'s solver threads start before its module loads when it is to run, not for its help', async () => {
+    const started = () => solverWorkerStats().workersStarted;
+    const before = started();
+    for (const argv of [['sim', '--help'], ['help', 'sim'], ['sim', '-h']]) await registerCommands(new Command('zonal'), ['node', 'zonal', ...argv]);
+    expect(started()).toBe(before);
+    await registerCommands(new Command('zonal'), ['node', 'zonal', 'sim', '--out', 'x']);
+    expect(started()).toBeGreaterThan(before);
+  });
+
   it('zonal --help lists every command, in order, with its arguments and its description, and exits 0', () => {
     const r = zonal('--help');
     expect(r.code).toBe(0);

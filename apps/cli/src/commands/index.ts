@@ -15,16 +15,16 @@ interface CommandEntry {
   description: string;
   /** Registers this command (and, for `zone`/`dso`, its sibling) on `program`. */
   load(): Promise<(program: Command) => void>;
+  /** What starts before `load` when the command is to run, not only to show its help (`zonal sim`'s solver threads). */
+  prepare?(): Promise<void>;
 }
 
 const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'sim',
     description: 'the main job: a local multi-zone negotiation (DSO + one process per zone over NATS), checked against the centralised optimum',
-    load: async () => {
-      (await import('./sim-solver')).startSimSolver();
-      return (await import('./sim')).registerSim;
-    },
+    load: async () => (await import('./sim')).registerSim,
+    prepare: async () => (await import('./sim-solver')).startSimSolver(),
   },
   {
     name: 'split',
@@ -96,6 +96,8 @@ export async function registerCommands(program: Command, argv: readonly string[]
   const words = argv.slice(2).filter((a) => !a.startsWith('-'));
   const named = COMMANDS.find((c) => c.name === (words[0] === 'help' ? words[1] : words[0]));
   if (named) {
+    const helpOnly = words[0] === 'help' || argv.includes('--help') || argv.includes('-h');
+    if (!helpOnly) await named.prepare?.();
     (await named.load())(program);
     return;
   }

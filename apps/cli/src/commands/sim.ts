@@ -90,8 +90,8 @@ async function sim(o: SimOptions): Promise<number> {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new InputError('is a file, not a directory', '--out');
   mkdirSync(outDir, { recursive: true });
 
-  // The harness's solver threads started before this module loaded (sim-solver.ts); started again
-  // here only where sim() is called without the command (a test).
+  // The harness's solver threads started before this module loaded (the command's `prepare`,
+  // commands/index.ts): a no-op then, here for a program that registered the command itself.
   startSimSolver();
   // The NATS server is found (or started) beside the split: it waits on sockets and a process, the split on the CPU.
   const auth = natsAuthFromOptions(o as unknown as Record<string, unknown>);
