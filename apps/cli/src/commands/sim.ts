@@ -20,7 +20,7 @@ import { action, printJson, RunIncomplete } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
 import { withNatsAuthOptions } from './nats-options';
 import { horizonMode, simRolling } from './sim-rolling';
-import { startSimSolver } from './sim-solver';
+import { startInProcessLane, startSimSolver } from './sim-solver';
 import { summary } from './index';
 
 /** Where `zonal sim` looks for NATS first; ZONAL_NATS_URL changes it (the tests point it elsewhere). */
@@ -90,7 +90,7 @@ async function sim(o: SimOptions): Promise<number> {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new InputError('is a file, not a directory', '--out');
   mkdirSync(outDir, { recursive: true });
 
-  // The harness's solver threads started before this module loaded (the command's `prepare`,
+  // The harness's solver thread started before this module loaded (the command's `prepare`,
   // commands/index.ts): a no-op then, here for a program that registered the command itself.
   startSimSolver();
   // The NATS server is found (or started) beside the split: it waits on sockets and a process, the split on the CPU.
@@ -122,6 +122,7 @@ async function sim(o: SimOptions): Promise<number> {
     say(`round ${String(r.round).padStart(3)}: primal ${r.primalResidualKw.toFixed(3)} kW, dual ${r.dualResidualKw.toFixed(3)} kW, cost ${r.totalCostYuan.toFixed(2)} yuan${gap}`);
   };
   const nats = await natsChoice;
+  if (!nats && o.mode === 'negotiate') startInProcessLane();
   const runId = `sim-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   let sim: SimSetup, report: SimReport, oracle: Promise<CentralisedResult>;
   try {
