@@ -76,7 +76,7 @@ function envelopesByBus(fleet: Fleet, feeder: Feeder, grid: TimeGrid): Map<numbe
 /**
  * SPEC §5's partition of the feeder. Its no-EV base dispatch is solved on a solver thread while this
  * one computes what does not need it: the Louvain candidates (they read the feeder alone) and the
- * buses' envelopes. On the default scenario that is the split's 0.15 s of Louvain off its critical path.
+ * buses' envelopes (the default scenario in process, 8 paired runs: 2.29 s against 2.33 s).
  */
 async function partitionOf(net: RadialNetwork, inputs: DispatchInputs, byBus: () => Map<number, AggregateEnvelope>, params: PartitionParams): Promise<PartitionResult> {
   const base = runDispatch(inputs);
