@@ -1,19 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { configureSolver, warmSolver } from '@zonal/solver';
 
-let started = false;
-
 /**
  * `zonal sim`'s solver thread, started before its command's module loads (the command's `prepare`,
  * commands/index.ts): the thread's start and HiGHS's instance (≈ 0.15 s) then run beside that load
  * (≈ 0.1 s) and the split's first model, and the split's first solve waits for neither (6 and 5
  * paired runs: 2.20 s against 2.28 s in process, 3.53 s against 3.63 s over NATS). One thread: the
  * split solves one model at a time, and over NATS the harness's one solve after it is its oracle.
- * Once per process.
  */
 export function startSimSolver(): void {
-  if (started) return;
-  started = true;
   configureSolver({ workers: 1 });
   void warmSolver().catch(() => undefined);
 }

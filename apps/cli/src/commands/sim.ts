@@ -20,7 +20,7 @@ import { action, printJson, RunIncomplete } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
 import { withNatsAuthOptions } from './nats-options';
 import { horizonMode, simRolling } from './sim-rolling';
-import { startInProcessLane, startSimSolver } from './sim-solver';
+import { startInProcessLane } from './sim-solver';
 import { summary } from './index';
 
 /** Where `zonal sim` looks for NATS first; ZONAL_NATS_URL changes it (the tests point it elsewhere). */
@@ -90,9 +90,7 @@ async function sim(o: SimOptions): Promise<number> {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new InputError('is a file, not a directory', '--out');
   mkdirSync(outDir, { recursive: true });
 
-  // The harness's solver thread started before this module loaded (the command's `prepare`,
-  // commands/index.ts): a no-op then, here for a program that registered the command itself.
-  startSimSolver();
+  // The harness's solver thread started before this module loaded (the command's `prepare`, commands/index.ts).
   // The NATS server is found (or started) beside the split: it waits on sockets and a process, the split on the CPU.
   const auth = natsAuthFromOptions(o as unknown as Record<string, unknown>);
   const natsChoice = o.mode === 'centralised' ? Promise.resolve(null) : chooseNats(o.nats, say, auth);
