@@ -11,7 +11,7 @@
 import type { Highs, Model, ModelData } from 'highs';
 import type { ModelArrays } from './model';
 import type { ModelDelta } from './model-delta';
-import { iisTimeLimitS, type JobOptions, type SimplexBasis, type SolveReply, type WarmPricing } from './protocol';
+import { iisTimeLimitS, type JobOptions, type SimplexBasis, type SolveReply, type WarmPricing, type WarmSimplex } from './protocol';
 
 /** A heap this close to the 2 GiB ceiling when HiGHS aborts means the abort was an allocation failure. */
 const OUT_OF_MEMORY_BYTES = 1.9 * 2 ** 30;
@@ -20,6 +20,8 @@ const IIS_ROW_PRIORITY = 6;
 /** HiGHS's `simplex_dual_edge_weight_strategy` for Devex pricing, and its default (HiGHS chooses). */
 const DEVEX = 1;
 const CHOOSE_PRICING = -1;
+/** HiGHS's simplex_strategy for primal simplex. */
+const PRIMAL_SIMPLEX = 4;
 
 /**
  * The models a worker keeps between solves, by the caller's id (protocol.ts SolveJob.keep).
@@ -93,7 +95,7 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays | null,
     if (keep?.delta) setWarmPricing(model, options.warmPricing ?? 'devex');
     const warmStarted = keep?.delta
       ? loaded.hadBasis
-      : options.basis !== undefined && arrays !== null && !isMip && !isQp && startFrom(model, options.basis, arrays, options.warmPricing ?? 'devex');
+      : options.basis !== undefined && arrays !== null && !isMip && !isQp && startFrom(model, options.basis, arrays, options.warmPricing ?? 'devex', options.warmSimplex ?? 'dual');
     let status: number = model.run().modelStatus;
     let presolved = !warmStarted && options.presolve !== false;
     if (status === highs.constants.modelStatus.unboundedOrInfeasible) {
@@ -200,12 +202,13 @@ function setWarmPricing(model: Model, pricing: WarmPricing): void {
  * 30 s -> 9 s on the 1 000-bus dispatch), not when presolve does much of the work (ADMM rounds,
  * measured as fast or slower).
  */
-function startFrom(model: Model, basis: SimplexBasis, arrays: ModelArrays, pricing: WarmPricing): boolean {
+function startFrom(model: Model, basis: SimplexBasis, arrays: ModelArrays, pricing: WarmPricing, simplex: WarmSimplex): boolean {
   if (basis.colStatus.length !== arrays.numCols || basis.rowStatus.length !== arrays.numRows) return false;
   try {
     model.setBasis({ colStatus: basis.colStatus, rowStatus: basis.rowStatus });
-    // protocol.ts WarmPricing says when which pays; 'steepest-edge' is HiGHS's own choice, left as it is.
+    // protocol.ts WarmPricing and WarmSimplex say when which pays; 'steepest-edge' and 'dual' are HiGHS's own choices, left as they are.
     if (pricing === 'devex') model.options.set('simplex_dual_edge_weight_strategy', DEVEX);
+    if (simplex === 'primal') model.options.set('simplex_strategy', PRIMAL_SIMPLEX);
     return true;
   } catch {
     model.clearSolver();

@@ -2,7 +2,7 @@ export { ModelBuilder, ModelNames, type Sense, type VarOptions, type ObjectiveSe
 export { VarBlock } from './var-block';
 export { addConvexPiecewise, breakpointsAround } from './piecewise';
 export { keepModel, KeptModel, solve, warmSolver, type SolveOptions, type Solution } from './solve';
-export type { Algorithm, SimplexBasis, WarmPricing } from './protocol';
+export type { Algorithm, SimplexBasis, WarmPricing, WarmSimplex } from './protocol';
 export { basisWithRows } from './basis';
 export { configureSolver, solverConfig, shutdownSolver, solverWorkerStats, type SolverConfig } from './worker-client';
 export { LpExporter } from './lp-export';

@@ -12,7 +12,7 @@ import { ZonalError } from '@zonal/core';
 import { InfeasibleModelError, SolverFailureError, SolverLimitError, UnboundedModelError, UnsupportedModelError } from './errors';
 import type { LpExporter } from './lp-export';
 import { ModelBuilder, type ModelArrays } from './model';
-import type { Algorithm, Fault, JobOptions, SimplexBasis, WarmPricing } from './protocol';
+import type { Algorithm, Fault, JobOptions, SimplexBasis, WarmPricing, WarmSimplex } from './protocol';
 import type { VarBlock } from './var-block';
 import { newKeptSlot, releaseKeptSlot, runJob, solverConfig, type JobOutcome, type KeptSlot } from './worker-client';
 
@@ -35,6 +35,8 @@ export interface SolveOptions {
   warmStart?: SimplexBasis | null;
   /** Pricing from that basis (protocol.ts WarmPricing): 'devex' (default) for a few pivots, 'steepest-edge' for many. */
   warmPricing?: WarmPricing;
+  /** The simplex that goes on from that basis (protocol.ts WarmSimplex): 'dual' (default), or 'primal' when mostly the objective changed. */
+  warmSimplex?: WarmSimplex;
   /**
    * Keep the model in the solver worker for the next solve with the same handle (an LP's; a MIP or
    * QP is sent whole each time). When that next model is this one with costs or bounds changed and
@@ -130,7 +132,7 @@ export async function solveWithFault(model: ModelBuilder, opts: SolveOptions, fa
 const SOLVE_LOG = Boolean(process.env.ZONAL_SOLVE_LOG);
 
 function logSolve(name: string, arrays: ModelArrays, job: JobOptions, s: Solution, sentChanges: boolean): void {
-  const start = `${sentChanges ? 'kept, ' : ''}${job.basis || sentChanges ? `warm${job.warmPricing ? ` ${job.warmPricing}` : ''}` : 'cold'}`;
+  const start = `${sentChanges ? 'kept, ' : ''}${job.basis || sentChanges ? `warm${job.warmSimplex === 'primal' ? ' primal' : job.warmPricing ? ` ${job.warmPricing}` : ''}` : 'cold'}`;
   process.stderr.write(`[solve] ${name}: ${arrays.numRows} rows x ${arrays.numCols} cols, ${job.solver} ${start}, ${s.iterations} iterations, ` +
     `build ${(s.buildTimeMs ?? 0).toFixed(0)} ms, solve ${s.solveTimeMs.toFixed(0)} ms\n`);
 }
@@ -144,6 +146,9 @@ function checkOptions(modelName: string, opts: SolveOptions): JobOptions {
   if (opts.warmPricing !== undefined && opts.warmPricing !== 'devex' && opts.warmPricing !== 'steepest-edge') {
     throw new ZonalError(`warmPricing must be devex or steepest-edge, got "${String(opts.warmPricing)}"`, where);
   }
+  if (opts.warmSimplex !== undefined && opts.warmSimplex !== 'dual' && opts.warmSimplex !== 'primal') {
+    throw new ZonalError(`warmSimplex must be dual or primal, got "${String(opts.warmSimplex)}"`, where);
+  }
   if (opts.mipRelGap !== undefined && !(opts.mipRelGap >= 0 && opts.mipRelGap < 1)) {
     throw new ZonalError(`mipRelGap must be in [0, 1), got ${opts.mipRelGap}`, where);
   }
@@ -152,7 +157,7 @@ function checkOptions(modelName: string, opts: SolveOptions): JobOptions {
     timeLimitS,
     ...(opts.mipRelGap !== undefined ? { mipRelGap: opts.mipRelGap } : {}),
     ...(opts.presolve === false ? { presolve: false } : {}),
-    ...(opts.warmStart ? { basis: opts.warmStart, ...(opts.warmPricing ? { warmPricing: opts.warmPricing } : {}) } : {}),
+    ...(opts.warmStart ? { basis: opts.warmStart, ...(opts.warmPricing ? { warmPricing: opts.warmPricing } : {}), ...(opts.warmSimplex ? { warmSimplex: opts.warmSimplex } : {}) } : {}),
   };
 }
 
