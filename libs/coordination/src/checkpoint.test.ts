@@ -43,6 +43,17 @@ describe.each(['admm', 'target-penalty'] as const)('a DSO restarted from its che
     expect(last.converged).toBe(n.converged);
   });
 
+  it('run again from the same setup in the same process, gives the same rounds (the DSO grows its own limit rows, not the setup\'s)', async () => {
+    const rowsBefore = setup.inputs.workingSet!.saved();
+    const again = await negotiate(setup, clientsFor(setup, method));
+    expect(setup.inputs.workingSet!.saved()).toEqual(rowsBefore);
+    expect(again.rounds.map((r) => r.totalCostYuan)).toEqual(n.rounds.map((r) => r.totalCostYuan));
+    setup.zones.forEach((z, k) => expect(Array.from(again.zoneEvKw[k]), `zone ${z.id}`).toEqual(Array.from(n.zoneEvKw[k])));
+    const last = decodeState<NegotiationCheckpoint>(kept.at(-1)!, 'checkpoint');
+    // The checkpoint holds the DSO's limit rows: those it started from, then those it found.
+    expect(last.limitRows?.rows.slice(0, rowsBefore.rows.length)).toEqual(rowsBefore.rows);
+  });
+
   it('resumed after any round, ends with the same rounds and the same result as the uninterrupted run', async () => {
     expect(n.rounds.length, 'needs a run of two rounds or more to interrupt').toBeGreaterThanOrEqual(2);
     const at = Math.max(1, Math.floor(n.rounds.length / 2));

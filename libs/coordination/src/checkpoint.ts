@@ -1,4 +1,5 @@
 import { ZonalError } from '@zonal/core';
+import type { SavedLimitRows } from '@zonal/dispatch';
 import type { ZoneReport } from '@zonal/policies';
 import type { NegotiationResult, RoundRecord } from './negotiate';
 
@@ -24,6 +25,12 @@ export interface NegotiationCheckpoint {
   deliveryKept?: NegotiationResult['deliveryKept'];
   /** The DSO's working model's limits as tightened so far (`ratingScale` of the dispatch inputs). */
   ratingScale: { branch: Float64Array[]; substation: Float64Array; voltageMarginPu: Float64Array[] };
+  /**
+   * The DSO's limit rows so far (its working set, in the order found): a resumed DSO's clearing LP has
+   * the rows, and so stops at the optimum, the uninterrupted run's has. Absent in a checkpoint written
+   * before it existed (the resumed DSO then starts from the rows its setup knows).
+   */
+  limitRows?: SavedLimitRows;
   /** Per zone, the round since which its accepted answer has not moved. */
   unmovedSince: number[];
   /** The DSO's copy of each zone's EV power after the round (what a silent zone is held to). */

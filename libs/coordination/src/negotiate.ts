@@ -1,6 +1,6 @@
 import { ZonalError } from '@zonal/core';
 import type { DsoSignal, ZoneAnswer, ZoneReport } from '@zonal/policies';
-import type { Violation } from '@zonal/dispatch';
+import { LimitWorkingSet, type Violation } from '@zonal/dispatch';
 import type { LpExporter } from '@zonal/solver';
 import { checkCheckpoint, CHECKPOINT_VERSION, type NegotiationCheckpoint } from './checkpoint';
 import { evaluateSchedules, type Evaluation } from './evaluate';
@@ -140,6 +140,7 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     deliveryKept = cp.deliveryKept ?? null;
     rounds = [...opts.resume.rounds];
     restoreRatingScale(model, cp.ratingScale);
+    if (cp.limitRows) model.inputs.workingSet!.restore(cp.limitRows);
     elapsedBefore = cp.elapsedMs;
   } else {
     await method.initialise();
@@ -228,7 +229,7 @@ export async function negotiate(setup: NegotiationSetup, clients: ZoneClient[], 
     await opts.onCheckpoint?.({
       version: CHECKPOINT_VERSION, method: method.name, round, zoneIds, methodState: method.snapshot(),
       answers, targetKw, incidents, deliveryChecks, deliveryKept, unmovedSince, dsoEvKw, converged, stalled, deliveryUnmet, unanswered,
-      ratingScale: model.inputs.ratingScale as NegotiationCheckpoint['ratingScale'], elapsedMs: elapsedMs(),
+      ratingScale: model.inputs.ratingScale as NegotiationCheckpoint['ratingScale'], limitRows: model.inputs.workingSet!.saved(), elapsedMs: elapsedMs(),
     }, record);
   }
   const lastRound = rounds.length;
@@ -395,13 +396,20 @@ function capsOf(setup: NegotiationSetup, method: CoordinationMethod): Negotiatio
   }));
 }
 
-/** The DSO's working model: the network with its own per-period rating margins, which it may tighten. */
+/**
+ * The DSO's working model: the network with its own per-period rating margins, which it may tighten,
+ * and its own limit rows (a copy of those the setup knows, which this negotiation alone grows). The
+ * rows decide which of the clearing LP's optima (equal in cost) the simplex stops at, and so the next
+ * round's targets: a negotiation that grew the setup's set would change the next one's rounds, and a
+ * resumed DSO must take up the rows of the run it resumes (checkpoint.ts limitRows).
+ */
 function workingModel(setup: NegotiationSetup): NegotiationSetup {
   const { periods } = setup.inputs.grid, n = setup.feeder.buses.length;
   return {
     ...setup,
     inputs: {
       ...setup.inputs,
+      workingSet: setup.inputs.workingSet ? LimitWorkingSet.from(setup.inputs.workingSet.saved()) : new LimitWorkingSet(),
       ratingScale: {
         branch: Array.from({ length: periods }, () => new Float64Array(n).fill(1)),
         substation: new Float64Array(periods).fill(1),

@@ -225,6 +225,23 @@ describe('the working set', () => {
     expect(warm.solveIterations.reduce((a, b) => a + b), 'simplex iterations from the basis against cold').toBeLessThan(first.solveIterations.reduce((a, b) => a + b) / 2);
   });
 
+  it('a working set saved and restored holds the same rows in the same order, and the copy grows apart from the original', async () => {
+    const inp = inputsWithEvs(tightRatings, loadIeee33());
+    const first = await runDispatch(inp);
+    const saved = inp.workingSet!.saved();
+    expect(saved.rows.length).toBeGreaterThan(10);
+    const copy = LimitWorkingSet.from(JSON.parse(JSON.stringify(saved)));
+    expect(copy.rows()).toEqual(inp.workingSet!.rows());
+    // A dispatch from the copy is the original's second dispatch: the same rows first, the same optimum.
+    const again = await runDispatch(inp, { workingSet: copy });
+    expect(again.objective).toBeCloseTo(first.objective, 6);
+    const unused = Array.from({ length: 3 }, (_, k) => -1 - k);
+    unused.forEach((key) => copy.add(key));
+    expect(inp.workingSet!.rows()).toEqual(saved.rows);
+    copy.restore(saved);
+    expect(copy.rows()).toEqual(saved.rows);
+  });
+
   it('a fresh working set, given explicitly, starts from nothing and gives the same optimum', async () => {
     const inp = inputsWithEvs(tightRatings, loadIeee33());
     const warm = await runDispatch(inp);

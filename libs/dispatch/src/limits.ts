@@ -62,6 +62,26 @@ export class LimitWorkingSet {
     return true;
   }
 
+  /** The rows held and the shape they are of, to save (a DSO's checkpoint) and restore (`LimitWorkingSet.from`). */
+  saved(): SavedLimitRows {
+    return { shape: this.shape, rows: [...this.order] };
+  }
+
+  /** A set holding `saved`'s rows in its order: a copy of another set (the two then grow apart), or a restored one. */
+  static from(saved: SavedLimitRows): LimitWorkingSet {
+    const set = new LimitWorkingSet();
+    set.restore(saved);
+    return set;
+  }
+
+  /** Holds `saved`'s rows in its order, and nothing else. */
+  restore(saved: SavedLimitRows): void {
+    this.shape = saved.shape;
+    this.keys.clear();
+    this.order.length = 0;
+    for (const key of saved.rows) this.add(key);
+  }
+
   /** Starts over when asked for another shape of network and time grid: its keys would mean other rows. */
   bind(shape: string): void {
     if (shape === this.shape) return;
@@ -69,6 +89,12 @@ export class LimitWorkingSet {
     this.keys.clear();
     this.order.length = 0;
   }
+}
+
+/** A working set's rows in the order they were found, and the shape of network and time grid their keys are of. */
+export interface SavedLimitRows {
+  shape: string;
+  rows: number[];
 }
 
 /** How near a limit a flow must come for its row to be wanted: a share of the polygon side's distance, pu of the band's edge. */
