@@ -3,7 +3,7 @@ import { LimitWorkingSet, runDispatch, type BuiltDispatch } from '@zonal/dispatc
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver, type SimplexBasis } from '@zonal/solver';
 import { addZoneTerms } from './centralised';
-import { coarseStart, COARSE_START_MIN_GROUPS, growLimitRowsFromSums, startsFromCoarse } from './clearing-start';
+import { coarseStart, COARSE_START_MIN_GROUPS, startsFromCoarse } from './clearing-start';
 import { buildSimSetup } from './harness';
 
 afterAll(() => shutdownSolver());
@@ -51,7 +51,7 @@ describe('a model of every group started from the clearing over coarser sums (cl
   });
 });
 
-describe('the limit rows of a clearing found by the clearing over the sums (growLimitRowsFromSums)', async () => {
+describe('the limit rows of a clearing found by the clearing over the sums (coarseStart grows them)', async () => {
   const setup = await buildSimSetup(loadScenario('default'));
   const extend = (built: BuiltDispatch) => setup.zones.forEach((z, k) => addZoneTerms(built, z, k));
   // One LP at fixed (zero) losses each: loss rounds from two row sets stop at their own estimates (≈ 4e-5 apart here).
@@ -59,7 +59,7 @@ describe('the limit rows of a clearing found by the clearing over the sums (grow
   const fresh = new LimitWorkingSet();
   const fromEmpty = await clear(fresh);
   const grown = new LimitWorkingSet();
-  await growLimitRowsFromSums(setup, { workingSet: grown });
+  await coarseStart(setup, { workingSet: grown });
   const heldBefore = grown.size;
   const fromSums = await clear(grown);
 

@@ -25,10 +25,12 @@ import type { NegotiationSetup, ZoneSetup } from './setup';
  * LP then goes on from another optimal vertex than a cold start's, so the point may differ by what
  * its loss rounds do (2–5e-5 of the cost on three seeds of that case, cheaper on two, dearer on one).
  *
- * Tried for the DSO's own clearing (methods/admm.ts) and not kept: on four seeds of that case round 1
- * came 5–12 s sooner on two and 2–3 s later on two (not explained: those runs had no solve log), and
- * from the other vertex the delivery checks fell as they fell (10, 9, 3 and 7 against 5, 4, 8 and 6;
- * the negotiation 82, 98, 60 and 91 s against 71, 80, 83 and 92 s).
+ * The DSO's own first clearing (methods/admm.ts) starts the same way. Tried in session 18 and not
+ * kept then (from the other vertex the rounds took longer on two seeds of four); taken in session 22,
+ * with the zones re-solving by primal simplex and their caps joining only near an answer: on four
+ * seeds of that case the negotiation 39.1, 41.2, 34.5 and 35.1 s against 55.8, 49.0, 46.7 and 39.8 s
+ * cold (rounds 6, 7, 6, 4 against 6, 8, 6, 4; no delivery check either way; the gap to the oracle
+ * 0.014, 0.018, -0.005 and 0.0003% against 0.010, 0.021, -0.004 and -0.006%).
  */
 export const COARSE_START_MIN_GROUPS = 10_000;
 
@@ -67,20 +69,6 @@ export async function coarseStart(
     solveMs: result.solveMs,
     solveIterations: result.solveIterations,
   };
-}
-
-/**
- * The limit rows a clearing of these zones' bids will need, found by the clearing over their
- * `arrival` sums and grown into `workingSet` (default: the inputs' own), without its basis: the
- * DSO's first clearing (methods/admm.ts) then holds them from its first LP, cold as before, instead
- * of adding them in a second pass at its own point. On the synthetic 1 000-bus, 20-zone, 100 000-EV
- * case: the sums' LPs 1.4 s, the first clearing 20.0 s and no second pass of thousands of
- * iterations (21.9 s and then 5.2 s for 11 009 iterations without), the same rounds (6, no re-plan).
- * The sums' basis is not taken: from it the rounds took 10 and a re-plan (their vertex, not the
- * cold one's; clearing-start's header).
- */
-export async function growLimitRowsFromSums(setup: NegotiationSetup, opts: { extend?: (built: BuiltDispatch) => void; workingSet?: LimitWorkingSet } = {}): Promise<void> {
-  await clearArrivalSums(setup, opts);
 }
 
 /** The DSO's dispatch with each zone held in the `arrival` sums of its groups (growing `workingSet`, default the inputs'). */

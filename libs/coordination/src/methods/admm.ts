@@ -4,7 +4,7 @@ import type { DsoSignal, ZoneReport } from '@zonal/policies';
 import { addAggregateLink, addZoneTerms } from '../centralised';
 import { clearByColumns, ColumnPool } from '../clearing-columns';
 import { clearingZones } from '../clearing-groups';
-import { growLimitRowsFromSums, startsFromCoarse } from '../clearing-start';
+import { coarseStart, startsFromCoarse } from '../clearing-start';
 import { ZoneCaps } from '../ev-caps';
 import { fixDsoPast } from '../rolling/dso-past';
 import type { NegotiationSetup, ZoneSetup } from '../setup';
@@ -81,16 +81,16 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
       let links: number[][] = [];
       // Beyond CLEARING_GROUP_BUDGET groups in all, the clearing holds coarser sums of them (clearing-groups.ts).
       const cleared = clearingZones(setup.zones).map((c) => c.zone);
-      // The first clearing of many announced groups holds from its first LP the limit rows their sums'
-      // clearing came near (clearing-start.ts), rather than adding them in a second pass.
-      if (!clearingBasis && cleared.every((z, k) => z === setup.zones[k]) && startsFromCoarse(cleared)) {
-        await growLimitRowsFromSums(setup, { extend: (built) => fixDsoPast(built, setup.past) });
-      }
+      // The first clearing of many announced groups starts from the clearing over their sums, as the
+      // oracle does: that clearing's basis, losses and limit rows (clearing-start.ts).
+      const start = !clearingBasis && cleared.every((z, k) => z === setup.zones[k]) && startsFromCoarse(cleared)
+        ? await coarseStart(setup, { extend: (built) => fixDsoPast(built, setup.past) }) : null;
       const warm = await runDispatch(setup.inputs, {
         flexible, exporter, warmStart: clearingBasis,
+        warmStartFor: start ? (built) => start.basisFor(built) : undefined,
         // Cleared again after a delivery check: from the losses of the point the rounds reached, not
         // losslessly, so the last clearing's (loss-aware) basis is a few pivots from the new optimum.
-        initialLossSqPu: clearingBasis ? lossSqPu : undefined,
+        initialLossSqPu: clearingBasis ? lossSqPu : start?.lossSqPu,
         // The announce carries each zone's envelope and its declared marginal costs (degradation,
         // peak tie-break), so the warm start is the clearing of those bids; policies with other
         // private objectives are what the rounds then settle.
