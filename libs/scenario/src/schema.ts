@@ -212,6 +212,15 @@ const negotiationSchema = z.strictObject({
      */
     clearing: z.enum(['lp', 'columns']).optional(),
     /**
+     * Where the LP clearing of many announced groups starts (methods/admm.ts, clearing-start.ts):
+     * `sums` from the clearing over the zones' `arrival` sums (its basis, losses and limit rows, each
+     * group set where that clearing's prices put it), `cold` from HiGHS's slack basis, `auto` (the
+     * default) from the sums once the zones announce 10 000 groups or more. The same LP optimum
+     * either way; the sums' start saves most of its pivots at that size, and costs more than it
+     * saves below it.
+     */
+    clearingStart: z.enum(['auto', 'sums', 'cold']).optional(),
+    /**
      * Whether the DSO hands a zone its headroom on the branches only that zone's EVs load, once an
      * answer's EVs come near it (coordination ev-caps.ts; the zone keeps its EVs at those buses
      * within it). Default true; false leaves where a zone's EVs draw to the delivery checks alone.

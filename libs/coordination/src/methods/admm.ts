@@ -82,8 +82,10 @@ export function createAdmm(setup: NegotiationSetup, exporter?: LpExporter): Coor
       // Beyond CLEARING_GROUP_BUDGET groups in all, the clearing holds coarser sums of them (clearing-groups.ts).
       const cleared = clearingZones(setup.zones).map((c) => c.zone);
       // The first clearing of many announced groups starts from the clearing over their sums, as the
-      // oracle does: that clearing's basis, losses and limit rows (clearing-start.ts).
-      const start = !clearingBasis && cleared.every((z, k) => z === setup.zones[k]) && startsFromCoarse(cleared)
+      // oracle does: that clearing's basis, losses and limit rows (clearing-start.ts). Not one over
+      // coarser sums already (a city's): the start sets the announced groups.
+      const fromSums = p.clearingStart === 'sums' || (p.clearingStart !== 'cold' && startsFromCoarse(cleared));
+      const start = !clearingBasis && fromSums && cleared.every((z, k) => z === setup.zones[k])
         ? await coarseStart(setup, { extend: (built) => fixDsoPast(built, setup.past) }) : null;
       const warm = await runDispatch(setup.inputs, {
         flexible, exporter, warmStart: clearingBasis,
