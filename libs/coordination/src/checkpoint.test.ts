@@ -85,6 +85,14 @@ describe.each(['admm', 'target-penalty'] as const)('a DSO restarted from its che
     expect(Math.abs(resumed.evaluation.totalCostYuan - n.evaluation.totalCostYuan) / n.evaluation.totalCostYuan).toBeLessThan(1e-4);
   });
 
+  it('resumed from a checkpoint written before it held the DSO\'s limit rows, starts from the setup\'s rows and reaches the same agreement within the negotiation\'s tolerance', async () => {
+    const at = Math.max(1, Math.floor(n.rounds.length / 2));
+    const { limitRows: _rows, ...older } = decodeState<NegotiationCheckpoint>(kept[at - 1], 'checkpoint');
+    const resumed = await negotiate(setup, clientsFor(setup, method), { resume: { checkpoint: older, rounds: n.rounds.slice(0, at) } });
+    expect(resumed.converged).toBe(n.converged);
+    expect(Math.abs(resumed.evaluation.totalCostYuan - n.evaluation.totalCostYuan) / n.evaluation.totalCostYuan).toBeLessThan(1e-4);
+  });
+
   it('refuses a checkpoint of another method or other zones, by name', async () => {
     const checkpoint = decodeState<NegotiationCheckpoint>(kept[0], 'checkpoint');
     await expect(negotiate(setup, inProcessZoneClients(setup), { resume: { checkpoint: { ...checkpoint, method: 'other' }, rounds: n.rounds.slice(0, 1) } }))
