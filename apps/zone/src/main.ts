@@ -141,7 +141,8 @@ try {
   const dsoWaitS = Number(opts.dsoWaitS), dsoSilenceS = Number(opts.dsoSilenceS);
   if (!(dsoWaitS > 0)) throw new InputError(`must be a positive number of seconds, got "${opts.dsoWaitS}"`, '--dso-wait-s');
   if (!(dsoSilenceS > 0)) throw new InputError(`must be a positive number of seconds, got "${opts.dsoSilenceS}"`, '--dso-silence-s');
-  configureSolver({ workers: solverWorkers() });
+  const workers = solverWorkers();
+  configureSolver({ workers });
   const parties = await ownParties();
   const realised = realisedDays(parties);
   const ids = parties.map((p) => p.config.id);
@@ -165,6 +166,8 @@ try {
     exportLpDirFor: (id) => (opts.exportLp === undefined || parties.length === 1 ? opts.exportLp : join(opts.exportLp, `zone-${id}`)),
     realisedFor: (id) => realised.get(id),
     outDir: opts.out, dsoWaitMs: dsoWaitS * 1000, dsoSilenceMs: dsoSilenceS * 1000, log: (l) => process.stderr.write(`${l}\n`),
+    // One zone more than solver threads works on an answer at a time: it builds its model while the others solve.
+    answersAtOnce: workers + 1,
   });
   const stop = () => void host.stop();
   process.once('SIGTERM', stop);

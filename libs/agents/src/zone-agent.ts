@@ -6,6 +6,7 @@ import type { EvSchedules, Fleet, TimeGrid } from '@zonal/ev';
 import { ZoneSolveMemory, type ZoneAnswer } from '@zonal/policies';
 import type { BodyOf, Draft, Transport } from '@zonal/protocol';
 import { LpExporter, warmSolver } from '@zonal/solver';
+import type { AnswerGate } from './answer-gate';
 import { answerWindow, rollingZoneOf } from './rolling';
 import { fromSolveRequest, toAnnounceBody, toSolveReply } from './wire';
 
@@ -32,6 +33,8 @@ export interface ZoneAgentOptions {
    * day-ahead run writes its last answer's).
    */
   rolling?: { realised: RealisedDay };
+  /** Shared by the zones of one host: how many of them work on an answer at once (zone-host.ts). */
+  answerGate?: AnswerGate;
 }
 
 /** Defaults of ZoneAgentOptions.dsoSilenceMs and dsoWaitMs. */
@@ -84,7 +87,8 @@ export async function startZoneAgent(o: ZoneAgentOptions): Promise<RunningZoneAg
   // writes at the end, which the harness holds (the plan held), rather than negotiating it again.
   const dayAheadAnswers = new Map<number, ZoneAnswer>();
   let dayAhead: ZoneAnswer | null = null;
-  const solve = async (body: BodyOf<'solveRequest'>): Promise<Draft<'solveReply'>> => {
+  const solve = (body: BodyOf<'solveRequest'>): Promise<Draft<'solveReply'>> => (o.answerGate ? o.answerGate.run(() => answer(body)) : answer(body));
+  const answer = async (body: BodyOf<'solveRequest'>): Promise<Draft<'solveReply'>> => {
     try {
       const signal = fromSolveRequest(body);
       const inDayAhead = side !== null && windowsOpened === 0;

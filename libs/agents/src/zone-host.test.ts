@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '@zonal/core';
-import { buildSimSetup } from '@zonal/coordination';
+import { buildDsoNetwork, buildSimSetup } from '@zonal/coordination';
 import { InProcessBus } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
 import { shutdownSolver } from '@zonal/solver';
+import { runDsoAgent } from './dso-agent';
 import { startZoneAgent } from './zone-agent';
 import { hostExitCode, startZoneHost, zoneExitCode } from './zone-host';
 
@@ -44,6 +45,25 @@ describe('startZoneHost: several zones in one process', () => {
     expect(zoneExitCode({ reason: 'failed', detail: '', files: [] })).toBe(1);
     expect(zoneExitCode({ reason: 'refused', detail: '', files: [] })).toBe(2);
     expect(zoneExitCode({ reason: 'dsoGone', detail: '', files: [] })).toBe(3);
+  });
+});
+
+describe('a host whose zones answer one at a time (answersAtOnce)', () => {
+  it('negotiates the same rounds as zones answering all at once: the gate orders the work, not the answers', async () => {
+    const sim = await buildSimSetup(loadScenario('small-test'));
+    const network = buildDsoNetwork({ ...sim.scenario, negotiation: { ...sim.scenario.negotiation, zoneTimeoutMs: 120_000 } }, sim.feeder);
+    const run = async (runId: string, answersAtOnce?: number) => {
+      const bus = new InProcessBus();
+      const host = await startZoneHost({ parties: sim.parties, transportFor: (p) => bus.connect({ runId, name: `zone${p.config.id}` }), answersAtOnce });
+      const { report } = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), network, transportLabel: 'in-process' });
+      await host.done;
+      return report;
+    };
+    const together = await run('together');
+    const gated = await run('gated', 1);
+    expect(gated.rounds).toBe(together.rounds);
+    expect(gated.converged).toBe(true);
+    expect(gated.costs.negotiated.totalWithDegradation).toBe(together.costs.negotiated.totalWithDegradation);
   });
 });
 

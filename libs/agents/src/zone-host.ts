@@ -1,5 +1,6 @@
 import type { RealisedDay, ZoneParty } from '@zonal/coordination';
 import type { Transport } from '@zonal/protocol';
+import { AnswerGate } from './answer-gate';
 import { startZoneAgent, type RunningZoneAgent, type ZoneAgentEnd, type ZoneAgentOptions } from './zone-agent';
 
 /** How one zone of a host ended, and the exit code a process running only that zone would have had. */
@@ -9,7 +10,7 @@ export interface HostedZoneEnd {
   exitCode: number;
 }
 
-export interface ZoneHostOptions extends Omit<ZoneAgentOptions, 'transport' | 'party' | 'exportLpDir'> {
+export interface ZoneHostOptions extends Omit<ZoneAgentOptions, 'transport' | 'party' | 'exportLpDir' | 'answerGate'> {
   /** The zones this process runs, each from its own file. */
   parties: readonly ZoneParty[];
   /** Each zone's transport: on NATS a view of the host's one connection speaking as `zone<id>` (NatsTransport.as). */
@@ -18,6 +19,8 @@ export interface ZoneHostOptions extends Omit<ZoneAgentOptions, 'transport' | 'p
   exportLpDirFor?(zoneId: number): string | undefined;
   /** A rolling run: zone `id`'s own realised day (`zonal zone --realised FILE`), which it lives after the day-ahead. */
   realisedFor?(zoneId: number): RealisedDay | undefined;
+  /** At most this many of the zones work on an answer at once (AnswerGate; default: all of them). */
+  answersAtOnce?: number;
 }
 
 export interface RunningZoneHost {
@@ -52,12 +55,13 @@ export function zoneExitCode(end: ZoneAgentEnd): number {
  * reported on its own.
  */
 export async function startZoneHost(o: ZoneHostOptions): Promise<RunningZoneHost> {
-  const { parties, transportFor, exportLpDirFor, realisedFor, ...common } = o;
+  const { parties, transportFor, exportLpDirFor, realisedFor, answersAtOnce, ...common } = o;
+  const answerGate = answersAtOnce !== undefined && answersAtOnce < parties.length ? new AnswerGate(answersAtOnce) : undefined;
   const agents: RunningZoneAgent[] = [];
   try {
     for (const party of parties) {
       const realised = realisedFor?.(party.config.id);
-      agents.push(await startZoneAgent({ ...common, transport: transportFor(party), party, exportLpDir: exportLpDirFor?.(party.config.id), ...(realised ? { rolling: { realised } } : {}) }));
+      agents.push(await startZoneAgent({ ...common, transport: transportFor(party), party, exportLpDir: exportLpDirFor?.(party.config.id), answerGate, ...(realised ? { rolling: { realised } } : {}) }));
     }
   } catch (e) {
     await Promise.all(agents.map((a) => a.stop()));
