@@ -167,7 +167,7 @@ try {
     realisedFor: (id) => realised.get(id),
     outDir: opts.out, dsoWaitMs: dsoWaitS * 1000, dsoSilenceMs: dsoSilenceS * 1000, log: (l) => process.stderr.write(`${l}\n`),
     // One zone more than solver threads works on an answer at a time: it builds its model while the others solve.
-    answersAtOnce: workers + 1,
+    solverThreads: workers,
   });
   const stop = () => void host.stop();
   process.once('SIGTERM', stop);

@@ -26,3 +26,8 @@ export class AnswerGate {
     }
   }
 }
+
+/** The gate for `zones` zones sharing `solverThreads` solver threads in one process: one zone more than threads, none when that is all of them. */
+export function answerGateFor(zones: number, solverThreads: number): AnswerGate | undefined {
+  return zones > solverThreads + 1 ? new AnswerGate(solverThreads + 1) : undefined;
+}

@@ -2,10 +2,12 @@ import { addZoneTerms, announceOf, buildSimSetup, solveCentralised, type Negotia
 import { buildDispatchModel } from '@zonal/dispatch';
 import { encode, InProcessBus, PROTOCOL_VERSION, type Message } from '@zonal/protocol';
 import { loadScenario } from '@zonal/scenario';
+import { solverConfig } from '@zonal/solver';
 import { runDsoAgent } from './dso-agent';
 import { syntheticNegotiationScenario, type SyntheticScenarioOptions } from './synthetic-scenario';
 import type { SimReport } from './report';
 import { toAnnounceBody, toSolveReply, toSolveRequest } from './wire';
+import { answerGateFor } from './answer-gate';
 import { startZoneAgent } from './zone-agent';
 
 export interface NegotiationBenchRow {
@@ -80,7 +82,9 @@ async function benchSetup(setup: SimSetup, setupMs: number): Promise<Negotiation
 
   const bus = new InProcessBus();
   const runId = `bench-${name}`;
-  const agents = await Promise.all(setup.parties.map((party) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${party.config.id}` }), party })));
+  // As `zonal sim` runs its zones in process: one more at a time than the solver threads they share.
+  const answerGate = answerGateFor(setup.parties.length, solverConfig().workers);
+  const agents = await Promise.all(setup.parties.map((party) => startZoneAgent({ transport: bus.connect({ runId, name: `zone${party.config.id}` }), party, answerGate })));
   const roundEndMs: number[] = [];
   const t2 = performance.now();
   // As `zonal sim` does, the harness hands the DSO its oracle (solved above) for the report's gap.

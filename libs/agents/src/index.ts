@@ -1,4 +1,5 @@
 export { startZoneAgent, readZoneSchedules, type ZoneAgentOptions, type RunningZoneAgent, type ZoneAgentEnd } from './zone-agent';
+export { AnswerGate, answerGateFor } from './answer-gate';
 export { startZoneHost, zoneExitCode, hostExitCode, type ZoneHostOptions, type RunningZoneHost, type HostedZoneEnd } from './zone-host';
 export { runDsoAgent, type DsoAgentOptions, type DsoOutcome } from './dso-agent';
 export { transportZoneClients } from './zone-clients';

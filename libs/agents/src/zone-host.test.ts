@@ -48,19 +48,19 @@ describe('startZoneHost: several zones in one process', () => {
   });
 });
 
-describe('a host whose zones answer one at a time (answersAtOnce)', () => {
+describe('a host whose zones answer two at a time (one solver thread: AnswerGate)', () => {
   it('negotiates the same rounds as zones answering all at once: the gate orders the work, not the answers', async () => {
     const sim = await buildSimSetup(loadScenario('small-test'));
     const network = buildDsoNetwork({ ...sim.scenario, negotiation: { ...sim.scenario.negotiation, zoneTimeoutMs: 120_000 } }, sim.feeder);
-    const run = async (runId: string, answersAtOnce?: number) => {
+    const run = async (runId: string, solverThreads?: number) => {
       const bus = new InProcessBus();
-      const host = await startZoneHost({ parties: sim.parties, transportFor: (p) => bus.connect({ runId, name: `zone${p.config.id}` }), answersAtOnce });
+      const host = await startZoneHost({ parties: sim.parties, transportFor: (p) => bus.connect({ runId, name: `zone${p.config.id}` }), solverThreads });
       const { report } = await runDsoAgent({ transport: bus.connect({ runId, name: 'dso' }), network, transportLabel: 'in-process' });
       await host.done;
       return report;
     };
     const together = await run('together');
-    const gated = await run('gated', 1);
+    const gated = await run('gated', 1); // small-test's 3 zones, 2 at a time
     expect(gated.rounds).toBe(together.rounds);
     expect(gated.converged).toBe(true);
     expect(gated.costs.negotiated.totalWithDegradation).toBe(together.costs.negotiated.totalWithDegradation);

@@ -1,6 +1,6 @@
 import type { RealisedDay, ZoneParty } from '@zonal/coordination';
 import type { Transport } from '@zonal/protocol';
-import { AnswerGate } from './answer-gate';
+import { answerGateFor } from './answer-gate';
 import { startZoneAgent, type RunningZoneAgent, type ZoneAgentEnd, type ZoneAgentOptions } from './zone-agent';
 
 /** How one zone of a host ended, and the exit code a process running only that zone would have had. */
@@ -19,8 +19,8 @@ export interface ZoneHostOptions extends Omit<ZoneAgentOptions, 'transport' | 'p
   exportLpDirFor?(zoneId: number): string | undefined;
   /** A rolling run: zone `id`'s own realised day (`zonal zone --realised FILE`), which it lives after the day-ahead. */
   realisedFor?(zoneId: number): RealisedDay | undefined;
-  /** At most this many of the zones work on an answer at once (AnswerGate; default: all of them). */
-  answersAtOnce?: number;
+  /** The solver threads the zones share: one zone more than these works on an answer at a time (AnswerGate; default: no limit). */
+  solverThreads?: number;
 }
 
 export interface RunningZoneHost {
@@ -55,8 +55,8 @@ export function zoneExitCode(end: ZoneAgentEnd): number {
  * reported on its own.
  */
 export async function startZoneHost(o: ZoneHostOptions): Promise<RunningZoneHost> {
-  const { parties, transportFor, exportLpDirFor, realisedFor, answersAtOnce, ...common } = o;
-  const answerGate = answersAtOnce !== undefined && answersAtOnce < parties.length ? new AnswerGate(answersAtOnce) : undefined;
+  const { parties, transportFor, exportLpDirFor, realisedFor, solverThreads, ...common } = o;
+  const answerGate = solverThreads === undefined ? undefined : answerGateFor(parties.length, solverThreads);
   const agents: RunningZoneAgent[] = [];
   try {
     for (const party of parties) {

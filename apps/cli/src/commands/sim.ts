@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '@zonal/core';
-import { runDsoAgent, startZoneAgent, withOracle, writeSimReport, type SimReport } from '@zonal/agents';
+import { answerGateFor, runDsoAgent, startZoneAgent, withOracle, writeSimReport, type SimReport } from '@zonal/agents';
 import {
   DEFAULT_BUDGET_S, DSO_FILE, excludedEvMessages, loadDsoFile, loadZoneDir, simSetupOf, solveCentralised, splitScenario, writePartyFiles, zoneFileName,
   type CentralisedResult, type SimSetup,
@@ -14,7 +14,7 @@ import {
   describeAuth, InProcessBus, natsAuthEnv, natsAuthFromOptions, NatsTransport, natsAvailable, startLocalNatsServer, validateReplicas, type LocalNatsServer, type NatsAuth,
 } from '@zonal/protocol';
 import { clock, loadScenario, type DsoConfig } from '@zonal/scenario';
-import { configureSolver, shutdownSolver } from '@zonal/solver';
+import { configureSolver, shutdownSolver, solverConfig } from '@zonal/solver';
 import { table } from '../table';
 import { action, printJson, RunIncomplete } from '../run';
 import { DSO_APP, ZONE_APP } from './agents';
@@ -372,8 +372,10 @@ async function simInProcess(runId: string, outDir: string, sim: SimSetup, oracle
   dsoRun.catch(() => undefined);
   // A DSO that fails before it listens ends the run here, with its own error.
   await Promise.race([heard, dsoRun]);
+  // The zones share the process's solver threads: one more than those works on an answer at a time (AnswerGate).
+  const answerGate = answerGateFor(sim.parties.length, solverConfig().workers);
   const agents = await Promise.all(sim.parties.map((party) => startZoneAgent({
-    transport: bus.connect({ runId, name: `zone${party.config.id}` }), party, outDir: join(outDir, 'zones'), exportLpDir: lp.zone(party.config.id),
+    transport: bus.connect({ runId, name: `zone${party.config.id}` }), party, outDir: join(outDir, 'zones'), exportLpDir: lp.zone(party.config.id), answerGate,
   })));
   try {
     const { report } = await dsoRun;
