@@ -101,6 +101,8 @@ describe.each(['admm', 'target-penalty'] as const)('a DSO restarted from its che
       .rejects.toThrow(/zones \[99\]/);
     await expect(negotiate(setup, inProcessZoneClients(setup), { resume: { checkpoint, rounds: [] } }))
       .rejects.toThrow(/round 1 completed/);
+    await expect(negotiate(setup, inProcessZoneClients(setup), { resume: { checkpoint: { ...checkpoint, limitRows: { shape: 'x', rows: [1.5] } }, rounds: n.rounds.slice(0, 1) } }))
+      .rejects.toThrow(/limitRows must be/);
   });
 });
 

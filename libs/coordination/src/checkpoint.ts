@@ -85,4 +85,8 @@ export function checkCheckpoint(cp: NegotiationCheckpoint, method: string, zoneI
   if (rounds.length !== cp.round || rounds.some((r, i) => r.round !== i + 1)) {
     throw new ZonalError(`says round ${cp.round} completed, but rounds [${rounds.map((r) => r.round).join(', ')}] are kept`, where);
   }
+  const rows = cp.limitRows;
+  if (rows !== undefined && (typeof rows?.shape !== 'string' || !Array.isArray(rows.rows) || !rows.rows.every((k) => Number.isSafeInteger(k) && k >= 0))) {
+    throw new ZonalError('limitRows must be { shape: string, rows: non-negative integers }', where);
+  }
 }
