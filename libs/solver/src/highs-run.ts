@@ -9,6 +9,7 @@
  *   std::bad_alloc at the 2 GiB WebAssembly limit), leaves it unusable: reply `crashed`.
  */
 import type { Highs, Model, ModelData } from 'highs';
+import { passesDirect, passLp, setBasis } from './highs-direct';
 import type { ModelArrays } from './model';
 import type { ModelDelta } from './model-delta';
 import { iisTimeLimitS, type JobOptions, type SimplexBasis, type SolveReply, type WarmPricing, type WarmSimplex } from './protocol';
@@ -95,7 +96,7 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays | null,
     if (keep?.delta) setWarmPricing(model, options.warmPricing ?? 'devex');
     const warmStarted = keep?.delta
       ? loaded.hadBasis
-      : options.basis !== undefined && arrays !== null && !isMip && !isQp && startFrom(model, options.basis, arrays, options.warmPricing ?? 'devex', options.warmSimplex ?? 'dual');
+      : options.basis !== undefined && arrays !== null && !isMip && !isQp && startFrom(highs, model, options.basis, arrays, options.warmPricing ?? 'devex', options.warmSimplex ?? 'dual');
     let status: number = model.run().modelStatus;
     let presolved = !warmStarted && options.presolve !== false;
     if (status === highs.constants.modelStatus.unboundedOrInfeasible) {
@@ -138,7 +139,8 @@ function loadModel(highs: Highs, arrays: ModelArrays | null, keep: KeptSolve | u
     applyDelta(model, keep.delta);
     if (basis) {
       model.clearSolver();
-      model.setBasis(extendedBasis(basis, keep.delta));
+      const extended = extendedBasis(basis, keep.delta);
+      setBasis(highs, model, extended.colStatus, extended.rowStatus);
     }
     return { model, hadBasis };
   }
@@ -147,7 +149,16 @@ function loadModel(highs: Highs, arrays: ModelArrays | null, keep: KeptSolve | u
     keep.models.get(keep.id)?.model.dispose();
     keep.models.delete(keep.id);
   }
-  return { model: highs.createModel(toModelData(highs, arrays)), hadBasis: false };
+  if (!passesDirect(highs) || arrays.colInteger.includes(1) || arrays.hessian) return { model: highs.createModel(toModelData(highs, arrays)), hadBasis: false };
+  // An LP, the common case, straight into HiGHS's memory (highs-direct.ts).
+  const model = highs.createModel();
+  try {
+    passLp(highs, model, arrays, senseOf(highs, arrays) ?? 1);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return { model, hadBasis: false };
 }
 
 /** HiGHS's basis statuses (protocol.ts SimplexBasis). */
@@ -202,10 +213,10 @@ function setWarmPricing(model: Model, pricing: WarmPricing): void {
  * 30 s -> 9 s on the 1 000-bus dispatch), not when presolve does much of the work (ADMM rounds,
  * measured as fast or slower).
  */
-function startFrom(model: Model, basis: SimplexBasis, arrays: ModelArrays, pricing: WarmPricing, simplex: WarmSimplex): boolean {
+function startFrom(highs: Highs, model: Model, basis: SimplexBasis, arrays: ModelArrays, pricing: WarmPricing, simplex: WarmSimplex): boolean {
   if (basis.colStatus.length !== arrays.numCols || basis.rowStatus.length !== arrays.numRows) return false;
   try {
-    model.setBasis({ colStatus: basis.colStatus, rowStatus: basis.rowStatus });
+    setBasis(highs, model, basis.colStatus, basis.rowStatus);
     // protocol.ts WarmPricing and WarmSimplex say when which pays; 'steepest-edge' and 'dual' are HiGHS's own choices, left as they are.
     if (pricing === 'devex') model.options.set('simplex_dual_edge_weight_strategy', DEVEX);
     if (simplex === 'primal') model.options.set('simplex_strategy', PRIMAL_SIMPLEX);
@@ -282,12 +293,17 @@ function safely<T>(f: () => T): T | undefined {
   }
 }
 
+/** HiGHS's objective sense of the model. */
+function senseOf(highs: Highs, m: ModelArrays): ModelData['sense'] {
+  return m.sense === 'maximize' ? highs.constants.objectiveSense.maximize : highs.constants.objectiveSense.minimize;
+}
+
 export function toModelData(highs: Highs, m: ModelArrays): ModelData {
   const isMip = m.colInteger.includes(1);
   return {
     numCols: m.numCols,
     numRows: m.numRows,
-    sense: m.sense === 'maximize' ? highs.constants.objectiveSense.maximize : highs.constants.objectiveSense.minimize,
+    sense: senseOf(highs, m),
     offset: m.objectiveConstant,
     colCost: m.colCost,
     colLower: m.colLower,

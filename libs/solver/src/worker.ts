@@ -4,7 +4,8 @@
  */
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import loadHighs, { type Highs } from 'highs';
+import type { Highs } from 'highs';
+import { loadHighsDirect } from './highs-direct';
 import { runOnHighs, type KeptModels } from './highs-run';
 import { transferablesOf, type WorkerJob, type WorkerMessage } from './protocol';
 
@@ -16,7 +17,7 @@ const send = (m: WorkerMessage) => port.postMessage(m, transferablesOf(m));
 let highs: Highs;
 try {
   const wasmModule = (workerData as { wasmModule?: WebAssembly.Module } | undefined)?.wasmModule;
-  highs = await loadHighs(wasmModule ? { wasmModule } : {});
+  highs = await loadHighsDirect(wasmModule);
 } catch (e) {
   send({ kind: 'load-failed', message: e instanceof Error ? e.message : String(e) });
   process.exit(1);
