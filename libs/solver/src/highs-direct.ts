@@ -64,8 +64,20 @@ export async function loadHighsDirect(wasmModule?: WebAssembly.Module): Promise<
     },
   };
   const highs = await Promise.race([(loadHighs as (s: object) => Promise<Highs>)(settings), failure]);
-  if (memory) memories.set(highs, memory);
+  if (memory && reachesCApi(highs)) memories.set(highs, memory);
   return highs;
+}
+
+/** The C API and a model's pointer are where this file expects them (a highs-js other than 1.15.3 may differ): else highs-js's own calls. */
+function reachesCApi(highs: Highs): boolean {
+  const api = highs as unknown as Partial<CApi>;
+  if ([api._malloc, api._free, api._Highs_passLp, api._Highs_setBasis].some((f) => typeof f !== 'function')) return false;
+  const probe = highs.createModel();
+  try {
+    return typeof (probe.raw as unknown as { _require?: unknown })._require === 'function' && Number.isInteger(pointerOf(probe));
+  } finally {
+    probe.dispose();
+  }
 }
 
 /** The HiGHS instance behind a highs-js model (its pointer in WebAssembly memory). */
