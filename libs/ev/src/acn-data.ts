@@ -85,10 +85,16 @@ export function parseAcnSessions(raw: unknown, source: string, options: AcnSessi
     if (other !== undefined) throw new InputError(`"${s.id}" is already the sessionID of ${other}`, `${s.at}, field sessionID`);
     firstAt.set(s.id, s.at.slice(source.length + 1));
   }
-  const specs = kept.map((s) => toSpec(s, o));
-  // The fleet's own rules as a last net, over every session in one fleet, each error naming its session.
-  Fleet.fromSpecs(specs, (i) => kept[i].at);
-  return specs;
+  return kept.map((s) => {
+    const spec = toSpec(s, o);
+    try {
+      Fleet.fromSpecs([spec]);
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(e.message, s.at, e.hint);
+      throw e;
+    }
+    return spec;
+  });
 }
 
 /** An ACN-Data .json file; `where` in errors starts with `path` as given. */

@@ -48,38 +48,32 @@ function allocate(size: number): MutableFleet {
   };
 }
 
-/**
- * `where(i)` is how an error names EV i: by default `EV <id>` (`EV at position <i>` without an id);
- * a file's reader passes the line or entry the EV came from, and so validates a whole file's EVs in
- * one fleet rather than one fleet each (3 000 sessions: 17 typed arrays each, most of the read).
- */
-function fromSpecs(specs: readonly EvSpec[], where?: (i: number) => string): Fleet {
+function fromSpecs(specs: readonly EvSpec[]): Fleet {
   const fleet = allocate(specs.length);
-  const at = (i: number): string => where?.(i) ?? `EV ${specs[i].id}`;
   specs.forEach((ev, i) => {
-    if (typeof ev?.id !== 'string' || ev.id === '') throw new InputError('id must be a non-empty string', where?.(i) ?? `EV at position ${i}`);
+    if (typeof ev?.id !== 'string' || ev.id === '') throw new InputError('id must be a non-empty string', `EV at position ${i}`);
     fleet.id[i] = ev.id;
     for (const field of NUMERIC_FIELDS) {
       const v = ev[field];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`${field} must be a finite number, got ${String(v)}`, at(i));
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`${field} must be a finite number, got ${String(v)}`, `EV ${ev.id}`);
       fleet[field][i] = v;
     }
     if (ev.bus !== undefined) {
-      if (!Number.isInteger(ev.bus) || ev.bus < 0) throw new InputError(`bus must be a bus id (an integer >= 0), got ${String(ev.bus)}`, at(i));
+      if (!Number.isInteger(ev.bus) || ev.bus < 0) throw new InputError(`bus must be a bus id (an integer >= 0), got ${String(ev.bus)}`, `EV ${ev.id}`);
       fleet.bus[i] = ev.bus;
     }
-    if (typeof ev.v2g !== 'boolean') throw new InputError(`v2g must be true or false, got ${String(ev.v2g)}`, at(i));
+    if (typeof ev.v2g !== 'boolean') throw new InputError(`v2g must be true or false, got ${String(ev.v2g)}`, `EV ${ev.id}`);
     fleet.v2g[i] = ev.v2g ? 1 : 0;
     if (ev.socDependent !== undefined) {
       for (const field of ['breakpointKwh', 'pAboveKw'] as const) {
         const v = ev.socDependent?.[field];
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`socDependent.${field} must be a finite number, got ${String(v)}`, at(i));
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`socDependent.${field} must be a finite number, got ${String(v)}`, `EV ${ev.id}`);
       }
       fleet.socBreakpointKwh[i] = ev.socDependent.breakpointKwh;
       fleet.pChargeAboveKw[i] = ev.socDependent.pAboveKw;
     }
   });
-  validateFleet(fleet, where);
+  validateFleet(fleet);
   return fleet;
 }
 
@@ -124,14 +118,14 @@ function subset(fleet: Fleet, indices: ArrayLike<number>): Fleet {
   return out;
 }
 
-/** Throws an InputError naming the first EV whose data make no physical sense (`where(i)`: as fromSpecs). */
-export function validateFleet(fleet: Fleet, where?: (i: number) => string): void {
+/** Throws an InputError naming the first EV whose data make no physical sense. */
+export function validateFleet(fleet: Fleet): void {
   const seen = new Set<string>();
   for (let i = 0; i < fleet.size; i++) {
-    if (seen.has(fleet.id[i])) throw new InputError('the id is used by another EV too', where?.(i) ?? `EV ${fleet.id[i]}`);
+    if (seen.has(fleet.id[i])) throw new InputError('the id is used by another EV too', `EV ${fleet.id[i]}`);
     seen.add(fleet.id[i]);
     const problem = evValueProblem(fleet, i);
-    if (problem !== null) throw new InputError(problem, where?.(i) ?? `EV ${fleet.id[i]}`);
+    if (problem !== null) throw new InputError(problem, `EV ${fleet.id[i]}`);
   }
 }
 

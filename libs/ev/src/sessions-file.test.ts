@@ -175,7 +175,7 @@ describe('session files: errors name the file, the line and the column', () => {
 
   it('passes every row through the fleet\'s own rules as a last net', () => {
     expect(line3Error({ chargeKw: '0', socBreakpointKwh: '48', pChargeAboveKw: '0' })).toEqual({
-      where: 'sessions.csv line 3', message: 'a SOC-dependent limit needs pChargeMaxKw > 0, got 0',
+      where: 'sessions.csv line 3', message: 'EV b: a SOC-dependent limit needs pChargeMaxKw > 0, got 0',
     });
   });
 

@@ -194,17 +194,21 @@ function requiredColumns(d: SessionDefaults): Column[] {
 function toSpecs(rows: readonly SessionRow[], defaults: SessionDefaults): EvSpec[] {
   checkDefaults(defaults);
   const firstAt = new Map<string, string>();
-  const specs = rows.map((row) => {
+  return rows.map((row) => {
     const spec = toSpec(row, defaults);
     const other = firstAt.get(spec.id);
     if (other !== undefined) throw new InputError(`"${spec.id}" is already the id of ${other}`, row.where('id'));
     firstAt.set(spec.id, row.at);
+    // The fleet's own rules as a last net, so that nothing physically impossible passes; the checks
+    // in toSpec come first because they can name the column.
+    try {
+      Fleet.fromSpecs([spec]);
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(e.message, row.where(), e.hint);
+      throw e;
+    }
     return spec;
   });
-  // The fleet's own rules as a last net, so that nothing physically impossible passes: after the
-  // checks in toSpec, which can name the column, and over every row in one fleet.
-  Fleet.fromSpecs(specs, (i) => rows[i].where());
-  return specs;
 }
 
 function checkDefaults(d: SessionDefaults): void {
