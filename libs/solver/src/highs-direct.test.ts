@@ -1,6 +1,6 @@
 import loadHighs, { type Highs } from 'highs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadHighsDirect, passesDirect, passLp, setBasis } from './highs-direct';
+import { HighsOutOfMemory, loadHighsDirect, passesDirect, passLp, setBasis } from './highs-direct';
 import { runOnHighs } from './highs-run';
 import { ModelBuilder, type ModelArrays } from './model';
 import type { SolveReply } from './protocol';
@@ -83,6 +83,22 @@ describe('HiGHS loaded with its memory in hand (highs-direct.ts)', () => {
     } finally {
       model.dispose();
     }
+  });
+
+  it('refuses a model beyond HiGHS\'s 2 GiB before writing it, as out of memory (malloc\'s 32-bit size would wrap)', () => {
+    const arrays = transportLp(51);
+    // Claimed sizes, not real arrays: nothing may be written for them.
+    const huge = { ...arrays, numCols: 2 ** 27, numRows: 2 ** 26 };
+    const model = direct.createModel();
+    try {
+      expect(() => passLp(direct, model, huge, 1)).toThrow(HighsOutOfMemory);
+    } finally {
+      model.dispose();
+    }
+    const reply = runOnHighs(direct, 1, huge, { solver: 'simplex', timeLimitS: 10 });
+    expect(reply).toMatchObject({ kind: 'crashed', outOfMemory: true, message: expect.stringMatching(/^HighsOutOfMemory: HiGHS's memory cannot hold the model \(\d+ bytes\)$/) });
+    // The instance is as it was: the next model solves.
+    expect(solved(runOnHighs(direct, 2, arrays, { solver: 'simplex', timeLimitS: 10 })).status).toBe('optimal');
   });
 
   it('gives every model its own arrays: many solves in one instance, each the same as the first', () => {

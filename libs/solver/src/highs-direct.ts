@@ -39,6 +39,14 @@ interface CApi {
   _Highs_setBasis(highs: number, colStatus: number, rowStatus: number): number;
 }
 
+/** HiGHS's WebAssembly memory can grow to 2 GiB (32-bit pointers, STACK.md). */
+const MEMORY_LIMIT_BYTES = 2 ** 31;
+
+/** HiGHS's memory cannot take what a call needs: the solve is out of memory, whatever the heap's size now. */
+export class HighsOutOfMemory extends Error {
+  override name = 'HighsOutOfMemory';
+}
+
 /** HiGHS's status codes (Highs_* return values). */
 const STATUS_ERROR = -1;
 /** HiGHS's matrix formats. */
@@ -103,8 +111,7 @@ export function passLp(highs: Highs, model: Model, m: ModelArrays, sense: number
   const doubles = [m.colCost, m.colLower, m.colUpper, m.rowLower, m.rowUpper, m.values];
   const ints = [m.rowStarts.subarray(0, r), m.colIndex];
   const bytes = 8 * (3 * n + 2 * r + nnz) + 4 * (r + nnz);
-  const base = api._malloc(Math.max(8, bytes));
-  if (!base) throw new Error(`HiGHS could not allocate ${bytes} bytes for the model`);
+  const base = allocate(api, bytes, 'the model');
   try {
     // Views made after malloc: it may have grown (and so replaced) the memory's buffer.
     const pointers: number[] = [];
@@ -127,8 +134,7 @@ export function setBasis(highs: Highs, model: Model, colStatus: Int32Array, rowS
     return;
   }
   const api = highs as unknown as CApi;
-  const base = api._malloc(Math.max(8, 4 * (colStatus.length + rowStatus.length)));
-  if (!base) throw new Error('HiGHS could not allocate the basis');
+  const base = allocate(api, 4 * (colStatus.length + rowStatus.length), 'the basis');
   try {
     new Int32Array(memory.buffer, base, colStatus.length).set(colStatus);
     new Int32Array(memory.buffer, base + 4 * colStatus.length, rowStatus.length).set(rowStatus);
@@ -136,4 +142,16 @@ export function setBasis(highs: Highs, model: Model, colStatus: Int32Array, rowS
   } finally {
     api._free(base);
   }
+}
+
+/**
+ * `bytes` of HiGHS's memory (free them with `_free`). More than its 2 GiB is refused before malloc
+ * sees it: malloc's size is a 32-bit number, and a larger one would wrap to a small block.
+ */
+function allocate(api: CApi, bytes: number, what: string): number {
+  const out = (): never => { throw new HighsOutOfMemory(`HiGHS's memory cannot hold ${what} (${bytes} bytes)`); };
+  if (bytes >= MEMORY_LIMIT_BYTES) out();
+  const base = api._malloc(Math.max(8, bytes));
+  if (!base) out();
+  return base;
 }

@@ -9,7 +9,7 @@
  *   std::bad_alloc at the 2 GiB WebAssembly limit), leaves it unusable: reply `crashed`.
  */
 import type { Highs, Model, ModelData } from 'highs';
-import { passesDirect, passLp, setBasis } from './highs-direct';
+import { HighsOutOfMemory, passesDirect, passLp, setBasis } from './highs-direct';
 import type { ModelArrays } from './model';
 import type { ModelDelta } from './model-delta';
 import { iisTimeLimitS, type JobOptions, type SimplexBasis, type SolveReply, type WarmPricing, type WarmSimplex } from './protocol';
@@ -111,7 +111,7 @@ export function runOnHighs(highs: Highs, id: number, arrays: ModelArrays | null,
     return done({ ...outcome, basis: isMip || isQp || outcome.status !== 'optimal' ? null : finalBasis(highs, model), warmStarted });
   } catch (e) {
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    return done({ kind: 'crashed' as const, message, outOfMemory: highs.memoryBytes >= OUT_OF_MEMORY_BYTES });
+    return done({ kind: 'crashed' as const, message, outOfMemory: e instanceof HighsOutOfMemory || highs.memoryBytes >= OUT_OF_MEMORY_BYTES });
   } finally {
     if (!keep) {
       try {
