@@ -75,8 +75,8 @@ describe('HiGHS loaded with its memory in hand (highs-direct.ts)', () => {
     const bad = { ...arrays, colIndex: arrays.colIndex.map((j) => (j === 0 ? arrays.numCols + 5 : j)) };
     const model = direct.createModel();
     try {
-      expect(() => passLp(direct, model, bad, 1)).toThrow(/HiGHS refused the model \(Highs_passLp\)/);
-      passLp(direct, model, arrays, 1);
+      expect(() => passLp(direct, model, bad)).toThrow(/HiGHS refused the model \(Highs_passLp\)/);
+      passLp(direct, model, arrays);
       // HiGHS takes any count of basic columns (an "alien" basis it completes), but no unknown status.
       const colStatus = new Int32Array(arrays.numCols).fill(9), rowStatus = new Int32Array(arrays.numRows).fill(1);
       expect(() => setBasis(direct, model, colStatus, rowStatus)).toThrow(/HiGHS refused the basis \(Highs_setBasis\)/);
@@ -91,7 +91,7 @@ describe('HiGHS loaded with its memory in hand (highs-direct.ts)', () => {
     const huge = { ...arrays, numCols: 2 ** 27, numRows: 2 ** 26 };
     const model = direct.createModel();
     try {
-      expect(() => passLp(direct, model, huge, 1)).toThrow(HighsOutOfMemory);
+      expect(() => passLp(direct, model, huge)).toThrow(HighsOutOfMemory);
     } finally {
       model.dispose();
     }

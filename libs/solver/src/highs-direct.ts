@@ -49,8 +49,8 @@ export class HighsOutOfMemory extends Error {
 
 /** HiGHS's status codes (Highs_* return values). */
 const STATUS_ERROR = -1;
-/** HiGHS's matrix formats. */
-const ROW_WISE = 2;
+/** HiGHS's matrix formats and objective senses. */
+const ROW_WISE = 2, MINIMIZE = 1, MAXIMIZE = -1;
 
 /**
  * HiGHS instantiated from `wasmModule` (default: highs.wasm compiled here), its memory kept for the
@@ -102,7 +102,7 @@ export function passesDirect(highs: Highs): boolean {
  * An LP's arrays (no integers, no Hessian) into an empty model, by Highs_passLp (HiGHS loaded by
  * loadHighsDirect). Throws when HiGHS refuses them, as highs-js would.
  */
-export function passLp(highs: Highs, model: Model, m: ModelArrays, sense: number): void {
+export function passLp(highs: Highs, model: Model, m: ModelArrays): void {
   const memory = memories.get(highs);
   if (!memory) throw new Error('passLp: HiGHS was not loaded by loadHighsDirect');
   const api = highs as unknown as CApi;
@@ -119,7 +119,7 @@ export function passLp(highs: Highs, model: Model, m: ModelArrays, sense: number
     for (const a of doubles) { new Float64Array(memory.buffer, at, a.length).set(a); pointers.push(at); at += 8 * a.length; }
     for (const a of ints) { new Int32Array(memory.buffer, at, a.length).set(a); pointers.push(at); at += 4 * a.length; }
     const [cost, colLower, colUpper, rowLower, rowUpper, values, starts, indices] = pointers;
-    const status = api._Highs_passLp(pointerOf(model), n, r, nnz, ROW_WISE, sense, m.objectiveConstant, cost, colLower, colUpper, rowLower, rowUpper, starts, indices, values);
+    const status = api._Highs_passLp(pointerOf(model), n, r, nnz, ROW_WISE, m.sense === 'maximize' ? MAXIMIZE : MINIMIZE, m.objectiveConstant, cost, colLower, colUpper, rowLower, rowUpper, starts, indices, values);
     if (status === STATUS_ERROR) throw new Error('HiGHS refused the model (Highs_passLp)');
   } finally {
     api._free(base);

@@ -153,7 +153,7 @@ function loadModel(highs: Highs, arrays: ModelArrays | null, keep: KeptSolve | u
   // An LP, the common case, straight into HiGHS's memory (highs-direct.ts).
   const model = highs.createModel();
   try {
-    passLp(highs, model, arrays, senseOf(highs, arrays) ?? 1);
+    passLp(highs, model, arrays);
   } catch (e) {
     model.dispose();
     throw e;
@@ -293,17 +293,12 @@ function safely<T>(f: () => T): T | undefined {
   }
 }
 
-/** HiGHS's objective sense of the model. */
-function senseOf(highs: Highs, m: ModelArrays): ModelData['sense'] {
-  return m.sense === 'maximize' ? highs.constants.objectiveSense.maximize : highs.constants.objectiveSense.minimize;
-}
-
 export function toModelData(highs: Highs, m: ModelArrays): ModelData {
   const isMip = m.colInteger.includes(1);
   return {
     numCols: m.numCols,
     numRows: m.numRows,
-    sense: senseOf(highs, m),
+    sense: m.sense === 'maximize' ? highs.constants.objectiveSense.maximize : highs.constants.objectiveSense.minimize,
     offset: m.objectiveConstant,
     colCost: m.colCost,
     colLower: m.colLower,
